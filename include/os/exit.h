@@ -1,0 +1,38 @@
+/*
+ * Exit statuses of a libos image, as `tools/run` reports them.
+ *
+ * QEMU's isa-debug-exit device turns a write of v into QEMU's own exit
+ * status (v << 1) | 1, so only 128 odd values cross it, 1 collides with
+ * QEMU's own failure and 0 cannot be produced at all (0 is what QEMU
+ * returns after a triple fault under -no-reboot or a plain power-off).
+ * libos therefore writes v = status + 1 and reserves the top of the range:
+ *
+ *   0 .. OS_EXIT_MAX  the service's exit(n) or return from main, exactly
+ *   OS_EXIT_RANGE     the service exited with a status above OS_EXIT_MAX
+ *                     (or below 0); the kernel prints the exact value
+ *   OS_EXIT_BOOTCONF  bad boot configuration (e.g. an unknown kernel option)
+ *   OS_EXIT_PANIC     kernel panic (including stack smashing detected)
+ *   OS_EXIT_TRAP      fatal CPU exception (the report is on the console)
+ *
+ * and `tools/run` adds statuses that no guest can produce:
+ *
+ *   OS_EXIT_TIMEOUT   the guest ran past --timeout and was stopped
+ *   OS_EXIT_QEMU      QEMU itself failed, or its status cannot be decoded
+ *   OS_EXIT_RESET     the guest reset (triple fault) or powered off
+ *                     without reporting a status
+ *
+ * so no crash or hang is ever reported as 0 or as a service status.
+ */
+#ifndef OS_EXIT_H
+#define OS_EXIT_H
+
+#define OS_EXIT_MAX 119
+#define OS_EXIT_RANGE 120
+#define OS_EXIT_BOOTCONF 121
+#define OS_EXIT_PANIC 122
+#define OS_EXIT_TRAP 123
+#define OS_EXIT_TIMEOUT 124
+#define OS_EXIT_QEMU 125
+#define OS_EXIT_RESET 126
+
+#endif

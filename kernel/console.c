@@ -1,0 +1,167 @@
+/* The kernel console: log output, the service's stdio, and the raw
+ * formatting used by the panic and fault paths. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <arch/cpu.h>
+#include <kern/console.h>
+
+static const struct kern_console *console;
+static enum kern_log_level log_level = KERN_LOG_INFO;
+
+void kern_console_register(const struct kern_console *c)
+{
+	console = c;
+}
+
+size_t kern_console_write(const char *s, size_t n)
+{
+	if (console)
+		for (size_t i = 0; i < n; i++)
+			console->putc(s[i]);
+	return n;
+}
+
+long kern_console_read(char *s, size_t n)
+{
+	size_t got = 0;
+	int c;
+
+	if (!console || !console->getc)
+		return -EIO;
+	if (n == 0)
+		return 0;
+	while ((c = console->getc()) < 0)
+		arch_pause();
+	do {
+		s[got++] = (char)c;
+	} while (got < n && (c = console->getc()) >= 0);
+	return (long)got;
+}
+
+void kern_raw_puts(const char *s)
+{
+	while (console && *s)
+		console->putc(*s++);
+}
+
+void kern_raw_hex(uint64_t v, int width)
+{
+	char buf[17];
+	int i = 16;
+
+	buf[16] = '\0';
+	do {
+		buf[--i] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while ((v || 16 - i < width) && i > 0);
+	kern_raw_puts(buf + i);
+}
+
+void kern_raw_dec(int64_t v)
+{
+	char buf[21];
+	int i = 20;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	buf[20] = '\0';
+	do {
+		buf[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		kern_raw_puts("-");
+	kern_raw_puts(buf + i);
+}
+
+/* One conversion of kern_raw_printf; fmt points after the '%'. */
+static const char *raw_conv(const char *fmt, va_list *ap)
+{
+	int is_long = 0;
+	char c[2] = { 0, 0 };
+
+	while (*fmt == 'l') {
+		is_long = 1;
+		fmt++;
+	}
+	switch (*fmt) {
+	case 's':
+		kern_raw_puts(va_arg(*ap, const char *));
+		break;
+	case 'c':
+		c[0] = (char)va_arg(*ap, int);
+		kern_raw_puts(c);
+		break;
+	case 'd':
+		kern_raw_dec(is_long ? va_arg(*ap, long) : va_arg(*ap, int));
+		break;
+	case 'u':
+		kern_raw_dec(is_long ? (int64_t)va_arg(*ap, unsigned long)
+				     : va_arg(*ap, unsigned));
+		break;
+	case 'x':
+		kern_raw_hex(is_long ? va_arg(*ap, unsigned long)
+				     : va_arg(*ap, unsigned), 1);
+		break;
+	case 'p':
+		kern_raw_puts("0x");
+		kern_raw_hex((uintptr_t)va_arg(*ap, void *), 1);
+		break;
+	default:
+		c[0] = *fmt ? *fmt : '%';
+		kern_raw_puts(c);
+	}
+	return *fmt ? fmt + 1 : fmt;
+}
+
+void kern_raw_vprintf(const char *fmt, va_list ap)
+{
+	char c[2] = { 0, 0 };
+	va_list aq;
+
+	va_copy(aq, ap);
+	while (*fmt) {
+		if (*fmt == '%') {
+			fmt = raw_conv(fmt + 1, &aq);
+			continue;
+		}
+		c[0] = *fmt++;
+		kern_raw_puts(c);
+	}
+	va_end(aq);
+}
+
+void kern_raw_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kern_raw_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void kern_log(enum kern_log_level level, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	kern_console_write("os: ", 4);
+	buf[n++] = '\n';
+	kern_console_write(buf, (size_t)n);
+}
+
+void kern_log_set_level(enum kern_log_level level)
+{
+	log_level = level;
+}

@@ -1,0 +1,48 @@
+/* Leaving the image: the mapping of statuses onto QEMU's exit device
+ * (documented in include/os/exit.h), service exit, and boot-configuration
+ * errors. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <arch/power.h>
+#include <kern/console.h>
+#include <kern/exit.h>
+#include <os/exit.h>
+
+unsigned kern_exit_code(int status)
+{
+	if (status >= 0 && status <= OS_EXIT_MAX)
+		return (unsigned)status + 1;
+	if (status > OS_EXIT_MAX && status <= OS_EXIT_TRAP)
+		return (unsigned)status + 1;
+	return OS_EXIT_RANGE + 1;
+}
+
+void kern_exit(int status)
+{
+	if (status < 0 || status > OS_EXIT_MAX) {
+		kern_error("exit status %d is outside 0..%d: reported as %d",
+			   status, OS_EXIT_MAX, OS_EXIT_RANGE);
+		arch_exit(OS_EXIT_RANGE + 1);
+	}
+	kern_debug("service exited with status %d", status);
+	arch_exit(kern_exit_code(status));
+}
+
+void kern_exit_reserved(int status)
+{
+	arch_exit(kern_exit_code(status));
+}
+
+void kern_bootconf_error(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kern_error("boot configuration: %s", buf);
+	kern_error("stopping (exit status %d)", OS_EXIT_BOOTCONF);
+	kern_exit_reserved(OS_EXIT_BOOTCONF);
+}

@@ -1,0 +1,162 @@
+/* What happens when things go wrong: the CPU exception report, panic, and
+ * stack-smashing detection, all printed with the raw console only, with a
+ * backtrace that names functions from the image's embedded symbol table. */
+#include <errno.h>
+#include <stdarg.h>
+
+#include <arch/boot.h>
+#include <arch/trap.h>
+#include <kern/console.h>
+#include <kern/exit.h>
+#include <kern/fault.h>
+#include <kern/ksyms.h>
+#include <kern/unwind.h>
+#include <os/exit.h>
+
+#define MAX_STACKS 8
+#define MAX_FRAMES 32
+
+static struct kern_stack stacks[MAX_STACKS];
+static int nstacks;
+static volatile int in_fault;
+
+int kern_stack_register(const char *name, uintptr_t lo, uintptr_t hi)
+{
+	if (nstacks == MAX_STACKS)
+		return -ENOSPC;
+	stacks[nstacks++] = (struct kern_stack){ name, lo, hi };
+	return 0;
+}
+
+/* "name+0xoff" for addr, or "?" outside every symbol. */
+static void print_symbol(uint64_t addr)
+{
+	uint64_t off;
+	const char *name = kern_ksym_lookup(&kern_ksyms, addr, &off);
+
+	if (!name) {
+		kern_raw_puts("?");
+		return;
+	}
+	kern_raw_printf("%s+0x%lx", name, off);
+}
+
+static void print_frame(int depth, uint64_t pc)
+{
+	kern_raw_printf("os:   #%d 0x%lx ", depth, pc);
+	print_symbol(pc);
+	kern_raw_puts("\n");
+}
+
+void kern_backtrace_print(uint64_t pc, uint64_t fp)
+{
+	struct kern_unwind_env env = {
+		stacks, nstacks, (uintptr_t)__text_start, (uintptr_t)__text_end
+	};
+	uint64_t pcs[MAX_FRAMES];
+	int n = kern_unwind(&env, fp, pcs, MAX_FRAMES);
+
+	kern_raw_puts("os: backtrace:\n");
+	print_frame(0, pc);
+	/* A return address points after the call: look up pc - 1. */
+	for (int i = 0; i < n; i++) {
+		kern_raw_printf("os:   #%d 0x%lx ", i + 1, pcs[i]);
+		print_symbol(pcs[i] - 1);
+		kern_raw_puts("\n");
+	}
+}
+
+static void print_regs(const struct arch_trap_frame *f)
+{
+	struct arch_reg regs[ARCH_TRAP_NREGS];
+
+	arch_trap_regs(f, regs);
+	for (int i = 0; i < ARCH_TRAP_NREGS; i++) {
+		kern_raw_printf("%s%6s 0x", i % 3 ? "  " : "os: ", regs[i].name);
+		kern_raw_hex(regs[i].value, 16);
+		if (i % 3 == 2 || i == ARCH_TRAP_NREGS - 1)
+			kern_raw_puts("\n");
+	}
+}
+
+/* The page-fault specifics: what was accessed, how, and a diagnosis. */
+static void print_page_fault(const struct arch_trap_frame *f, uint64_t cr2)
+{
+	const struct kern_stack *s;
+	struct kern_unwind_env env = { stacks, nstacks, 0, 0 };
+
+	kern_raw_printf("os: %s of address 0x%lx (%s%s)", 
+			f->error & 0x10 ? "instruction fetch" :
+			f->error & 0x2 ? "write" : "read", cr2,
+			f->error & 0x1 ? "protection violation" : "page not present",
+			f->error & 0x8 ? ", reserved bit set" : "");
+	if (cr2 < 4096)
+		kern_raw_puts(": null pointer");
+	else if ((s = kern_stack_find(&env, cr2, 1)))
+		kern_raw_printf(": inside %s", s->name);
+	kern_raw_puts("\n");
+}
+
+static void report_trap(const struct arch_trap_frame *f)
+{
+	kern_raw_printf("\nos: fatal CPU exception %lu %s (%s)",
+			f->vector, arch_trap_mnemonic(f->vector),
+			arch_trap_name(f->vector));
+	if (arch_trap_has_error(f->vector))
+		kern_raw_printf(", error code 0x%lx", f->error);
+	kern_raw_puts("\nos: at rip 0x");
+	kern_raw_hex(f->rip, 1);
+	kern_raw_puts(" <");
+	print_symbol(f->rip);
+	kern_raw_printf(">, rsp 0x%lx\n", f->rsp);
+	if (f->vector == ARCH_TRAP_PF)
+		print_page_fault(f, arch_read_cr2());
+	if (f->vector == 13 && f->error == 0)
+		kern_raw_puts("os: (a #GP with error 0 is often a non-canonical "
+			      "address or a privileged instruction)\n");
+	print_regs(f);
+	kern_backtrace_print(f->rip, f->rbp);
+}
+
+static void on_trap(struct arch_trap_frame *f)
+{
+	if (in_fault++) {
+		kern_raw_printf("\nos: CPU exception %lu %s inside the fault "
+				"handler at rip 0x%lx; giving up\n",
+				f->vector, arch_trap_mnemonic(f->vector),
+				f->rip);
+		kern_exit_reserved(OS_EXIT_TRAP);
+	}
+	report_trap(f);
+	kern_raw_printf("os: exit status %d (fatal CPU exception)\n",
+			OS_EXIT_TRAP);
+	kern_exit_reserved(OS_EXIT_TRAP);
+}
+
+void kern_fault_init(void)
+{
+	arch_trap_set_handler(on_trap);
+}
+
+void kern_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	kern_raw_puts("\nos: panic: ");
+	va_start(ap, fmt);
+	kern_raw_vprintf(fmt, ap);
+	va_end(ap);
+	kern_raw_puts("\n");
+	kern_backtrace_print((uint64_t)__builtin_return_address(0),
+			     *(uint64_t *)__builtin_frame_address(0));
+	kern_raw_printf("os: exit status %d (kernel panic)\n", OS_EXIT_PANIC);
+	kern_exit_reserved(OS_EXIT_PANIC);
+}
+
+/* All stack-protector failures, kernel's and service's, land here through
+ * the linker's --wrap=__stack_chk_fail (musl's own would halt the CPU). */
+__attribute__((noreturn)) void __wrap___stack_chk_fail(void);
+void __wrap___stack_chk_fail(void)
+{
+	kern_panic("stack smashing detected");
+}

@@ -1,0 +1,28 @@
+/* Ending the image with a status tools/run can decode (see os/exit.h). */
+#ifndef KERN_EXIT_H
+#define KERN_EXIT_H
+
+/* The value written to the exit device for an image status s (a service
+ * status 0..OS_EXIT_MAX or one of the reserved OS_EXIT_* statuses): s + 1,
+ * with service statuses out of range mapped to OS_EXIT_RANGE + 1. */
+unsigned kern_exit_code(int status);
+
+/* The service ended with status (exit(), exit_group() or return from
+ * main). Reports it on the console and leaves the VM. */
+__attribute__((noreturn)) void kern_exit(int status);
+
+/* Leave the VM with one of the reserved OS_EXIT_* statuses. Raw console
+ * only: safe on the panic path. */
+__attribute__((noreturn)) void kern_exit_reserved(int status);
+
+/* Print "os: panic: " and the raw-formatted message, a backtrace of the
+ * caller, and leave with OS_EXIT_PANIC. Uses the raw console only. */
+__attribute__((noreturn, format(printf, 1, 2))) void
+kern_panic(const char *fmt, ...);
+
+/* Stop the boot over bad configuration: print "os: boot configuration:
+ * " and the message, leave with OS_EXIT_BOOTCONF. */
+__attribute__((noreturn, format(printf, 1, 2))) void
+kern_bootconf_error(const char *fmt, ...);
+
+#endif

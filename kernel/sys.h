@@ -1,0 +1,36 @@
+/* Private to kernel/: the system calls, one function each, taking the six
+ * raw arguments. Grouped by file: sys_io.c, sys_mem.c, sys_proc.c. */
+#ifndef KERNEL_SYS_H
+#define KERNEL_SYS_H
+
+typedef long (*sys_fn)(const long *a);
+
+long sys_read(const long *a);
+long sys_write(const long *a);
+long sys_readv(const long *a);
+long sys_writev(const long *a);
+long sys_ioctl(const long *a);
+long sys_close(const long *a);
+long sys_lseek(const long *a);
+long sys_fcntl(const long *a);
+
+long sys_brk(const long *a);
+long sys_mmap(const long *a);
+long sys_munmap(const long *a);
+long sys_mremap(const long *a);
+long sys_madvise(const long *a);
+
+long sys_exit(const long *a);
+long sys_arch_prctl(const long *a);
+long sys_set_tid_address(const long *a);
+long sys_getpid(const long *a);
+long sys_getppid(const long *a);
+long sys_getuid(const long *a);
+long sys_rt_sigprocmask(const long *a);
+long sys_kill(const long *a);
+long sys_tkill(const long *a);
+long sys_tgkill(const long *a);
+long sys_uname(const long *a);
+long sys_sched_yield(const long *a);
+
+#endif

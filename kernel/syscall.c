@@ -1,0 +1,68 @@
+/* System-call dispatch: the table from Linux x86_64 numbers (musl's
+ * <sys/syscall.h>) to the kernel's implementations. */
+#include <errno.h>
+#include <sys/syscall.h>
+
+#include <kern/console.h>
+#include <kern/syscall.h>
+
+#include "sys.h"
+
+#define NR_MAX 512
+
+static const sys_fn table[NR_MAX] = {
+	[SYS_read] = sys_read,
+	[SYS_write] = sys_write,
+	[SYS_readv] = sys_readv,
+	[SYS_writev] = sys_writev,
+	[SYS_ioctl] = sys_ioctl,
+	[SYS_close] = sys_close,
+	[SYS_lseek] = sys_lseek,
+	[SYS_fcntl] = sys_fcntl,
+	[SYS_brk] = sys_brk,
+	[SYS_mmap] = sys_mmap,
+	[SYS_munmap] = sys_munmap,
+	[SYS_mremap] = sys_mremap,
+	[SYS_madvise] = sys_madvise,
+	[SYS_exit] = sys_exit,
+	[SYS_exit_group] = sys_exit,
+	[SYS_arch_prctl] = sys_arch_prctl,
+	[SYS_set_tid_address] = sys_set_tid_address,
+	[SYS_getpid] = sys_getpid,
+	[SYS_gettid] = sys_getpid,
+	[SYS_getppid] = sys_getppid,
+	[SYS_getuid] = sys_getuid,
+	[SYS_geteuid] = sys_getuid,
+	[SYS_getgid] = sys_getuid,
+	[SYS_getegid] = sys_getuid,
+	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_kill] = sys_kill,
+	[SYS_tkill] = sys_tkill,
+	[SYS_tgkill] = sys_tgkill,
+	[SYS_uname] = sys_uname,
+	[SYS_sched_yield] = sys_sched_yield,
+};
+
+static unsigned char logged[NR_MAX / 8];
+
+/* Log an unimplemented call the first time it is made. */
+static void log_unknown(long nr)
+{
+	const char *name = kern_syscall_name(nr);
+
+	if (nr >= 0 && nr < NR_MAX) {
+		if (logged[nr / 8] & (1 << (nr % 8)))
+			return;
+		logged[nr / 8] |= 1 << (nr % 8);
+	}
+	kern_info("system call %s (%ld) is not supported: ENOSYS",
+		  name ? name : "?", nr);
+}
+
+long kern_syscall(long nr, const long *args)
+{
+	if (nr >= 0 && nr < NR_MAX && table[nr])
+		return table[nr](args);
+	log_unknown(nr);
+	return -ENOSYS;
+}
