@@ -75,8 +75,10 @@ int kern_cmdline_parse(struct kern_cmdline *cl, const char *line,
 			return -EINVAL;
 		}
 		if (file_token(cl, t, &dashes)) {
-			snprintf(err, errlen, "more than %d arguments at '%s'",
-				 KERN_CMDLINE_TOKENS, t);
+			snprintf(err, errlen, "too many %s at '%s'",
+				 cl->nmmio == KERN_CMDLINE_MMIO
+					 ? "virtio_mmio.device= tokens"
+					 : "arguments", t);
 			return -EINVAL;
 		}
 	}

@@ -3,6 +3,7 @@
  * backtrace that names functions from the image's embedded symbol table. */
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include <arch/boot.h>
 #include <arch/trap.h>
@@ -41,10 +42,12 @@ static void print_symbol(uint64_t addr)
 	kern_raw_printf("%s+0x%lx", name, off);
 }
 
-static void print_frame(int depth, uint64_t pc)
+/* A return address points after its call, maybe past the end of a
+ * noreturn caller: it is looked up one byte earlier. */
+static void print_frame(int depth, uint64_t pc, int is_return)
 {
 	kern_raw_printf("os:   #%d 0x%lx ", depth, pc);
-	print_symbol(pc);
+	print_symbol(pc - (is_return ? 1 : 0));
 	kern_raw_puts("\n");
 }
 
@@ -56,14 +59,13 @@ void kern_backtrace_print(uint64_t pc, uint64_t fp)
 	uint64_t pcs[MAX_FRAMES];
 	int n = kern_unwind(&env, fp, pcs, MAX_FRAMES);
 
+	int depth = 0;
+
 	kern_raw_puts("os: backtrace:\n");
-	print_frame(0, pc);
-	/* A return address points after the call: look up pc - 1. */
-	for (int i = 0; i < n; i++) {
-		kern_raw_printf("os:   #%d 0x%lx ", i + 1, pcs[i]);
-		print_symbol(pcs[i] - 1);
-		kern_raw_puts("\n");
-	}
+	if (pc)
+		print_frame(depth++, pc, 0);
+	for (int i = 0; i < n; i++)
+		print_frame(depth++, pcs[i], 1);
 }
 
 static void print_regs(const struct arch_trap_frame *f)
@@ -72,7 +74,10 @@ static void print_regs(const struct arch_trap_frame *f)
 
 	arch_trap_regs(f, regs);
 	for (int i = 0; i < ARCH_TRAP_NREGS; i++) {
-		kern_raw_printf("%s%6s 0x", i % 3 ? "  " : "os: ", regs[i].name);
+		const char *pad = "      " + strlen(regs[i].name);
+
+		kern_raw_printf("%s%s%s 0x", i % 3 ? "  " : "os: ", pad,
+				regs[i].name);
 		kern_raw_hex(regs[i].value, 16);
 		if (i % 3 == 2 || i == ARCH_TRAP_NREGS - 1)
 			kern_raw_puts("\n");
@@ -147,8 +152,7 @@ void kern_panic(const char *fmt, ...)
 	kern_raw_vprintf(fmt, ap);
 	va_end(ap);
 	kern_raw_puts("\n");
-	kern_backtrace_print((uint64_t)__builtin_return_address(0),
-			     *(uint64_t *)__builtin_frame_address(0));
+	kern_backtrace_print(0, (uint64_t)__builtin_frame_address(0));
 	kern_raw_printf("os: exit status %d (kernel panic)\n", OS_EXIT_PANIC);
 	kern_exit_reserved(OS_EXIT_PANIC);
 }

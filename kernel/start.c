@@ -40,11 +40,13 @@ uintptr_t kern_start_stack(uintptr_t lo, uintptr_t hi, char *const *argv,
 
 	while (argv[argc])
 		argc++;
-	memcpy(rnd, random, 16);
 	words = 1 + argc + 1 + 1 + 2 * (sizeof(aux) / sizeof(aux[0]));
+	if ((uintptr_t)rnd < lo || (uintptr_t)rnd - lo < words * 8)
+		return 0;
 	sp = (uint64_t *)(((uintptr_t)rnd - words * 8) & ~15UL);
 	if ((uintptr_t)sp < lo)
 		return 0;
+	memcpy(rnd, random, 16);
 	sp[0] = argc;
 	memcpy(&sp[1], argv, argc * sizeof(char *));
 	sp[1 + argc] = 0; /* end of argv */
@@ -65,16 +67,16 @@ static void enter_libc(void *sp)
 void kern_start_service(char *const *argv, size_t stack_size)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)__ehdr_start;
-	size_t n = stack_size / KERN_PAGE_SIZE;
+	size_t n = (stack_size + KERN_PAGE_SIZE - 1) / KERN_PAGE_SIZE;
 	uintptr_t lo = kern_mem_pages(n), sp;
 	uint8_t random[16];
 
 	if (!lo)
 		kern_panic("no memory for the service stack (%lu bytes)",
 			   (unsigned long)stack_size);
-	kern_stack_register("service stack", lo, lo + stack_size);
+	kern_stack_register("service stack", lo, lo + n * KERN_PAGE_SIZE);
 	kern_entropy_fill(random, sizeof(random));
-	sp = kern_start_stack(lo, lo + stack_size, argv, random,
+	sp = kern_start_stack(lo, lo + n * KERN_PAGE_SIZE, argv, random,
 			      (uintptr_t)__ehdr_start + eh->e_phoff,
 			      eh->e_phnum);
 	if (!sp)

@@ -13,7 +13,8 @@ void kern_fault_init(void);
  * Returns 0, or -ENOSPC when the table is full. */
 int kern_stack_register(const char *name, uintptr_t lo, uintptr_t hi);
 
-/* Print a backtrace starting at pc with frame pointer fp (raw console). */
+/* Print a backtrace (raw console): pc first, unless it is 0, then the
+ * return addresses found by walking frame records from fp. */
 void kern_backtrace_print(uint64_t pc, uint64_t fp);
 
 #endif

@@ -1,0 +1,374 @@
+/* Unit tests of kernel/cmdline.c: options, argv, virtio_mmio, quoting. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kern/cmdline.h>
+
+static char err[256];
+
+static int setup(void **state)
+{
+	*state = calloc(1, sizeof(struct kern_cmdline));
+	err[0] = '\0';
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* Parse line as image "svc", expecting success. */
+static struct kern_cmdline *parse_ok(void **state, const char *line)
+{
+	struct kern_cmdline *cl = *state;
+
+	assert_int_equal(kern_cmdline_parse(cl, line, "svc", err, sizeof(err)),
+			 0);
+	return cl;
+}
+
+/* Parse line, expecting -EINVAL and an error message. */
+static void parse_bad(void **state, const char *line)
+{
+	struct kern_cmdline *cl = *state;
+
+	assert_int_equal(kern_cmdline_parse(cl, line, "svc", err, sizeof(err)),
+			 -EINVAL);
+	assert_true(strlen(err) > 0);
+}
+
+/* A space-separated line of n copies of word, after prefix. */
+static char *repeat(const char *prefix, const char *word, int n)
+{
+	size_t len = strlen(prefix) + n * (strlen(word) + 1) + 1;
+	char *s = malloc(len);
+
+	assert_non_null(s);
+	strcpy(s, prefix);
+	for (int i = 0; i < n; i++) {
+		strcat(s, " ");
+		strcat(s, word);
+	}
+	return s;
+}
+
+static void test_split_at_dashes(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "log=debug quiet -- a b");
+
+	assert_int_equal(cl->nopt, 2);
+	assert_string_equal(cl->opt[0], "log=debug");
+	assert_string_equal(cl->opt[1], "quiet");
+	assert_int_equal(cl->argc, 3);
+	assert_string_equal(cl->argv[0], "svc");
+	assert_string_equal(cl->argv[1], "a");
+	assert_string_equal(cl->argv[2], "b");
+	assert_null(cl->argv[3]);
+	assert_int_equal(cl->nmmio, 0);
+}
+
+static void test_second_dashes_is_argument(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "-- x -- y");
+
+	assert_int_equal(cl->nopt, 0);
+	assert_int_equal(cl->argc, 4);
+	assert_string_equal(cl->argv[1], "x");
+	assert_string_equal(cl->argv[2], "--");
+	assert_string_equal(cl->argv[3], "y");
+	assert_null(cl->argv[4]);
+}
+
+static void test_no_dashes_all_options(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "a=1 b c=");
+
+	assert_int_equal(cl->nopt, 3);
+	assert_string_equal(cl->opt[2], "c=");
+	assert_int_equal(cl->argc, 1);
+	assert_string_equal(cl->argv[0], "svc");
+	assert_null(cl->argv[1]);
+}
+
+static void test_empty_line(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, " \t\n ");
+
+	assert_int_equal(cl->nopt, 0);
+	assert_int_equal(cl->argc, 1);
+	assert_string_equal(cl->argv[0], "svc");
+	assert_null(cl->argv[1]);
+	assert_null(kern_cmdline_unused(cl));
+}
+
+static void test_argv0_is_name(void **state)
+{
+	struct kern_cmdline *cl = *state;
+
+	assert_int_equal(kern_cmdline_parse(cl, "-- first", "hello.elf", err,
+					    sizeof(err)), 0);
+	assert_int_equal(cl->argc, 2);
+	assert_string_equal(cl->argv[0], "hello.elf");
+	assert_string_equal(cl->argv[1], "first");
+	assert_null(cl->argv[2]);
+}
+
+static void test_blanks_separate(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "  a\tb\n\nc  --  d\te  ");
+
+	assert_int_equal(cl->nopt, 3);
+	assert_string_equal(cl->opt[0], "a");
+	assert_string_equal(cl->opt[1], "b");
+	assert_string_equal(cl->opt[2], "c");
+	assert_int_equal(cl->argc, 3);
+	assert_string_equal(cl->argv[1], "d");
+	assert_string_equal(cl->argv[2], "e");
+}
+
+static void test_mmio_taken_out(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state,
+		"virtio_mmio.device=512@0xfeb00000:12 log=info "
+		"virtio_mmio.device=512@0xfeb00200:13 -- arg "
+		"virtio_mmio.device=512@0xfeb00400:14 last");
+
+	assert_int_equal(cl->nmmio, 3);
+	assert_string_equal(cl->mmio[0], "512@0xfeb00000:12");
+	assert_string_equal(cl->mmio[1], "512@0xfeb00200:13");
+	assert_string_equal(cl->mmio[2], "512@0xfeb00400:14");
+	assert_int_equal(cl->nopt, 1);
+	assert_string_equal(cl->opt[0], "log=info");
+	assert_int_equal(cl->argc, 3);
+	assert_string_equal(cl->argv[1], "arg");
+	assert_string_equal(cl->argv[2], "last");
+	assert_null(cl->argv[3]);
+}
+
+static void test_mmio_prefix_only(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state,
+		"virtio_mmio.dev=1 virtio_mmio.device=");
+
+	assert_int_equal(cl->nmmio, 1);
+	assert_string_equal(cl->mmio[0], "");
+	assert_int_equal(cl->nopt, 1);
+	assert_string_equal(cl->opt[0], "virtio_mmio.dev=1");
+}
+
+static void test_too_many_mmio(void **state)
+{
+	char *line = repeat("", "virtio_mmio.device=x", KERN_CMDLINE_MMIO + 1);
+
+	parse_bad(state, line);
+	free(line);
+}
+
+static void test_quotes_group_blanks(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state,
+		"msg=\"hello world\" -- \"a b\"  c\"d e\"f \"\" \"\tx\"");
+
+	assert_int_equal(cl->nopt, 1);
+	assert_string_equal(cl->opt[0], "msg=hello world");
+	assert_int_equal(cl->argc, 5);
+	assert_string_equal(cl->argv[1], "a b");
+	assert_string_equal(cl->argv[2], "cd ef");
+	assert_string_equal(cl->argv[3], "");
+	assert_string_equal(cl->argv[4], "\tx");
+	assert_null(cl->argv[5]);
+}
+
+static void test_empty_quoted_args(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "-- \"\" \"\" end");
+
+	assert_int_equal(cl->argc, 4);
+	assert_string_equal(cl->argv[1], "");
+	assert_string_equal(cl->argv[2], "");
+	assert_string_equal(cl->argv[3], "end");
+}
+
+static void test_unterminated_quote(void **state)
+{
+	parse_bad(state, "-- a \"b c");
+	assert_non_null(strstr(err, "quote"));
+}
+
+static void test_unterminated_quote_in_option(void **state)
+{
+	parse_bad(state, "opt=\"x");
+	assert_non_null(strstr(err, "quote"));
+}
+
+static void test_max_options(void **state)
+{
+	char *line = repeat("", "o", KERN_CMDLINE_TOKENS);
+	struct kern_cmdline *cl = parse_ok(state, line);
+
+	assert_int_equal(cl->nopt, KERN_CMDLINE_TOKENS);
+	free(line);
+}
+
+static void test_too_many_options(void **state)
+{
+	char *line = repeat("", "o", KERN_CMDLINE_TOKENS + 1);
+
+	parse_bad(state, line);
+	free(line);
+}
+
+/* argv[0] takes one of the KERN_CMDLINE_TOKENS slots. */
+static void test_max_arguments(void **state)
+{
+	char *line = repeat("--", "a", KERN_CMDLINE_TOKENS - 1);
+	struct kern_cmdline *cl = parse_ok(state, line);
+
+	assert_int_equal(cl->argc, KERN_CMDLINE_TOKENS);
+	assert_null(cl->argv[KERN_CMDLINE_TOKENS]);
+	free(line);
+}
+
+static void test_too_many_arguments(void **state)
+{
+	char *line = repeat("--", "a", KERN_CMDLINE_TOKENS);
+
+	parse_bad(state, line);
+	free(line);
+}
+
+static void test_longest_line(void **state)
+{
+	char *line = malloc(KERN_CMDLINE_MAX);
+	struct kern_cmdline *cl;
+
+	assert_non_null(line);
+	memset(line, 'x', KERN_CMDLINE_MAX - 1);
+	line[KERN_CMDLINE_MAX - 1] = '\0';
+	cl = parse_ok(state, line);
+	assert_int_equal(cl->nopt, 1);
+	assert_int_equal(strlen(cl->opt[0]), KERN_CMDLINE_MAX - 1);
+	free(line);
+}
+
+static void test_line_too_long(void **state)
+{
+	char *line = malloc(KERN_CMDLINE_MAX + 1);
+
+	assert_non_null(line);
+	memset(line, 'x', KERN_CMDLINE_MAX);
+	line[KERN_CMDLINE_MAX] = '\0';
+	parse_bad(state, line);
+	free(line);
+}
+
+static void test_take_value_and_flag(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "log=debug quiet mem= -- x");
+
+	assert_string_equal(kern_cmdline_take(cl, "log"), "debug");
+	assert_string_equal(kern_cmdline_take(cl, "quiet"), "");
+	assert_string_equal(kern_cmdline_take(cl, "mem"), "");
+	assert_null(kern_cmdline_take(cl, "log"));
+	assert_null(kern_cmdline_take(cl, "x"));
+	assert_null(kern_cmdline_unused(cl));
+}
+
+static void test_take_repeated_in_order(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "v=1 w v=2 v");
+
+	assert_string_equal(kern_cmdline_take(cl, "v"), "1");
+	assert_string_equal(kern_cmdline_take(cl, "v"), "2");
+	assert_string_equal(kern_cmdline_take(cl, "v"), "");
+	assert_null(kern_cmdline_take(cl, "v"));
+	assert_string_equal(kern_cmdline_unused(cl), "w");
+}
+
+static void test_take_no_prefix_match(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "logx=1 logy lo=2");
+
+	assert_null(kern_cmdline_take(cl, "log"));
+	assert_null(kern_cmdline_take(cl, "logxy"));
+	assert_string_equal(kern_cmdline_take(cl, "logx"), "1");
+	assert_string_equal(kern_cmdline_take(cl, "lo"), "2");
+	assert_string_equal(kern_cmdline_unused(cl), "logy");
+}
+
+static void test_value_keeps_equals(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "a=b=c");
+
+	assert_string_equal(kern_cmdline_take(cl, "a"), "b=c");
+}
+
+static void test_unused(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "a b=1 c");
+
+	assert_string_equal(kern_cmdline_unused(cl), "a");
+	assert_non_null(kern_cmdline_take(cl, "a"));
+	assert_string_equal(kern_cmdline_unused(cl), "b=1");
+	assert_non_null(kern_cmdline_take(cl, "c"));
+	assert_string_equal(kern_cmdline_unused(cl), "b=1");
+	assert_non_null(kern_cmdline_take(cl, "b"));
+	assert_null(kern_cmdline_unused(cl));
+}
+
+static void test_reparse_resets(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "a b -- c");
+
+	assert_non_null(kern_cmdline_take(cl, "a"));
+	cl = parse_ok(state, "a");
+	assert_int_equal(cl->nopt, 1);
+	assert_int_equal(cl->argc, 1);
+	assert_null(cl->argv[1]);
+	assert_string_equal(kern_cmdline_unused(cl), "a");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_split_at_dashes),
+		T(test_second_dashes_is_argument),
+		T(test_no_dashes_all_options),
+		T(test_empty_line),
+		T(test_argv0_is_name),
+		T(test_blanks_separate),
+		T(test_mmio_taken_out),
+		T(test_mmio_prefix_only),
+		T(test_too_many_mmio),
+		T(test_quotes_group_blanks),
+		T(test_empty_quoted_args),
+		T(test_unterminated_quote),
+		T(test_unterminated_quote_in_option),
+		T(test_max_options),
+		T(test_too_many_options),
+		T(test_max_arguments),
+		T(test_too_many_arguments),
+		T(test_longest_line),
+		T(test_line_too_long),
+		T(test_take_value_and_flag),
+		T(test_take_repeated_in_order),
+		T(test_take_no_prefix_match),
+		T(test_value_keeps_equals),
+		T(test_unused),
+		T(test_reparse_resets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

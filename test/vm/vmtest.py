@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""VM tests: boot one test case's image under QEMU through tools/run on a
+given machine type, then check its exit status and, in order, the
+patterns its serial output must contain (and those it must not).
+
+    vmtest.py --list --machine M
+    vmtest.py --build BUILD_DIR --machine pc|q35|microvm CASE
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUN = os.path.join(ROOT, "tools", "run")
+
+# The backtrace of a fault in b(), called by a(), called by main().
+CHAIN = [r"#0 0x[0-9a-f]+ b\+0x", r"#1 0x[0-9a-f]+ a\+0x", r"#2 0x[0-9a-f]+ main\+0x"]
+REGS = [r"rax 0x[0-9a-f]{16}", r"r15 0x[0-9a-f]{16}", r"rflags 0x"]
+NO_NESTED = [r"inside the fault handler", r"fatal CPU exception \d+(.|\n)*fatal CPU exception \d+"]
+
+
+def case(image, args=(), status=0, expect=(), reject=(), kopts=(), timeout=30,
+         qemu_args=()):
+    """One test case: image (relative to the build dir), service args,
+    expected exit status, regexes expected in order, regexes rejected."""
+    return dict(image=image, args=list(args), status=status, expect=list(expect),
+                reject=list(reject) + NO_NESTED, kopts=list(kopts),
+                timeout=timeout, qemu_args=list(qemu_args))
+
+
+HELLO = "examples/hello/hello.elf"
+CRASH = "test/vm/crash.elf"
+
+CASES = {
+    "hello_args": case(HELLO, ["one", "two words", ""], 0,
+                       [r"Hello from libos!", r'argv\[0\] = "hello"',
+                        r'argv\[1\] = "one"', r'argv\[2\] = "two words"',
+                        r'argv\[3\] = ""']),
+    "hello_exit0": case(HELLO, ["exit=0"], 0, [r"Hello from libos!"]),
+    "hello_exit1": case(HELLO, ["exit=1"], 1, [r"Hello from libos!"]),
+    "hello_exit42": case(HELLO, ["exit=42"], 42, [r"Hello from libos!"]),
+    "hello_exit_range": case(HELLO, ["exit=200"], 120,
+                             [r"exit status 200 is outside 0\.\.119"]),
+    "hello_bad_option": case(HELLO, [], 121,
+                             [r"unknown kernel option 'bogus=1'"],
+                             [r"Hello from libos"], kopts=["bogus=1"]),
+    "hello_bad_log": case(HELLO, [], 121, [r"log=loud: expected quiet"],
+                          [r"Hello from libos"], kopts=["log=loud"]),
+    "trap_div0": case(CRASH, ["div0"], 123,
+                      [r"fatal CPU exception 0 #DE \(divide error\)",
+                       r"at rip 0x[0-9a-f]+ <b\+0x"] + REGS + CHAIN),
+    "trap_ud": case(CRASH, ["ud"], 123,
+                    [r"fatal CPU exception 6 #UD \(invalid opcode\)",
+                     r"at rip 0x[0-9a-f]+ <b\+0x"] + REGS + CHAIN),
+    "trap_pf": case(CRASH, ["pf"], 123,
+                    [r"fatal CPU exception 14 #PF \(page fault\), error code 0x0",
+                     r"read of address 0x100000000000 \(page not present\)"]
+                    + REGS + CHAIN),
+    "trap_gp": case(CRASH, ["gp"], 123,
+                    [r"fatal CPU exception 13 #GP \(general protection fault\)",
+                     r"non-canonical"] + REGS + CHAIN),
+    "trap_in_libc": case(CRASH, ["libc"], 123,
+                         [r"fatal CPU exception 14 #PF",
+                          r"at rip 0x[0-9a-f]+ <strlen\+0x",
+                          r"#0 0x[0-9a-f]+ strlen\+0x", r"main\+0x"]),
+    "stack_smash": case(CRASH, ["smash"], 122,
+                        [r"panic: stack smashing detected", r"backtrace:",
+                         r"__wrap___stack_chk_fail"]),
+    "triple_fault": case(CRASH, ["triple"], 126, [r"crash: triple"]),
+    "hang": case(CRASH, ["hang"], 124, [r"crash: hang"], timeout=3),
+    "regs_syscall": case("test/vm/regs.elf", [], 0,
+                         [r"regs: write from asm", r"regs: ok \((x|y)mm0-15 checked\)"]),
+    "libc_features": case("test/vm/libc.elf", ["7"], 7,
+                          [r"libc: constructor ok", r"libc: tls ok",
+                           r"libc: printf 3\.141590 1\.235e\+04 0\.5",
+                           r"libc: malloc 1 KiB ok", r"libc: malloc 16 MiB ok",
+                           r"libc: calloc realloc ok", r"libc: atexit ok"]),
+}
+
+# On microvm with ACPI off, QEMU appends virtio_mmio.device= tokens after
+# the user's text; they must not reach argv.
+MMIO = case(HELLO, ["x"], 0, [r'argv\[1\] = "x"'], [r"virtio_mmio", r"argv\[2\]"],
+            qemu_args=["-machine", "acpi=off", "-device", "virtio-rng-device"])
+
+
+def cases_for(machine):
+    """The case table for one machine type."""
+    extra = {"hello_mmio_tokens": MMIO} if machine == "microvm" else {}
+    return {**CASES, **extra}
+
+
+def run_case(build, machine, c):
+    """Boot the case; return (status, output)."""
+    cmd = [RUN, "-q", os.path.join(build, c["image"]), "-M", machine,
+           "--timeout", str(c["timeout"])]
+    for k in c["kopts"]:
+        cmd += ["--kopt", k]
+    for q in c["qemu_args"]:
+        cmd.append("--qemu-arg=" + q)
+    cmd += ["--"] + c["args"]
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=c["timeout"] + 30)
+    return p.returncode, p.stdout.decode(errors="replace").replace("\r", "")
+
+
+def check(c, status, out):
+    """The list of failures of one run (empty when it passed)."""
+    errors = []
+    if status != c["status"]:
+        errors.append(f"exit status {status}, expected {c['status']}")
+    pos = 0
+    for pat in c["expect"]:
+        m = re.compile(pat).search(out, pos)
+        if not m:
+            errors.append(f"missing (in order): {pat}")
+            continue
+        pos = m.end()
+    for pat in c["reject"]:
+        if re.search(pat, out):
+            errors.append(f"unexpected: {pat}")
+    return errors
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--build")
+    ap.add_argument("--machine", default="q35")
+    ap.add_argument("case", nargs="?")
+    a = ap.parse_args()
+    table = cases_for(a.machine)
+    if a.list:
+        print("\n".join(table))
+        return 0
+    if a.case not in table:
+        ap.error(f"no case {a.case} on {a.machine}")
+    c = table[a.case]
+    status, out = run_case(a.build, a.machine, c)
+    errors = check(c, status, out)
+    print(out)
+    for e in errors:
+        print("vmtest: FAIL:", e)
+    print(f"vmtest: {a.case} on {a.machine}: {'FAIL' if errors else 'ok'}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
