@@ -5,8 +5,8 @@
 #include <kern/console.h>
 
 #define COM1 0x3f8
-#define REG_DATA 0      /* THR / RBR; divisor low with DLAB */
-#define REG_IER 1       /* interrupt enable; divisor high with DLAB */
+#define REG_DATA 0 /* THR / RBR; divisor low with DLAB */
+#define REG_IER 1  /* interrupt enable; divisor high with DLAB */
 #define REG_FCR 2
 #define REG_LCR 3
 #define REG_MCR 4

@@ -76,9 +76,10 @@ int kern_cmdline_parse(struct kern_cmdline *cl, const char *line,
 		}
 		if (file_token(cl, t, &dashes)) {
 			snprintf(err, errlen, "too many %s at '%s'",
-				 cl->nmmio == KERN_CMDLINE_MMIO
-					 ? "virtio_mmio.device= tokens"
-					 : "arguments", t);
+				 cl->nmmio == KERN_CMDLINE_MMIO ?
+					 "virtio_mmio.device= tokens" :
+					 "arguments",
+				 t);
 			return -EINVAL;
 		}
 	}

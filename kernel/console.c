@@ -97,12 +97,13 @@ static const char *raw_conv(const char *fmt, va_list *ap)
 		kern_raw_dec(is_long ? va_arg(*ap, long) : va_arg(*ap, int));
 		break;
 	case 'u':
-		kern_raw_dec(is_long ? (int64_t)va_arg(*ap, unsigned long)
-				     : va_arg(*ap, unsigned));
+		kern_raw_dec(is_long ? (int64_t)va_arg(*ap, unsigned long) :
+				       va_arg(*ap, unsigned));
 		break;
 	case 'x':
-		kern_raw_hex(is_long ? va_arg(*ap, unsigned long)
-				     : va_arg(*ap, unsigned), 1);
+		kern_raw_hex(is_long ? va_arg(*ap, unsigned long) :
+				       va_arg(*ap, unsigned),
+			     1);
 		break;
 	case 'p':
 		kern_raw_puts("0x");

@@ -29,6 +29,7 @@ int kern_entropy_fill(void *buf, size_t n)
 		memcpy(out + i, &v, n - i < sizeof(v) ? n - i : sizeof(v));
 	}
 	if (!strong && !warned++)
-		kern_info("warning: no hardware random source: entropy is weak");
+		kern_info(
+			"warning: no hardware random source: entropy is weak");
 	return strong;
 }

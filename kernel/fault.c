@@ -53,9 +53,8 @@ static void print_frame(int depth, uint64_t pc, int is_return)
 
 void kern_backtrace_print(uint64_t pc, uint64_t fp)
 {
-	struct kern_unwind_env env = {
-		stacks, nstacks, (uintptr_t)__text_start, (uintptr_t)__text_end
-	};
+	struct kern_unwind_env env = { stacks, nstacks, (uintptr_t)__text_start,
+				       (uintptr_t)__text_end };
 	uint64_t pcs[MAX_FRAMES];
 	int n = kern_unwind(&env, fp, pcs, MAX_FRAMES);
 
@@ -90,10 +89,13 @@ static void print_page_fault(const struct arch_trap_frame *f, uint64_t cr2)
 	const struct kern_stack *s;
 	struct kern_unwind_env env = { stacks, nstacks, 0, 0 };
 
-	kern_raw_printf("os: %s of address 0x%lx (%s%s)", 
+	kern_raw_printf("os: %s of address 0x%lx (%s%s)",
 			f->error & 0x10 ? "instruction fetch" :
-			f->error & 0x2 ? "write" : "read", cr2,
-			f->error & 0x1 ? "protection violation" : "page not present",
+			f->error & 0x2	? "write" :
+					  "read",
+			cr2,
+			f->error & 0x1 ? "protection violation" :
+					 "page not present",
 			f->error & 0x8 ? ", reserved bit set" : "");
 	if (cr2 < 4096)
 		kern_raw_puts(": null pointer");
@@ -104,8 +106,8 @@ static void print_page_fault(const struct arch_trap_frame *f, uint64_t cr2)
 
 static void report_trap(const struct arch_trap_frame *f)
 {
-	kern_raw_printf("\nos: fatal CPU exception %lu %s (%s)",
-			f->vector, arch_trap_mnemonic(f->vector),
+	kern_raw_printf("\nos: fatal CPU exception %lu %s (%s)", f->vector,
+			arch_trap_mnemonic(f->vector),
 			arch_trap_name(f->vector));
 	if (arch_trap_has_error(f->vector))
 		kern_raw_printf(", error code 0x%lx", f->error);
@@ -117,8 +119,9 @@ static void report_trap(const struct arch_trap_frame *f)
 	if (f->vector == ARCH_TRAP_PF)
 		print_page_fault(f, arch_read_cr2());
 	if (f->vector == 13 && f->error == 0)
-		kern_raw_puts("os: (a #GP with error 0 is often a non-canonical "
-			      "address or a privileged instruction)\n");
+		kern_raw_puts(
+			"os: (a #GP with error 0 is often a non-canonical "
+			"address or a privileged instruction)\n");
 	print_regs(f);
 	kern_backtrace_print(f->rip, f->rbp);
 }

@@ -52,15 +52,15 @@ static void banner(void)
 __attribute__((noreturn)) void kern_main(uint64_t start_info);
 void kern_main(uint64_t start_info)
 {
-	drv_uart_init();                 /* COM1: the console from here on */
-	kern_fault_init();               /* exceptions print a report */
-	arch_cpu_init(kern_syscall);     /* TSS + IST stacks, IDT, SYSCALL */
-	register_stacks();               /* let backtraces walk them */
+	drv_uart_init();	     /* COM1: the console from here on */
+	kern_fault_init();	     /* exceptions print a report */
+	arch_cpu_init(kern_syscall); /* TSS + IST stacks, IDT, SYSCALL */
+	register_stacks();	     /* let backtraces walk them */
 	if (arch_pvh_parse(start_info, &bootinfo))
 		kern_panic("no valid PVH start_info at 0x%lx", start_info);
 	kern_options_parse(&cmdline, &bootinfo); /* bad options stop here */
 	if (kern_mem_init(&bootinfo))
 		kern_panic("no usable RAM after the image");
-	banner();                        /* RAM, image size, free memory */
+	banner(); /* RAM, image size, free memory */
 	kern_start_service(cmdline.argv, SERVICE_STACK_SIZE); /* main() */
 }

@@ -23,8 +23,7 @@ static void option_log(struct kern_cmdline *cl)
 		kern_bootconf_error("log=%s: expected quiet, info or debug", v);
 }
 
-void kern_options_parse(struct kern_cmdline *cl,
-			const struct arch_bootinfo *bi)
+void kern_options_parse(struct kern_cmdline *cl, const struct arch_bootinfo *bi)
 {
 	char err[128];
 	const char *bad;
@@ -38,8 +37,10 @@ void kern_options_parse(struct kern_cmdline *cl,
 	option_log(cl);
 	bad = kern_cmdline_unused(cl);
 	if (bad)
-		kern_bootconf_error("unknown kernel option '%s' (kernel options "
-				    "go before '--', the service's arguments "
-				    "after it)", bad);
+		kern_bootconf_error(
+			"unknown kernel option '%s' (kernel options "
+			"go before '--', the service's arguments "
+			"after it)",
+			bad);
 	kern_debug("command line: %s", bi->cmdline);
 }

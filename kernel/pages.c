@@ -62,7 +62,8 @@ static size_t find_run(const struct kern_pages *p, size_t from, size_t to,
 void kern_pages_init(struct kern_pages *p, uintptr_t base, size_t npages,
 		     uint64_t *bitmap)
 {
-	*p = (struct kern_pages){ .base = base, .npages = npages,
+	*p = (struct kern_pages){ .base = base,
+				  .npages = npages,
 				  .bitmap = bitmap };
 }
 

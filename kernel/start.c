@@ -17,8 +17,8 @@
 #include <os/exit.h>
 
 int main(int argc, char **argv, char **envp);
-int __libc_start_main(int (*main)(int, char **, char **), int argc,
-		      char **argv, void (*init)(void), void (*fini)(void),
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+		      void (*init)(void), void (*fini)(void),
 		      void (*ldso)(void));
 
 extern const char __ehdr_start[];
@@ -31,9 +31,12 @@ uintptr_t kern_start_stack(uintptr_t lo, uintptr_t hi, char *const *argv,
 	uint64_t *sp;
 	uint8_t *rnd = (uint8_t *)((hi - 16) & ~15UL);
 	const uint64_t aux[][2] = {
-		{ AT_PHDR, phdr },     { AT_PHENT, sizeof(Elf64_Phdr) },
-		{ AT_PHNUM, phnum },   { AT_PAGESZ, KERN_PAGE_SIZE },
-		{ AT_RANDOM, (uintptr_t)rnd }, { AT_SECURE, 0 },
+		{ AT_PHDR, phdr },
+		{ AT_PHENT, sizeof(Elf64_Phdr) },
+		{ AT_PHNUM, phnum },
+		{ AT_PAGESZ, KERN_PAGE_SIZE },
+		{ AT_RANDOM, (uintptr_t)rnd },
+		{ AT_SECURE, 0 },
 		{ AT_NULL, 0 },
 	};
 	size_t words;

@@ -108,8 +108,8 @@ long sys_mmap(const long *a)
 	if (!(flags & MAP_ANONYMOUS) || (flags & MAP_SHARED))
 		return -ENODEV; /* no files to map yet */
 	if (flags & MAP_FIXED)
-		return kern_pages_alloc_at(&pages, addr, n) ? -ENOMEM
-							    : (long)addr;
+		return kern_pages_alloc_at(&pages, addr, n) ? -ENOMEM :
+							      (long)addr;
 	addr = kern_pages_alloc(&pages, n);
 	return addr ? (long)addr : -ENOMEM;
 }
@@ -133,7 +133,8 @@ long sys_mremap(const long *a)
 	size_t old_n = page_up((size_t)a[1]) / PAGE;
 	size_t new_n = page_up((size_t)a[2]) / PAGE;
 
-	if (old % PAGE || new_n == 0 || !kern_pages_contains(&pages, old, old_n))
+	if (old % PAGE || new_n == 0 ||
+	    !kern_pages_contains(&pages, old, old_n))
 		return -EINVAL;
 	if (kern_pages_resize(&pages, old, old_n, new_n) == 0)
 		return (long)old;
@@ -155,7 +156,8 @@ long sys_madvise(const long *a)
 
 	if (addr % PAGE)
 		return -EINVAL;
-	if (a[2] == MADV_DONTNEED && kern_pages_contains(&pages, addr, len / PAGE))
+	if (a[2] == MADV_DONTNEED &&
+	    kern_pages_contains(&pages, addr, len / PAGE))
 		memset((void *)addr, 0, len);
 	return 0;
 }

@@ -111,9 +111,9 @@ static long signal_self(long sig)
 
 long sys_kill(const long *a)
 {
-	return a[0] == SERVICE_PID || a[0] == 0 || a[0] == -1
-		       ? signal_self(a[1])
-		       : -ESRCH;
+	return a[0] == SERVICE_PID || a[0] == 0 || a[0] == -1 ?
+		       signal_self(a[1]) :
+		       -ESRCH;
 }
 
 long sys_tkill(const long *a)
@@ -123,8 +123,8 @@ long sys_tkill(const long *a)
 
 long sys_tgkill(const long *a)
 {
-	return a[0] == SERVICE_PID && a[1] == SERVICE_PID ? signal_self(a[2])
-							  : -ESRCH;
+	return a[0] == SERVICE_PID && a[1] == SERVICE_PID ? signal_self(a[2]) :
+							    -ESRCH;
 }
 
 long sys_uname(const long *a)

@@ -16,8 +16,8 @@ const struct kern_stack *kern_stack_find(const struct kern_unwind_env *env,
 	return 0;
 }
 
-int kern_unwind(const struct kern_unwind_env *env, uint64_t fp,
-		uint64_t *pcs, int max)
+int kern_unwind(const struct kern_unwind_env *env, uint64_t fp, uint64_t *pcs,
+		int max)
 {
 	int n = 0;
 

@@ -34,9 +34,9 @@ static void tss_load(void)
 	for (int i = 0; i < IST_COUNT; i++)
 		tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
 	tss.iomap_base = sizeof(tss);
-	arch_gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-				(0x89ULL << 40) | (((limit >> 16) & 0xf) << 48) |
-				(((base >> 24) & 0xff) << 56);
+	arch_gdt[GDT_TSS / 8] =
+		(limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+		(((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	arch_gdt[GDT_TSS / 8 + 1] = base >> 32;
 	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
 }

@@ -4,10 +4,10 @@
 #include <arch/power.h>
 
 #define DEBUG_EXIT_PORT 0xf4
-#define PIIX_PM1A_CNT 0x604     /* pc and q35 as QEMU's firmware sets them */
-#define PM1_SLP_EN_S5 0x2000    /* SLP_EN with SLP_TYP 0 (S5 in QEMU) */
+#define PIIX_PM1A_CNT 0x604  /* pc and q35 as QEMU's firmware sets them */
+#define PM1_SLP_EN_S5 0x2000 /* SLP_EN with SLP_TYP 0 (S5 in QEMU) */
 #define MICROVM_GED_SLEEP 0xfea00200UL
-#define GED_SLEEP_S5 0x34       /* SLP_EN | SLP_TYP 5 << 2 */
+#define GED_SLEEP_S5 0x34 /* SLP_EN | SLP_TYP 5 << 2 */
 
 void arch_exit(unsigned code)
 {

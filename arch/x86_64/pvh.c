@@ -50,9 +50,9 @@ static void copy_memmap(const struct pvh_start_info *si,
 	for (uint32_t i = 0; i < si->memmap_entries; i++) {
 		if (e[i].size == 0 || bi->nmem == ARCH_MEMMAP_MAX)
 			continue;
-		bi->memmap[bi->nmem++] = (struct arch_mem_range){
-			e[i].addr, e[i].size, e[i].type
-		};
+		bi->memmap[bi->nmem++] =
+			(struct arch_mem_range){ e[i].addr, e[i].size,
+						 e[i].type };
 	}
 }
 

@@ -23,16 +23,38 @@ static arch_trap_handler_t trap_handler;
 extern char arch_trap_stubs[];
 
 static const char *const trap_names[32] = {
-	"divide error", "debug", "non-maskable interrupt", "breakpoint",
-	"overflow", "bound range exceeded", "invalid opcode",
-	"device not available", "double fault", "coprocessor segment overrun",
-	"invalid TSS", "segment not present", "stack-segment fault",
-	"general protection fault", "page fault", "reserved",
-	"x87 floating-point error", "alignment check", "machine check",
-	"SIMD floating-point exception", "virtualization exception",
-	"control protection exception", "reserved", "reserved", "reserved",
-	"reserved", "reserved", "reserved", "hypervisor injection exception",
-	"VMM communication exception", "security exception", "reserved",
+	"divide error",
+	"debug",
+	"non-maskable interrupt",
+	"breakpoint",
+	"overflow",
+	"bound range exceeded",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor segment overrun",
+	"invalid TSS",
+	"segment not present",
+	"stack-segment fault",
+	"general protection fault",
+	"page fault",
+	"reserved",
+	"x87 floating-point error",
+	"alignment check",
+	"machine check",
+	"SIMD floating-point exception",
+	"virtualization exception",
+	"control protection exception",
+	"reserved",
+	"reserved",
+	"reserved",
+	"reserved",
+	"reserved",
+	"reserved",
+	"hypervisor injection exception",
+	"VMM communication exception",
+	"security exception",
+	"reserved",
 };
 
 static const char *const trap_mnemonics[32] = {
@@ -104,8 +126,8 @@ const char *arch_trap_mnemonic(unsigned vec)
 
 int arch_trap_has_error(unsigned vec)
 {
-	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 ||
-	       vec == 21 || vec == 29 || vec == 30;
+	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 ||
+	       vec == 29 || vec == 30;
 }
 
 uint64_t arch_read_cr2(void)
@@ -139,14 +161,17 @@ static uint64_t read_cr4(void)
 void arch_trap_regs(const struct arch_trap_frame *f, struct arch_reg *out)
 {
 	const struct arch_reg regs[ARCH_TRAP_NREGS] = {
-		{ "rax", f->rax }, { "rbx", f->rbx }, { "rcx", f->rcx },
-		{ "rdx", f->rdx }, { "rsi", f->rsi }, { "rdi", f->rdi },
-		{ "rbp", f->rbp }, { "rsp", f->rsp }, { "r8", f->r8 },
-		{ "r9", f->r9 },   { "r10", f->r10 }, { "r11", f->r11 },
-		{ "r12", f->r12 }, { "r13", f->r13 }, { "r14", f->r14 },
-		{ "r15", f->r15 }, { "rflags", f->rflags }, { "cs", f->cs },
-		{ "ss", f->ss },   { "cr0", read_cr0() }, { "cr3", read_cr3() },
-		{ "cr4", read_cr4() },
+		{ "rax", f->rax },	 { "rbx", f->rbx },
+		{ "rcx", f->rcx },	 { "rdx", f->rdx },
+		{ "rsi", f->rsi },	 { "rdi", f->rdi },
+		{ "rbp", f->rbp },	 { "rsp", f->rsp },
+		{ "r8", f->r8 },	 { "r9", f->r9 },
+		{ "r10", f->r10 },	 { "r11", f->r11 },
+		{ "r12", f->r12 },	 { "r13", f->r13 },
+		{ "r14", f->r14 },	 { "r15", f->r15 },
+		{ "rflags", f->rflags }, { "cs", f->cs },
+		{ "ss", f->ss },	 { "cr0", read_cr0() },
+		{ "cr3", read_cr3() },	 { "cr4", read_cr4() },
 	};
 
 	for (int i = 0; i < ARCH_TRAP_NREGS; i++)

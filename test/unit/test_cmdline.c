@@ -116,7 +116,8 @@ static void test_argv0_is_name(void **state)
 	struct kern_cmdline *cl = *state;
 
 	assert_int_equal(kern_cmdline_parse(cl, "-- first", "hello.elf", err,
-					    sizeof(err)), 0);
+					    sizeof(err)),
+			 0);
 	assert_int_equal(cl->argc, 2);
 	assert_string_equal(cl->argv[0], "hello.elf");
 	assert_string_equal(cl->argv[1], "first");
@@ -138,10 +139,10 @@ static void test_blanks_separate(void **state)
 
 static void test_mmio_taken_out(void **state)
 {
-	struct kern_cmdline *cl = parse_ok(state,
-		"virtio_mmio.device=512@0xfeb00000:12 log=info "
-		"virtio_mmio.device=512@0xfeb00200:13 -- arg "
-		"virtio_mmio.device=512@0xfeb00400:14 last");
+	struct kern_cmdline *cl =
+		parse_ok(state, "virtio_mmio.device=512@0xfeb00000:12 log=info "
+				"virtio_mmio.device=512@0xfeb00200:13 -- arg "
+				"virtio_mmio.device=512@0xfeb00400:14 last");
 
 	assert_int_equal(cl->nmmio, 3);
 	assert_string_equal(cl->mmio[0], "512@0xfeb00000:12");
@@ -157,8 +158,8 @@ static void test_mmio_taken_out(void **state)
 
 static void test_mmio_prefix_only(void **state)
 {
-	struct kern_cmdline *cl = parse_ok(state,
-		"virtio_mmio.dev=1 virtio_mmio.device=");
+	struct kern_cmdline *cl =
+		parse_ok(state, "virtio_mmio.dev=1 virtio_mmio.device=");
 
 	assert_int_equal(cl->nmmio, 1);
 	assert_string_equal(cl->mmio[0], "");
@@ -176,7 +177,8 @@ static void test_too_many_mmio(void **state)
 
 static void test_quotes_group_blanks(void **state)
 {
-	struct kern_cmdline *cl = parse_ok(state,
+	struct kern_cmdline *cl = parse_ok(
+		state,
 		"msg=\"hello world\" -- \"a b\"  c\"d e\"f \"\" \"\tx\"");
 
 	assert_int_equal(cl->nopt, 1);

@@ -80,8 +80,14 @@ static void test_reserved_statuses(void **state)
 static void test_out_of_range(void **state)
 {
 	static const int bad[] = {
-		-1, -2, -120, -256, INT_MIN, OS_EXIT_TIMEOUT, OS_EXIT_QEMU,
-		OS_EXIT_RESET, 127, 128, 200, 255, 256, 257, 1000, INT_MAX,
+		-1,	      -2,
+		-120,	      -256,
+		INT_MIN,      OS_EXIT_TIMEOUT,
+		OS_EXIT_QEMU, OS_EXIT_RESET,
+		127,	      128,
+		200,	      255,
+		256,	      257,
+		1000,	      INT_MAX,
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -167,8 +173,7 @@ static void test_kern_exit_reserved(void **state)
 
 static void test_bootconf_error(void **state)
 {
-	assert_int_equal(exit_code_of(bootconf_error, 7),
-			 OS_EXIT_BOOTCONF + 1);
+	assert_int_equal(exit_code_of(bootconf_error, 7), OS_EXIT_BOOTCONF + 1);
 	assert_non_null(strstr(errors, "boot configuration: "
 				       "unknown option 'frob=7'\n"));
 	assert_non_null(strstr(errors, "stopping (exit status 121)"));

@@ -21,8 +21,8 @@ struct sym_spec {
  * by the caller), then the string table. */
 static struct kern_ksym_table *build(const struct sym_spec *s, size_t n)
 {
-	size_t strtab = sizeof(struct kern_ksym_table) +
-			n * sizeof(struct kern_ksym);
+	size_t strtab =
+		sizeof(struct kern_ksym_table) + n * sizeof(struct kern_ksym);
 	size_t len = strtab + 1, off = 1;
 	struct kern_ksym_table *t;
 	char *str;
@@ -46,11 +46,9 @@ static struct kern_ksym_table *build(const struct sym_spec *s, size_t n)
 }
 
 static const struct sym_spec syms[] = {
-	{ 0x1000, 0x10, "first" },
-	{ 0x1010, 0x20, "second" },
-	{ 0x1100, 0, "label" },      /* size unknown: runs to the next */
-	{ 0x1200, 0x40, "after_gap" },
-	{ 0x1300, 0x8, "last" },
+	{ 0x1000, 0x10, "first" },     { 0x1010, 0x20, "second" },
+	{ 0x1100, 0, "label" }, /* size unknown: runs to the next */
+	{ 0x1200, 0x40, "after_gap" }, { 0x1300, 0x8, "last" },
 };
 
 #define NSYMS (sizeof(syms) / sizeof(syms[0]))
@@ -68,8 +66,7 @@ static int teardown(void **state)
 }
 
 /* Expect addr to resolve to name at offset off. */
-static void expect(void **state, uint64_t addr, const char *name,
-		   uint64_t off)
+static void expect(void **state, uint64_t addr, const char *name, uint64_t off)
 {
 	uint64_t got = 0xdead;
 	const char *s = kern_ksym_lookup(*state, addr, &got);
@@ -108,9 +105,9 @@ static void test_inside(void **state)
 
 static void test_past_sized_end(void **state)
 {
-	expect_none(state, 0x1030);   /* second ends at 0x1030 */
+	expect_none(state, 0x1030); /* second ends at 0x1030 */
 	expect_none(state, 0x10ff);
-	expect_none(state, 0x1240);   /* after_gap ends at 0x1240 */
+	expect_none(state, 0x1240); /* after_gap ends at 0x1240 */
 	expect_none(state, 0x12ff);
 }
 
@@ -186,9 +183,11 @@ static void test_addr_by_name(void **state)
 /* Many symbols: every start and every byte after a sized end. */
 static void test_many(void **state)
 {
-	enum { N = 1000 };
+	enum {
+		N = 1000
+	};
 	struct sym_spec *s = calloc(N, sizeof(*s));
-	char (*names)[16] = calloc(N, sizeof(*names));
+	char(*names)[16] = calloc(N, sizeof(*names));
 	struct kern_ksym_table *t;
 	uint64_t off;
 
@@ -205,8 +204,8 @@ static void test_many(void **state)
 				    names[i]);
 		assert_int_equal(off, 5);
 		if (s[i].size)
-			assert_null(kern_ksym_lookup(t, s[i].addr + 0x20,
-						     &off));
+			assert_null(
+				kern_ksym_lookup(t, s[i].addr + 0x20, &off));
 	}
 	assert_int_equal(kern_ksym_addr(t, "f999"), 0x10000 + 0x40 * 999);
 	free(t);

@@ -327,8 +327,7 @@ static void test_alloc_at_outside(void **state)
 	assert_int_equal(kern_pages_alloc_at(p, page(f, 0), N + 1), -ENOMEM);
 	assert_int_equal(kern_pages_alloc_at(p, page(f, 0) + 8, 1), -ENOMEM);
 	assert_int_equal(kern_pages_alloc_at(p, page(f, 0), 0), -ENOMEM);
-	assert_int_equal(kern_pages_alloc_at(p, page(f, 0), SIZE_MAX),
-			 -ENOMEM);
+	assert_int_equal(kern_pages_alloc_at(p, page(f, 0), SIZE_MAX), -ENOMEM);
 	assert_int_equal(p->used, 0);
 	assert_int_equal(kern_pages_alloc_at(p, page(f, N - 1), 1), 0);
 	assert_int_equal(p->used, 1);

@@ -58,7 +58,7 @@ void arch_stack_switch(void *sp, void (*fn)(void *), void *arg)
 #define PHDR 0x400040UL
 #define PHNUM 9
 
-static const uint8_t rnd[16] = { 1, 2, 3, 4, 5, 6, 7, 8,
+static const uint8_t rnd[16] = { 1, 2,	3,  4,	5,  6,	7,  8,
 				 9, 10, 11, 12, 13, 14, 15, 16 };
 
 /* A stack area filled with GUARD, so that writes outside [lo, hi) show. */
@@ -222,13 +222,13 @@ static void test_exact_fit(void **state)
 {
 	char *argv[] = { "svc", "a", "b", NULL };
 	uintptr_t hi = at(state, SIZE);
-	uintptr_t sp = kern_start_stack(at(state, 0), hi, argv, rnd, PHDR,
-					PHNUM);
+	uintptr_t sp =
+		kern_start_stack(at(state, 0), hi, argv, rnd, PHDR, PHNUM);
 
 	assert_int_not_equal(sp, 0);
 	assert_int_equal(kern_start_stack(sp, hi, argv, rnd, PHDR, PHNUM), sp);
-	assert_int_equal(kern_start_stack(sp + 1, hi, argv, rnd, PHDR,
-					  PHNUM), 0);
+	assert_int_equal(kern_start_stack(sp + 1, hi, argv, rnd, PHDR, PHNUM),
+			 0);
 }
 
 static void test_too_small(void **state)
@@ -257,14 +257,10 @@ static void test_tiny_stack_untouched(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_layout),
-		T(test_no_arguments),
-		T(test_many_arguments),
-		T(test_unaligned_hi),
-		T(test_unaligned_lo),
-		T(test_exact_fit),
-		T(test_too_small),
-		T(test_tiny_stack_untouched),
+		T(test_layout),		T(test_no_arguments),
+		T(test_many_arguments), T(test_unaligned_hi),
+		T(test_unaligned_lo),	T(test_exact_fit),
+		T(test_too_small),	T(test_tiny_stack_untouched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

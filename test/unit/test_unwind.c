@@ -243,9 +243,9 @@ static void test_find_inside(void **state)
 	assert_ptr_equal(kern_stack_find(&env, addr(stack_a), 16), &stacks[0]);
 	assert_ptr_equal(kern_stack_find(&env, addr(&stack_b[3]), 8),
 			 &stacks[1]);
-	assert_ptr_equal(kern_stack_find(&env, addr(stack_a),
-					 WORDS * sizeof(uint64_t)),
-			 &stacks[0]);
+	assert_ptr_equal(
+		kern_stack_find(&env, addr(stack_a), WORDS * sizeof(uint64_t)),
+		&stacks[0]);
 	(void)state;
 }
 

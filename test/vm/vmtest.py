@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """VM tests: boot one test case's image under QEMU through tools/run on a
 given machine type, then check its exit status and, in order, the
 patterns its serial output must contain (and those it must not).
@@ -22,12 +22,12 @@ NO_NESTED = [r"inside the fault handler", r"fatal CPU exception \d+(.|\n)*fatal 
 
 
 def case(image, args=(), status=0, expect=(), reject=(), kopts=(), timeout=30,
-         qemu_args=()):
+         qemu_args=(), cpu=None):
     """One test case: image (relative to the build dir), service args,
     expected exit status, regexes expected in order, regexes rejected."""
     return dict(image=image, args=list(args), status=status, expect=list(expect),
                 reject=list(reject) + NO_NESTED, kopts=list(kopts),
-                timeout=timeout, qemu_args=list(qemu_args))
+                timeout=timeout, qemu_args=list(qemu_args), cpu=cpu)
 
 
 HELLO = "examples/hello/hello.elf"
@@ -68,6 +68,9 @@ CASES = {
     "stack_smash": case(CRASH, ["smash"], 122,
                         [r"panic: stack smashing detected", r"backtrace:",
                          r"__wrap___stack_chk_fail"]),
+    "double_fault": case(CRASH, ["df"], 123,
+                         [r"fatal CPU exception 8 #DF \(double fault\), error code 0x0",
+                          r"at rip 0x"] + REGS + [r"backtrace:", r"#0 0x"]),
     "triple_fault": case(CRASH, ["triple"], 126, [r"crash: triple"]),
     "hang": case(CRASH, ["hang"], 124, [r"crash: hang"], timeout=3),
     "regs_syscall": case("test/vm/regs.elf", [], 0,
@@ -76,7 +79,16 @@ CASES = {
                           [r"libc: constructor ok", r"libc: tls ok",
                            r"libc: printf 3\.141590 1\.235e\+04 0\.5",
                            r"libc: malloc 1 KiB ok", r"libc: malloc 16 MiB ok",
-                           r"libc: calloc realloc ok", r"libc: atexit ok"]),
+                           r"libc: calloc realloc ok",
+                           r"system call fork \(57\) is not supported: ENOSYS",
+                           r"libc: enosys ok", r"libc: atexit ok"],
+                          [r"fork(.|\n)*fork"]),
+    # -cpu qemu64: no XSAVE (the syscall path uses FXSAVE), no AVX, no RDRAND.
+    "regs_qemu64": case("test/vm/regs.elf", [], 0, [r"regs: ok \(xmm0-15 checked\)"],
+                        cpu="qemu64"),
+    "hello_qemu64": case(HELLO, ["exit=5"], 5,
+                         [r"warning: no hardware random source: entropy is weak",
+                          r"Hello from libos!"], cpu="qemu64"),
 }
 
 # On microvm with ACPI off, QEMU appends virtio_mmio.device= tokens after
@@ -95,6 +107,8 @@ def run_case(build, machine, c):
     """Boot the case; return (status, output)."""
     cmd = [RUN, "-q", os.path.join(build, c["image"]), "-M", machine,
            "--timeout", str(c["timeout"])]
+    if c["cpu"]:
+        cmd += ["--cpu", c["cpu"]]
     for k in c["kopts"]:
         cmd += ["--kopt", k]
     for q in c["qemu_args"]:

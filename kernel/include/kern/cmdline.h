@@ -11,13 +11,14 @@
 #define KERN_CMDLINE_MMIO 16
 
 struct kern_cmdline {
-	char buf[KERN_CMDLINE_MAX];     /* the tokens, NUL-separated */
-	char *opt[KERN_CMDLINE_TOKENS]; /* kernel options, "name" or "name=value" */
+	char buf[KERN_CMDLINE_MAX];	/* the tokens, NUL-separated */
+	char *opt[KERN_CMDLINE_TOKENS]; /* kernel options, "name" or
+					   "name=value" */
 	unsigned char opt_used[KERN_CMDLINE_TOKENS];
 	int nopt;
 	char *argv[KERN_CMDLINE_TOKENS + 1]; /* argv[0] is the image name */
 	int argc;
-	char *mmio[KERN_CMDLINE_MMIO];  /* values of virtio_mmio.device= */
+	char *mmio[KERN_CMDLINE_MMIO]; /* values of virtio_mmio.device= */
 	int nmmio;
 };
 

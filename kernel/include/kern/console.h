@@ -11,11 +11,15 @@
 
 struct kern_console {
 	const char *name;
-	void (*putc)(char c);   /* write one byte, waiting while busy */
-	int (*getc)(void);      /* one byte, or -1 if none is waiting */
+	void (*putc)(char c); /* write one byte, waiting while busy */
+	int (*getc)(void);    /* one byte, or -1 if none is waiting */
 };
 
-enum kern_log_level { KERN_LOG_QUIET, KERN_LOG_INFO, KERN_LOG_DEBUG };
+enum kern_log_level {
+	KERN_LOG_QUIET,
+	KERN_LOG_INFO,
+	KERN_LOG_DEBUG
+};
 
 /* Make c the console. Output before any registration is dropped. */
 void kern_console_register(const struct kern_console *c);

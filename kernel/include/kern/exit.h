@@ -17,8 +17,8 @@ __attribute__((noreturn)) void kern_exit_reserved(int status);
 
 /* Print "os: panic: " and the raw-formatted message, a backtrace of the
  * caller, and leave with OS_EXIT_PANIC. Uses the raw console only. */
-__attribute__((noreturn, format(printf, 1, 2))) void
-kern_panic(const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2))) void kern_panic(const char *fmt,
+								...);
 
 /* Stop the boot over bad configuration: print "os: boot configuration:
  * " and the message, leave with OS_EXIT_BOOTCONF. */

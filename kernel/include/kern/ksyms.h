@@ -7,14 +7,14 @@
 
 struct kern_ksym {
 	uint64_t addr;
-	uint32_t size;  /* 0 when unknown (assembly labels) */
-	uint32_t name;  /* offset into the string table */
+	uint32_t size; /* 0 when unknown (assembly labels) */
+	uint32_t name; /* offset into the string table */
 };
 
 /* The layout tools/mksyms emits; entries sorted by address. */
 struct kern_ksym_table {
 	uint64_t count;
-	uint64_t strtab;  /* offset of the string table from the table start */
+	uint64_t strtab; /* offset of the string table from the table start */
 	struct kern_ksym sym[];
 };
 

@@ -10,10 +10,10 @@
 #include <arch/boot.h>
 
 struct kern_mem_info {
-	uint64_t ram_total;   /* bytes of RAM in the memory map */
-	uint64_t managed;     /* bytes in the page allocator's range */
-	uint64_t free;        /* of which not in use */
-	uint64_t image;       /* bytes of the loaded image */
+	uint64_t ram_total; /* bytes of RAM in the memory map */
+	uint64_t managed;   /* bytes in the page allocator's range */
+	uint64_t free;	    /* of which not in use */
+	uint64_t image;	    /* bytes of the loaded image */
 };
 
 /* Take the RAM range that follows the image from bi's memory map (up to

@@ -11,12 +11,12 @@
 #define KERN_PAGE_SIZE 4096UL
 
 struct kern_pages {
-	uintptr_t base;      /* page-aligned start of the range */
+	uintptr_t base; /* page-aligned start of the range */
 	size_t npages;
-	uint64_t *bitmap;    /* npages bits */
-	size_t used;         /* pages in use */
-	size_t highwater;    /* pages at index >= highwater are pristine */
-	size_t hint;         /* where the next search starts */
+	uint64_t *bitmap; /* npages bits */
+	size_t used;	  /* pages in use */
+	size_t highwater; /* pages at index >= highwater are pristine */
+	size_t hint;	  /* where the next search starts */
 };
 
 /* Manage npages pages from base; bitmap must hold npages bits, zeroed. */

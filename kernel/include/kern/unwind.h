@@ -21,8 +21,8 @@ struct kern_unwind_env {
  * frame pointer that is misaligned, outside every stack, or not above the
  * previous one, or at a return address outside the text. Returns the
  * number stored. */
-int kern_unwind(const struct kern_unwind_env *env, uint64_t fp,
-		uint64_t *pcs, int max);
+int kern_unwind(const struct kern_unwind_env *env, uint64_t fp, uint64_t *pcs,
+		int max);
 
 /* The stack containing [addr, addr+len), or NULL. */
 const struct kern_stack *kern_stack_find(const struct kern_unwind_env *env,

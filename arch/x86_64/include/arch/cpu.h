@@ -71,8 +71,10 @@ static inline uint64_t arch_rdmsr(uint32_t msr)
 
 static inline void arch_wrmsr(uint32_t msr, uint64_t v)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)));
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v),
+			   "d"((uint32_t)(v >> 32)));
 }
 
 static inline void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
