@@ -118,6 +118,10 @@ static void report_trap(const struct arch_trap_frame *f)
 	kern_raw_printf(">, rsp 0x%lx\n", f->rsp);
 	if (f->vector == ARCH_TRAP_PF)
 		print_page_fault(f, arch_read_cr2());
+	if (f->vector == ARCH_TRAP_DF)
+		kern_raw_puts(
+			"os: (an exception struck while another was being "
+			"delivered; the saved rip may be imprecise)\n");
 	if (f->vector == 13 && f->error == 0)
 		kern_raw_puts(
 			"os: (a #GP with error 0 is often a non-canonical "

@@ -22,6 +22,22 @@ static void triple_fault(void)
 	__asm__ volatile("lidt %0; int3" : : "m"(empty));
 }
 
+/* Shrink the IDT to vectors 0-8, then raise a #GP: its gate lies past the
+ * limit, so delivering it raises another #GP, and the CPU escalates to a
+ * double fault, whose gate (8) still exists. */
+static void double_fault(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr;
+
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	idtr.limit = 9 * 16 - 1;
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	*(volatile char *)NONCANONICAL = 1;
+}
+
 /* Overflow a stack buffer past the canary. */
 __attribute__((noinline)) static void smash(const char *s, size_t n)
 {
@@ -49,6 +65,8 @@ __attribute__((noinline)) static int b(const char *what)
 		smash("AAAA", 64);
 	if (!strcmp(what, "triple"))
 		triple_fault();
+	if (!strcmp(what, "df"))
+		double_fault();
 	if (!strcmp(what, "hang"))
 		for (;;)
 			__asm__ volatile("pause");
@@ -66,7 +84,8 @@ __attribute__((noinline)) static int a(const char *what)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		printf("usage: crash div0|ud|pf|gp|libc|smash|triple|hang\n");
+		printf("usage: crash "
+		       "div0|ud|pf|gp|libc|smash|df|triple|hang\n");
 		return 2;
 	}
 	printf("crash: %s\n", argv[1]);

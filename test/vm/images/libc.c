@@ -1,10 +1,14 @@
 /* libc: exercises musl inside libos: constructors and destructors,
  * __thread variables (initialised and zeroed), printf of floats, malloc
- * of 1 KiB and 16 MiB, calloc zeroing, realloc, atexit and exit(n). Prints
+ * of 1 KiB and 16 MiB, calloc zeroing, realloc, an unsupported system
+ * call, atexit and exit(n). Prints
  * one "libc: <check> ok" line per check; exits with argv[1] (default 0). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static int constructed;
 static __thread int tls_init = 42;
@@ -18,6 +22,15 @@ __attribute__((constructor)) static void ctor(void)
 static void at_exit(void)
 {
 	printf("libc: atexit ok\n");
+}
+
+/* An unsupported system call fails with ENOSYS (and is logged once). */
+static int check_enosys(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (syscall(SYS_fork) != -1 || errno != ENOSYS)
+			return 0;
+	return 1;
 }
 
 static int check_malloc(size_t size)
@@ -69,6 +82,8 @@ int main(int argc, char **argv)
 		printf("libc: malloc 16 MiB ok\n");
 	if (check_calloc_realloc())
 		printf("libc: calloc realloc ok\n");
+	if (check_enosys())
+		printf("libc: enosys ok\n");
 	atexit(at_exit);
 	exit(argc > 1 ? atoi(argv[1]) : 0);
 }
