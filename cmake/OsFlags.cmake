@@ -11,7 +11,7 @@ target_compile_options(os_guest_flags INTERFACE
   -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
   -fstack-protector-strong
   -fno-asynchronous-unwind-tables -fno-unwind-tables
-  -Wall -Wextra)
+  -Wall -Wextra -Werror=implicit-function-declaration)
 target_include_directories(os_guest_flags INTERFACE
   ${CMAKE_CURRENT_LIST_DIR}/../include)
 

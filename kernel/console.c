@@ -1,14 +1,12 @@
-/* The kernel console: log output, the service's stdio, and the raw
- * formatting used by the panic and fault paths. */
+/* The kernel console: the service's stdio, and the raw formatting used by
+ * the panic and fault paths (the log, which uses libc, is in log.c). */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 
 #include <arch/cpu.h>
 #include <kern/console.h>
 
 static const struct kern_console *console;
-static enum kern_log_level log_level = KERN_LOG_INFO;
 
 void kern_console_register(const struct kern_console *c)
 {
@@ -59,20 +57,24 @@ void kern_raw_hex(uint64_t v, int width)
 	kern_raw_puts(buf + i);
 }
 
-void kern_raw_dec(int64_t v)
+void kern_raw_udec(uint64_t u)
 {
 	char buf[21];
 	int i = 20;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	buf[20] = '\0';
 	do {
 		buf[--i] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
+	kern_raw_puts(buf + i);
+}
+
+void kern_raw_dec(int64_t v)
+{
 	if (v < 0)
 		kern_raw_puts("-");
-	kern_raw_puts(buf + i);
+	kern_raw_udec(v < 0 ? -(uint64_t)v : (uint64_t)v);
 }
 
 /* One conversion of kern_raw_printf; fmt points after the '%'. */
@@ -97,8 +99,8 @@ static const char *raw_conv(const char *fmt, va_list *ap)
 		kern_raw_dec(is_long ? va_arg(*ap, long) : va_arg(*ap, int));
 		break;
 	case 'u':
-		kern_raw_dec(is_long ? (int64_t)va_arg(*ap, unsigned long) :
-				       va_arg(*ap, unsigned));
+		kern_raw_udec(is_long ? va_arg(*ap, unsigned long) :
+					va_arg(*ap, unsigned));
 		break;
 	case 'x':
 		kern_raw_hex(is_long ? va_arg(*ap, unsigned long) :
@@ -140,29 +142,4 @@ void kern_raw_printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	kern_raw_vprintf(fmt, ap);
 	va_end(ap);
-}
-
-void kern_log(enum kern_log_level level, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int n;
-
-	if (level > log_level)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(buf) - 2)
-		n = (int)sizeof(buf) - 2;
-	kern_console_write("os: ", 4);
-	buf[n++] = '\n';
-	kern_console_write(buf, (size_t)n);
-}
-
-void kern_log_set_level(enum kern_log_level level)
-{
-	log_level = level;
 }

@@ -1,6 +1,7 @@
 /* Leaving the image: the mapping of statuses onto QEMU's exit device
  * (documented in include/os/exit.h), service exit, and boot-configuration
  * errors. */
+
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -11,15 +11,22 @@
 #include <kern/exit.h>
 #include <kern/fault.h>
 #include <kern/ksyms.h>
+#include <kern/mm.h>
 #include <kern/unwind.h>
 #include <os/exit.h>
 
 #define MAX_STACKS 8
-#define MAX_FRAMES 32
+#define MAX_FRAMES 64
 
 static struct kern_stack stacks[MAX_STACKS];
 static int nstacks;
 static volatile int in_fault;
+
+const struct kern_stack *kern_stacks(size_t *n)
+{
+	*n = (size_t)nstacks;
+	return stacks;
+}
 
 int kern_stack_register(const char *name, uintptr_t lo, uintptr_t hi)
 {
@@ -29,13 +36,14 @@ int kern_stack_register(const char *name, uintptr_t lo, uintptr_t hi)
 	return 0;
 }
 
-/* "name+0xoff" for addr, or "?" outside every symbol. */
+/* "name+0xoff" for addr, or "?" outside the text and every symbol. */
 static void print_symbol(uint64_t addr)
 {
 	uint64_t off;
 	const char *name = kern_ksym_lookup(&kern_ksyms, addr, &off);
 
-	if (!name) {
+	if (!name || addr < (uintptr_t)__text_start ||
+	    addr >= (uintptr_t)__text_end) {
 		kern_raw_puts("?");
 		return;
 	}
@@ -56,15 +64,26 @@ void kern_backtrace_print(uint64_t pc, uint64_t fp)
 	struct kern_unwind_env env = { stacks, nstacks, (uintptr_t)__text_start,
 				       (uintptr_t)__text_end };
 	uint64_t pcs[MAX_FRAMES];
-	int n = kern_unwind(&env, fp, pcs, MAX_FRAMES);
-
-	int depth = 0;
+	int n = kern_unwind(&env, fp, pcs, MAX_FRAMES), depth = 0;
 
 	kern_raw_puts("os: backtrace:\n");
 	if (pc)
 		print_frame(depth++, pc, 0);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		int same = 0;
+
+		while (i + same + 1 < n && pcs[i + same + 1] == pcs[i])
+			same++;
 		print_frame(depth++, pcs[i], 1);
+		if (same > 1) {
+			kern_raw_printf("os:   ... the same %d more times\n",
+					same);
+			depth += same;
+			i += same;
+		}
+	}
+	if (n == MAX_FRAMES)
+		kern_raw_puts("os:   ... (more frames not shown)\n");
 }
 
 static void print_regs(const struct arch_trap_frame *f)
@@ -83,24 +102,32 @@ static void print_regs(const struct arch_trap_frame *f)
 	}
 }
 
+/* The stack whose guard page (the page below it) holds addr, or NULL. */
+static const struct kern_stack *guard_of(uint64_t addr)
+{
+	for (int i = 0; i < nstacks; i++)
+		if (addr < stacks[i].lo && addr >= stacks[i].lo - 4096)
+			return &stacks[i];
+	return NULL;
+}
+
 /* The page-fault specifics: what was accessed, how, and a diagnosis. */
 static void print_page_fault(const struct arch_trap_frame *f, uint64_t cr2)
 {
-	const struct kern_stack *s;
-	struct kern_unwind_env env = { stacks, nstacks, 0, 0 };
+	const struct kern_stack *s = guard_of(cr2);
 
-	kern_raw_printf("os: %s of address 0x%lx (%s%s)",
+	kern_raw_printf("os: %s of address 0x%lx: ",
 			f->error & 0x10 ? "instruction fetch" :
 			f->error & 0x2	? "write" :
 					  "read",
-			cr2,
-			f->error & 0x1 ? "protection violation" :
-					 "page not present",
-			f->error & 0x8 ? ", reserved bit set" : "");
+			cr2);
 	if (cr2 < 4096)
-		kern_raw_puts(": null pointer");
-	else if ((s = kern_stack_find(&env, cr2, 1)))
-		kern_raw_printf(": inside %s", s->name);
+		kern_raw_puts("null pointer");
+	else if (s)
+		kern_raw_printf("stack guard page of %s (stack overflow)",
+				s->name);
+	else
+		kern_raw_puts(kern_mm_fault_reason(cr2, f->error));
 	kern_raw_puts("\n");
 }
 
@@ -132,6 +159,14 @@ static void report_trap(const struct arch_trap_frame *f)
 
 static void on_trap(struct arch_trap_frame *f)
 {
+	if (!in_fault && f->vector == ARCH_TRAP_PF) {
+		in_fault = 1; /* a fault while resolving this one is fatal */
+		if (kern_mm_fault(arch_read_cr2(), f->error) == 0) {
+			in_fault = 0;
+			return;
+		}
+		in_fault = 0;
+	}
 	if (in_fault++) {
 		kern_raw_printf("\nos: CPU exception %lu %s inside the fault "
 				"handler at rip 0x%lx; giving up\n",

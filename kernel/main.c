@@ -2,13 +2,14 @@
  * order, from the PVH stub's call to the service's main. */
 #include <arch/boot.h>
 #include <arch/cpu.h>
+#include <arch/power.h>
 #include <drv/uart.h>
 #include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/exit.h>
 #include <kern/fault.h>
 #include <kern/ksyms.h>
-#include <kern/mem.h>
+#include <kern/mm.h>
 #include <kern/start.h>
 #include <kern/syscall.h>
 
@@ -37,30 +38,27 @@ static void register_stacks(void)
 
 static void banner(void)
 {
-	struct kern_mem_info m;
-
-	kern_mem_info(&m);
-	kern_info("libos: booting %s: %lu MiB RAM, image %lu KiB "
-		  "(symbol table %lu bytes), %lu MiB free",
-		  kern_image_name, (unsigned long)(m.ram_total >> 20),
-		  (unsigned long)(m.image >> 10),
-		  (unsigned long)(__ksyms_end - __ksyms_start),
-		  (unsigned long)(m.free >> 20));
+	kern_info("libos: booting %s (symbol table %lu bytes)", kern_image_name,
+		  (unsigned long)(__ksyms_end - __ksyms_start));
+	kern_mm_report();
 }
 
 /* Called by the boot stub in long mode on the boot stack. */
 __attribute__((noreturn)) void kern_main(uint64_t start_info);
 void kern_main(uint64_t start_info)
 {
-	drv_uart_init();	     /* COM1: the console from here on */
-	kern_fault_init();	     /* exceptions print a report */
-	arch_cpu_init(kern_syscall); /* TSS + IST stacks, IDT, SYSCALL */
-	register_stacks();	     /* let backtraces walk them */
+	/* clang-format off */
+	drv_uart_init();                 /* COM1: the console from here on */
+	kern_fault_init();               /* exceptions print a report */
+	arch_cpu_init(kern_syscall);     /* TSS + IST stacks, IDT, SYSCALL */
+	register_stacks();               /* backtraces walk them; guards */
 	if (arch_pvh_parse(start_info, &bootinfo))
 		kern_panic("no valid PVH start_info at 0x%lx", start_info);
-	kern_options_parse(&cmdline, &bootinfo); /* bad options stop here */
-	if (kern_mem_init(&bootinfo))
-		kern_panic("no usable RAM after the image");
-	banner(); /* RAM, image size, free memory */
+	kern_options_parse(&cmdline, &bootinfo); /* bad ones stop the boot */
+	if (kern_mm_init(&bootinfo))     /* frames, page tables, W^X */
+		kern_panic("not enough RAM for the memory manager");
+	arch_power_init(kern_mm_map_device); /* exit and power-off devices */
+	banner();                        /* RAM, page sizes, free memory */
 	kern_start_service(cmdline.argv, SERVICE_STACK_SIZE); /* main() */
+	/* clang-format on */
 }

@@ -11,8 +11,7 @@
 #include <kern/entropy.h>
 #include <kern/exit.h>
 #include <kern/fault.h>
-#include <kern/mem.h>
-#include <kern/pages.h>
+#include <kern/mm.h>
 #include <kern/start.h>
 #include <os/exit.h>
 
@@ -34,7 +33,7 @@ uintptr_t kern_start_stack(uintptr_t lo, uintptr_t hi, char *const *argv,
 		{ AT_PHDR, phdr },
 		{ AT_PHENT, sizeof(Elf64_Phdr) },
 		{ AT_PHNUM, phnum },
-		{ AT_PAGESZ, KERN_PAGE_SIZE },
+		{ AT_PAGESZ, 4096 },
 		{ AT_RANDOM, (uintptr_t)rnd },
 		{ AT_SECURE, 0 },
 		{ AT_NULL, 0 },
@@ -70,16 +69,15 @@ static void enter_libc(void *sp)
 void kern_start_service(char *const *argv, size_t stack_size)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)__ehdr_start;
-	size_t n = (stack_size + KERN_PAGE_SIZE - 1) / KERN_PAGE_SIZE;
-	uintptr_t lo = kern_mem_pages(n), sp;
+	size_t size = (stack_size + 4095) & ~4095UL;
+	uintptr_t hi = kern_mm_stack(size, "service stack"), sp;
 	uint8_t random[16];
 
-	if (!lo)
+	if (!hi)
 		kern_panic("no memory for the service stack (%lu bytes)",
-			   (unsigned long)stack_size);
-	kern_stack_register("service stack", lo, lo + n * KERN_PAGE_SIZE);
+			   (unsigned long)size);
 	kern_entropy_fill(random, sizeof(random));
-	sp = kern_start_stack(lo, lo + n * KERN_PAGE_SIZE, argv, random,
+	sp = kern_start_stack(hi - size, hi, argv, random,
 			      (uintptr_t)__ehdr_start + eh->e_phoff,
 			      eh->e_phnum);
 	if (!sp)

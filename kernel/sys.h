@@ -19,6 +19,7 @@ long sys_mmap(const long *a);
 long sys_munmap(const long *a);
 long sys_mremap(const long *a);
 long sys_madvise(const long *a);
+long sys_mprotect(const long *a);
 
 long sys_exit(const long *a);
 long sys_arch_prctl(const long *a);

@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 
 #include <arch/cpu.h>
+#include <arch/trap.h>
 #include <kern/console.h>
 #include <kern/exit.h>
 
@@ -26,6 +27,9 @@ long sys_exit(const long *a)
 
 long sys_arch_prctl(const long *a)
 {
+	if ((a[0] == ARCH_SET_FS || a[0] == ARCH_SET_GS) &&
+	    !arch_canonical((uint64_t)a[1]))
+		return -EPERM;
 	switch (a[0]) {
 	case ARCH_SET_FS:
 		arch_wrmsr(MSR_FS_BASE, (uint64_t)a[1]);

@@ -24,6 +24,7 @@ static const sys_fn table[NR_MAX] = {
 	[SYS_munmap] = sys_munmap,
 	[SYS_mremap] = sys_mremap,
 	[SYS_madvise] = sys_madvise,
+	[SYS_mprotect] = sys_mprotect,
 	[SYS_exit] = sys_exit,
 	[SYS_exit_group] = sys_exit,
 	[SYS_arch_prctl] = sys_arch_prctl,

@@ -93,12 +93,15 @@ boot_long:
 	call boot_xsave_enable
 	call boot_seed_canary
 
-	/* FS -> a zeroed block whose first word points at itself (musl's TCB
-	 * layout: self pointer at 0, canary at 0x28) until musl sets its own. */
+	/* FS -> a zeroed block laid out as musl's thread descriptor (self
+	 * pointer at 0, canary at 0x28, locale pointer at MUSL_TCB_LOCALE: an
+	 * all-zero locale is the C locale) until musl sets its own. */
 	leaq arch_boot_tcb(%rip), %rax
 	movq %rax, (%rax)
 	movq __stack_chk_guard(%rip), %rdx
 	movq %rdx, 0x28(%rax)
+	leaq boot_c_locale(%rip), %rdx
+	movq %rdx, MUSL_TCB_LOCALE(%rax)
 	movq %rax, %rdx
 	shrq $32, %rdx
 	movl $MSR_FS_BASE, %ecx
@@ -134,6 +137,8 @@ boot_xsave_enable:
 	movl $0xd, %eax
 	xorl %ecx, %ecx
 	cpuid
+	addl $63, %ebx          /* keep the save area 64-byte aligned */
+	andl $-64, %ebx
 	movl %ebx, arch_xsave_size(%rip)
 	movb $1, arch_have_xsave(%rip)
 1:	popq %rbx
@@ -192,6 +197,7 @@ boot_pml4:	.skip 4096
 boot_pdpt:	.skip 4096
 boot_pd:	.skip 4 * 4096
 	.globl arch_boot_stack_base, arch_boot_stack_top
+	.skip 4096              /* guard page: unmapped by the memory manager */
 arch_boot_stack_base:
 	.skip BOOT_STACK_SIZE
 arch_boot_stack_top:
@@ -199,3 +205,5 @@ arch_boot_stack_top:
 	.globl arch_boot_tcb
 arch_boot_tcb:
 	.skip 512
+boot_c_locale:
+	.skip 64

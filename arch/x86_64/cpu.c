@@ -21,7 +21,13 @@ struct tss {
 #define IST_COUNT 3
 
 static struct tss tss;
-static char ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(64)));
+/* Each stack has a guard page below it (unmapped by the memory manager). */
+struct ist_stack {
+	char guard[4096];
+	char stack[IST_STACK_SIZE];
+};
+
+static struct ist_stack ist_stacks[IST_COUNT] __attribute__((aligned(4096)));
 extern uint64_t arch_gdt[];
 extern char arch_boot_stack_base[], arch_boot_stack_top[];
 
@@ -32,7 +38,7 @@ static void tss_load(void)
 	uint64_t limit = sizeof(tss) - 1;
 
 	for (int i = 0; i < IST_COUNT; i++)
-		tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
+		tss.ist[i] = (uint64_t)ist_stacks[i].stack + IST_STACK_SIZE;
 	tss.iomap_base = sizeof(tss);
 	arch_gdt[GDT_TSS / 8] =
 		(limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
@@ -62,7 +68,7 @@ void arch_cpu_init(arch_syscall_handler_t handler)
 
 void arch_ist_stack(int ist, uintptr_t *lo, uintptr_t *hi)
 {
-	*lo = (uintptr_t)ist_stacks[ist - 1];
+	*lo = (uintptr_t)ist_stacks[ist - 1].stack;
 	*hi = *lo + IST_STACK_SIZE;
 }
 

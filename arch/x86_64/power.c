@@ -9,10 +9,18 @@
 #define MICROVM_GED_SLEEP 0xfea00200UL
 #define GED_SLEEP_S5 0x34 /* SLP_EN | SLP_TYP 5 << 2 */
 
+static volatile uint8_t *ged_sleep = (volatile uint8_t *)MICROVM_GED_SLEEP;
+
+void arch_power_init(void *(*map)(uint64_t pa, size_t size))
+{
+	ged_sleep = map(MICROVM_GED_SLEEP, 1);
+}
+
 void arch_exit(unsigned code)
 {
 	arch_outl(DEBUG_EXIT_PORT, code);
 	arch_outw(PIIX_PM1A_CNT, PM1_SLP_EN_S5);
-	*(volatile uint8_t *)MICROVM_GED_SLEEP = GED_SLEEP_S5;
+	if (ged_sleep)
+		*ged_sleep = GED_SLEEP_S5;
 	arch_halt_forever();
 }

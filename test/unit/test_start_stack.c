@@ -13,22 +13,15 @@
 #include <kern/entropy.h>
 #include <kern/exit.h>
 #include <kern/fault.h>
-#include <kern/mem.h>
+#include <kern/mm.h>
 #include <kern/start.h>
 
 /* Stubs for what the rest of start.c (kern_start_service) calls; the
  * tests never reach them. */
-uintptr_t kern_mem_pages(size_t n)
+uint64_t kern_mm_stack(size_t size, const char *name)
 {
-	(void)n;
-	abort();
-}
-
-int kern_stack_register(const char *name, uintptr_t lo, uintptr_t hi)
-{
+	(void)size;
 	(void)name;
-	(void)lo;
-	(void)hi;
 	abort();
 }
 

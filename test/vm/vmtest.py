@@ -22,12 +22,12 @@ NO_NESTED = [r"inside the fault handler", r"fatal CPU exception \d+(.|\n)*fatal 
 
 
 def case(image, args=(), status=0, expect=(), reject=(), kopts=(), timeout=30,
-         qemu_args=(), cpu=None):
+         qemu_args=(), cpu=None, mem=None):
     """One test case: image (relative to the build dir), service args,
     expected exit status, regexes expected in order, regexes rejected."""
     return dict(image=image, args=list(args), status=status, expect=list(expect),
                 reject=list(reject) + NO_NESTED, kopts=list(kopts),
-                timeout=timeout, qemu_args=list(qemu_args), cpu=cpu)
+                timeout=timeout, qemu_args=list(qemu_args), cpu=cpu, mem=mem)
 
 
 HELLO = "examples/hello/hello.elf"
@@ -56,7 +56,7 @@ CASES = {
                      r"at rip 0x[0-9a-f]+ <b\+0x"] + REGS + CHAIN),
     "trap_pf": case(CRASH, ["pf"], 123,
                     [r"fatal CPU exception 14 #PF \(page fault\), error code 0x0",
-                     r"read of address 0x100000000000 \(page not present\)"]
+                     r"read of address 0x80000000000: address not mapped"]
                     + REGS + CHAIN),
     "trap_gp": case(CRASH, ["gp"], 123,
                     [r"fatal CPU exception 13 #GP \(general protection fault\)",
@@ -72,6 +72,48 @@ CASES = {
                          [r"fatal CPU exception 8 #DF \(double fault\), error code 0x0",
                           r"at rip 0x"] + REGS + [r"backtrace:", r"#0 0x"]),
     "triple_fault": case(CRASH, ["triple"], 126, [r"crash: triple"]),
+    "null_deref": case(CRASH, ["null"], 123,
+                       [r"#PF", r"read of address 0x0: null pointer"] + CHAIN),
+    "write_text": case(CRASH, ["write_text"], 123,
+                       [r"#PF", r"write of address 0x[0-9a-f]+: write to read-only memory"]
+                       + CHAIN),
+    "exec_heap": case(CRASH, ["exec_heap"], 123,
+                      [r"#PF", r"instruction fetch of address 0x[0-9a-f]+: "
+                       r"execute of no-execute memory", r"backtrace:",
+                       r"#1 0x[0-9a-f]+ a\+0x", r"main\+0x"]),
+    "exec_stack": case(CRASH, ["exec_stack"], 123,
+                       [r"#PF", r"instruction fetch of address 0x[0-9a-f]+: "
+                        r"execute of no-execute memory", r"backtrace:", r"main\+0x"]),
+    "stack_overflow": case(CRASH, ["overflow"], 123,
+                           [r"#PF", r"write of address 0x[0-9a-f]+: stack guard page "
+                            r"of service stack \(stack overflow\)", r"backtrace:",
+                            r"#0 0x[0-9a-f]+ recurse\+0x", r"#1 0x[0-9a-f]+ recurse\+0x",
+                            r"the same \d+ more times"]),
+    "mprotect_ro": case(CRASH, ["mprotect"], 123,
+                        [r"read back 1 after mprotect", r"#PF",
+                         r"write of address 0x[0-9a-f]+: write to read-only memory"]
+                        + CHAIN),
+    "past_ram": case(CRASH, ["past_ram"], 123,
+                     [r"#PF", r"read of address 0x[0-9a-f]+: address not mapped"]
+                     + CHAIN),
+    "memory_32m": case("test/vm/memtest.elf", [], 0,
+                       [r"1 MiB blocks: [1-9]\d* blocks until NULL, \d+ after",
+                        r"1000-byte blocks: [1-9]\d* blocks until NULL",
+                        r"reused pages read zero", r"MADV_DONTNEED re-zeroes",
+                        r"mremap moves contents", r"memtest: ok"], mem="32M"),
+    "memory_32m_qemu64": case("test/vm/memtest.elf", [], 0, [r"memtest: ok"],
+                              mem="32M", cpu="qemu64"),
+    "hello_2g": case(HELLO, [], 0, [r"2047 MiB RAM, mapped as 1 x 1 GiB \+ ",
+                                    r"Hello from libos!"], mem="2048M"),
+    "hello_2g_qemu64": case(HELLO, [], 0, [r"2047 MiB RAM, mapped as \d+ x 2 MiB \+ ",
+                                           r"Hello from libos!"], [r"1 GiB"],
+                            mem="2048M", cpu="qemu64"),
+    "hello_3m": case(HELLO, [], 0, [r"Hello from libos!"], mem="3M"),
+    # A reset keeps RAM: the second boot must not take it for fresh.
+    "warm_reset": case("test/vm/memtest.elf", ["warm"], 0,
+                       [r"first boot: dirtying RAM", r"warm boot: RAM holds",
+                        r"second boot: fresh memory reads zero"],
+                       qemu_args=["-action", "reboot=reset"]),
     "hang": case(CRASH, ["hang"], 124, [r"crash: hang"], timeout=3),
     "regs_syscall": case("test/vm/regs.elf", [], 0,
                          [r"regs: write from asm", r"regs: ok \((x|y)mm0-15 checked\)"]),
@@ -109,6 +151,8 @@ def run_case(build, machine, c):
            "--timeout", str(c["timeout"])]
     if c["cpu"]:
         cmd += ["--cpu", c["cpu"]]
+    if c["mem"]:
+        cmd += ["-m", c["mem"]]
     for k in c["kopts"]:
         cmd += ["--kopt", k]
     for q in c["qemu_args"]:

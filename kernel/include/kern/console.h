@@ -36,6 +36,7 @@ long kern_console_read(char *s, size_t n);
 void kern_raw_puts(const char *s);
 void kern_raw_hex(uint64_t v, int width);
 void kern_raw_dec(int64_t v);
+void kern_raw_udec(uint64_t v);
 
 /* Raw printf subset (%s %c %d %u %x %lx %ld %lu %p %%) without libc. */
 void kern_raw_printf(const char *fmt, ...);

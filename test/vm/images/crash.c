@@ -1,14 +1,19 @@
 /* crash: faults on purpose, for the VM tests of exception reports. The
  * first argument picks the fault; each happens in b(), called by a(),
  * called by main(), so the backtrace must show b, a, main. */
+#include <os/mem.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-#define UNMAPPED ((char *)0x100000000000ULL) /* canonical, never mapped */
+#define UNMAPPED ((char *)0x80000000000ULL) /* canonical, never mapped */
 #define NONCANONICAL ((char *)0x8000000000000000ULL)
 
 static volatile int zero;
+
+int main(int argc, char **argv);
 
 /* Load an empty IDT, then trap: the CPU cannot deliver the exception,
  * nor the double fault, and resets. */
@@ -36,6 +41,49 @@ static void double_fault(void)
 	idtr.limit = 9 * 16 - 1;
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	*(volatile char *)NONCANONICAL = 1;
+}
+
+/* Recurse until the stack runs into its guard page. */
+__attribute__((noinline)) static int recurse(volatile char *prev, int depth)
+{
+	volatile char buf[256];
+
+	buf[0] = (char)depth;
+	buf[255] = prev ? prev[0] : 0;
+	if (depth > (1 << 30)) /* never: the stack ends long before */
+		return 0;
+	return recurse(buf, depth + 1) + buf[255];
+}
+
+/* Jump to code placed in no-execute memory (a "ret" instruction). */
+static int exec_at(unsigned char *code)
+{
+	code[0] = 0xc3;
+	((void (*)(void))code)();
+	return 0;
+}
+
+/* A page made read-only with mprotect, then written. */
+static int write_protected(void)
+{
+	volatile char *p = mmap(0, 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	p[0] = 1;
+	if (mprotect((void *)p, 4096, PROT_READ))
+		return 3;
+	printf("crash: read back %d after mprotect\n", p[0]);
+	p[0] = 2;
+	return 0;
+}
+
+/* Read 16 MiB past the last byte of RAM. */
+static int past_ram(void)
+{
+	struct os_mem_stats st;
+
+	os_mem_stats(&st);
+	return *(volatile char *)(uintptr_t)(st.total + (16 << 20));
 }
 
 /* Overflow a stack buffer past the canary. */
@@ -67,6 +115,23 @@ __attribute__((noinline)) static int b(const char *what)
 		triple_fault();
 	if (!strcmp(what, "df"))
 		double_fault();
+	if (!strcmp(what, "null"))
+		return *(volatile int *)(uintptr_t)zero;
+	if (!strcmp(what, "write_text"))
+		*(volatile char *)(uintptr_t)main = 0;
+	if (!strcmp(what, "exec_heap"))
+		return exec_at(malloc(64));
+	if (!strcmp(what, "exec_stack")) {
+		unsigned char code[16];
+
+		return exec_at(code);
+	}
+	if (!strcmp(what, "overflow"))
+		return recurse(0, 0);
+	if (!strcmp(what, "mprotect"))
+		return write_protected();
+	if (!strcmp(what, "past_ram"))
+		return past_ram();
 	if (!strcmp(what, "hang"))
 		for (;;)
 			__asm__ volatile("pause");
@@ -84,8 +149,9 @@ __attribute__((noinline)) static int a(const char *what)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		printf("usage: crash "
-		       "div0|ud|pf|gp|libc|smash|df|triple|hang\n");
+		printf("usage: crash div0|ud|pf|gp|libc|smash|df|triple|hang|"
+		       "null|write_text|exec_heap|exec_stack|overflow|"
+		       "mprotect|past_ram\n");
 		return 2;
 	}
 	printf("crash: %s\n", argv[1]);

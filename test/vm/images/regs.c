@@ -38,11 +38,21 @@ static int has_avx(void)
 static int check_gprs(uint64_t result)
 {
 	const uint64_t want[16] = {
-		result, 0x1111111111111111, ANY, MSG_LEN,
-		regs_gpr_out[4] /* rsi: checked to point at msg below */, 1,
-		0x5555555555555555, 0x8888888888888888, 0x9999999999999999,
-		0xaaaaaaaaaaaaaaaa, ANY, 0xcccccccccccccccc,
-		0xdddddddddddddddd, 0xeeeeeeeeeeeeeeee, 0xffffffffffffff0f,
+		result,
+		0x1111111111111111,
+		ANY,
+		MSG_LEN,
+		regs_gpr_out[4] /* rsi: checked to point at msg below */,
+		1,
+		0x5555555555555555,
+		0x8888888888888888,
+		0x9999999999999999,
+		0xaaaaaaaaaaaaaaaa,
+		ANY,
+		0xcccccccccccccccc,
+		0xdddddddddddddddd,
+		0xeeeeeeeeeeeeeeee,
+		0xffffffffffffff0f,
 		regs_rsp_in,
 	};
 	int bad = 0;

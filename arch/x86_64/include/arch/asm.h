@@ -46,6 +46,9 @@
 #define BOOT_STACK_SIZE (32 * 1024)
 #define IST_STACK_SIZE (16 * 1024)
 
+/* Offset of the locale pointer in musl 1.2.3's struct pthread (x86_64). */
+#define MUSL_TCB_LOCALE 0xa8
+
 /* RFLAGS bits cleared on syscall entry: TF, IF, DF, AC. */
 #define SYSCALL_FMASK 0x40700
 

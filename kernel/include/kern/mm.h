@@ -1,0 +1,47 @@
+/* The memory manager: physical frames, the kernel's page tables (all RAM
+ * mapped 1:1 with the image's permissions, device memory on request) and
+ * the service's address space (brk, mmap, stacks: populated on first
+ * touch, with strict commit accounting so that mmap, not a later fault,
+ * reports exhaustion). */
+#ifndef KERN_MM_H
+#define KERN_MM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/boot.h>
+
+/* Build the frame allocator and the page tables from bi's memory map and
+ * switch to them. Registered stacks get their guard pages unmapped.
+ * Returns 0, or -ENOMEM when RAM is too small to hold the structures. */
+int kern_mm_init(const struct arch_bootinfo *bi);
+
+/* One boot-log line: RAM, identity-map page sizes, image, free memory. */
+void kern_mm_report(void);
+
+/* n zeroed, physically contiguous, identity-mapped frames for the kernel
+ * (page tables, driver buffers); may use the kernel's reserve. Panics,
+ * naming the request and what is free, when that cannot be done. */
+void *kern_mm_alloc(size_t n);
+
+/* Return n frames from kern_mm_alloc. */
+void kern_mm_free(void *p, size_t n);
+
+/* Map size bytes of device memory at physical pa uncached, no-execute,
+ * 1:1; returns the address to use, or NULL when out of memory. */
+void *kern_mm_map_device(uint64_t pa, size_t size);
+
+/* A service stack of size bytes (a page multiple) with an unmapped guard
+ * page below it, registered for backtraces under name; its top, or 0 when
+ * memory is exhausted. */
+uint64_t kern_mm_stack(size_t size, const char *name);
+
+/* Resolve a page fault at addr (error code err) by giving the service
+ * page its first frame. 0 if resolved, -EFAULT if the access is invalid. */
+int kern_mm_fault(uint64_t addr, uint64_t err);
+
+/* Why an unresolved page fault at addr happened, for the report:
+ * "write to read-only memory", "stack guard page of service stack" ... */
+const char *kern_mm_fault_reason(uint64_t addr, uint64_t err);
+
+#endif

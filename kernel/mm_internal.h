@@ -1,0 +1,35 @@
+/* Private to kernel/: what the service's address space (sys_mem.c) needs
+ * from the memory manager (mm.c). */
+#ifndef KERNEL_MM_INTERNAL_H
+#define KERNEL_MM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kern/pt.h>
+
+/* Set the service's address space up (empty). */
+void kern_mm_vm_init(void);
+
+/* The one set of page tables. */
+extern struct kern_pt mm_pt;
+
+/* Promise n frames to the service: 0, or -ENOMEM if that would leave less
+ * than the kernel's reserve unpromised. */
+int mm_commit(size_t n);
+
+/* Take back a promise of n frames. */
+void mm_uncommit(size_t n);
+
+/* Turn one promised frame into a real one, zeroed: its physical address.
+ * Panics if the accounting was wrong. */
+uint64_t mm_commit_take(void);
+
+/* Give a service frame back, keeping (keep = 1) or dropping its promise. */
+void mm_service_free(uint64_t pa, int keep);
+
+/* Frames currently backing service memory, and promised ones. */
+size_t mm_service_frames(void);
+size_t mm_committed(void);
+
+#endif

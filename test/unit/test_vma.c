@@ -1,0 +1,453 @@
+/* Unit tests of kernel/vma.c: address-space regions, gaps and merging. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kern/vma.h>
+
+#define P 4096ULL
+#define LO (16 * P)
+#define HI (256 * P)
+#define CAP 8
+#define R KERN_VMA_READ
+#define RW (KERN_VMA_READ | KERN_VMA_WRITE)
+#define ANON KERN_VMA_ANON
+#define GUARD KERN_VMA_GUARD
+
+static const char heap[] = "heap";
+static const char stack[] = "stack";
+
+struct fixture {
+	struct kern_vmas s;
+	struct kern_vma v[CAP];
+};
+
+static int setup(void **state)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -1;
+	kern_vmas_init(&x->s, LO, HI, x->v, CAP);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* Insert anonymous pages [a, b) with prot and name heap, expecting 0. */
+static void ins(struct fixture *x, uint64_t a, uint64_t b, unsigned prot)
+{
+	assert_int_equal(
+		kern_vmas_insert(&x->s, a * P, b * P, prot, ANON, heap), 0);
+}
+
+/* Assert the regions are exactly want[0..n) (bounds in pages). */
+static void expect_regions(struct fixture *x, const struct kern_vma *want,
+			   size_t n)
+{
+	assert_int_equal(x->s.n, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(x->s.v[i].start, want[i].start * P);
+		assert_int_equal(x->s.v[i].end, want[i].end * P);
+		assert_int_equal(x->s.v[i].prot, want[i].prot);
+		assert_int_equal(x->s.v[i].kind, want[i].kind);
+		assert_ptr_equal(x->s.v[i].name, want[i].name);
+	}
+}
+
+/* Fill the array with CAP separate regions [20 + 4i, 22 + 4i). */
+static void fill_up(struct fixture *x)
+{
+	for (uint64_t i = 0; i < CAP; i++)
+		ins(x, 20 + 4 * i, 22 + 4 * i, RW);
+	assert_int_equal(x->s.n, CAP);
+}
+
+/* Assert the regions are still those fill_up made. */
+static void expect_filled(struct fixture *x)
+{
+	struct kern_vma want[CAP];
+
+	for (uint64_t i = 0; i < CAP; i++)
+		want[i] = (struct kern_vma){ 20 + 4 * i, 22 + 4 * i, RW, ANON,
+					     heap };
+	expect_regions(x, want, CAP);
+}
+
+static void test_init_empty(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_int_equal(x->s.n, 0);
+	assert_null(kern_vmas_lookup(&x->s, LO));
+	assert_int_equal(kern_vmas_find_gap(&x->s, P), LO);
+	assert_int_equal(kern_vmas_find_gap(&x->s, HI - LO), LO);
+	assert_int_equal(kern_vmas_find_gap(&x->s, HI - LO + P), 0);
+}
+
+static void test_insert_lookup(void **state)
+{
+	struct fixture *x = *state;
+	const struct kern_vma *v;
+
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 20 * P, 30 * P, RW, ANON, heap), 0);
+	v = kern_vmas_lookup(&x->s, 20 * P);
+	assert_non_null(v);
+	assert_int_equal(v->start, 20 * P);
+	assert_int_equal(v->end, 30 * P);
+	assert_int_equal(v->prot, RW);
+	assert_int_equal(v->kind, ANON);
+	assert_ptr_equal(v->name, heap);
+	assert_ptr_equal(kern_vmas_lookup(&x->s, 30 * P - 1), v);
+	assert_null(kern_vmas_lookup(&x->s, 30 * P));
+	assert_null(kern_vmas_lookup(&x->s, 20 * P - 1));
+	assert_null(kern_vmas_lookup(&x->s, 0));
+}
+
+static void test_insert_sorted(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = {
+		{ 20, 30, RW, ANON, heap },
+		{ 32, 34, R, ANON, heap },
+		{ 40, 50, RW, ANON, heap },
+	};
+
+	ins(x, 40, 50, RW);
+	ins(x, 20, 30, RW);
+	ins(x, 32, 34, R);
+	expect_regions(x, want, 3);
+	assert_int_equal(kern_vmas_lookup(&x->s, 33 * P)->prot, R);
+	assert_null(kern_vmas_lookup(&x->s, 31 * P));
+}
+
+static void test_merge_adjacent_alike(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma one[] = { { 16, 40, RW, ANON, heap } };
+	static const struct kern_vma all[] = { { 16, 60, RW, ANON, heap } };
+
+	ins(x, 20, 30, RW);
+	ins(x, 30, 40, RW);
+	ins(x, 16, 20, RW);
+	expect_regions(x, one, 1);
+	ins(x, 50, 60, RW);
+	assert_int_equal(x->s.n, 2);
+	ins(x, 40, 50, RW);
+	expect_regions(x, all, 1);
+}
+
+static void test_no_merge_different(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = {
+		{ 20, 30, RW, ANON, heap },  { 30, 40, R, ANON, heap },
+		{ 40, 41, 0, GUARD, stack }, { 41, 50, RW, ANON, stack },
+		{ 50, 60, RW, ANON, heap },
+	};
+
+	ins(x, 20, 30, RW);
+	ins(x, 30, 40, R);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 40 * P, 41 * P, 0, GUARD, stack), 0);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 41 * P, 50 * P, RW, ANON, stack), 0);
+	ins(x, 50, 60, RW);
+	expect_regions(x, want, 5);
+}
+
+static void test_find_gap(void **state)
+{
+	struct fixture *x = *state;
+
+	ins(x, 16, 20, RW);
+	assert_int_equal(kern_vmas_find_gap(&x->s, P), 20 * P);
+	ins(x, 22, 30, RW);
+	assert_int_equal(kern_vmas_find_gap(&x->s, 2 * P), 20 * P);
+	assert_int_equal(kern_vmas_find_gap(&x->s, 3 * P), 30 * P);
+	ins(x, 33, 40, R);
+	assert_int_equal(kern_vmas_find_gap(&x->s, 3 * P), 30 * P);
+	assert_int_equal(kern_vmas_find_gap(&x->s, 4 * P), 40 * P);
+	assert_int_equal(kern_vmas_find_gap(&x->s, HI - 40 * P), 40 * P);
+	assert_int_equal(kern_vmas_find_gap(&x->s, HI - 40 * P + P), 0);
+	assert_int_equal(kern_vmas_find_gap(&x->s, 0), 0);
+}
+
+static void test_find_gap_full(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_int_equal(kern_vmas_insert(&x->s, LO, HI, RW, ANON, heap), 0);
+	assert_int_equal(kern_vmas_find_gap(&x->s, P), 0);
+	assert_int_equal(kern_vmas_find_gap(&x->s, 0), 0);
+}
+
+static void test_find_gap_at_top(void **state)
+{
+	struct fixture *x = *state;
+
+	ins(x, 16, 255, RW);
+	assert_int_equal(kern_vmas_find_gap(&x->s, P), 255 * P);
+	assert_int_equal(kern_vmas_find_gap(&x->s, 2 * P), 0);
+}
+
+static void test_insert_overlap(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = { { 20, 30, RW, ANON, heap } };
+	static const uint64_t bad[][2] = {
+		{ 25, 35 }, { 18, 21 }, { 20, 30 },
+		{ 22, 24 }, { 18, 40 }, { 29, 30 },
+	};
+
+	ins(x, 20, 30, RW);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(kern_vmas_insert(&x->s, bad[i][0] * P,
+						  bad[i][1] * P, R, ANON, heap),
+				 -EEXIST);
+	expect_regions(x, want, 1);
+	ins(x, 30, 31, R);
+	ins(x, 19, 20, R);
+	assert_int_equal(x->s.n, 3);
+}
+
+static void test_insert_einval(void **state)
+{
+	struct fixture *x = *state;
+	static const uint64_t bad[][2] = {
+		{ LO - P, LO + P }, { HI - P, HI + P }, { LO + 1, LO + P },
+		{ LO, LO + P + 1 }, { LO + P, LO + P }, { LO + 2 * P, LO + P },
+		{ 0, P },	    { HI, HI + P },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(kern_vmas_insert(&x->s, bad[i][0], bad[i][1],
+						  RW, ANON, heap),
+				 -EINVAL);
+	assert_int_equal(x->s.n, 0);
+	assert_int_equal(kern_vmas_insert(&x->s, LO, HI, RW, ANON, heap), 0);
+}
+
+static void test_insert_full(void **state)
+{
+	struct fixture *x = *state;
+
+	fill_up(x);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 100 * P, 101 * P, R, ANON, heap),
+		-ENOMEM);
+	assert_int_equal(kern_vmas_insert(&x->s, 16 * P, 17 * P, R, ANON, heap),
+			 -ENOMEM);
+	expect_filled(x);
+}
+
+static void test_remove_middle(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = {
+		{ 20, 25, RW, ANON, heap },
+		{ 30, 40, RW, ANON, heap },
+	};
+
+	ins(x, 20, 40, RW);
+	assert_int_equal(kern_vmas_remove(&x->s, 25 * P, 30 * P), 0);
+	expect_regions(x, want, 2);
+	assert_null(kern_vmas_lookup(&x->s, 27 * P));
+}
+
+static void test_remove_across(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = {
+		{ 16, 18, RW, ANON, heap },
+		{ 20, 25, RW, ANON, heap },
+		{ 45, 50, R, ANON, heap },
+		{ 60, 70, RW, ANON, heap },
+	};
+
+	ins(x, 16, 18, RW);
+	ins(x, 20, 30, RW);
+	ins(x, 32, 36, R);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 36 * P, 37 * P, 0, GUARD, stack), 0);
+	ins(x, 37, 50, R);
+	ins(x, 60, 70, RW);
+	assert_int_equal(kern_vmas_remove(&x->s, 25 * P, 45 * P), 0);
+	expect_regions(x, want, 4);
+}
+
+static void test_remove_exact_and_holes(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = { { 40, 50, RW, ANON, heap } };
+
+	ins(x, 20, 30, RW);
+	ins(x, 40, 50, RW);
+	assert_int_equal(kern_vmas_remove(&x->s, 20 * P, 30 * P), 0);
+	expect_regions(x, want, 1);
+	assert_int_equal(kern_vmas_remove(&x->s, 60 * P, 70 * P), 0);
+	assert_int_equal(kern_vmas_remove(&x->s, 45 * P, 45 * P), 0);
+	assert_int_equal(kern_vmas_remove(&x->s, 46 * P, 45 * P), 0);
+	expect_regions(x, want, 1);
+	assert_int_equal(kern_vmas_remove(&x->s, 0, ~0ULL & ~(P - 1)), 0);
+	assert_int_equal(x->s.n, 0);
+}
+
+static void test_remove_full_needs_cut(void **state)
+{
+	struct fixture *x = *state;
+
+	fill_up(x);
+	assert_int_equal(kern_vmas_remove(&x->s, 21 * P, 22 * P), -ENOMEM);
+	expect_filled(x);
+	assert_int_equal(kern_vmas_remove(&x->s, 20 * P, 21 * P), -ENOMEM);
+	expect_filled(x);
+	assert_int_equal(kern_vmas_remove(&x->s, 21 * P, 25 * P), -ENOMEM);
+	expect_filled(x);
+	assert_int_equal(kern_vmas_remove(&x->s, 20 * P, 22 * P), 0);
+	assert_int_equal(x->s.n, CAP - 1);
+	assert_int_equal(kern_vmas_remove(&x->s, 25 * P, 28 * P), 0);
+	assert_int_equal(x->s.n, CAP - 1);
+	assert_int_equal(x->s.v[0].end, 25 * P);
+	assert_int_equal(x->s.v[1].start, 28 * P);
+}
+
+static void test_protect_part(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma three[] = {
+		{ 20, 25, RW, ANON, heap },
+		{ 25, 30, R, ANON, heap },
+		{ 30, 40, RW, ANON, heap },
+	};
+	static const struct kern_vma one[] = { { 20, 40, RW, ANON, heap } };
+
+	ins(x, 20, 40, RW);
+	assert_int_equal(kern_vmas_protect(&x->s, 25 * P, 30 * P, R), 0);
+	expect_regions(x, three, 3);
+	assert_int_equal(kern_vmas_protect(&x->s, 25 * P, 30 * P, RW), 0);
+	expect_regions(x, one, 1);
+}
+
+static void test_protect_edge(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma two[] = {
+		{ 20, 30, R, ANON, heap },
+		{ 30, 40, RW, ANON, heap },
+	};
+	static const struct kern_vma one[] = { { 20, 40, R, ANON, heap } };
+
+	ins(x, 20, 40, RW);
+	assert_int_equal(kern_vmas_protect(&x->s, 20 * P, 30 * P, R), 0);
+	expect_regions(x, two, 2);
+	assert_int_equal(kern_vmas_protect(&x->s, 30 * P, 40 * P, R), 0);
+	expect_regions(x, one, 1);
+}
+
+static void test_protect_across_regions(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = {
+		{ 20, 22, RW, ANON, heap },
+		{ 22, 38, KERN_VMA_EXEC, ANON, heap },
+		{ 38, 40, R, ANON, heap },
+	};
+
+	ins(x, 20, 30, RW);
+	ins(x, 30, 40, R);
+	assert_int_equal(
+		kern_vmas_protect(&x->s, 22 * P, 38 * P, KERN_VMA_EXEC), 0);
+	expect_regions(x, want, 3);
+}
+
+static void test_protect_uncovered(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = {
+		{ 20, 30, RW, ANON, heap },
+		{ 32, 40, RW, ANON, heap },
+	};
+
+	ins(x, 20, 30, RW);
+	ins(x, 32, 40, RW);
+	assert_int_equal(kern_vmas_protect(&x->s, 25 * P, 35 * P, R), -ENOMEM);
+	assert_int_equal(kern_vmas_protect(&x->s, 35 * P, 45 * P, R), -ENOMEM);
+	assert_int_equal(kern_vmas_protect(&x->s, 18 * P, 22 * P, R), -ENOMEM);
+	assert_int_equal(kern_vmas_protect(&x->s, 50 * P, 60 * P, R), -ENOMEM);
+	expect_regions(x, want, 2);
+}
+
+static void test_protect_guard(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = {
+		{ 20, 21, 0, GUARD, stack },
+		{ 21, 30, RW, ANON, stack },
+	};
+
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 20 * P, 21 * P, 0, GUARD, stack), 0);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 21 * P, 30 * P, RW, ANON, stack), 0);
+	assert_int_equal(kern_vmas_protect(&x->s, 20 * P, 21 * P, RW), -ENOMEM);
+	assert_int_equal(kern_vmas_protect(&x->s, 20 * P, 30 * P, R), -ENOMEM);
+	expect_regions(x, want, 2);
+	assert_int_equal(kern_vmas_protect(&x->s, 21 * P, 30 * P, R), 0);
+	assert_int_equal(x->s.v[1].prot, R);
+}
+
+static void test_protect_full_array(void **state)
+{
+	struct fixture *x = *state;
+
+	fill_up(x);
+	assert_int_equal(kern_vmas_protect(&x->s, 20 * P, 21 * P, R), -ENOMEM);
+	expect_filled(x);
+	assert_int_equal(kern_vmas_protect(&x->s, 24 * P, 26 * P, R), 0);
+	assert_int_equal(x->s.v[1].prot, R);
+	assert_int_equal(x->s.n, CAP);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_init_empty),
+		T(test_insert_lookup),
+		T(test_insert_sorted),
+		T(test_merge_adjacent_alike),
+		T(test_no_merge_different),
+		T(test_find_gap),
+		T(test_find_gap_full),
+		T(test_find_gap_at_top),
+		T(test_insert_overlap),
+		T(test_insert_einval),
+		T(test_insert_full),
+		T(test_remove_middle),
+		T(test_remove_across),
+		T(test_remove_exact_and_holes),
+		T(test_remove_full_needs_cut),
+		T(test_protect_part),
+		T(test_protect_edge),
+		T(test_protect_across_regions),
+		T(test_protect_uncovered),
+		T(test_protect_guard),
+		T(test_protect_full_array),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
