@@ -133,6 +133,11 @@ CASES = {
                           r"Hello from libos!"], cpu="qemu64"),
 }
 
+# The memory cases again under -cpu qemu64: no 1 GiB pages, no XSAVE.
+for _name in ("null_deref", "write_text", "exec_heap", "exec_stack",
+              "stack_overflow", "mprotect_ro", "past_ram", "warm_reset"):
+    CASES[_name + "_qemu64"] = dict(CASES[_name], cpu="qemu64")
+
 # On microvm with ACPI off, QEMU appends virtio_mmio.device= tokens after
 # the user's text; they must not reach argv.
 MMIO = case(HELLO, ["x"], 0, [r'argv\[1\] = "x"'], [r"virtio_mmio", r"argv\[2\]"],
