@@ -18,7 +18,7 @@
 #define SERVICE_STACK_SIZE (1UL << 20)
 
 static struct arch_bootinfo bootinfo;
-static struct kern_cmdline cmdline;
+struct kern_cmdline kern_boot_cmdline;
 
 /* Name the boot and exception stacks for the unwinder and reports. */
 static void register_stacks(void)
@@ -54,11 +54,12 @@ void kern_main(uint64_t start_info)
 	register_stacks();               /* backtraces walk them; guards */
 	if (arch_pvh_parse(start_info, &bootinfo))
 		kern_panic("no valid PVH start_info at 0x%lx", start_info);
-	kern_options_parse(&cmdline, &bootinfo); /* bad ones stop the boot */
+	kern_options_parse(&kern_boot_cmdline, &bootinfo); /* log=... */
 	if (kern_mm_init(&bootinfo))     /* frames, page tables, W^X */
 		kern_panic("not enough RAM for the memory manager");
 	arch_power_init(kern_mm_map_device); /* exit and power-off devices */
 	banner();                        /* RAM, page sizes, free memory */
-	kern_start_service(cmdline.argv, SERVICE_STACK_SIZE); /* main() */
+	kern_options_check_unused(&kern_boot_cmdline); /* unknown: stop */
+	kern_start_service(kern_boot_cmdline.argv, SERVICE_STACK_SIZE);
 	/* clang-format on */
 }

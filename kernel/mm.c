@@ -279,6 +279,22 @@ void *kern_mm_map_device(uint64_t pa, size_t size)
 	return (void *)pa;
 }
 
+const void *kern_mm_map_firmware(uint64_t pa, size_t size)
+{
+	uint64_t lo = page_down(pa), hi = page_up(pa + size);
+	uint64_t mapped;
+	unsigned attrs;
+
+	for (uint64_t p = lo; p < hi; p += PAGE) {
+		if (kern_pt_translate(&mm_pt, p, &mapped, &attrs, NULL) == 0 &&
+		    mapped == p && (attrs & KERN_PT_READ))
+			continue; /* already reachable (RAM, image) */
+		if (kern_pt_map(&mm_pt, p, p, PAGE, KERN_PT_READ))
+			return NULL;
+	}
+	return (const void *)pa;
+}
+
 int mm_commit(size_t n)
 {
 	if (frames.nfree < committed + reserve + n)

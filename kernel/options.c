@@ -26,7 +26,6 @@ static void option_log(struct kern_cmdline *cl)
 void kern_options_parse(struct kern_cmdline *cl, const struct arch_bootinfo *bi)
 {
 	char err[128];
-	const char *bad;
 
 	if (bi->cmdline_truncated)
 		kern_bootconf_error("command line longer than %d bytes",
@@ -35,12 +34,16 @@ void kern_options_parse(struct kern_cmdline *cl, const struct arch_bootinfo *bi)
 			       sizeof(err)))
 		kern_bootconf_error("%s", err);
 	option_log(cl);
-	bad = kern_cmdline_unused(cl);
-	if (bad)
-		kern_bootconf_error(
-			"unknown kernel option '%s' (kernel options "
-			"go before '--', the service's arguments "
-			"after it)",
-			bad);
 	kern_debug("command line: %s", bi->cmdline);
+}
+
+void kern_options_check_unused(const struct kern_cmdline *cl)
+{
+	const char *bad = kern_cmdline_unused(cl);
+
+	if (bad)
+		kern_bootconf_error("unknown kernel option '%s' (kernel options "
+				    "go before '--', the service's arguments "
+				    "after it)",
+				    bad);
 }

@@ -36,4 +36,8 @@ const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name);
 /* The first kernel option nobody took, or NULL. */
 const char *kern_cmdline_unused(const struct kern_cmdline *cl);
 
+/* The boot command line, split by the boot sequence; each layer's init
+ * takes its own options from it (kern_cmdline_take). */
+extern struct kern_cmdline kern_boot_cmdline;
+
 #endif

@@ -31,6 +31,11 @@ void kern_mm_free(void *p, size_t n);
  * 1:1; returns the address to use, or NULL when out of memory. */
 void *kern_mm_map_device(uint64_t pa, size_t size);
 
+/* Map size bytes of firmware memory (ACPI tables) at physical pa
+ * read-only, no-execute, 1:1; returns the address, or NULL when out of
+ * memory. Mapping memory that is already mapped is harmless. */
+const void *kern_mm_map_firmware(uint64_t pa, size_t size);
+
 /* A service stack of size bytes (a page multiple) with an unmapped guard
  * page below it, registered for backtraces under name; its top, or 0 when
  * memory is exhausted. */
