@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdarg.h>
 
-#include <arch/cpu.h>
 #include <kern/console.h>
+#include <kern/loop.h>
 
 static const struct kern_console *console;
 
@@ -21,17 +21,27 @@ size_t kern_console_write(const char *s, size_t n)
 	return n;
 }
 
+/* Loop condition: a byte is waiting; it is kept in *arg. */
+static int byte_ready(void *arg)
+{
+	int *c = arg;
+
+	if (*c < 0)
+		*c = console->getc();
+	return *c >= 0;
+}
+
 long kern_console_read(char *s, size_t n)
 {
 	size_t got = 0;
-	int c;
+	int c = -1;
 
 	if (!console || !console->getc)
 		return -EIO;
 	if (n == 0)
 		return 0;
-	while ((c = console->getc()) < 0)
-		arch_pause();
+	if (kern_loop_wait(byte_ready, &c, KERN_LOOP_FOREVER, 1))
+		return -EINTR;
 	do {
 		s[got++] = (char)c;
 	} while (got < n && (c = console->getc()) >= 0);

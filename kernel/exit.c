@@ -14,16 +14,27 @@ unsigned kern_exit_code(int status)
 {
 	if (status >= 0 && status <= OS_EXIT_MAX)
 		return (unsigned)status + 1;
-	if (status > OS_EXIT_MAX && status <= OS_EXIT_TRAP)
+	if (status >= OS_EXIT_SIGNAL_MIN && status <= OS_EXIT_SIGNAL_MAX)
+		return (unsigned)status - 27;
+	if (status > OS_EXIT_RANGE && status <= OS_EXIT_TRAP)
 		return (unsigned)status + 1;
 	return OS_EXIT_RANGE + 1;
 }
 
+/* Whether a service status crosses the exit device exactly. */
+static int representable(int status)
+{
+	return (status >= 0 && status <= OS_EXIT_MAX) ||
+	       (status >= OS_EXIT_SIGNAL_MIN && status <= OS_EXIT_SIGNAL_MAX);
+}
+
 void kern_exit(int status)
 {
-	if (status < 0 || status > OS_EXIT_MAX) {
-		kern_error("exit status %d is outside 0..%d: reported as %d",
-			   status, OS_EXIT_MAX, OS_EXIT_RANGE);
+	if (!representable(status)) {
+		kern_error("exit status %d cannot be reported exactly (0..%d "
+			   "and %d..%d can): reported as %d",
+			   status, OS_EXIT_MAX, OS_EXIT_SIGNAL_MIN,
+			   OS_EXIT_SIGNAL_MAX, OS_EXIT_RANGE);
 		arch_exit(OS_EXIT_RANGE + 1);
 	}
 	kern_debug("service exited with status %d", status);

@@ -4,9 +4,24 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <kern/clock.h>
 #include <kern/console.h>
 
 static enum kern_log_level log_level = KERN_LOG_INFO;
+
+/* "[seconds.micros] " since kernel entry, once the clock runs. */
+static void stamp(void)
+{
+	uint64_t ns = kern_clock_ns();
+	char t[32];
+	int n;
+
+	if (!ns)
+		return;
+	n = snprintf(t, sizeof(t), "[%lu.%06lu] ", (unsigned long)(ns / 1000000000),
+		     (unsigned long)(ns / 1000 % 1000000));
+	kern_console_write(t, (size_t)n);
+}
 
 void kern_log(enum kern_log_level level, const char *fmt, ...)
 {
@@ -24,6 +39,7 @@ void kern_log(enum kern_log_level level, const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	kern_console_write("os: ", 4);
+	stamp();
 	buf[n++] = '\n';
 	kern_console_write(buf, (size_t)n);
 }

@@ -3,15 +3,21 @@
 #include <arch/boot.h>
 #include <arch/cpu.h>
 #include <arch/power.h>
+#include <drv/pci.h>
 #include <drv/uart.h>
+#include <kern/acpi.h>
+#include <kern/clock.h>
 #include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/exit.h>
 #include <kern/fault.h>
+#include <kern/irq.h>
 #include <kern/ksyms.h>
 #include <kern/mm.h>
+#include <kern/power.h>
 #include <kern/start.h>
 #include <kern/syscall.h>
+#include <kern/timer.h>
 
 #include "options.h"
 
@@ -25,12 +31,13 @@ static void register_stacks(void)
 {
 	static const char *const ist_names[] = { "exception stack",
 						 "double-fault stack",
-						 "NMI/MCE stack" };
+						 "NMI/MCE stack",
+						 "interrupt stack" };
 	uintptr_t lo, hi;
 
 	arch_boot_stack(&lo, &hi);
 	kern_stack_register("boot stack", lo, hi);
-	for (int i = 1; i <= 3; i++) {
+	for (int i = 1; i <= 4; i++) {
 		arch_ist_stack(i, &lo, &hi);
 		kern_stack_register(ist_names[i - 1], lo, hi);
 	}
@@ -41,12 +48,15 @@ static void banner(void)
 	kern_info("libos: booting %s (symbol table %lu bytes)", kern_image_name,
 		  (unsigned long)(__ksyms_end - __ksyms_start));
 	kern_mm_report();
+	kern_info("boot: %lu us from kernel entry to the service",
+		  (unsigned long)(kern_clock_ns() / 1000));
 }
 
 /* Called by the boot stub in long mode on the boot stack. */
 __attribute__((noreturn)) void kern_main(uint64_t start_info);
 void kern_main(uint64_t start_info)
 {
+	uint64_t boot_tsc = arch_rdtsc();
 	/* clang-format off */
 	drv_uart_init();                 /* COM1: the console from here on */
 	kern_fault_init();               /* exceptions print a report */
@@ -58,7 +68,14 @@ void kern_main(uint64_t start_info)
 	if (kern_mm_init(&bootinfo))     /* frames, page tables, W^X */
 		kern_panic("not enough RAM for the memory manager");
 	arch_power_init(kern_mm_map_device); /* exit and power-off devices */
-	banner();                        /* RAM, page sizes, free memory */
+	kern_acpi_init(bootinfo.rsdp);   /* firmware tables */
+	kern_irq_init();                 /* LAPIC, I/O APICs, PICs masked */
+	kern_clock_init(boot_tsc);       /* TSC, LAPIC timer, wall clock */
+	kern_timer_init();               /* timer queue, tickless */
+	drv_uart_irq_init();             /* serial input by interrupt */
+	kern_power_init();               /* power button -> SIGTERM */
+	drv_pci_init();                  /* enumerate PCI, probe drivers */
+	banner();                        /* RAM, page sizes, boot time */
 	kern_options_check_unused(&kern_boot_cmdline); /* unknown: stop */
 	kern_start_service(kern_boot_cmdline.argv, SERVICE_STACK_SIZE);
 	/* clang-format on */

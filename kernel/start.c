@@ -7,6 +7,7 @@
 
 #include <arch/boot.h>
 #include <arch/cpu.h>
+#include <arch/irq.h>
 #include <kern/console.h>
 #include <kern/entropy.h>
 #include <kern/exit.h>
@@ -62,6 +63,7 @@ static void enter_libc(void *sp)
 {
 	uint64_t *s = sp;
 
+	arch_irq_enable(); /* the service runs with interrupts on */
 	__libc_start_main(main, (int)s[0], (char **)&s[1], 0, 0, 0);
 	kern_panic("__libc_start_main returned");
 }

@@ -1,5 +1,6 @@
 /* Private to kernel/: the system calls, one function each, taking the six
- * raw arguments. Grouped by file: sys_io.c, sys_mem.c, sys_proc.c. */
+ * raw arguments. Grouped by file: sys_io.c, sys_mem.c, sys_proc.c,
+ * sys_time.c, signal.c. */
 #ifndef KERNEL_SYS_H
 #define KERNEL_SYS_H
 
@@ -28,9 +29,18 @@ long sys_getpid(const long *a);
 long sys_getppid(const long *a);
 long sys_getuid(const long *a);
 long sys_rt_sigprocmask(const long *a);
+long sys_rt_sigaction(const long *a);
+long sys_rt_sigpending(const long *a);
 long sys_kill(const long *a);
 long sys_tkill(const long *a);
 long sys_tgkill(const long *a);
+
+long sys_clock_gettime(const long *a);
+long sys_clock_getres(const long *a);
+long sys_gettimeofday(const long *a);
+long sys_time(const long *a);
+long sys_nanosleep(const long *a);
+long sys_clock_nanosleep(const long *a);
 long sys_uname(const long *a);
 long sys_sched_yield(const long *a);
 

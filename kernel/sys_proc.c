@@ -1,5 +1,5 @@
 /* Process-level system calls for the one service: exit, thread pointer,
- * identity, signal mask, signals to itself, uname. */
+ * identity, uname (signals are in signal.c). */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include <arch/trap.h>
 #include <kern/console.h>
 #include <kern/exit.h>
+#include <kern/loop.h>
 
 #include "sys.h"
 
@@ -17,8 +18,6 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
-
-static uint64_t sigmask;
 
 long sys_exit(const long *a)
 {
@@ -72,65 +71,6 @@ long sys_getuid(const long *a)
 	return 0;
 }
 
-/* The mask is kept and reported; no signal is delivered asynchronously
- * yet, so blocking changes nothing else. */
-long sys_rt_sigprocmask(const long *a)
-{
-	const uint64_t *set = (const uint64_t *)a[1];
-	uint64_t *old = (uint64_t *)a[2];
-
-	if (a[3] != 8)
-		return -EINVAL;
-	if (old)
-		*old = sigmask;
-	if (!set)
-		return 0;
-	switch (a[0]) {
-	case SIG_BLOCK:
-		sigmask |= *set;
-		return 0;
-	case SIG_UNBLOCK:
-		sigmask &= ~*set;
-		return 0;
-	case SIG_SETMASK:
-		sigmask = *set;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* A signal to the service itself: with no handlers yet, every signal
- * whose default action ends the process ends it, with status 128 + sig. */
-static long signal_self(long sig)
-{
-	if (sig < 0 || sig >= 65)
-		return -EINVAL;
-	if (sig == 0 || sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
-	    sig == SIGCONT)
-		return 0;
-	kern_error("service killed by signal %ld (%s)", sig, strsignal(sig));
-	kern_exit(128 + (int)sig);
-}
-
-long sys_kill(const long *a)
-{
-	return a[0] == SERVICE_PID || a[0] == 0 || a[0] == -1 ?
-		       signal_self(a[1]) :
-		       -ESRCH;
-}
-
-long sys_tkill(const long *a)
-{
-	return a[0] == SERVICE_PID ? signal_self(a[1]) : -ESRCH;
-}
-
-long sys_tgkill(const long *a)
-{
-	return a[0] == SERVICE_PID && a[1] == SERVICE_PID ? signal_self(a[2]) :
-							    -ESRCH;
-}
-
 long sys_uname(const long *a)
 {
 	struct utsname *u = (struct utsname *)a[0];
@@ -144,8 +84,10 @@ long sys_uname(const long *a)
 	return 0;
 }
 
+/* Let the kernel's pending work (interrupts, timers) run. */
 long sys_sched_yield(const long *a)
 {
 	(void)a;
+	kern_loop_poll();
 	return 0;
 }

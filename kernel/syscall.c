@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 
 #include <kern/console.h>
+#include <kern/signal.h>
 #include <kern/syscall.h>
 
 #include "sys.h"
@@ -37,6 +38,14 @@ static const sys_fn table[NR_MAX] = {
 	[SYS_getgid] = sys_getuid,
 	[SYS_getegid] = sys_getuid,
 	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_rt_sigaction] = sys_rt_sigaction,
+	[SYS_rt_sigpending] = sys_rt_sigpending,
+	[SYS_clock_gettime] = sys_clock_gettime,
+	[SYS_clock_getres] = sys_clock_getres,
+	[SYS_gettimeofday] = sys_gettimeofday,
+	[SYS_time] = sys_time,
+	[SYS_nanosleep] = sys_nanosleep,
+	[SYS_clock_nanosleep] = sys_clock_nanosleep,
 	[SYS_kill] = sys_kill,
 	[SYS_tkill] = sys_tkill,
 	[SYS_tgkill] = sys_tgkill,
@@ -62,8 +71,15 @@ static void log_unknown(long nr)
 
 long kern_syscall(long nr, const long *args)
 {
-	if (nr >= 0 && nr < NR_MAX && table[nr])
-		return table[nr](args);
-	log_unknown(nr);
-	return -ENOSYS;
+	long r;
+
+	if (nr >= 0 && nr < NR_MAX && table[nr]) {
+		r = table[nr](args);
+	} else {
+		log_unknown(nr);
+		r = -ENOSYS;
+	}
+	if (kern_signal_pending())
+		kern_signal_deliver();
+	return r;
 }

@@ -18,7 +18,7 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-#define IST_COUNT 3
+#define IST_COUNT 4 /* exceptions, double fault, NMI/MCE, interrupts */
 
 static struct tss tss;
 /* Each stack has a guard page below it (unmapped by the memory manager). */

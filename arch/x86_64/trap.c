@@ -74,7 +74,7 @@ static uint8_t trap_ist(unsigned vec)
 	return 1;
 }
 
-static void idt_set(unsigned vec, uint64_t handler, uint8_t ist)
+void arch_idt_set(unsigned vec, uint64_t handler, uint8_t ist)
 {
 	idt[vec] = (struct idt_gate){
 		.off_lo = handler & 0xffff,
@@ -94,7 +94,7 @@ void arch_trap_init(void)
 	} __attribute__((packed)) desc = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (unsigned vec = 0; vec < 32; vec++)
-		idt_set(vec, (uint64_t)arch_trap_stubs + vec * TRAP_STUB_SIZE,
+		arch_idt_set(vec, (uint64_t)arch_trap_stubs + vec * TRAP_STUB_SIZE,
 			trap_ist(vec));
 	__asm__ volatile("lidt %0" : : "m"(desc));
 }

@@ -5,14 +5,19 @@
  * status (v << 1) | 1, so only 128 odd values cross it, 1 collides with
  * QEMU's own failure and 0 cannot be produced at all (0 is what QEMU
  * returns after a triple fault under -no-reboot or a plain power-off).
- * libos therefore writes v = status + 1 and reserves the top of the range:
+ * libos therefore writes a code v from 1 to 124 that stands for one of:
  *
- *   0 .. OS_EXIT_MAX  the service's exit(n) or return from main, exactly
- *   OS_EXIT_RANGE     the service exited with a status above OS_EXIT_MAX
- *                     (or below 0); the kernel prints the exact value
- *   OS_EXIT_BOOTCONF  bad boot configuration (e.g. an unknown kernel option)
- *   OS_EXIT_PANIC     kernel panic (including stack smashing detected)
- *   OS_EXIT_TRAP      fatal CPU exception (the report is on the console)
+ *   0 .. OS_EXIT_MAX      the service's exit(n) or return from main
+ *                         (v = n + 1)
+ *   129 .. 147            the service ended by signal 1 to 19 (SIGTERM,
+ *                         SIGKILL, SIGSEGV, SIGABRT ...), the conventional
+ *                         128 + signal (v = n - 27)
+ *   OS_EXIT_RANGE         any other service status; the kernel prints the
+ *                         exact value
+ *   OS_EXIT_BOOTCONF      bad boot configuration (e.g. an unknown option)
+ *   OS_EXIT_PANIC         kernel panic (including stack smashing detected)
+ *   OS_EXIT_TRAP          fatal CPU exception (the report is on the console)
+ *                         (v = n + 1 for these four)
  *
  * and `tools/run` adds statuses that no guest can produce:
  *
@@ -26,7 +31,9 @@
 #ifndef OS_EXIT_H
 #define OS_EXIT_H
 
-#define OS_EXIT_MAX 119
+#define OS_EXIT_MAX 100
+#define OS_EXIT_SIGNAL_MIN 129
+#define OS_EXIT_SIGNAL_MAX 147
 #define OS_EXIT_RANGE 120
 #define OS_EXIT_BOOTCONF 121
 #define OS_EXIT_PANIC 122

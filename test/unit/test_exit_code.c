@@ -62,9 +62,20 @@ static void test_service_statuses(void **state)
 	assert_int_equal(kern_exit_code(0), 1);
 	assert_int_equal(kern_exit_code(1), 2);
 	assert_int_equal(kern_exit_code(42), 43);
-	assert_int_equal(kern_exit_code(OS_EXIT_MAX), 120);
+	assert_int_equal(kern_exit_code(OS_EXIT_MAX), 101);
 	for (int s = 0; s <= OS_EXIT_MAX; s++)
 		assert_int_equal(kern_exit_code(s), (unsigned)s + 1);
+	(void)state;
+}
+
+/* 128 + signal for signals 1..19 (SIGTERM gives 143) crosses as s - 27. */
+static void test_signal_statuses(void **state)
+{
+	assert_int_equal(kern_exit_code(143), 116);
+	for (int s = OS_EXIT_SIGNAL_MIN; s <= OS_EXIT_SIGNAL_MAX; s++)
+		assert_int_equal(kern_exit_code(s), (unsigned)s - 27);
+	assert_int_equal(kern_exit_code(128), OS_EXIT_RANGE + 1);
+	assert_int_equal(kern_exit_code(148), OS_EXIT_RANGE + 1);
 	(void)state;
 }
 
@@ -84,8 +95,10 @@ static void test_out_of_range(void **state)
 		-120,	      -256,
 		INT_MIN,      OS_EXIT_TIMEOUT,
 		OS_EXIT_QEMU, OS_EXIT_RESET,
+		101,	      119,
 		127,	      128,
-		200,	      255,
+		148,	      200,
+		255,
 		256,	      257,
 		1000,	      INT_MAX,
 	};
@@ -121,9 +134,12 @@ static void test_injective(void **state)
 {
 	int seen[128] = { 0 };
 
-	for (int s = 0; s <= OS_EXIT_TRAP; s++) {
+	for (int s = 0; s <= OS_EXIT_SIGNAL_MAX; s++) {
 		unsigned v = kern_exit_code(s);
 
+		if (s > OS_EXIT_MAX && s < OS_EXIT_SIGNAL_MIN &&
+		    (s < OS_EXIT_RANGE || s > OS_EXIT_TRAP))
+			continue; /* not reportable: these share RANGE's code */
 		assert_int_equal(seen[v], 0);
 		seen[v] = 1;
 	}
@@ -135,7 +151,8 @@ static void test_kern_exit(void **state)
 	assert_int_equal(exit_code_of(kern_exit, 0), 1);
 	assert_string_equal(errors, "");
 	assert_int_equal(exit_code_of(kern_exit, 42), 43);
-	assert_int_equal(exit_code_of(kern_exit, OS_EXIT_MAX), 120);
+	assert_int_equal(exit_code_of(kern_exit, OS_EXIT_MAX), 101);
+	assert_int_equal(exit_code_of(kern_exit, 143), 116);
 	assert_string_equal(errors, "");
 	(void)state;
 }
@@ -184,6 +201,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_service_statuses),
+		cmocka_unit_test(test_signal_statuses),
 		cmocka_unit_test(test_reserved_statuses),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_fits_qemu_byte),

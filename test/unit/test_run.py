@@ -23,8 +23,10 @@ run = load_run()
 
 
 def q_for(status):
-    """Return the QEMU exit code the guest produces for a given status."""
-    return (((status + 1) << 1) | 1) & 0xFF
+    """Return the QEMU exit code the guest produces for a given status
+    (the code mapping of include/os/exit.h)."""
+    v = status - 27 if 129 <= status <= 147 else status + 1
+    return ((v << 1) | 1) & 0xFF
 
 
 class DecodeStatusTest(unittest.TestCase):
@@ -42,25 +44,33 @@ class DecodeStatusTest(unittest.TestCase):
         self.assertEqual(run.decode_status(3), (0, None))
 
     def test_service_statuses(self):
-        for s in range(0, 120):
+        for s in range(0, 101):
             with self.subTest(s=s):
                 self.assertEqual(run.decode_status(q_for(s)), (s, None))
 
-    def test_status_above_119(self):
-        status, msg = run.decode_status(243)
+    def test_signal_statuses(self):
+        for sig in range(1, 20):
+            with self.subTest(sig=sig):
+                status, msg = run.decode_status(q_for(128 + sig))
+                self.assertEqual(status, 128 + sig)
+                self.assertIn(f"signal {sig}", msg)
+        self.assertEqual(run.decode_status(q_for(143))[0], 143)  # SIGTERM
+
+    def test_status_out_of_range(self):
+        status, msg = run.decode_status(q_for(120))
         self.assertEqual(status, 120)
-        self.assertIn("above 119", msg)
+        self.assertIn("exact value is on the console", msg)
 
     def test_kernel_statuses(self):
-        cases = {241: 119, 245: 121, 247: 122, 249: 123}
-        for q, s in cases.items():
-            with self.subTest(q=q):
-                self.assertEqual(run.decode_status(q)[0], s)
-        self.assertIsNone(run.decode_status(241)[1])
-        self.assertIn("bad boot configuration", run.decode_status(245)[1])
-        self.assertEqual(run.decode_status(247)[1],
+        cases = {121: "bad boot configuration", 122: "kernel panic",
+                 123: "fatal CPU exception"}
+        for s, text in cases.items():
+            with self.subTest(s=s):
+                status, msg = run.decode_status(q_for(s))
+                self.assertEqual(status, s)
+                self.assertIn(text, msg)
+        self.assertEqual(run.decode_status(q_for(122))[1],
                          "kernel panic (status 122)")
-        self.assertIn("fatal CPU exception", run.decode_status(249)[1])
 
     def test_out_of_range_odd(self):
         for q in (251, 253, 255):
@@ -84,8 +94,10 @@ class DecodeStatusTest(unittest.TestCase):
     def test_crash_never_looks_like_success(self):
         for q in list(range(-64, 256)):
             status, _ = run.decode_status(q)
-            if status < 120:
+            if status <= 100 or 129 <= status <= 147:
                 self.assertTrue(q % 2 == 1 and 3 <= q <= 241, q)
+            else:
+                self.assertGreaterEqual(status, 120, q)
 
 
 class CmdlineTest(unittest.TestCase):

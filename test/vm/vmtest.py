@@ -7,10 +7,15 @@ patterns its serial output must contain (and those it must not).
     vmtest.py --build BUILD_DIR --machine pc|q35|microvm CASE
 """
 import argparse
+import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = os.path.join(ROOT, "tools", "run")
@@ -21,17 +26,30 @@ REGS = [r"rax 0x[0-9a-f]{16}", r"r15 0x[0-9a-f]{16}", r"rflags 0x"]
 NO_NESTED = [r"inside the fault handler", r"fatal CPU exception \d+(.|\n)*fatal CPU exception \d+"]
 
 
+def near_host_time(out):
+    """An error if the guest's CLOCK_REALTIME is not within 5 s of ours."""
+    m = re.search(r"timers: realtime (\d+)", out)
+    if not m:
+        return "no realtime line"
+    off = int(m.group(1)) - time.time()
+    return None if abs(off) < 5 else f"guest realtime is {off:+.0f} s off"
+
+
 def case(image, args=(), status=0, expect=(), reject=(), kopts=(), timeout=30,
-         qemu_args=(), cpu=None, mem=None):
+         qemu_args=(), cpu=None, mem=None, net=None, after=None, powerdown=False,
+         send=None, verify=None):
     """One test case: image (relative to the build dir), service args,
     expected exit status, regexes expected in order, regexes rejected."""
     return dict(image=image, args=list(args), status=status, expect=list(expect),
                 reject=list(reject) + NO_NESTED, kopts=list(kopts),
-                timeout=timeout, qemu_args=list(qemu_args), cpu=cpu, mem=mem)
+                timeout=timeout, qemu_args=list(qemu_args), cpu=cpu, mem=mem,
+                net=net, after=after, powerdown=powerdown, send=send,
+                verify=verify)
 
 
 HELLO = "examples/hello/hello.elf"
 CRASH = "test/vm/crash.elf"
+TIMERS = "test/vm/timers.elf"
 
 CASES = {
     "hello_args": case(HELLO, ["one", "two words", ""], 0,
@@ -42,7 +60,7 @@ CASES = {
     "hello_exit1": case(HELLO, ["exit=1"], 1, [r"Hello from libos!"]),
     "hello_exit42": case(HELLO, ["exit=42"], 42, [r"Hello from libos!"]),
     "hello_exit_range": case(HELLO, ["exit=200"], 120,
-                             [r"exit status 200 is outside 0\.\.119"]),
+                             [r"exit status 200 cannot be reported exactly"]),
     "hello_bad_option": case(HELLO, [], 121,
                              [r"unknown kernel option 'bogus=1'"],
                              [r"Hello from libos"], kopts=["bogus=1"]),
@@ -109,6 +127,32 @@ CASES = {
                                            r"Hello from libos!"], [r"1 GiB"],
                             mem="2048M", cpu="qemu64"),
     "hello_3m": case(HELLO, [], 0, [r"Hello from libos!"], mem="3M"),
+    "sleep": case(TIMERS, ["sleep"], 0, [r"sleep 10 ms took", r"sleep ok"]),
+    "periodic_timer": case(TIMERS, ["periodic"], 0,
+                           [r"periodic fired 20 times", r"order 0 1 2 \(3 fired\)",
+                            r"periodic ok"]),
+    "monotonic": case(TIMERS, ["monotonic"], 0, [r"monotonic ok"]),
+    "realtime": case(TIMERS, ["realtime"], 0, [r"timers: realtime \d+"],
+                     verify=lambda out: near_host_time(out)),
+    "redzone_interrupts": case(TIMERS, ["redzone"], 0,
+                               [r"redzone: \d+ interrupts during the loops, 0 words",
+                                r"redzone ok"]),
+    "serial_input": case(TIMERS, ["echo"], 0,
+                         [r"type a line", r"echo: hello from the host", r"echo ok"],
+                         after=r"type a line", send="hello from the host\n"),
+    "powerdown_handler": case(TIMERS, ["sigterm"], 0,
+                              [r"ready for the power button",
+                               r"power button pressed: SIGTERM",
+                               r"SIGTERM handler ran", r"exiting after signal 15",
+                               r"sigterm ok"],
+                              after=r"ready for the power button", powerdown=True),
+    "powerdown_default": case(TIMERS, ["idle", "60"], 143,
+                              [r"timers: idle", r"power button pressed",
+                               r"service ended by signal 15"],
+                              after=r"timers: idle", powerdown=True),
+    "clock_log": case(HELLO, [], 0,
+                      [r"irq: (x|x2)APIC id 0, \d I/O APIC", r"clock: TSC \d+\.\d+ MHz from ",
+                       r"LAPIC timer \d+\.\d+ MHz", r"boot: \d+ us from kernel entry"]),
     # A reset keeps RAM: the second boot must not take it for fresh.
     "warm_reset": case("test/vm/memtest.elf", ["warm"], 0,
                        [r"first boot: dirtying RAM", r"warm boot: RAM holds",
@@ -144,10 +188,51 @@ MMIO = case(HELLO, ["x"], 0, [r'argv\[1\] = "x"'], [r"virtio_mmio", r"argv\[2\]"
             qemu_args=["-machine", "acpi=off", "-device", "virtio-rng-device"])
 
 
+# PCI: the listing names a virtio-net and a virtio-rng device.
+PCI_LIST = case(HELLO, [], 0,
+                [r"pci \w\w:\w\w\.\d 1af4:(1000|1041) ", r"pci \w\w:\w\w\.\d 1af4:(1005|1044) ",
+                 r"Hello from libos!"],
+                net="user", qemu_args=["-device", "virtio-rng-pci"])
+NO_PCI = case(HELLO, [], 0, [r"pci: no host bridge", r"Hello from libos!"])
+
+
 def cases_for(machine):
     """The case table for one machine type."""
-    extra = {"hello_mmio_tokens": MMIO} if machine == "microvm" else {}
+    if machine == "microvm":
+        extra = {"hello_mmio_tokens": MMIO, "pci_none": NO_PCI}
+    else:
+        extra = {"pci_listing": PCI_LIST}
     return {**CASES, **extra}
+
+
+def qmp(path, command):
+    """Send one QMP command to the QEMU listening on unix socket path."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(path)
+        f = s.makefile("rw")
+        f.readline()  # greeting
+        for cmd in ("qmp_capabilities", command):
+            f.write(json.dumps({"execute": cmd}) + "\n")
+            f.flush()
+            f.readline()
+
+
+def interact(proc, c, sock):
+    """Read the guest's output; once c["after"] shows, press the power
+    button and/or type c["send"]. Returns the whole output."""
+    out, acted = [], False
+    for raw in proc.stdout:
+        line = raw.decode(errors="replace").replace("\r", "")
+        out.append(line)
+        if not acted and c["after"] and re.search(c["after"], line):
+            acted = True
+            if c["powerdown"]:
+                qmp(sock, "system_powerdown")
+            if c["send"] is not None:
+                proc.stdin.write(c["send"].encode())
+                proc.stdin.flush()
+    return "".join(out)
 
 
 def run_case(build, machine, c):
@@ -158,14 +243,22 @@ def run_case(build, machine, c):
         cmd += ["--cpu", c["cpu"]]
     if c["mem"]:
         cmd += ["-m", c["mem"]]
+    if c["net"]:
+        cmd += ["--net", c["net"]]
     for k in c["kopts"]:
         cmd += ["--kopt", k]
     for q in c["qemu_args"]:
         cmd.append("--qemu-arg=" + q)
-    cmd += ["--"] + c["args"]
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=c["timeout"] + 30)
-    return p.returncode, p.stdout.decode(errors="replace").replace("\r", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        sock = os.path.join(tmp, "qmp.sock")
+        if c["powerdown"]:
+            cmd += ["--qemu-arg=-qmp", f"--qemu-arg=unix:{sock},server=on,wait=off"]
+        cmd += ["--"] + c["args"]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        out = interact(proc, c, sock)
+        status = proc.wait(timeout=c["timeout"] + 30)
+    return status, out
 
 
 def check(c, status, out):
@@ -183,6 +276,8 @@ def check(c, status, out):
     for pat in c["reject"]:
         if re.search(pat, out):
             errors.append(f"unexpected: {pat}")
+    if c["verify"] and c["verify"](out):
+        errors.append(c["verify"](out))
     return errors
 
 

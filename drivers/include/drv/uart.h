@@ -6,4 +6,8 @@
  * as the kernel console. */
 void drv_uart_init(void);
 
+/* Take the receive interrupt (ISA IRQ 4) once interrupts exist, so that
+ * a blocking read sleeps instead of polling. */
+void drv_uart_irq_init(void);
+
 #endif

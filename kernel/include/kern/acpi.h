@@ -101,4 +101,13 @@ void kern_acpi_isa_irq(const struct kern_acpi_info *info, unsigned irq,
 /* The firmware's tables as the boot sequence parsed them. */
 extern struct kern_acpi_info kern_acpi;
 
+/* Boot step: parse the tables reached from the RSDP at rsdp_pa into
+ * kern_acpi (mapping them read-only with kern_mm_map_firmware), log the
+ * problems found and one summary line. rsdp_pa 0 or an invalid RSDP leaves
+ * kern_acpi empty and is logged; the boot goes on. Takes the kernel option
+ * acpi.dump: then every table reached (RSDP, RSDT/XSDT, their tables, the
+ * DSDT and FACS) is also printed, at any log level, as lines
+ * "acpi-dump SIG 0xADDR LEN HEX" of at most 32 bytes each. */
+void kern_acpi_init(uint64_t rsdp_pa);
+
 #endif

@@ -27,8 +27,9 @@ void kern_console_register(const struct kern_console *c);
 /* Write n bytes to the console; returns n. */
 size_t kern_console_write(const char *s, size_t n);
 
-/* Wait until at least one byte can be read, then read up to n; returns the
- * count, or -EIO when no console can be read. */
+/* Wait (running the event loop) until at least one byte can be read, then
+ * read up to n; returns the count, -EINTR if a signal arrived first, or
+ * -EIO when no console can be read. */
 long kern_console_read(char *s, size_t n);
 
 /* Raw output for the panic path: string, unsigned hex with at least

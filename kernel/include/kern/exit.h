@@ -3,8 +3,8 @@
 #define KERN_EXIT_H
 
 /* The value written to the exit device for an image status s (a service
- * status 0..OS_EXIT_MAX or one of the reserved OS_EXIT_* statuses): s + 1,
- * with service statuses out of range mapped to OS_EXIT_RANGE + 1. */
+ * status, or one of the reserved OS_EXIT_* statuses), as os/exit.h lays
+ * out; statuses that cannot cross map to OS_EXIT_RANGE's code. */
 unsigned kern_exit_code(int status);
 
 /* The service ended with status (exit(), exit_group() or return from

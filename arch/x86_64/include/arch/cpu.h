@@ -13,7 +13,7 @@
  * before any exception or syscall can happen. */
 void arch_cpu_init(arch_syscall_handler_t handler);
 
-/* Bounds of the IST stack number ist (1-3), for the backtrace walker. */
+/* Bounds of the IST stack number ist (1-4), for the backtrace walker. */
 void arch_ist_stack(int ist, uintptr_t *lo, uintptr_t *hi);
 
 /* Bounds of the boot stack, on which kern_main runs. */
@@ -53,6 +53,20 @@ static inline void arch_outw(uint16_t port, uint16_t v)
 static inline void arch_outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint16_t arch_inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t arch_inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
 }
 
 static inline uint8_t arch_inb(uint16_t port)

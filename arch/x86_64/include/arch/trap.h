@@ -29,6 +29,9 @@ typedef void (*arch_trap_handler_t)(struct arch_trap_frame *frame);
 /* Build and load the IDT with gates for vectors 0-31 on IST stacks. */
 void arch_trap_init(void);
 
+/* Point IDT vector vec at handler (an interrupt gate on IST stack ist). */
+void arch_idt_set(unsigned vec, uint64_t handler, uint8_t ist);
+
 /* Route every trap to handler; it may return to resume the interrupted
  * code. With no handler, a trap halts the CPU. */
 void arch_trap_set_handler(arch_trap_handler_t handler);

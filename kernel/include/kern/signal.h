@@ -1,0 +1,19 @@
+/* Signals for the one service: actions set with rt_sigaction, a blocked
+ * mask, and pending signals. There is no asynchronous delivery: a pending
+ * signal is delivered when a system call returns or when a blocking call
+ * waiting in the event loop is interrupted by it, so a handler always runs
+ * at a point where the service called into the kernel. */
+#ifndef KERN_SIGNAL_H
+#define KERN_SIGNAL_H
+
+/* Make sig pending (from the loop, e.g. the power button). */
+void kern_signal_raise(int sig);
+
+/* Whether a signal is pending and not blocked. */
+int kern_signal_pending(void);
+
+/* Deliver the pending, unblocked signals: run handlers, ignore, or take
+ * the default action (ending the service with status 128 + sig). */
+void kern_signal_deliver(void);
+
+#endif
