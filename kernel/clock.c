@@ -36,7 +36,8 @@ static uint64_t tsc_hz(const char **source, uint64_t *wall_ns)
 
 	if (arch_kvmclock_init(&pvclock, wall_ns)) {
 		*source = "kvmclock";
-		return arch_pvclock_tsc_hz((const struct arch_pvclock *)pvclock);
+		return arch_pvclock_tsc_hz(
+			(const struct arch_pvclock *)pvclock);
 	}
 	if ((hz = arch_tsc_hz_cpuid())) {
 		*source = "CPUID 0x15/0x16";
@@ -69,7 +70,8 @@ void kern_clock_init(uint64_t boot_tsc)
 	}
 	kern_tsc_conv_init(&tsc, boot_tsc, hz);
 	if (pvclock) /* count from kernel entry too */
-		pvclock_base = pvclock_read() - kern_tsc_to_ns(&tsc, arch_rdtsc());
+		pvclock_base =
+			pvclock_read() - kern_tsc_to_ns(&tsc, arch_rdtsc());
 	if (!wall_ns)
 		wall_ns = rtc_ns();
 	realtime_base = wall_ns - kern_clock_ns();

@@ -15,7 +15,7 @@
 struct irq_slot {
 	kern_irq_fn fn;
 	void *arg;
-	int64_t gsi;  /* -1 for MSI and internal vectors */
+	int64_t gsi; /* -1 for MSI and internal vectors */
 	int level;
 };
 
@@ -69,8 +69,8 @@ static void add_ioapics(void)
 
 void kern_irq_init(void)
 {
-	uint64_t lapic = kern_acpi.lapic_addr ? kern_acpi.lapic_addr
-					      : QEMU_LAPIC;
+	uint64_t lapic =
+		kern_acpi.lapic_addr ? kern_acpi.lapic_addr : QEMU_LAPIC;
 
 	arch_irq_init();
 	if (arch_lapic_init(lapic, map))
@@ -84,15 +84,14 @@ void kern_irq_init(void)
 		  kern_acpi.nioapic ? kern_acpi.nioapic : 1);
 }
 
-int kern_irq_attach_gsi(uint32_t gsi, int level, int active_low,
-			kern_irq_fn fn, void *arg)
+int kern_irq_attach_gsi(uint32_t gsi, int level, int active_low, kern_irq_fn fn,
+			void *arg)
 {
 	int v = alloc_vector(fn, arg, gsi, level);
 
 	if (v < 0)
 		return v;
-	if (arch_ioapic_route(gsi, (unsigned)v, level, active_low, bsp_apic,
-			      0))
+	if (arch_ioapic_route(gsi, (unsigned)v, level, active_low, bsp_apic, 0))
 		return -ENOENT;
 	return v;
 }
@@ -129,8 +128,8 @@ int kern_irq_run(void)
 	int ran = 0;
 
 	for (unsigned w = 0; w < 4; w++) {
-		uint64_t bits = __atomic_exchange_n(&pending[w], 0,
-						    __ATOMIC_ACQUIRE);
+		uint64_t bits =
+			__atomic_exchange_n(&pending[w], 0, __ATOMIC_ACQUIRE);
 
 		while (bits) {
 			unsigned v = w * 64 + (unsigned)__builtin_ctzll(bits);

@@ -18,7 +18,8 @@ static void stamp(void)
 
 	if (!ns)
 		return;
-	n = snprintf(t, sizeof(t), "[%lu.%06lu] ", (unsigned long)(ns / 1000000000),
+	n = snprintf(t, sizeof(t), "[%lu.%06lu] ",
+		     (unsigned long)(ns / 1000000000),
 		     (unsigned long)(ns / 1000 % 1000000));
 	kern_console_write(t, (size_t)n);
 }

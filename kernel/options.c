@@ -42,8 +42,9 @@ void kern_options_check_unused(const struct kern_cmdline *cl)
 	const char *bad = kern_cmdline_unused(cl);
 
 	if (bad)
-		kern_bootconf_error("unknown kernel option '%s' (kernel options "
-				    "go before '--', the service's arguments "
-				    "after it)",
-				    bad);
+		kern_bootconf_error(
+			"unknown kernel option '%s' (kernel options "
+			"go before '--', the service's arguments "
+			"after it)",
+			bad);
 }

@@ -42,9 +42,9 @@ int os_timer_start(struct os_timer *t, uint64_t delay_ns, uint64_t period_ns,
 	k->next_ready = 0;
 	k->cookie = (void *)fn;
 	return kern_timer_start(k, kern_clock_ns() + delay_ns, period_ns,
-				trampoline, arg)
-		       ? -ENOSPC
-		       : 0;
+				trampoline, arg) ?
+		       -ENOSPC :
+		       0;
 }
 
 void os_timer_stop(struct os_timer *t)
@@ -61,8 +61,9 @@ static int service_work(void *arg)
 
 int os_loop_once(int64_t timeout_ns)
 {
-	uint64_t deadline = timeout_ns < 0 ? KERN_LOOP_FOREVER
-					   : kern_clock_ns() + (uint64_t)timeout_ns;
+	uint64_t deadline = timeout_ns < 0 ?
+				    KERN_LOOP_FOREVER :
+				    kern_clock_ns() + (uint64_t)timeout_ns;
 	int r = kern_loop_wait(service_work, 0, deadline, 1);
 
 	if (r == -EINTR)

@@ -31,7 +31,8 @@ static void on_sci(void *arg)
 
 	(void)arg;
 	if (sts)
-		arch_outw((uint16_t)kern_acpi.pm1a_evt, sts); /* write 1 clears */
+		arch_outw((uint16_t)kern_acpi.pm1a_evt,
+			  sts); /* write 1 clears */
 	if (sts & PM1_PWRBTN)
 		power_button();
 }
@@ -69,8 +70,8 @@ static void sci_init(void)
 		kern_info("power: chipset would not enter ACPI mode");
 		return;
 	}
-	arch_outw(evt, 0xffff);          /* clear stale events */
-	arch_outw(en, PM1_PWRBTN);       /* only the power button */
+	arch_outw(evt, 0xffff);	   /* clear stale events */
+	arch_outw(en, PM1_PWRBTN); /* only the power button */
 	if (kern_irq_attach_isa(kern_acpi.sci_irq, on_sci, 0) < 0)
 		kern_info("power: no route for SCI IRQ %u", kern_acpi.sci_irq);
 }

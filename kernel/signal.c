@@ -14,7 +14,7 @@
 
 #define NSIG_LINUX 64
 #define SERVICE_PID 1
-#define BIT(sig) (1ULL << ((sig) - 1))
+#define BIT(sig) (1ULL << ((sig)-1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 
 /* The kernel's struct sigaction, as musl passes it. */
@@ -159,9 +159,9 @@ static long signal_self(long sig)
 
 long sys_kill(const long *a)
 {
-	return a[0] == SERVICE_PID || a[0] == 0 || a[0] == -1
-		       ? signal_self(a[1])
-		       : -ESRCH;
+	return a[0] == SERVICE_PID || a[0] == 0 || a[0] == -1 ?
+		       signal_self(a[1]) :
+		       -ESRCH;
 }
 
 long sys_tkill(const long *a)
@@ -171,6 +171,6 @@ long sys_tkill(const long *a)
 
 long sys_tgkill(const long *a)
 {
-	return a[0] == SERVICE_PID && a[1] == SERVICE_PID ? signal_self(a[2])
-							  : -ESRCH;
+	return a[0] == SERVICE_PID && a[1] == SERVICE_PID ? signal_self(a[2]) :
+							    -ESRCH;
 }

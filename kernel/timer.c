@@ -21,8 +21,8 @@ void kern_timer_init(void)
 	kern_timerq_init(&queue, kern_mm_alloc(pages), MAX_TIMERS);
 }
 
-int kern_timer_start(struct kern_timer *t, uint64_t deadline,
-		     uint64_t period, kern_timer_fn fn, void *arg)
+int kern_timer_start(struct kern_timer *t, uint64_t deadline, uint64_t period,
+		     kern_timer_fn fn, void *arg)
 {
 	kern_timer_stop(t);
 	t->deadline = deadline;
@@ -140,6 +140,7 @@ void kern_timer_program(uint64_t deadline)
 	}
 	uint64_t ticks = (uint64_t)((unsigned __int128)(deadline - now) * hz /
 				    1000000000ULL);
-	arch_lapic_timer_oneshot(ticks > UINT32_MAX ? UINT32_MAX
-			       : ticks ? (uint32_t)ticks : 1);
+	arch_lapic_timer_oneshot(ticks > UINT32_MAX ? UINT32_MAX :
+				 ticks		    ? (uint32_t)ticks :
+						      1);
 }

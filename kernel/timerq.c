@@ -30,7 +30,8 @@ static void sift_down(struct kern_timerq *q, size_t i)
 
 		if (c >= q->n)
 			break;
-		if (c + 1 < q->n && q->heap[c + 1]->deadline < q->heap[c]->deadline)
+		if (c + 1 < q->n &&
+		    q->heap[c + 1]->deadline < q->heap[c]->deadline)
 			c++;
 		if (q->heap[c]->deadline >= t->deadline)
 			break;

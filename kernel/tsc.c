@@ -14,8 +14,7 @@ uint64_t kern_tsc_to_ns(const struct kern_tsc_conv *c, uint64_t tsc)
 {
 	if (tsc <= c->tsc0)
 		return 0;
-	return (uint64_t)(((unsigned __int128)(tsc - c->tsc0) * c->mult) >>
-			  32);
+	return (uint64_t)(((unsigned __int128)(tsc - c->tsc0) * c->mult) >> 32);
 }
 
 uint64_t kern_ns_to_tsc(const struct kern_tsc_conv *c, uint64_t ns)

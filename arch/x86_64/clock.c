@@ -62,8 +62,8 @@ int arch_kvmclock_init(const volatile struct arch_pvclock **pv,
 	do {
 		v = __atomic_load_n(&pvwall.version, __ATOMIC_ACQUIRE);
 		*wall_ns = pvwall.sec * 1000000000ULL + pvwall.nsec;
-	} while ((v & 1) || v != __atomic_load_n(&pvwall.version,
-						  __ATOMIC_ACQUIRE));
+	} while ((v & 1) ||
+		 v != __atomic_load_n(&pvwall.version, __ATOMIC_ACQUIRE));
 	*pv = &pvclock;
 	*wall_ns += arch_pvclock_ns(&pvclock, arch_rdtsc());
 	return 1;

@@ -61,8 +61,8 @@ int arch_ioapic_add(uint64_t addr, uint32_t gsi_base, arch_map_fn map)
 	return 0;
 }
 
-int arch_ioapic_route(uint32_t gsi, unsigned vector, int level,
-		      int active_low, uint32_t dest, int masked)
+int arch_ioapic_route(uint32_t gsi, unsigned vector, int level, int active_low,
+		      uint32_t dest, int masked)
 {
 	uint32_t pin;
 	struct ioapic *io = find(gsi, &pin);
@@ -72,7 +72,8 @@ int arch_ioapic_route(uint32_t gsi, unsigned vector, int level,
 	wr(io, IOAPIC_REDTBL + 2 * pin + 1, dest << 24);
 	wr(io, IOAPIC_REDTBL + 2 * pin,
 	   (vector & 0xff) | (level ? RTE_LEVEL : 0) |
-		   (active_low ? RTE_ACTIVE_LOW : 0) | (masked ? RTE_MASKED : 0));
+		   (active_low ? RTE_ACTIVE_LOW : 0) |
+		   (masked ? RTE_MASKED : 0));
 	return 0;
 }
 

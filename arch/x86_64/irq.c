@@ -41,9 +41,9 @@ static void pic_mask_all(void)
 void arch_irq_init(void)
 {
 	for (unsigned v = 32; v < 256; v++)
-		arch_idt_set(v, (uint64_t)arch_irq_stubs +
-					(v - 32) * IRQ_STUB_SIZE,
-			     IRQ_IST);
+		arch_idt_set(
+			v, (uint64_t)arch_irq_stubs + (v - 32) * IRQ_STUB_SIZE,
+			IRQ_IST);
 	pic_mask_all();
 }
 

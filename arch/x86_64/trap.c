@@ -94,8 +94,9 @@ void arch_trap_init(void)
 	} __attribute__((packed)) desc = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (unsigned vec = 0; vec < 32; vec++)
-		arch_idt_set(vec, (uint64_t)arch_trap_stubs + vec * TRAP_STUB_SIZE,
-			trap_ist(vec));
+		arch_idt_set(vec,
+			     (uint64_t)arch_trap_stubs + vec * TRAP_STUB_SIZE,
+			     trap_ist(vec));
 	__asm__ volatile("lidt %0" : : "m"(desc));
 }
 

@@ -17,8 +17,8 @@
 /* An I/O APIC from the MADT. */
 struct kern_acpi_ioapic {
 	uint8_t id;
-	uint32_t addr;      /* physical MMIO base */
-	uint32_t gsi_base;  /* first global system interrupt it serves */
+	uint32_t addr;	   /* physical MMIO base */
+	uint32_t gsi_base; /* first global system interrupt it serves */
 };
 
 /* An interrupt source override: ISA IRQ irq arrives as GSI gsi. flags are
@@ -39,22 +39,22 @@ struct kern_acpi_mcfg {
 
 /* A register given as an ACPI Generic Address Structure. */
 struct kern_acpi_gas {
-	uint8_t space;      /* 0 system memory, 1 system I/O */
+	uint8_t space; /* 0 system memory, 1 system I/O */
 	uint8_t bit_width;
-	uint64_t addr;      /* 0: absent */
+	uint64_t addr; /* 0: absent */
 };
 
 struct kern_acpi_info {
-	int valid;                  /* an RSDP with a good checksum was found */
-	uint8_t revision;           /* RSDP revision: 0 (RSDT) or 2 (XSDT) */
+	int valid;	  /* an RSDP with a good checksum was found */
+	uint8_t revision; /* RSDP revision: 0 (RSDT) or 2 (XSDT) */
 	char oem[7];
 
 	/* MADT */
 	int has_madt;
 	uint32_t lapic_addr;
-	int ncpus;                  /* enabled local APICs */
+	int ncpus; /* enabled local APICs */
 	uint8_t apic_ids[KERN_ACPI_MAX_CPU];
-	int pcat_compat;            /* legacy 8259 PICs present (mask them) */
+	int pcat_compat; /* legacy 8259 PICs present (mask them) */
 	struct kern_acpi_ioapic ioapic[KERN_ACPI_MAX_IOAPIC];
 	int nioapic;
 	struct kern_acpi_override override[KERN_ACPI_MAX_OVERRIDE];
@@ -66,15 +66,15 @@ struct kern_acpi_info {
 
 	/* FADT */
 	int has_fadt;
-	int hw_reduced;             /* HW_REDUCED_ACPI: no PM timer, no SCI ports */
+	int hw_reduced; /* HW_REDUCED_ACPI: no PM timer, no SCI ports */
 	uint16_t sci_irq;
-	uint32_t smi_cmd;           /* port to write acpi_enable to, 0 if none */
+	uint32_t smi_cmd; /* port to write acpi_enable to, 0 if none */
 	uint8_t acpi_enable;
-	uint32_t pm1a_evt;          /* PM1a event block port (status, then enable) */
+	uint32_t pm1a_evt; /* PM1a event block port (status, then enable) */
 	uint8_t pm1_evt_len;
-	uint32_t pm1a_cnt;          /* PM1a control block port */
-	uint32_t pm_timer;          /* PM timer port, 0 if none */
-	int pm_timer_32bit;         /* else 24 bits */
+	uint32_t pm1a_cnt;  /* PM1a control block port */
+	uint32_t pm_timer;  /* PM timer port, 0 if none */
+	int pm_timer_32bit; /* else 24 bits */
 	struct kern_acpi_gas reset_reg;
 	uint8_t reset_value;
 	struct kern_acpi_gas sleep_control, sleep_status; /* hardware-reduced */

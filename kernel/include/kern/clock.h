@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 struct kern_tsc_conv {
-	uint64_t tsc0;  /* TSC value at 0 ns */
+	uint64_t tsc0; /* TSC value at 0 ns */
 	uint64_t hz;
-	uint64_t mult;  /* ns per tick, fixed point with 32 fraction bits */
+	uint64_t mult; /* ns per tick, fixed point with 32 fraction bits */
 };
 
 /* Set c up for a TSC of hz Hz that read tsc0 at 0 ns. */

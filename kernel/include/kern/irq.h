@@ -15,8 +15,8 @@ void kern_irq_init(void);
 
 /* Run fn(arg) from the loop whenever GSI gsi fires. Returns the vector,
  * or -ENOSPC / -ENOENT (no I/O APIC serves gsi). */
-int kern_irq_attach_gsi(uint32_t gsi, int level, int active_low,
-			kern_irq_fn fn, void *arg);
+int kern_irq_attach_gsi(uint32_t gsi, int level, int active_low, kern_irq_fn fn,
+			void *arg);
 
 /* The same for ISA IRQ irq, through the MADT's overrides. */
 int kern_irq_attach_isa(unsigned irq, kern_irq_fn fn, void *arg);

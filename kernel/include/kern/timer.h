@@ -14,14 +14,14 @@ struct kern_timer;
 typedef void (*kern_timer_fn)(struct kern_timer *t, void *arg);
 
 struct kern_timer {
-	uint64_t deadline;  /* monotonic ns */
-	uint64_t period;    /* 0: one-shot */
+	uint64_t deadline; /* monotonic ns */
+	uint64_t period;   /* 0: one-shot */
 	kern_timer_fn fn;
 	void *arg;
-	size_t slot;        /* heap index + 1; 0 when not queued */
-	int service;        /* runs only from the service's own loop */
+	size_t slot; /* heap index + 1; 0 when not queued */
+	int service; /* runs only from the service's own loop */
 	struct kern_timer *next_ready;
-	void *cookie;       /* the owner's (os_timer: its callback) */
+	void *cookie; /* the owner's (os_timer: its callback) */
 };
 
 struct kern_timerq {
@@ -48,8 +48,8 @@ struct kern_timer *kern_timerq_pop_due(struct kern_timerq *q, uint64_t now);
 /* Kernel timer service. Start t: fire fn(t, arg) at monotonic ns deadline,
  * then every period ns if period is not 0 (missed periods are skipped, not
  * bunched). Restarting a running timer moves it. 0 or -ENOSPC. */
-int kern_timer_start(struct kern_timer *t, uint64_t deadline,
-		     uint64_t period, kern_timer_fn fn, void *arg);
+int kern_timer_start(struct kern_timer *t, uint64_t deadline, uint64_t period,
+		     kern_timer_fn fn, void *arg);
 
 /* Stop t; harmless if it is not running. */
 void kern_timer_stop(struct kern_timer *t);

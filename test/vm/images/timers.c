@@ -32,7 +32,8 @@ static uint64_t now_ns(void)
 
 static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) };
+	struct timespec ts = { (time_t)(ns / 1000000000),
+			       (long)(ns % 1000000000) };
 
 	nanosleep(&ts, 0);
 }
@@ -223,7 +224,8 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "sleep"))
 		return report("sleep", check_sleep());
 	if (!strcmp(m, "overshoot"))
-		return report("overshoot", overshoot(argc > 2 ? atoi(argv[2]) : 100));
+		return report("overshoot",
+			      overshoot(argc > 2 ? atoi(argv[2]) : 100));
 	if (!strcmp(m, "periodic"))
 		return report("periodic", check_periodic());
 	if (!strcmp(m, "monotonic"))

@@ -9,7 +9,7 @@
 
 /* The pvclock structure a hypervisor keeps up to date (KVM ABI). */
 struct arch_pvclock {
-	uint32_t version;     /* odd while the hypervisor updates it */
+	uint32_t version; /* odd while the hypervisor updates it */
 	uint32_t pad0;
 	uint64_t tsc_timestamp;
 	uint64_t system_time; /* ns at tsc_timestamp */

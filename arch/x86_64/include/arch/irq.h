@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARCH_IRQ_FIRST 0x30     /* first vector handed out to devices */
+#define ARCH_IRQ_FIRST 0x30 /* first vector handed out to devices */
 #define ARCH_IRQ_LAST 0xef
-#define ARCH_IRQ_TIMER 0xf0     /* the local APIC timer */
+#define ARCH_IRQ_TIMER 0xf0 /* the local APIC timer */
 #define ARCH_IRQ_SPURIOUS 0xff
 
 typedef void (*arch_irq_fn)(unsigned vector, void *arg);
@@ -62,8 +62,8 @@ int arch_ioapic_add(uint64_t addr, uint32_t gsi_base, arch_map_fn map);
 
 /* Route gsi to vector on the APIC dest (masked or not). 0, or -ENOENT when
  * no I/O APIC serves gsi. */
-int arch_ioapic_route(uint32_t gsi, unsigned vector, int level,
-		      int active_low, uint32_t dest, int masked);
+int arch_ioapic_route(uint32_t gsi, unsigned vector, int level, int active_low,
+		      uint32_t dest, int masked);
 
 /* Mask or unmask gsi's pin. */
 void arch_ioapic_mask(uint32_t gsi, int masked);
