@@ -3,6 +3,7 @@
  * to the service's own loop through a ready list. */
 #include <stdint.h>
 
+#include <arch/cpu.h>
 #include <arch/irq.h>
 #include <kern/clock.h>
 #include <kern/mm.h>
@@ -129,8 +130,14 @@ void kern_timer_program(uint64_t deadline)
 		return;
 	}
 	if (arch_lapic_has_tsc_deadline()) {
+		/* Relative to now, so kvmclock and the TSC cannot drift apart. */
+		now = kern_clock_ns();
 		arch_lapic_timer_deadline(
-			kern_ns_to_tsc(kern_clock_tsc(), deadline));
+			arch_rdtsc() + (deadline > now
+						? kern_ns_to_tsc(kern_clock_tsc(),
+								 deadline - now) -
+							  kern_clock_tsc()->tsc0
+						: 0));
 		return;
 	}
 	now = kern_clock_ns();

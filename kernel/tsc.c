@@ -19,7 +19,11 @@ uint64_t kern_tsc_to_ns(const struct kern_tsc_conv *c, uint64_t tsc)
 
 uint64_t kern_ns_to_tsc(const struct kern_tsc_conv *c, uint64_t ns)
 {
-	return c->tsc0 + (uint64_t)((unsigned __int128)ns * c->hz / NS);
+	/* The exact inverse of kern_tsc_to_ns, rounded up: the first TSC
+	 * value that reads as at least ns. */
+	unsigned __int128 scaled = (unsigned __int128)ns << 32;
+
+	return c->tsc0 + (uint64_t)((scaled + c->mult - 1) / c->mult);
 }
 
 int64_t kern_civil_to_unix(int year, int month, int day, int hour, int min,

@@ -237,7 +237,7 @@ static void test_remove_sifts_up(void **state)
 	for (size_t i = 0; i < 7; i++)
 		add(x, i, d[i]);
 	assert_ptr_equal(x->q.heap[3], &x->t[3]); /* 101, under 100 */
-	kern_timerq_remove(&x->q, &x->t[3]);      /* 4 fills the hole */
+	kern_timerq_remove(&x->q, &x->t[3]);	  /* 4 fills the hole */
 	check_heap(&x->q);
 	assert_ptr_equal(x->q.heap[1], &x->t[6]);
 	seen[3] = 1;

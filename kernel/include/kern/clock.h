@@ -19,7 +19,7 @@ void kern_tsc_conv_init(struct kern_tsc_conv *c, uint64_t tsc0, uint64_t hz);
 /* Nanoseconds at TSC value tsc (0 before tsc0). */
 uint64_t kern_tsc_to_ns(const struct kern_tsc_conv *c, uint64_t tsc);
 
-/* The TSC value at ns nanoseconds. */
+/* The first TSC value at which kern_tsc_to_ns reads at least ns. */
 uint64_t kern_ns_to_tsc(const struct kern_tsc_conv *c, uint64_t ns);
 
 /* Seconds since 1970-01-01 of a UTC civil date and time (proleptic
