@@ -5,6 +5,7 @@
 #include <arch/power.h>
 #include <drv/pci.h>
 #include <drv/uart.h>
+#include <drv/virtio.h>
 #include <kern/acpi.h>
 #include <kern/clock.h>
 #include <kern/cmdline.h>
@@ -74,6 +75,7 @@ void kern_main(uint64_t start_info)
 	kern_timer_init();               /* timer queue, tickless */
 	drv_uart_irq_init();             /* serial input by interrupt */
 	kern_power_init();               /* power button -> SIGTERM */
+	drv_virtio_pci_register();       /* virtio devices on PCI */
 	drv_pci_init();                  /* enumerate PCI, probe drivers */
 	banner();                        /* RAM, page sizes, boot time */
 	kern_options_check_unused(&kern_boot_cmdline); /* unknown: stop */

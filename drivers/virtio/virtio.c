@@ -1,0 +1,141 @@
+/* virtio devices, transport-independent (see drv/virtio.h): negotiation,
+ * the initialisation steps of the spec's 3.1.1, queues, and the table of
+ * device drivers. */
+#include <errno.h>
+#include <stddef.h>
+
+#include <drv/virtio.h>
+#include <kern/console.h>
+#include <kern/mm.h>
+
+#define MAX_DRIVERS 8
+#define PAGE 4096
+
+static const struct drv_virtio_driver *drivers[MAX_DRIVERS];
+static int ndrivers;
+
+const char *drv_virtio_id_name(uint16_t id)
+{
+	switch (id) {
+	case VIRTIO_ID_NET:
+		return "virtio-net";
+	case VIRTIO_ID_BLOCK:
+		return "virtio-blk";
+	case VIRTIO_ID_RNG:
+		return "virtio-rng";
+	default:
+		return "virtio device";
+	}
+}
+
+int drv_virtio_register(const struct drv_virtio_driver *drv)
+{
+	if (ndrivers == MAX_DRIVERS)
+		return -ENOSPC;
+	drivers[ndrivers++] = drv;
+	return 0;
+}
+
+int drv_virtio_add_device(struct drv_virtio_dev *d)
+{
+	for (int i = 0; i < ndrivers; i++) {
+		int r;
+
+		if (drivers[i]->device_id != d->device_id)
+			continue;
+		r = drivers[i]->probe(d);
+		kern_info("virtio: %s (%s): %s", d->name, d->transport_name,
+			  r ? "failed" : "up");
+		return r;
+	}
+	kern_info("virtio: %s (%s, device id %u): no driver, left alone",
+		  d->name, d->transport_name, d->device_id);
+	return -ENODEV;
+}
+
+int drv_virtio_negotiate(uint64_t device, uint64_t wanted, int legacy,
+			 uint64_t *out)
+{
+	if (legacy) {
+		*out = device & wanted & 0xffffffffULL;
+		return 0;
+	}
+	if (!(device & VIRTIO_F_VERSION_1))
+		return -ENOTSUP;
+	*out = (device & wanted) | VIRTIO_F_VERSION_1;
+	return 0;
+}
+
+int drv_virtio_fail(struct drv_virtio_dev *d, const char *why)
+{
+	d->ops->set_status(d, d->ops->get_status(d) | VIRTIO_STATUS_FAILED);
+	kern_info("virtio: %s: %s", d->name, why);
+	return -EIO;
+}
+
+/* Add bits to the device status (3.1.1 steps 2, 3, 5, 8). */
+static void status_add(struct drv_virtio_dev *d, uint8_t bits)
+{
+	d->ops->set_status(d, d->ops->get_status(d) | bits);
+}
+
+int drv_virtio_start(struct drv_virtio_dev *d, uint64_t wanted)
+{
+	uint64_t features;
+
+	d->ops->set_status(d, 0);		  /* 1. reset */
+	status_add(d, VIRTIO_STATUS_ACKNOWLEDGE); /* 2. noticed it */
+	status_add(d, VIRTIO_STATUS_DRIVER);	  /* 3. can drive it */
+	if (drv_virtio_negotiate(d->ops->get_features(d), wanted, d->legacy,
+				 &features)) { /* 4. features */
+		drv_virtio_fail(d, "device does not offer VERSION_1");
+		return -ENOTSUP;
+	}
+	d->ops->set_features(d, features);
+	d->features = features;
+	if (d->legacy)
+		return 0; /* legacy devices have no FEATURES_OK */
+	status_add(d, VIRTIO_STATUS_FEATURES_OK);		  /* 5. */
+	if (!(d->ops->get_status(d) & VIRTIO_STATUS_FEATURES_OK)) /* 6. */
+		return drv_virtio_fail(d, "device refused our features");
+	return 0;
+}
+
+int drv_virtio_queue(struct drv_virtio_dev *d, unsigned index,
+		     uint16_t max_size, struct drv_virtq *vq)
+{
+	uint16_t size = d->ops->queue_max(d, index);
+	int indirect = !!(d->features & VIRTIO_F_INDIRECT_DESC);
+	size_t pages, ipages;
+	char *mem;
+
+	if (!size)
+		return -ENOENT;
+	if (size > max_size && !d->fixed_queue_size)
+		size = max_size;
+	if (size & (size - 1))
+		return drv_virtio_fail(d, "queue size is not a power of 2");
+	pages = (drv_virtq_mem_size(size) + PAGE - 1) / PAGE;
+	ipages = indirect ? (drv_virtq_indirect_size(size) + PAGE - 1) / PAGE :
+			    0;
+	mem = kern_mm_alloc(pages + ipages +
+			    (size * sizeof(void *) + PAGE - 1) / PAGE);
+	drv_virtq_init(vq, (uint16_t)index, size, mem,
+		       (void **)(mem + (pages + ipages) * PAGE),
+		       indirect ? mem + pages * PAGE : NULL,
+		       !!(d->features & VIRTIO_F_EVENT_IDX));
+	return d->ops->queue_enable(d, vq);
+}
+
+void drv_virtio_ready(struct drv_virtio_dev *d)
+{
+	status_add(d, VIRTIO_STATUS_DRIVER_OK);
+}
+
+void drv_virtio_kick(struct drv_virtio_dev *d, struct drv_virtq *vq)
+{
+	if (drv_virtq_kick_needed(vq)) {
+		d->ops->notify(d, vq);
+		d->stats.notifications++;
+	}
+}
