@@ -182,6 +182,46 @@ int drv_pci_msix_setup(struct drv_pci_dev *dev)
 	return drv_pci_msix_map(dev, kern_mm_map_device);
 }
 
+/* QEMU's chipsets, found by their host bridge at 00:00.0. */
+#define I440FX_HOST 0x1237
+#define Q35_HOST 0x29c0
+#define PIIX3_PIRQ_ROUTE 0x60 /* in 00:01.0: PIRQA-D -> ISA IRQ, bit 7 off */
+#define ICH9_PIRQ_GSI 16      /* APIC mode: PIRQA-H are GSIs 16-23 */
+
+int drv_pci_intx_route(const struct drv_pci_dev *dev, uint32_t *gsi, int *level,
+		       int *active_low)
+{
+	const struct drv_pci_dev *host = drv_pci_get(0);
+	unsigned pin = dev->irq_pin - 1u, pirq;
+	uint8_t route;
+
+	if (!dev->irq_pin || dev->irq_pin > 4 || dev->bus != 0 || !host ||
+	    host->bus || host->dev || host->vendor != 0x8086)
+		return -ENOENT;
+	*level = 1;
+	if (host->device == Q35_HOST) {
+		/* ICH9 as QEMU sets it up: slot s, pin p -> PIRQ (s + p) % 4
+		 * + 4, for the slots below the chipset's own (25-31). */
+		if (dev->dev >= 25)
+			return -ENOENT;
+		*gsi = ICH9_PIRQ_GSI + (dev->dev + pin) % 4 + 4;
+		*active_low = 1;
+		return 0;
+	}
+	if (host->device != I440FX_HOST)
+		return -ENOENT;
+	/* PIIX3: slot s, pin p -> PIRQ (s - 1 + p) % 4, routed to an ISA
+	 * IRQ by the PIRQ route registers the firmware programmed. */
+	pirq = (dev->dev + 3u + pin) % 4;
+	route = (uint8_t)dev->cfg->read(dev->cfg->ctx, DRV_PCI_BDF(0, 1, 0),
+					PIIX3_PIRQ_ROUTE + pirq, 1);
+	if (route & 0x80 || route > 15)
+		return -ENOENT;
+	*gsi = route; /* ISA IRQ: the caller applies the MADT's overrides */
+	*active_low = -1;
+	return 0;
+}
+
 struct known {
 	uint16_t vendor, device;
 	const char *name;

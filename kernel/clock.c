@@ -20,6 +20,8 @@ static uint64_t pvclock_read(void)
 	do {
 		v = __atomic_load_n(&pvclock->version, __ATOMIC_ACQUIRE);
 		p = *(const struct arch_pvclock *)pvclock;
+		__atomic_thread_fence(
+			__ATOMIC_ACQUIRE); /* read, then recheck */
 	} while ((v & 1) ||
 		 v != __atomic_load_n(&pvclock->version, __ATOMIC_ACQUIRE));
 	return arch_pvclock_ns(&p, arch_rdtsc());

@@ -2,6 +2,7 @@
  * (documented in include/os/exit.h), service exit, and boot-configuration
  * errors. */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -21,6 +22,25 @@ unsigned kern_exit_code(int status)
 	return OS_EXIT_RANGE + 1;
 }
 
+#define MAX_ATEXIT 8
+
+static void (*atexit_fns[MAX_ATEXIT])(void);
+static int natexit;
+
+int kern_atexit(void (*fn)(void))
+{
+	if (natexit == MAX_ATEXIT)
+		return -ENOSPC;
+	atexit_fns[natexit++] = fn;
+	return 0;
+}
+
+static void run_atexit(void)
+{
+	while (natexit > 0)
+		atexit_fns[--natexit]();
+}
+
 /* Whether a service status crosses the exit device exactly. */
 static int representable(int status)
 {
@@ -30,6 +50,7 @@ static int representable(int status)
 
 void kern_exit(int status)
 {
+	run_atexit();
 	if (!representable(status)) {
 		kern_error("exit status %d cannot be reported exactly (0..%d "
 			   "and %d..%d can): reported as %d",

@@ -12,14 +12,23 @@
 #define QEMU_IOAPIC 0xfec00000ULL
 #define QEMU_LAPIC 0xfee00000ULL
 
-struct irq_slot {
+#define MAX_SHARED 4 /* handlers on one line (legacy INTx is shared) */
+#define MAX_GSI 64
+
+struct irq_handler {
 	kern_irq_fn fn;
 	void *arg;
+};
+
+struct irq_slot {
+	struct irq_handler h[MAX_SHARED];
+	int nh;
 	int64_t gsi; /* -1 for MSI and internal vectors */
-	int level;
+	int level, active_low;
 };
 
 static struct irq_slot slots[256];
+static uint8_t gsi_vector[MAX_GSI]; /* 0: not attached yet */
 static uint64_t pending[4];
 static uint64_t count;
 static unsigned next_vector = ARCH_IRQ_FIRST;
@@ -49,8 +58,22 @@ static int alloc_vector(kern_irq_fn fn, void *arg, int64_t gsi, int level)
 	if (v > ARCH_IRQ_LAST)
 		return -ENOSPC;
 	next_vector++;
-	slots[v] = (struct irq_slot){ fn, arg, gsi, level };
+	slots[v] = (struct irq_slot){ .gsi = gsi, .level = level };
+	slots[v].h[slots[v].nh++] = (struct irq_handler){ fn, arg };
 	arch_irq_set(v, record, &slots[v]);
+	return (int)v;
+}
+
+/* Add fn to the vector that already serves gsi (a shared line). */
+static int share(unsigned v, int level, int active_low, kern_irq_fn fn,
+		 void *arg)
+{
+	struct irq_slot *s = &slots[v];
+
+	if (s->level != level || s->active_low != active_low ||
+	    s->nh == MAX_SHARED)
+		return -EBUSY;
+	s->h[s->nh++] = (struct irq_handler){ fn, arg };
 	return (int)v;
 }
 
@@ -76,7 +99,7 @@ void kern_irq_init(void)
 	if (arch_lapic_init(lapic, map))
 		kern_panic("no usable local APIC");
 	bsp_apic = arch_lapic_id();
-	slots[ARCH_IRQ_TIMER] = (struct irq_slot){ 0, 0, -1, 0 };
+	slots[ARCH_IRQ_TIMER] = (struct irq_slot){ .gsi = -1 };
 	arch_irq_set(ARCH_IRQ_TIMER, record, &slots[ARCH_IRQ_TIMER]);
 	add_ioapics();
 	kern_info("irq: %s id %u, %d I/O APIC(s), 8259 PICs masked",
@@ -87,12 +110,18 @@ void kern_irq_init(void)
 int kern_irq_attach_gsi(uint32_t gsi, int level, int active_low, kern_irq_fn fn,
 			void *arg)
 {
-	int v = alloc_vector(fn, arg, gsi, level);
+	int v;
 
+	if (gsi < MAX_GSI && gsi_vector[gsi])
+		return share(gsi_vector[gsi], level, active_low, fn, arg);
+	v = alloc_vector(fn, arg, gsi, level);
 	if (v < 0)
 		return v;
+	slots[v].active_low = active_low;
 	if (arch_ioapic_route(gsi, (unsigned)v, level, active_low, bsp_apic, 0))
 		return -ENOENT;
+	if (gsi < MAX_GSI)
+		gsi_vector[gsi] = (uint8_t)v;
 	return v;
 }
 
@@ -136,8 +165,8 @@ int kern_irq_run(void)
 			struct irq_slot *s = &slots[v];
 
 			bits &= bits - 1;
-			if (s->fn)
-				s->fn(s->arg);
+			for (int i = 0; i < s->nh; i++)
+				s->h[i].fn(s->h[i].arg);
 			if (s->level)
 				arch_ioapic_mask((uint32_t)s->gsi, 0);
 			ran++;

@@ -12,7 +12,11 @@ static uint64_t idle_ns;
 
 int kern_loop_poll(void)
 {
-	return kern_irq_run() + kern_timer_run_due();
+	int was = arch_irq_save();
+	int n = kern_irq_run() + kern_timer_run_due();
+
+	arch_irq_restore(was);
+	return n;
 }
 
 /* Halt until an interrupt, with the timer set for wake. */
@@ -28,8 +32,10 @@ static void sleep_until(uint64_t wake)
 	idle_ns += kern_clock_ns() - t0;
 }
 
-int kern_loop_wait(int (*cond)(void *), void *arg, uint64_t deadline,
-		   int interruptible)
+/* The loop proper, with interrupts off (they are taken only in hlt, so
+ * none can slip in between looking for work and halting). */
+static int wait_off(int (*cond)(void *), void *arg, uint64_t deadline,
+		    int interruptible)
 {
 	for (;;) {
 		uint64_t next;
@@ -47,6 +53,16 @@ int kern_loop_wait(int (*cond)(void *), void *arg, uint64_t deadline,
 		next = kern_timer_next();
 		sleep_until(next < deadline ? next : deadline);
 	}
+}
+
+int kern_loop_wait(int (*cond)(void *), void *arg, uint64_t deadline,
+		   int interruptible)
+{
+	int was = arch_irq_save(); /* the service calls in with them on */
+	int r = wait_off(cond, arg, deadline, interruptible);
+
+	arch_irq_restore(was);
+	return r;
 }
 
 uint64_t kern_loop_idle_ns(void)

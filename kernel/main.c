@@ -75,8 +75,12 @@ void kern_main(uint64_t start_info)
 	kern_timer_init();               /* timer queue, tickless */
 	drv_uart_irq_init();             /* serial input by interrupt */
 	kern_power_init();               /* power button -> SIGTERM */
+	drv_virtio_net_register();       /* virtio-net: network devices */
+	drv_virtio_rng_register();       /* virtio-rng: entropy pool */
+	drv_virtio_blk_register();       /* virtio-blk: os/blk.h disks */
 	drv_virtio_pci_register();       /* virtio devices on PCI */
 	drv_pci_init();                  /* enumerate PCI, probe drivers */
+	drv_virtio_mmio_init();          /* virtio-mmio devices (microvm) */
 	banner();                        /* RAM, page sizes, boot time */
 	kern_options_check_unused(&kern_boot_cmdline); /* unknown: stop */
 	kern_start_service(kern_boot_cmdline.argv, SERVICE_STACK_SIZE);

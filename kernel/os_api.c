@@ -12,7 +12,7 @@
 _Static_assert(sizeof(struct os_timer) >= sizeof(struct kern_timer),
 	       "struct os_timer must hold a struct kern_timer");
 
-static int stop_requested;
+static int stop_requested, running;
 
 uint64_t os_clock_ns(void)
 {
@@ -34,6 +34,7 @@ int os_timer_start(struct os_timer *t, uint64_t delay_ns, uint64_t period_ns,
 		   os_timer_fn fn, void *arg)
 {
 	struct kern_timer *k = (struct kern_timer *)t;
+	uint64_t now;
 
 	if (!fn)
 		return -EINVAL;
@@ -41,8 +42,11 @@ int os_timer_start(struct os_timer *t, uint64_t delay_ns, uint64_t period_ns,
 	k->service = 1;
 	k->next_ready = 0;
 	k->cookie = (void *)fn;
-	return kern_timer_start(k, kern_clock_ns() + delay_ns, period_ns,
-				trampoline, arg) ?
+	now = kern_clock_ns();
+	return kern_timer_start(k,
+				delay_ns > UINT64_MAX - now ? UINT64_MAX :
+							      now + delay_ns,
+				period_ns, trampoline, arg) ?
 		       -ENOSPC :
 		       0;
 }
@@ -56,7 +60,7 @@ void os_timer_stop(struct os_timer *t)
 static int service_work(void *arg)
 {
 	(void)arg;
-	return kern_timer_ready() || stop_requested;
+	return kern_timer_ready() || (running && stop_requested);
 }
 
 int os_loop_once(int64_t timeout_ns)
@@ -64,9 +68,8 @@ int os_loop_once(int64_t timeout_ns)
 	uint64_t deadline = timeout_ns < 0 ?
 				    KERN_LOOP_FOREVER :
 				    kern_clock_ns() + (uint64_t)timeout_ns;
-	int r = kern_loop_wait(service_work, 0, deadline, 1);
-
-	if (r == -EINTR)
+	kern_loop_wait(service_work, 0, deadline, 1);
+	if (kern_signal_pending()) /* even when timers are always ready */
 		kern_signal_deliver();
 	return kern_timer_run_service();
 }
@@ -74,9 +77,10 @@ int os_loop_once(int64_t timeout_ns)
 int os_loop_run(void)
 {
 	stop_requested = 0;
+	running = 1;
 	while (!stop_requested)
 		os_loop_once(-1);
-	stop_requested = 0;
+	running = stop_requested = 0;
 	return 0;
 }
 

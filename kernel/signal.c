@@ -49,8 +49,9 @@ static int default_ignores(int sig)
 	       sig == SIGCONT;
 }
 
-/* Run the service's handler for sig with the action's mask blocked. */
-static void run_handler(int sig, struct ksigaction *a)
+/* Run the service's handler for sig with the action's mask blocked; a
+ * is a copy, so SA_RESETHAND can reset the action first. */
+static void run_handler(int sig, const struct ksigaction *a)
 {
 	uint64_t saved = blocked;
 	siginfo_t info = { .si_signo = sig, .si_code = SI_KERNEL };
@@ -60,7 +61,7 @@ static void run_handler(int sig, struct ksigaction *a)
 	blocked |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
 	blocked &= ~UNBLOCKABLE;
 	if (a->flags & SA_RESETHAND)
-		a->handler = SIG_DFL;
+		actions[sig].handler = SIG_DFL;
 	arch_irq_enable();
 	if (a->flags & SA_SIGINFO)
 		a->action(sig, &info, &uc);
@@ -78,7 +79,7 @@ static void deliver(int sig)
 	if (a.handler == SIG_IGN)
 		return;
 	if (a.handler != SIG_DFL) {
-		run_handler(sig, &actions[sig]);
+		run_handler(sig, &a);
 		return;
 	}
 	if (default_ignores(sig))

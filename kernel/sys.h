@@ -43,5 +43,6 @@ long sys_nanosleep(const long *a);
 long sys_clock_nanosleep(const long *a);
 long sys_uname(const long *a);
 long sys_sched_yield(const long *a);
+long sys_getrandom(const long *a); /* entropy.c */
 
 #endif

@@ -51,6 +51,7 @@ static const sys_fn table[NR_MAX] = {
 	[SYS_tgkill] = sys_tgkill,
 	[SYS_uname] = sys_uname,
 	[SYS_sched_yield] = sys_sched_yield,
+	[SYS_getrandom] = sys_getrandom,
 };
 
 static unsigned char logged[NR_MAX / 8];

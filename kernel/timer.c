@@ -10,6 +10,7 @@
 #include <kern/timer.h>
 
 #define MAX_TIMERS 4096
+#define MAX_AHEAD_NS 1000000000ULL /* longer waits wake and re-arm */
 
 static struct kern_timerq queue;
 static struct kern_timer *ready_head, **ready_tail = &ready_head;
@@ -130,14 +131,17 @@ void kern_timer_program(uint64_t deadline)
 		return;
 	}
 	if (arch_lapic_has_tsc_deadline()) {
-		/* Relative to now, so kvmclock and the TSC cannot drift apart. */
+		/* Relative to now, so kvmclock and the TSC cannot drift apart;
+		 * at most a second ahead, so the sum cannot wrap. */
+		uint64_t delta;
+
 		now = kern_clock_ns();
+		delta = deadline > now ? deadline - now : 0;
+		if (delta > MAX_AHEAD_NS)
+			delta = MAX_AHEAD_NS;
 		arch_lapic_timer_deadline(
-			arch_rdtsc() + (deadline > now
-						? kern_ns_to_tsc(kern_clock_tsc(),
-								 deadline - now) -
-							  kern_clock_tsc()->tsc0
-						: 0));
+			arch_rdtsc() + kern_ns_to_tsc(kern_clock_tsc(), delta) -
+			kern_clock_tsc()->tsc0);
 		return;
 	}
 	now = kern_clock_ns();

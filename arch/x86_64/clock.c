@@ -62,21 +62,13 @@ int arch_kvmclock_init(const volatile struct arch_pvclock **pv,
 	do {
 		v = __atomic_load_n(&pvwall.version, __ATOMIC_ACQUIRE);
 		*wall_ns = pvwall.sec * 1000000000ULL + pvwall.nsec;
+		__atomic_thread_fence(
+			__ATOMIC_ACQUIRE); /* read, then recheck */
 	} while ((v & 1) ||
 		 v != __atomic_load_n(&pvwall.version, __ATOMIC_ACQUIRE));
 	*pv = &pvclock;
 	*wall_ns += arch_pvclock_ns(&pvclock, arch_rdtsc());
 	return 1;
-}
-
-/* Busy-wait until the PM timer has advanced by ticks. */
-static void pm_wait(uint32_t port, int pm32, uint32_t ticks)
-{
-	uint32_t mask = pm32 ? 0xffffffffu : 0xffffffu;
-	uint32_t start = arch_inl(port) & mask;
-
-	while (((arch_inl(port) - start) & mask) < ticks)
-		arch_pause();
 }
 
 /* PIT channel 0's current count (latched). */
@@ -89,27 +81,23 @@ static uint16_t pit_count(void)
 	return (uint16_t)(lo | arch_inb(0x40) << 8);
 }
 
-/* Busy-wait for ticks of PIT channel 0, free-running in mode 2 over all
- * 65536 counts (its interrupt stays masked). Channel 2's gate at port 0x61
- * is not there on every machine (microvm has no PC speaker). */
-static int pit_wait(uint32_t ticks)
-{
-	uint32_t done = 0;
-	uint16_t prev, now;
-	uint64_t spins = 0;
+/* A reference counter: ticks elapsed since the last call, given the raw
+ * reading before (*prev) — the PM timer counts up (24 or 32 bits), PIT
+ * channel 0 counts down over all 65536 values. */
+struct ref {
+	uint32_t port; /* PM timer port, 0 for the PIT */
+	uint32_t mask;
+	uint64_t hz;
+};
 
-	arch_outb(0x43, 0x34); /* channel 0, lo/hi, mode 2 */
-	arch_outb(0x40, 0);
-	arch_outb(0x40, 0);
-	prev = pit_count();
-	while (done < ticks) {
-		now = pit_count();
-		done += (uint16_t)(prev - now);
-		prev = now;
-		if (++spins > 100000000)
-			return -EIO;
-	}
-	return 0;
+static uint32_t ref_read(const struct ref *r)
+{
+	return r->port ? arch_inl((uint16_t)r->port) & r->mask : pit_count();
+}
+
+static uint32_t ref_delta(const struct ref *r, uint32_t prev, uint32_t now)
+{
+	return r->port ? (now - prev) & r->mask : (uint16_t)(prev - now);
 }
 
 /* Leave PIT channel 0 stopped: mode 0 with a count of 1 fires once and
@@ -122,26 +110,45 @@ static void pit_stop(void)
 	arch_outb(0x40, 0);
 }
 
+/* Start PIT channel 0 free-running in mode 2 over all 65536 counts (its
+ * interrupt stays masked). Channel 2's gate at port 0x61 is not there on
+ * every machine (microvm has no PC speaker). */
+static void pit_start(void)
+{
+	arch_outb(0x43, 0x34); /* channel 0, lo/hi, mode 2 */
+	arch_outb(0x40, 0);
+	arch_outb(0x40, 0);
+}
+
 uint64_t arch_calibrate(uint32_t pm_port, int pm32, uint64_t *lapic_hz)
 {
+	struct ref r = { pm_port, pm32 ? 0xffffffffu : 0xffffffu,
+			 pm_port ? PM_TIMER_HZ : PIT_HZ };
+	uint64_t want = r.hz * WINDOW_US / 1000000, got = 0, spins = 0;
 	uint64_t t0, t1;
-	uint32_t l0 = 0xffffffffu, l1;
+	uint32_t prev, now, l0, l1;
 
-	if (lapic_hz)
-		arch_lapic_timer_oneshot(l0);
+	if (!pm_port)
+		pit_start();
+	arch_lapic_timer_oneshot(0xffffffffu);
+	for (int i = 0; i < 8; i++) /* warm up: translate the loop once */
+		prev = ref_read(&r);
+	while ((now = ref_read(&r)) == prev) /* start on a tick edge */
+		if (++spins > 100000000)
+			return 0;
 	t0 = arch_rdtsc();
-	if (pm_port)
-		pm_wait(pm_port, pm32, PM_TIMER_HZ * WINDOW_US / 1000000);
-	else if (pit_wait(PIT_HZ * WINDOW_US / 1000000))
-		return 0;
-	t1 = arch_rdtsc();
-	pit_stop();
-	if (lapic_hz) {
-		l1 = arch_lapic_timer_current();
-		arch_lapic_timer_oneshot(0);
-		*lapic_hz = (uint64_t)(l0 - l1) * 1000000 / WINDOW_US;
+	l0 = arch_lapic_timer_current();
+	for (prev = now; got < want; prev = now) {
+		now = ref_read(&r);
+		got += ref_delta(&r, prev, now);
 	}
-	return (t1 - t0) * 1000000 / WINDOW_US;
+	t1 = arch_rdtsc();
+	l1 = arch_lapic_timer_current();
+	arch_lapic_timer_oneshot(0);
+	pit_stop();
+	if (lapic_hz)
+		*lapic_hz = (uint64_t)(l0 - l1) * r.hz / got;
+	return (t1 - t0) * r.hz / got;
 }
 
 static int cmos(int reg)
@@ -169,8 +176,8 @@ static void rtc_sample(struct arch_rtc_time *t)
 	t->day = conv ? conv(cmos(0x07)) : cmos(0x07);
 	t->month = conv ? conv(cmos(0x08)) : cmos(0x08);
 	t->year = (conv ? conv(cmos(0x09)) : cmos(0x09)) + 2000;
-	if (!(b & 0x02) && pm)
-		t->hour = (t->hour % 12) + 12; /* 12-hour mode */
+	if (!(b & 0x02)) /* 12-hour mode: 12 AM is 0, 12 PM is 12 */
+		t->hour = t->hour % 12 + (pm ? 12 : 0);
 }
 
 int arch_rtc_read(struct arch_rtc_time *t)

@@ -70,6 +70,20 @@ void arch_irq_idle(void)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
+int arch_irq_save(void)
+{
+	uint64_t flags;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return (flags & 0x200) != 0;
+}
+
+void arch_irq_restore(int enabled)
+{
+	if (enabled)
+		__asm__ volatile("sti" ::: "memory");
+}
+
 void arch_irq_enable(void)
 {
 	__asm__ volatile("sti" ::: "memory");

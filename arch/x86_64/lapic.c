@@ -57,8 +57,10 @@ int arch_lapic_init(uint64_t base, arch_map_fn map)
 		return -ENODEV;
 	x2apic = !!(r[2] & CPUID_1_ECX_X2APIC);
 	tsc_deadline = !!(r[2] & CPUID_1_ECX_TSC_DEADLINE);
-	msr |= APIC_BASE_ENABLE | (x2apic ? APIC_BASE_X2APIC : 0);
+	msr |= APIC_BASE_ENABLE; /* xAPIC first: disabled -> x2APIC is #GP */
 	arch_wrmsr(MSR_APIC_BASE, msr);
+	if (x2apic)
+		arch_wrmsr(MSR_APIC_BASE, msr | APIC_BASE_X2APIC);
 	if (!x2apic && !(mmio = map(base, 4096)))
 		return -ENOMEM;
 	wr(REG_TPR, 0);
@@ -93,14 +95,27 @@ int arch_lapic_has_tsc_deadline(void)
 	return tsc_deadline;
 }
 
+static int deadline_mode; /* the LVT is in TSC-deadline mode */
+
 void arch_lapic_timer_deadline(uint64_t tsc)
 {
-	wr(REG_LVT_TIMER, LVT_TSC_DEADLINE | ARCH_IRQ_TIMER);
+	if (!deadline_mode) {
+		wr(REG_LVT_TIMER, LVT_TSC_DEADLINE | ARCH_IRQ_TIMER);
+		/* SDM 10.5.4.1: the mode switch must be ordered before the
+		 * MSR write, or the write may be ignored. */
+		__asm__ volatile("mfence" ::: "memory");
+		deadline_mode = 1;
+	}
 	arch_wrmsr(MSR_TSC_DEADLINE, tsc ? tsc : 1);
 }
 
 void arch_lapic_timer_oneshot(uint32_t count)
 {
+	if (deadline_mode && !count) { /* stop: disarm the deadline */
+		arch_wrmsr(MSR_TSC_DEADLINE, 0);
+		return;
+	}
+	deadline_mode = 0;
 	wr(REG_LVT_TIMER, (count ? 0 : LVT_MASKED) | ARCH_IRQ_TIMER);
 	wr(REG_TIMER_INIT, count);
 }

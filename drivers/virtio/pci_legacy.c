@@ -120,6 +120,23 @@ static void intx_fired(void *arg)
 			v->intx[DRV_VIRTIO_MAX_QUEUES].arg);
 }
 
+/* Attach intx_fired to the device's INTx line: the chipset's real route
+ * if known, else the interrupt line the firmware wrote. */
+static int attach_line(struct vpci *v)
+{
+	uint32_t gsi;
+	int level, active_low;
+
+	if (drv_pci_intx_route(v->pci, &gsi, &level, &active_low) == 0)
+		return active_low < 0 ?
+			       kern_irq_attach_isa(gsi, intx_fired, v) < 0 :
+			       kern_irq_attach_gsi(gsi, level, active_low,
+						   intx_fired, v) < 0;
+	if (v->pci->irq_pin == 0 || v->pci->irq_line == 0xff)
+		return -ENODEV;
+	return kern_irq_attach_isa(v->pci->irq_line, intx_fired, v) < 0;
+}
+
 int vpci_intx_attach(struct vpci *v, unsigned q, kern_irq_fn fn, void *arg)
 {
 	unsigned slot = q == DRV_VIRTIO_CONFIG_IRQ ? DRV_VIRTIO_MAX_QUEUES : q;
@@ -129,9 +146,7 @@ int vpci_intx_attach(struct vpci *v, unsigned q, kern_irq_fn fn, void *arg)
 	v->intx[slot] = (struct vpci_irq){ fn, arg, v };
 	if (v->intx_attached)
 		return 0;
-	if (v->pci->irq_pin == 0 || v->pci->irq_line == 0xff)
-		return -ENODEV;
-	if (kern_irq_attach_isa(v->pci->irq_line, intx_fired, v) < 0)
+	if (attach_line(v))
 		return -ENODEV;
 	v->intx_attached = 1;
 	return 0;

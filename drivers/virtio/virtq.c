@@ -223,13 +223,14 @@ void *drv_virtq_get(struct drv_virtq *vq, uint32_t *len)
 	struct virtq_used_elem e;
 	void *cookie;
 
-	if (!drv_virtq_has_used(vq))
-		return 0;
-	rmb(); /* the entry after the index */
-	e = vq->used->ring[vq->last_used & (vq->size - 1)];
-	vq->last_used++;
-	if (e.id >= vq->size || !vq->cookie[e.id])
-		return 0; /* a broken device: ignore the entry */
+	do {
+		if (!drv_virtq_has_used(vq))
+			return 0;
+		rmb(); /* the entry after the index */
+		e = vq->used->ring[vq->last_used & (vq->size - 1)];
+		vq->last_used++;
+		/* a broken device's bad or repeated id: skip the entry */
+	} while (e.id >= vq->size || !vq->cookie[e.id]);
 	cookie = vq->cookie[e.id];
 	vq->cookie[e.id] = 0;
 	free_chain(vq, (uint16_t)e.id);
@@ -242,8 +243,10 @@ void *drv_virtq_get(struct drv_virtq *vq, uint32_t *len)
 
 void drv_virtq_disable_cb(struct drv_virtq *vq)
 {
-	vq->cb_enabled = 0; /* with EVENT_IDX: used_event stays behind */
-	if (!vq->event_idx)
+	vq->cb_enabled = 0;
+	if (vq->event_idx) /* an index the device has passed already */
+		*used_event(vq) = (uint16_t)(vq->last_used - 1);
+	else
 		vq->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
 }
 

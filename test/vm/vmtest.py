@@ -7,8 +7,10 @@ patterns its serial output must contain (and those it must not).
     vmtest.py --build BUILD_DIR --machine pc|q35|microvm CASE
 """
 import argparse
+import hashlib
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -37,14 +39,18 @@ def near_host_time(out):
 
 def case(image, args=(), status=0, expect=(), reject=(), kopts=(), timeout=30,
          qemu_args=(), cpu=None, mem=None, net=None, after=None, powerdown=False,
-         send=None, verify=None):
+         send=None, verify=None, setup=None, boots=1):
     """One test case: image (relative to the build dir), service args,
-    expected exit status, regexes expected in order, regexes rejected."""
+    expected exit status, regexes expected in order, regexes rejected.
+    setup(tmpdir, machine), if given, creates the files the case needs in
+    a temporary directory removed afterwards and returns extra QEMU
+    arguments; boots > 1 boots that many times (each boot is checked,
+    verify sees all outputs joined)."""
     return dict(image=image, args=list(args), status=status, expect=list(expect),
                 reject=list(reject) + NO_NESTED, kopts=list(kopts),
                 timeout=timeout, qemu_args=list(qemu_args), cpu=cpu, mem=mem,
                 net=net, after=after, powerdown=powerdown, send=send,
-                verify=verify)
+                verify=verify, setup=setup, boots=boots)
 
 
 HELLO = "examples/hello/hello.elf"
@@ -196,12 +202,118 @@ PCI_LIST = case(HELLO, [], 0,
 NO_PCI = case(HELLO, [], 0, [r"pci: no host bridge", r"Hello from libos!"])
 
 
+# Randomness and block devices. Devices are virtio-*-pci on pc/q35 and
+# virtio-*-device (virtio-mmio) on microvm; disks are temporary files.
+RNGTEST = "test/vm/rngtest.elf"
+BLKTEST = "test/vm/blktest.elf"
+DISK_SEED, DISK_BYTES = 20240901, 4 << 20
+
+
+def vdev(machine, kind):
+    """QEMU's name for a virtio device of kind ("rng", "blk") on machine."""
+    return f"virtio-{kind}-{'device' if machine == 'microvm' else 'pci'}"
+
+
+def rng_device(legacy=False):
+    """A setup hook adding a virtio-rng device."""
+    return lambda tmp, machine: ["-device", vdev(machine, "rng")
+                                 + (",disable-modern=on" if legacy else "")]
+
+
+def disk_pattern():
+    """The known pseudo-random contents of the pattern disk."""
+    return random.Random(DISK_SEED).randbytes(DISK_BYTES)
+
+
+def disk(size=16 << 20, pattern=False, readonly=False, legacy=False,
+         read_error_at=None):
+    """A setup hook: a raw image of size zero bytes (or the pattern) as
+    virtio-blk drive d0, optionally read-only, legacy, or failing reads
+    that cover sector read_error_at (QEMU's blkdebug)."""
+    def setup(tmp, machine):
+        path = os.path.join(tmp, "disk.img")
+        with open(path, "wb") as f:
+            if pattern:
+                f.write(disk_pattern())
+            else:
+                f.truncate(size)
+        if read_error_at is None:
+            drive = ["-drive", f"file={path},if=none,id=d0,format=raw"
+                     + (",readonly=on" if readonly else "")]
+        else:
+            cfg = os.path.join(tmp, "blkdebug.cfg")
+            with open(cfg, "w") as f:
+                f.write('[inject-error]\nevent = "none"\niotype = "read"\n'
+                        f'errno = "5"\nsector = "{read_error_at}"\n')
+            drive = ["-blockdev", f"driver=blkdebug,node-name=d0,config={cfg},"
+                     f"image.driver=file,image.filename={path}"]
+        return drive + ["-device", vdev(machine, "blk") + ",drive=d0"
+                        + (",disable-modern=on" if legacy else "")]
+    return setup
+
+
+def differ_across_boots(out):
+    """An error unless each boot printed other random bytes."""
+    for what in ("hex", "at_random"):
+        vals = re.findall(rf"rngtest: {what} ([0-9a-f]+)", out)
+        if len(vals) < 2 or len(set(vals)) != len(vals):
+            return f"{what} bytes repeat across boots: {vals}"
+    return None
+
+
+def disk_sha_matches(out):
+    """An error unless the guest's SHA-256 of the disk is hashlib's."""
+    want = hashlib.sha256(disk_pattern()).hexdigest()
+    m = re.search(r"blktest: sha256 ([0-9a-f]{64})", out)
+    return None if m and m.group(1) == want else f"sha256 is not {want}"
+
+
+RNG_VIRTIO = case(RNGTEST, ["hex"], 0,
+                  [r"entropy: pool seeded after \d+ us \(from virtio-rng\)",
+                   r"rngtest: hex [0-9a-f]{64}",
+                   r"rngtest: seeded 1 rdseed=0 rdrand=0 virtio-rng=[1-9]",
+                   r"rngtest: hex ok"],
+                  [r"entropy is weak"], cpu="qemu64", setup=rng_device())
+CASES.update({
+    # -cpu qemu64 has no RDRAND: virtio-rng is the one strong source.
+    "rng_virtio_qemu64": dict(RNG_VIRTIO, boots=2, verify=differ_across_boots),
+    "rng_cpu": case(RNGTEST, ["hex"], 0,
+                    [r"entropy: pool seeded after \d+ us \(from [^)]*rdrand",
+                     r"rngtest: seeded 1 ", r"rngtest: hex ok"],
+                    [r"entropy is weak"]),
+    "rng_jitter_qemu64": case(RNGTEST, ["unseeded"], 0,
+                              [r"warning: no hardware random source: entropy is weak",
+                               r"rngtest: nonblock EAGAIN while unseeded",
+                               r"entropy: pool seeded after \d+ us \(from tsc-jitter\)",
+                               r"rngtest: unseeded ok"], cpu="qemu64"),
+    "blk_rw": case(BLKTEST, ["rw"], 0,
+                   [r"virtio-blk: disk 0: 32768 sectors \(16 MiB\)",
+                    r"blktest: rw ok"], setup=disk()),
+    "blk_sha256": case(BLKTEST, ["sha"], 0,
+                       [r"blktest: sha256 [0-9a-f]{64} of 8192 sectors",
+                        r"blktest: sha ok"],
+                       setup=disk(pattern=True), verify=disk_sha_matches),
+    "blk_readonly": case(BLKTEST, ["ro"], 0,
+                         [r"virtio-blk: disk 0: 8192 sectors \(4 MiB\), "
+                          r"512-byte blocks, read-only", r"blktest: ro ok"],
+                         setup=disk(pattern=True, readonly=True)),
+    "blk_io_error": case(BLKTEST, ["ioerr"], 0, [r"blktest: ioerr ok"],
+                         setup=disk(read_error_at=64)),
+})
+# The legacy virtio-pci interface (INTx, fixed queue sizes).
+PCI_LEGACY = {
+    "rng_virtio_legacy_qemu64": dict(RNG_VIRTIO, setup=rng_device(legacy=True)),
+    "blk_rw_legacy": case(BLKTEST, ["rw"], 0,
+                          [r"virtio-blk at pci \S+ \(pci-legacy, INTx\): up",
+                           r"blktest: rw ok"], setup=disk(legacy=True)),
+}
+
 def cases_for(machine):
     """The case table for one machine type."""
     if machine == "microvm":
         extra = {"hello_mmio_tokens": MMIO, "pci_none": NO_PCI}
     else:
-        extra = {"pci_listing": PCI_LIST}
+        extra = {"pci_listing": PCI_LIST, **PCI_LEGACY}
     return {**CASES, **extra}
 
 
@@ -250,6 +362,8 @@ def run_case(build, machine, c):
     for q in c["qemu_args"]:
         cmd.append("--qemu-arg=" + q)
     with tempfile.TemporaryDirectory() as tmp:
+        for q in c["setup"](tmp, machine) if c["setup"] else ():
+            cmd.append("--qemu-arg=" + q)
         sock = os.path.join(tmp, "qmp.sock")
         if c["powerdown"]:
             cmd += ["--qemu-arg=-qmp", f"--qemu-arg=unix:{sock},server=on,wait=off"]
@@ -276,9 +390,13 @@ def check(c, status, out):
     for pat in c["reject"]:
         if re.search(pat, out):
             errors.append(f"unexpected: {pat}")
-    if c["verify"] and c["verify"](out):
-        errors.append(c["verify"](out))
     return errors
+
+
+def verify(c, out):
+    """The case's own check of the (joined) output, as a failure list."""
+    err = c["verify"](out) if c["verify"] else None
+    return [err] if err else []
 
 
 def main():
@@ -295,8 +413,13 @@ def main():
     if a.case not in table:
         ap.error(f"no case {a.case} on {a.machine}")
     c = table[a.case]
-    status, out = run_case(a.build, a.machine, c)
-    errors = check(c, status, out)
+    outs, errors = [], []
+    for _ in range(c["boots"]):
+        status, out = run_case(a.build, a.machine, c)
+        errors += check(c, status, out)
+        outs.append(out)
+    out = "\n".join(outs)
+    errors += verify(c, out)
     print(out)
     for e in errors:
         print("vmtest: FAIL:", e)

@@ -180,6 +180,16 @@ struct drv_pci_dev *drv_pci_get(int i);
 unsigned drv_pci_find_cap(const struct drv_pci_dev *dev, uint8_t id,
 			  unsigned after);
 
+/* Where dev's INTx interrupt really arrives, from the chipset's routing
+ * as QEMU sets it up (the interrupt-line register the firmware wrote is
+ * not always right: qboot's swizzle differs from QEMU's PIIX3): on q35
+ * (ICH9 in APIC mode) a GSI from 16 up, level, active low; on pc
+ * (PIIX3) an ISA IRQ from the PIRQ route registers, level, *active_low
+ * set to -1 meaning "an ISA IRQ: apply the MADT's overrides". Only for
+ * functions on bus 0. 0, or -ENOENT when the route is not known. */
+int drv_pci_intx_route(const struct drv_pci_dev *dev, uint32_t *gsi, int *level,
+		       int *active_low);
+
 /* Turn on dev's decoding of the BAR types it has (memory and I/O space)
  * and bus mastering (DMA, and MSI/MSI-X messages). Returns 0. */
 int drv_pci_enable(struct drv_pci_dev *dev);

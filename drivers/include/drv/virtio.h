@@ -93,6 +93,27 @@ struct drv_virtio_driver {
  * drv_pci_init()). 0 or -errno. */
 int drv_virtio_pci_register(void);
 
+/* Find the virtio-mmio devices (QEMU microvm) and offer each to
+ * drv_virtio_add_device(): those the command line's
+ * virtio_mmio.device=SIZE@BASE:GSI tokens name, else, when the ACPI
+ * tables are QEMU microvm's, its fixed transports at 0xfeb00000. Call
+ * after kern_irq_init() and the device drivers' registration. Logs one
+ * line when it looked; returns the number of devices found (0 on
+ * machines without any). */
+int drv_virtio_mmio_init(void);
+
+/* Register the virtio-net driver (drivers/virtio/net.c): each device
+ * becomes a network device of drv/netdev.h. 0 or -ENOSPC. */
+int drv_virtio_net_register(void);
+
+/* Register the virtio-rng driver (drivers/virtio/rng.c): the device
+ * feeds the kernel's entropy pool (kern/entropy.h). 0 or -ENOSPC. */
+int drv_virtio_rng_register(void);
+
+/* Register the virtio-blk driver (drivers/virtio/blk.c): each device
+ * becomes a block device of include/os/blk.h. 0 or -ENOSPC. */
+int drv_virtio_blk_register(void);
+
 /* "virtio-net", "virtio-blk", "virtio-rng" or "virtio device". */
 const char *drv_virtio_id_name(uint16_t id);
 

@@ -7,6 +7,11 @@
  * out; statuses that cannot cross map to OS_EXIT_RANGE's code. */
 unsigned kern_exit_code(int status);
 
+/* Run fn at service exit (before the VM stops; not on panic or CPU
+ * exception), e.g. to let a device finish sending or to print counters.
+ * Up to 8 functions, run last registered first. 0 or -ENOSPC. */
+int kern_atexit(void (*fn)(void));
+
 /* The service ended with status (exit(), exit_group() or return from
  * main). Reports it on the console and leaves the VM. */
 __attribute__((noreturn)) void kern_exit(int status);

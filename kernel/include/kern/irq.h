@@ -13,8 +13,11 @@ typedef void (*kern_irq_fn)(void *arg);
  * default one without a MADT), mask the 8259s, install the vectors. */
 void kern_irq_init(void);
 
-/* Run fn(arg) from the loop whenever GSI gsi fires. Returns the vector,
- * or -ENOSPC / -ENOENT (no I/O APIC serves gsi). */
+/* Run fn(arg) from the loop whenever GSI gsi fires. A line already
+ * attached is shared (legacy PCI INTx): every handler on it runs and
+ * must check its own device. Returns the vector, or -ENOSPC, -ENOENT (no
+ * I/O APIC serves gsi), -EBUSY (shared with a different trigger or
+ * polarity, or too many sharers). */
 int kern_irq_attach_gsi(uint32_t gsi, int level, int active_low, kern_irq_fn fn,
 			void *arg);
 

@@ -9,6 +9,11 @@
  *   redzone      the red zone survives timer interrupts landing mid-loop
  *   echo         reads a line from the serial console and prints it
  *   sigterm      a SIGTERM handler runs when the power button is pressed
+ *   race         20000 rounds of a timer a few us out, then os_loop_once:
+ *                an interrupt between looking for work and halting must
+ *                not be lost
+ *   resethand    a SA_RESETHAND handler runs once, then the default
+ *                action (ending the service with 128 + SIGUSR1)
  *   idle S       sleeps S seconds (the idle-cost benchmark)
  * Each prints "timers: ... ok" lines and exits 0, or exits 1. */
 #include <os/loop.h>
@@ -210,6 +215,53 @@ static int echo(void)
 	return 1;
 }
 
+static int race_fired;
+
+static void on_race(struct os_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	race_fired++;
+}
+
+static int check_race(void)
+{
+	struct os_timer t;
+
+	memset(&t, 0, sizeof(t));
+	for (int i = 0; i < 20000; i++) {
+		os_timer_start(&t, (uint64_t)(i % 64) * 100, 0, on_race, 0);
+		while (os_loop_once(-1) == 0)
+			;
+	}
+	printf("timers: race: %d timers fired\n", race_fired);
+	return race_fired == 20000;
+}
+
+static int resets;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	resets++;
+	printf("timers: SIGUSR1 handler ran\n");
+}
+
+static int check_resethand(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGUSR1, &sa, 0);
+	raise(SIGUSR1);
+	printf("timers: handler ran %d time(s); raising again\n", resets);
+	fflush(stdout);
+	raise(SIGUSR1); /* the default action now: the service ends */
+	return 0;
+}
+
 static int report(const char *what, int ok)
 {
 	printf("timers: %s %s\n", what, ok ? "ok" : "FAILED");
@@ -240,6 +292,10 @@ int main(int argc, char **argv)
 		return report("echo", echo());
 	if (!strcmp(m, "sigterm"))
 		return report("sigterm", wait_sigterm());
+	if (!strcmp(m, "race"))
+		return report("race", check_race());
+	if (!strcmp(m, "resethand"))
+		return report("resethand", check_resethand());
 	if (!strcmp(m, "idle")) {
 		printf("timers: idle\n");
 		fflush(stdout);

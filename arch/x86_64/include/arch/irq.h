@@ -28,6 +28,11 @@ void arch_irq_set(unsigned vector, arch_irq_fn fn, void *arg);
  * interrupt that became pending before the call is lost (sti; hlt). */
 void arch_irq_idle(void);
 
+/* Disable interrupts and return whether they were enabled; give that to
+ * arch_irq_restore to put them back as they were. */
+int arch_irq_save(void);
+void arch_irq_restore(int enabled);
+
 /* Enable or disable interrupts on this CPU. */
 void arch_irq_enable(void);
 void arch_irq_disable(void);

@@ -1,0 +1,65 @@
+/* The network-device interface drivers offer and the network stack (net/)
+ * or a raw-frame service binds to. Drivers know nothing of the stack:
+ * received frames go to one callback, in the event loop, as buffers the
+ * receiver keeps until it hands them back (so a stack can use them
+ * without copying); frames to send are queued, then flushed in a batch. */
+#ifndef DRV_NETDEV_H
+#define DRV_NETDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DRV_NETDEV_MAX 4
+
+/* A received frame, the receiver's until drv_netdev_rx_done(). */
+struct drv_netbuf {
+	void *data; /* the Ethernet frame, from its destination MAC */
+	size_t len;
+	int csum_valid; /* the device checked the L4 checksum */
+	void *priv;	/* the driver's */
+};
+
+struct drv_netdev;
+typedef void (*drv_netdev_rx_fn)(void *ctx, struct drv_netbuf *buf);
+
+struct drv_netdev_stats {
+	uint64_t rx_packets, rx_bytes, rx_drops;
+	uint64_t tx_packets, tx_bytes, tx_drops;
+	uint64_t tx_ring_full; /* sends refused because the ring was full */
+	uint64_t interrupts, notifications;
+};
+
+struct drv_netdev_ops {
+	/* Start delivering received frames to rx(ctx, buf) from the loop. */
+	int (*open)(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx);
+	/* Queue a copy of one frame (len <= mtu + 14); -EAGAIN when the
+	 * transmit ring is full, -EMSGSIZE when the frame is too long. */
+	int (*send)(struct drv_netdev *nd, const void *frame, size_t len);
+	/* Tell the device about the frames queued since the last flush. */
+	void (*flush)(struct drv_netdev *nd);
+	/* Give a received buffer back for reuse. */
+	void (*rx_done)(struct drv_netdev *nd, struct drv_netbuf *buf);
+	/* Work on the device's rings now (e.g. while waiting to send). */
+	void (*poll)(struct drv_netdev *nd);
+};
+
+struct drv_netdev {
+	char name[16]; /* "net0" */
+	uint8_t mac[6];
+	unsigned mtu;
+	int link_up;
+	int opened;
+	const struct drv_netdev_ops *ops;
+	void *priv;
+	struct drv_netdev_stats stats;
+	const char *driver; /* "virtio-net (pci, MSI-X)" */
+};
+
+/* Add nd to the table of network devices and name it netN. 0, -ENOSPC. */
+int drv_netdev_register(struct drv_netdev *nd);
+
+/* The number of network devices, and the i-th (NULL if out of range). */
+int drv_netdev_count(void);
+struct drv_netdev *drv_netdev_get(int i);
+
+#endif

@@ -1,0 +1,170 @@
+/* rngtest: randomness inside libos, for the VM tests and measurements.
+ * The first argument picks the check:
+ *   hex        prints 32 bytes of getrandom() and AT_RANDOM in hex (the
+ *              test boots twice and compares), checks getrandom's flags
+ *              and errors, prints the pool's counters
+ *   unseeded   (no random source but the TSC) GRND_NONBLOCK fails with
+ *              EAGAIN, a blocking getrandom returns once jitter seeded
+ *              the pool
+ *   hwbench K  reads K KiB raw from the hardware device: bytes/s
+ *   bench M    M MiB of getrandom output: bytes/s
+ * Each prints "rngtest: ... ok" lines and exits 0, or exits 1. */
+#include <errno.h>
+#include <os/random.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void print_hex(const char *what, const uint8_t *p, size_t n)
+{
+	printf("rngtest: %s ", what);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+	printf("\n");
+}
+
+static void print_stats(void)
+{
+	struct os_random_stats st;
+
+	os_random_stats(&st);
+	printf("rngtest: seeded %d rdseed=%llu rdrand=%llu virtio-rng=%llu "
+	       "jitter=%llu credited=%llu reseeds=%llu\n",
+	       st.seeded, (unsigned long long)st.rdseed,
+	       (unsigned long long)st.rdrand, (unsigned long long)st.virtio_rng,
+	       (unsigned long long)st.jitter, (unsigned long long)st.credited,
+	       (unsigned long long)st.reseeds);
+}
+
+/* getrandom's result r against what it should be: n, or -1 with err. */
+static int expect(const char *what, long r, long n, int err)
+{
+	int ok = err ? r == -1 && errno == err : r == n;
+
+	if (!ok)
+		printf("rngtest: %s: got %ld (errno %d)\n", what, r, errno);
+	return ok;
+}
+
+static int flags_and_errors(void)
+{
+	uint8_t b[64], zero[64] = { 0 };
+	int ok = 1;
+
+	ok &= expect("NONBLOCK", getrandom(b, 16, GRND_NONBLOCK), 16, 0);
+	ok &= expect("RANDOM", getrandom(b, 64, GRND_RANDOM), 64, 0);
+	ok &= expect("INSECURE", getrandom(b, 8, GRND_INSECURE), 8, 0);
+	ok &= expect("bad flag", getrandom(b, 8, 0x10), 0, EINVAL);
+	ok &= expect("INSECURE|RANDOM",
+		     getrandom(b, 8, GRND_INSECURE | GRND_RANDOM), 0, EINVAL);
+	ok &= expect("zero length", getrandom(NULL, 0, 0), 0, 0);
+	ok &= expect("getentropy", getentropy(b, 32), 0, 0);
+	ok &= memcmp(b, zero, 32) != 0;
+	return ok;
+}
+
+static int check_hex(void)
+{
+	uint8_t b[32];
+	const uint8_t *at = (const uint8_t *)getauxval(AT_RANDOM);
+	int ok;
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return 0;
+	print_hex("hex", b, sizeof(b));
+	print_hex("at_random", at, 16);
+	ok = flags_and_errors();
+	print_stats();
+	return ok;
+}
+
+static int check_unseeded(void)
+{
+	uint8_t b[32];
+	uint64_t t0;
+	long r = getrandom(b, sizeof(b), GRND_NONBLOCK);
+
+	if (r != -1 || errno != EAGAIN) {
+		printf("rngtest: NONBLOCK gave %ld, not EAGAIN\n", r);
+		return 0;
+	}
+	printf("rngtest: nonblock EAGAIN while unseeded\n");
+	print_stats();
+	t0 = now_ns();
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return 0;
+	printf("rngtest: seeded after %llu ms of waiting\n",
+	       (unsigned long long)((now_ns() - t0) / 1000000));
+	print_stats();
+	return getrandom(b, sizeof(b), GRND_NONBLOCK) == sizeof(b);
+}
+
+static void report_rate(const char *what, uint64_t bytes, uint64_t ns)
+{
+	printf("rngtest: %s %llu bytes in %llu ms: %llu bytes/s\n", what,
+	       (unsigned long long)bytes, (unsigned long long)(ns / 1000000),
+	       (unsigned long long)(ns ? bytes * 1000000000ULL / ns : 0));
+}
+
+static int hwbench(size_t kib)
+{
+	static uint8_t b[4096];
+	uint64_t t0 = now_ns(), total = 0;
+
+	while (total < kib * 1024) {
+		long r = os_random_hw_read(b, sizeof(b));
+
+		if (r <= 0) {
+			printf("rngtest: os_random_hw_read: %ld\n", r);
+			return 0;
+		}
+		total += (uint64_t)r;
+	}
+	report_rate("hwbench", total, now_ns() - t0);
+	return 1;
+}
+
+static int bench(size_t mib)
+{
+	static uint8_t b[65536];
+	uint64_t t0 = now_ns();
+
+	for (size_t i = 0; i < mib * 16; i++)
+		if (getrandom(b, sizeof(b), 0) != sizeof(b))
+			return 0;
+	report_rate("getrandom", mib << 20, now_ns() - t0);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "hex";
+	size_t n = argc > 2 ? strtoul(argv[2], 0, 0) : 64;
+	int ok;
+
+	if (!strcmp(mode, "hex"))
+		ok = check_hex();
+	else if (!strcmp(mode, "unseeded"))
+		ok = check_unseeded();
+	else if (!strcmp(mode, "hwbench"))
+		ok = hwbench(n);
+	else if (!strcmp(mode, "bench"))
+		ok = bench(n);
+	else
+		ok = 0;
+	printf("rngtest: %s %s\n", mode, ok ? "ok" : "FAILED");
+	return ok ? 0 : 1;
+}

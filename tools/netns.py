@@ -1,0 +1,73 @@
+"""Network namespaces for tests and benchmarks of libos's network drivers:
+a namespace with a tap device the guest's NIC plugs into, so that all
+traffic stays inside it. Used by test/vm/nettest.py and tools/bench-net.
+Needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN)."""
+import os
+import subprocess
+
+HOST_IP = "10.0.0.1"
+GUEST_IP = "10.0.0.2"
+
+
+def sh(*cmd, check=True, **kw):
+    """Run a command; raise with its output when it fails and check is set."""
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, **kw)
+    if check and p.returncode:
+        raise RuntimeError(f"{' '.join(cmd)}: {p.stdout.strip()}")
+    return p
+
+
+class Netns:
+    """`with Netns() as ns:` creates namespace ns.name holding tap0 with
+    HOST_IP/24, up; on exit every process started with ns.popen is stopped
+    by its PID and the namespace is deleted."""
+
+    def __init__(self):
+        self.name = f"libos{os.getpid()}"
+        self.procs = []
+
+    def __enter__(self):
+        if os.geteuid() != 0:
+            raise PermissionError("network namespaces need root")
+        sh("ip", "netns", "add", self.name)
+        try:
+            self.run("ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
+            self.run("ip", "addr", "add", f"{HOST_IP}/24", "dev", "tap0")
+            self.run("ip", "link", "set", "tap0", "up")
+            self.run("ip", "link", "set", "lo", "up")
+        except Exception:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def cmd(self, *args):
+        """args run inside the namespace."""
+        return ["ip", "netns", "exec", self.name] + list(args)
+
+    def run(self, *args, check=True, **kw):
+        """Run args inside the namespace to completion."""
+        return sh(*self.cmd(*args), check=check, **kw)
+
+    def popen(self, *args, **kw):
+        """Start args inside the namespace; stopped on exit."""
+        p = subprocess.Popen(self.cmd(*args), **kw)
+        self.procs.append(p)
+        return p
+
+    def counter(self, name):
+        """A tap0 statistics counter (rx_packets, tx_packets ...)."""
+        return int(self.run("cat", f"/sys/class/net/tap0/statistics/{name}")
+                   .stdout)
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        sh("ip", "netns", "del", self.name, check=False)
+        return False
