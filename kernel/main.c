@@ -4,6 +4,7 @@
 #include <arch/cpu.h>
 #include <arch/power.h>
 #include <drv/pci.h>
+#include <drv/devstats.h>
 #include <drv/uart.h>
 #include <drv/virtio.h>
 #include <kern/acpi.h>
@@ -81,6 +82,7 @@ void kern_main(uint64_t start_info)
 	drv_virtio_pci_register();       /* virtio devices on PCI */
 	drv_pci_init();                  /* enumerate PCI, probe drivers */
 	drv_virtio_mmio_init();          /* virtio-mmio devices (microvm) */
+	drv_devstats_init();             /* devstats: counters at exit */
 	banner();                        /* RAM, page sizes, boot time */
 	kern_options_check_unused(&kern_boot_cmdline); /* unknown: stop */
 	kern_start_service(kern_boot_cmdline.argv, SERVICE_STACK_SIZE);

@@ -1,5 +1,6 @@
 /* x86_64 CPU set-up after the boot stub: the TSS with IST stacks for the
- * exception handlers, the IDT, and the MSRs for the SYSCALL instruction. */
+ * exception handlers, the IDT, and the MSRs for the SYSCALL instruction.
+ * Also the hardware random number instructions (RDRAND, RDSEED). */
 #include <errno.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ struct tss {
 } __attribute__((packed));
 
 #define IST_COUNT 4 /* exceptions, double fault, NMI/MCE, interrupts */
+#define CPUID_7_EBX_RDSEED (1u << 18)
 
 static struct tss tss;
 /* Each stack has a guard page below it (unmapped by the memory manager). */
@@ -84,18 +86,62 @@ void arch_halt_forever(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* CPUID.1:ECX[30], asked once (0: not asked yet, 1: present, -1: not). */
+static int has_rdrand(void)
+{
+	static int cached;
+	uint32_t r[4];
+
+	if (!cached) {
+		arch_cpuid(1, 0, r);
+		cached = r[2] & CPUID_1_ECX_RDRAND ? 1 : -1;
+	}
+	return cached > 0;
+}
+
+/* CPUID.(EAX=7,ECX=0):EBX[18] if leaf 7 exists, asked once (as above). */
+static int has_rdseed(void)
+{
+	static int cached;
+	uint32_t r[4];
+
+	if (!cached) {
+		arch_cpuid(0, 0, r);
+		cached = -1;
+		if (r[0] >= 7) {
+			arch_cpuid(7, 0, r);
+			if (r[1] & CPUID_7_EBX_RDSEED)
+				cached = 1;
+		}
+	}
+	return cached > 0;
+}
+
 int arch_rdrand64(uint64_t *out)
 {
-	uint32_t r[4];
 	unsigned char ok;
 
-	arch_cpuid(1, 0, r);
-	if (!(r[2] & CPUID_1_ECX_RDRAND))
+	if (!has_rdrand())
 		return -ENODEV;
 	for (int i = 0; i < 32; i++) {
 		__asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok));
 		if (ok)
 			return 0;
+	}
+	return -EIO;
+}
+
+int arch_rdseed64(uint64_t *out)
+{
+	unsigned char ok;
+
+	if (!has_rdseed())
+		return -ENODEV;
+	for (int i = 0; i < 64; i++) {
+		__asm__ volatile("rdseed %0; setc %1" : "=r"(*out), "=qm"(ok));
+		if (ok)
+			return 0;
+		arch_pause();
 	}
 	return -EIO;
 }

@@ -9,9 +9,11 @@
  * loop; completions are taken by the queue's interrupt or by the waiter. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <arch/irq.h>
+#include <drv/devstats.h>
 #include <drv/virtio.h>
 #include <kern/clock.h>
 #include <kern/console.h>
@@ -40,7 +42,7 @@
 #define QUEUE_MAX 64
 #define MAX_DEVS 4
 #define NSLOTS 4
-#define CHUNK (128 * 1024) /* bounce buffer per request */
+#define CHUNK (256 * 1024) /* bounce buffer per request */
 #define MAX_SEGS (VIRTQ_INDIRECT_MAX - 2)
 #define TIMEOUT_NS (30ULL * 1000000000)
 #define SECTOR OS_BLK_SECTOR
@@ -87,10 +89,25 @@ struct blk {
 	int broken; /* a request timed out: never used again */
 	struct slot *slots;
 	struct drv_virtio_blk_stats stats;
+	struct drv_devstats ds;
 };
 
 static struct blk blks[MAX_DEVS];
 static int nblks;
+
+/* The counters as include/os/devstats.h has them. */
+static void fill_stats(const struct drv_devstats *ds, struct os_dev_stats *o)
+{
+	const struct blk *b = ds->ctx;
+
+	o->requests = b->stats.reads + b->stats.writes + b->stats.flushes;
+	o->rx_bytes = b->stats.read_bytes;
+	o->tx_bytes = b->stats.written_bytes;
+	o->errors = b->stats.errors;
+	o->ring_full = b->stats.ring_full;
+	o->interrupts = b->dev->stats.interrupts;
+	o->notifications = b->dev->stats.notifications;
+}
 
 /* Take the requests the device finished. */
 static void reap(struct blk *b)
@@ -415,6 +432,11 @@ static int blk_probe(struct drv_virtio_dev *d)
 	d->driver_data = b;
 	drv_virtio_ready(d);
 	nblks++;
+	b->ds = (struct drv_devstats){ .driver = "virtio-blk",
+				       .fill = fill_stats,
+				       .ctx = b };
+	snprintf(b->ds.name, sizeof(b->ds.name), "blk%d", nblks - 1);
+	drv_devstats_register(&b->ds);
 	kern_info("virtio-blk: disk %d: %llu sectors (%llu MiB), %u-byte "
 		  "blocks%s%s",
 		  nblks - 1, (unsigned long long)b->sectors,

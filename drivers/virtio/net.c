@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <drv/devstats.h>
 #include <drv/netdev.h>
 #include <drv/virtio.h>
 #include <kern/clock.h>
@@ -62,6 +63,7 @@ struct vnet {
 	drv_netdev_rx_fn rx;
 	void *rx_ctx;
 	char driver[40];
+	struct drv_devstats ds;
 };
 
 static struct vnet nets[MAX_NETS];
@@ -94,6 +96,24 @@ static void rx_kick(struct vnet *v)
 		return;
 	v->rx_pending_kick = 0;
 	drv_virtio_kick(v->vd, &v->rxq);
+}
+
+static void sync_stats(struct vnet *v);
+
+/* The counters as include/os/devstats.h has them. */
+static void fill_stats(const struct drv_devstats *ds, struct os_dev_stats *o)
+{
+	struct vnet *v = ds->ctx;
+
+	sync_stats(v);
+	o->rx_packets = v->nd.stats.rx_packets;
+	o->rx_bytes = v->nd.stats.rx_bytes;
+	o->tx_packets = v->nd.stats.tx_packets;
+	o->tx_bytes = v->nd.stats.tx_bytes;
+	o->drops = v->nd.stats.rx_drops + v->nd.stats.tx_drops;
+	o->ring_full = v->nd.stats.tx_ring_full;
+	o->interrupts = v->nd.stats.interrupts;
+	o->notifications = v->nd.stats.notifications;
 }
 
 /* The transport's counters, as the network device reports them. */
@@ -264,7 +284,7 @@ static void read_mac_mtu(struct vnet *v)
 	if (v->vd->features & NET_F_MAC) {
 		v->vd->ops->read_config(v->vd, 0, v->nd.mac, 6);
 	} else { /* a random, locally administered unicast address */
-		kern_entropy_fill(v->nd.mac, 6);
+		kern_random(v->nd.mac, 6); /* never waits for the pool */
 		v->nd.mac[0] = (uint8_t)((v->nd.mac[0] & 0xfe) | 0x02);
 	}
 	if (v->vd->features & NET_F_MTU)
@@ -371,6 +391,11 @@ static int probe(struct drv_virtio_dev *d)
 		return drv_virtio_fail(d, "too many network devices");
 	if (nnets++ == 0)
 		kern_atexit(drain_all);
+	v->ds = (struct drv_devstats){ .driver = v->driver,
+				       .fill = fill_stats,
+				       .ctx = v };
+	memcpy(v->ds.name, v->nd.name, sizeof(v->nd.name));
+	drv_devstats_register(&v->ds);
 	drv_virtio_ready(d);
 	v->nd.link_up = -1; /* unknown: the first reading is not a change */
 	config_changed(v);

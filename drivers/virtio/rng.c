@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <drv/devstats.h>
 #include <drv/virtio.h>
 #include <kern/entropy.h>
 #include <kern/loop.h>
@@ -41,9 +42,23 @@ struct rng {
 	size_t pool_wants; /* bytes the pool asked for, not yet posted */
 	struct drv_virtio_rng_stats stats;
 	struct kern_entropy_source src;
+	struct drv_devstats ds;
 };
 
 static struct rng rng;
+
+/* The counters as include/os/devstats.h has them. */
+static void fill_stats(const struct drv_devstats *ds, struct os_dev_stats *o)
+{
+	const struct rng *r = ds->ctx;
+
+	o->requests = r->stats.requests;
+	o->rx_bytes = r->stats.bytes;
+	o->errors = r->stats.errors;
+	o->ring_full = r->stats.ring_full;
+	o->interrupts = r->dev->stats.interrupts;
+	o->notifications = r->dev->stats.notifications;
+}
 
 /* Give the device the buffer, n bytes of it; 0 or -ENOSPC. */
 static int post(struct rng *r, size_t n, int for_reader)
@@ -183,6 +198,8 @@ static int rng_probe(struct drv_virtio_dev *d)
 		return drv_virtio_fail(d, "no interrupt for the queue");
 	d->driver_data = r;
 	drv_virtio_ready(d);
+	r->ds = (struct drv_devstats){ "rng0", "virtio-rng", fill_stats, r };
+	drv_devstats_register(&r->ds);
 	r->src = (struct kern_entropy_source){ "virtio-rng",
 					       KERN_ENTROPY_VIRTIO_RNG,
 					       rng_request, rng_read, r };

@@ -6,7 +6,8 @@
  *   unseeded   (no random source but the TSC) GRND_NONBLOCK fails with
  *              EAGAIN, a blocking getrandom returns once jitter seeded
  *              the pool
- *   hwbench K  reads K KiB raw from the hardware device: bytes/s
+ *   hwbench K [B]  reads K KiB raw from the hardware device, B bytes
+ *              (default 4096) a read: bytes/s
  *   bench M    M MiB of getrandom output: bytes/s
  * Each prints "rngtest: ... ok" lines and exits 0, or exits 1. */
 #include <errno.h>
@@ -119,13 +120,16 @@ static void report_rate(const char *what, uint64_t bytes, uint64_t ns)
 	       (unsigned long long)(ns ? bytes * 1000000000ULL / ns : 0));
 }
 
-static int hwbench(size_t kib)
+static int hwbench(size_t kib, size_t chunk)
 {
 	static uint8_t b[4096];
 	uint64_t t0 = now_ns(), total = 0;
+	uint64_t reads = 0;
 
-	while (total < kib * 1024) {
-		long r = os_random_hw_read(b, sizeof(b));
+	if (chunk == 0 || chunk > sizeof(b))
+		chunk = sizeof(b);
+	for (; total < kib * 1024; reads++) {
+		long r = os_random_hw_read(b, chunk);
 
 		if (r <= 0) {
 			printf("rngtest: os_random_hw_read: %ld\n", r);
@@ -134,6 +138,9 @@ static int hwbench(size_t kib)
 		total += (uint64_t)r;
 	}
 	report_rate("hwbench", total, now_ns() - t0);
+	printf("rngtest: %llu reads of up to %zu bytes, %llu us each\n",
+	       (unsigned long long)reads, chunk,
+	       (unsigned long long)((now_ns() - t0) / 1000 / reads));
 	return 1;
 }
 
@@ -160,7 +167,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "unseeded"))
 		ok = check_unseeded();
 	else if (!strcmp(mode, "hwbench"))
-		ok = hwbench(n);
+		ok = hwbench(n, argc > 3 ? strtoul(argv[3], 0, 0) : 4096);
 	else if (!strcmp(mode, "bench"))
 		ok = bench(n);
 	else

@@ -29,8 +29,16 @@ __attribute__((noreturn)) void arch_stack_switch(void *sp, void (*fn)(void *),
 __attribute__((noreturn)) void arch_halt_forever(void);
 
 /* Put 64 bits from RDRAND into *out; 0 on success, -ENODEV if the CPU has
- * no RDRAND, -EIO if it kept failing. */
+ * no RDRAND, -EIO if it kept failing (32 tries). CPUID is asked at the
+ * first call only. */
 int arch_rdrand64(uint64_t *out);
+
+/* Put 64 bits from RDSEED (the conditioned entropy source, unlike
+ * RDRAND's generator output) into *out; 0 on success, -ENODEV if the CPU
+ * has no RDSEED, -EIO if it kept failing (it retries 64 times, pausing in
+ * between: RDSEED runs dry under load). CPUID is asked at the first call
+ * only. */
+int arch_rdseed64(uint64_t *out);
 
 /* The time-stamp counter. */
 static inline uint64_t arch_rdtsc(void)
