@@ -299,6 +299,10 @@ CASES.update({
                          setup=disk(pattern=True, readonly=True)),
     "blk_io_error": case(BLKTEST, ["ioerr"], 0, [r"blktest: ioerr ok"],
                          setup=disk(read_error_at=64)),
+    "devstats_at_exit": case(TIMERS, ["monotonic"], 0,
+                             [r"monotonic ok",
+                              r"devstats rng0 \(virtio-rng\): .*interrupts \d+"],
+                             kopts=["devstats"], setup=rng_device()),
 })
 # The legacy virtio-pci interface (INTx, fixed queue sizes).
 PCI_LEGACY = {
