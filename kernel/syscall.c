@@ -70,12 +70,23 @@ static void log_unknown(long nr)
 		  name ? name : "?", nr);
 }
 
+/* Calls a higher layer provides (net/'s sockets), by number. */
+static kern_syscall_fn registered[NR_MAX];
+
+int kern_syscall_register(long nr, kern_syscall_fn fn)
+{
+	if (nr < 0 || nr >= NR_MAX || table[nr] || registered[nr])
+		return -EBUSY;
+	registered[nr] = fn;
+	return 0;
+}
+
 long kern_syscall(long nr, const long *args)
 {
 	long r;
 
-	if (nr >= 0 && nr < NR_MAX && table[nr]) {
-		r = table[nr](args);
+	if (nr >= 0 && nr < NR_MAX && (table[nr] || registered[nr])) {
+		r = table[nr] ? table[nr](args) : registered[nr](args);
 	} else {
 		log_unknown(nr);
 		r = -ENOSYS;
