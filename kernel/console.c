@@ -48,6 +48,16 @@ long kern_console_read(char *s, size_t n)
 	return (long)got;
 }
 
+int kern_console_getc(void)
+{
+	int c;
+
+	if (!console || !console->getc)
+		return -EIO;
+	c = console->getc();
+	return c >= 0 ? c & 0xff : -EAGAIN;
+}
+
 void kern_raw_puts(const char *s)
 {
 	while (console && *s)

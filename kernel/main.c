@@ -13,6 +13,7 @@
 #include <kern/console.h>
 #include <kern/exit.h>
 #include <kern/fault.h>
+#include <kern/file.h>
 #include <kern/irq.h>
 #include <kern/ksyms.h>
 #include <kern/mm.h>
@@ -20,6 +21,7 @@
 #include <kern/start.h>
 #include <kern/syscall.h>
 #include <kern/timer.h>
+#include <net/net.h>
 
 #include "options.h"
 
@@ -74,6 +76,7 @@ void kern_main(uint64_t start_info)
 	kern_irq_init();                 /* LAPIC, I/O APICs, PICs masked */
 	kern_clock_init(boot_tsc);       /* TSC, LAPIC timer, wall clock */
 	kern_timer_init();               /* timer queue, tickless */
+	kern_file_init();                /* fd table: console on 0, 1, 2 */
 	drv_uart_irq_init();             /* serial input by interrupt */
 	kern_power_init();               /* power button -> SIGTERM */
 	drv_virtio_net_register();       /* virtio-net: network devices */
@@ -82,6 +85,7 @@ void kern_main(uint64_t start_info)
 	drv_virtio_pci_register();       /* virtio devices on PCI */
 	drv_pci_init();                  /* enumerate PCI, probe drivers */
 	drv_virtio_mmio_init();          /* virtio-mmio devices (microvm) */
+	net_init();  /* lwIP on the network devices */
 	drv_devstats_init();             /* devstats: counters at exit */
 	banner();                        /* RAM, page sizes, boot time */
 	kern_options_check_unused(&kern_boot_cmdline); /* unknown: stop */

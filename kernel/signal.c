@@ -141,6 +141,14 @@ long sys_rt_sigprocmask(const long *a)
 	return 0;
 }
 
+unsigned long long kern_signal_setmask(unsigned long long mask)
+{
+	uint64_t old = blocked;
+
+	blocked = mask & ~UNBLOCKABLE;
+	return old;
+}
+
 long sys_rt_sigpending(const long *a)
 {
 	if (a[1] != 8)

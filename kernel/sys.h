@@ -1,6 +1,6 @@
 /* Private to kernel/: the system calls, one function each, taking the six
  * raw arguments. Grouped by file: sys_io.c, sys_mem.c, sys_proc.c,
- * sys_time.c, signal.c. */
+ * sys_time.c, signal.c, and the file layer's poll.c ... synthfs.c. */
 #ifndef KERNEL_SYS_H
 #define KERNEL_SYS_H
 
@@ -14,6 +14,31 @@ long sys_ioctl(const long *a);
 long sys_close(const long *a);
 long sys_lseek(const long *a);
 long sys_fcntl(const long *a);
+long sys_dup(const long *a);
+long sys_dup2(const long *a);
+long sys_dup3(const long *a);
+long sys_fstat(const long *a);
+
+long sys_poll(const long *a); /* poll.c */
+long sys_ppoll(const long *a);
+long sys_select(const long *a);
+long sys_pselect6(const long *a);
+long sys_epoll_create(const long *a); /* epoll.c */
+long sys_epoll_create1(const long *a);
+long sys_epoll_ctl(const long *a);
+long sys_epoll_wait(const long *a);
+long sys_epoll_pwait(const long *a);
+long sys_eventfd(const long *a); /* eventfd.c */
+long sys_eventfd2(const long *a);
+long sys_timerfd_create(const long *a); /* timerfd.c */
+long sys_timerfd_settime(const long *a);
+long sys_timerfd_gettime(const long *a);
+long sys_open(const long *a); /* synthfs.c */
+long sys_openat(const long *a);
+long sys_stat(const long *a);
+long sys_newfstatat(const long *a);
+long sys_access(const long *a);
+long sys_faccessat(const long *a);
 
 long sys_brk(const long *a);
 long sys_mmap(const long *a);

@@ -7,6 +7,8 @@ import subprocess
 
 HOST_IP = "10.0.0.1"
 GUEST_IP = "10.0.0.2"
+HOST_IP6 = "fd00:1::1"      # tap0's address in the SLAAC prefix
+PREFIX6 = "fd00:1::"        # the /64 dnsmasq advertises
 
 
 def sh(*cmd, check=True, **kw):
@@ -54,6 +56,26 @@ class Netns:
         p = subprocess.Popen(self.cmd(*args), **kw)
         self.procs.append(p)
         return p
+
+    def add_ip6(self):
+        """Give tap0 HOST_IP6/64 at once (no duplicate address detection,
+        which would otherwise hold the address back for a second)."""
+        self.run("sysctl", "-qw", "net.ipv6.conf.tap0.accept_dad=0")
+        self.run("ip", "-6", "addr", "add", f"{HOST_IP6}/64", "dev", "tap0",
+                 "nodad")
+
+    def dnsmasq(self, *options):
+        """Start dnsmasq in the foreground on tap0 with options (no DNS
+        service, no lease file, no ping of an address before offering it,
+        which would hold the first offer back for seconds; logging to its
+        stdout, a pipe of the returned process); stopped by its PID on
+        exit."""
+        cmd = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null",
+               "--interface=tap0", "--bind-interfaces", "--port=0",
+               "--leasefile-ro", "--pid-file=", "--log-facility=-",
+               "--log-dhcp", "--no-ping", "--user=root"] + list(options)
+        return self.popen(*cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
 
     def counter(self, name):
         """A tap0 statistics counter (rx_packets, tx_packets ...)."""

@@ -186,7 +186,7 @@ static void tx_reclaim(struct vnet *v)
 
 	while ((slot = drv_virtq_get(&v->txq, NULL)))
 		v->tx_free[v->tx_nfree++] =
-			(uint16_t)((char *)slot - v->tx_mem) / BUF_SIZE;
+			(uint16_t)(((char *)slot - v->tx_mem) / BUF_SIZE);
 }
 
 static void tx_work(void *arg)
@@ -317,9 +317,11 @@ static int alloc_buffers(struct vnet *v)
  * virtio.no_event_idx (to measure what it saves). */
 static uint64_t wanted(void)
 {
+	/* Not VIRTIO_NET_F_GUEST_CSUM: with it the host may hand over
+	 * frames whose checksum is only partial (NEEDS_CSUM), which a stack
+	 * that verifies checksums (lwIP) would drop. */
 	uint64_t f = NET_F_MAC | NET_F_STATUS | NET_F_MTU | NET_F_MRG_RXBUF |
-		     NET_F_GUEST_CSUM | F_ANY_LAYOUT | VIRTIO_F_EVENT_IDX |
-		     VIRTIO_F_INDIRECT_DESC;
+		     F_ANY_LAYOUT | VIRTIO_F_EVENT_IDX | VIRTIO_F_INDIRECT_DESC;
 	static int no_event_idx = -1;
 
 	if (no_event_idx < 0)

@@ -3,18 +3,31 @@
 namespace this script creates (tools/netns.py): the guest's NIC is a tap
 device inside it, so no traffic leaves it.
 
+Raw frames (kernel option net.raw: the guest's own ARP and ICMP):
     nettest.py --build BUILD --machine M ping       the guest answers ARP
                                                      and the host's ping
     nettest.py --build BUILD --machine M rates      raw-frame rates both
                                                      ways (tools/bench-net)
     nettest.py --blast N SIZE                        (inside the namespace)
                                                      send N frames on tap0
+lwIP (an idle guest whose TCP/IP stack answers):
+    nettest.py --build BUILD --machine M lwip_ping  static net.ip: 100 pings
+    nettest.py --build BUILD --machine M dhcp       a lease from dnsmasq,
+                                                     DNS from DHCP, 100 pings
+    nettest.py --build BUILD --machine M slaac      a global IPv6 address
+                                                     from dnsmasq's router
+                                                     advertisements; ping -6
+                                                     it and the link-local
+    nettest.py --build BUILD --machine M badopt     bad net.* options stop
+                                                     the boot (no root needed)
 """
 import argparse
 import os
 import re
 import socket
+import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,9 +57,11 @@ def blast(n, size):
 
 
 def guest(ns, build, machine, args, extra=()):
-    """Start rawnet.elf in the namespace on tap0; returns the process."""
+    """Start rawnet.elf in the namespace on tap0, its device left for raw
+    frames (net.raw); returns the process."""
     cmd = [RUN, "-q", os.path.join(build, "test/vm/rawnet.elf"), "-M", machine,
-           "--net", "tap:tap0", "--timeout", "60", "--kopt", "log=quiet"]
+           "--net", "tap:tap0", "--timeout", "60", "--kopt", "log=quiet",
+           "--kopt", "net.raw"]
     cmd += list(extra) + ["--"] + list(args)
     return ns.popen(*cmd, stdout=__import__("subprocess").PIPE,
                     stderr=__import__("subprocess").STDOUT, text=True)
@@ -73,6 +88,145 @@ def case_ping(build, machine, extra=()):
         out += p.stdout.readlines()
         ok = (ping.returncode == 0 and p.wait(timeout=30) == 0 and
               any("answered 3 pings" in line for line in out))
+    return ok, "".join(out)
+
+
+class Lines:
+    """Collects a process's output lines on a thread, so that waiting for
+    one can time out."""
+
+    def __init__(self, proc):
+        self.lines = []
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read, args=(proc,),
+                                       daemon=True)
+        self.thread.start()
+
+    def _read(self, proc):
+        for line in proc.stdout:
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+
+    def wait(self, pattern, timeout=30):
+        """The first match of pattern in a line, waiting up to timeout
+        seconds for it; None if it did not come."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for line in self.lines:
+                    m = re.search(pattern, line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+
+    def text(self):
+        with self.cond:
+            return "".join(self.lines)
+
+
+def lwip_guest(ns, build, machine, kopts=(), extra=()):
+    """Start timers.elf idling for 60 s on tap0 with lwIP configured by
+    kopts; returns the process's Lines."""
+    cmd = [RUN, "-q", os.path.join(build, "test/vm/timers.elf"), "-M", machine,
+           "--net", "tap:tap0", "--timeout", "90"]
+    for k in kopts:
+        cmd += ["--kopt", k]
+    cmd += list(extra) + ["--", "idle", "60"]
+    return Lines(ns.popen(*cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True))
+
+
+def ping(ns, addr, count=100, out=None, size=56):
+    """Ping addr count times 10 ms apart from the namespace with size
+    bytes of data; True if every one was answered."""
+    p = ns.run("ping", "-c", str(count), "-i", "0.01", "-W", "2",
+               "-s", str(size), addr, check=False)
+    if out is not None:
+        out.append(p.stdout)
+    return p.returncode == 0 and f" {count} received, 0% packet loss" in p.stdout
+
+
+def case_lwip_ping(build, machine, extra=()):
+    """Static net.ip: the host's 100 pings are all answered by lwIP; then
+    20 of 60000 bytes, reassembled from 41 fragments and answered with
+    41 (more frames in flight than a buggy transmit ring could hold)."""
+    out = []
+    with netns.Netns() as ns:
+        g = lwip_guest(ns, build, machine, ["net.ip=10.0.0.2/24"], extra)
+        ok = bool(g.wait(r"net0: IPv4 10\.0\.0\.2/24, gateway none \(static\)")
+                  and g.wait(r"timers: idle"))
+        ok = ok and ping(ns, netns.GUEST_IP, out=out)
+        ok = ok and ping(ns, netns.GUEST_IP, count=20, size=60000, out=out)
+        out.insert(0, g.text())
+    return ok, "".join(out)
+
+
+def case_dhcp(build, machine, extra=()):
+    """No net.ip: the guest takes a lease (and a name server) from dnsmasq
+    in the namespace; the host's 100 pings to it are all answered."""
+    out = []
+    with netns.Netns() as ns:
+        d = Lines(ns.dnsmasq("--dhcp-range=10.0.0.50,10.0.0.99,255.255.255.0,1h",
+                             f"--dhcp-option=option:dns-server,{netns.HOST_IP}"))
+        ok = bool(d.wait(r"DHCP, IP range 10\.0\.0\.50"))
+        g = lwip_guest(ns, build, machine, [], extra)
+        m = g.wait(r"net0: IPv4 (10\.0\.0\.\d+)/24, gateway 10\.0\.0\.1 "
+                   r"\(DHCP from 10\.0\.0\.1, lease 3600 s\)")
+        ok = ok and bool(m and g.wait(rf"net: DNS servers {netns.HOST_IP} \(DHCP\)")
+                         and g.wait(r"timers: idle"))
+        ok = ok and ping(ns, m.group(1), out=out)
+        out[:0] = [d.text(), g.text()]
+    return ok, "".join(out)
+
+
+def case_slaac(build, machine, extra=()):
+    """dnsmasq's router advertisements for fd00:1::/64 (ra-only) give the
+    guest a global address by SLAAC; the host pings it and the guest's
+    link-local address."""
+    out = []
+    with netns.Netns() as ns:
+        ns.add_ip6()
+        d = Lines(ns.dnsmasq("--enable-ra", f"--dhcp-range={netns.PREFIX6},ra-only,64"))
+        ok = bool(d.wait(r"router advertisement on fd00:1::"))
+        g = lwip_guest(ns, build, machine, ["net.ip=10.0.0.2/24"], extra)
+        ll = g.wait(r"net0: IPv6 (fe80::[0-9a-f:]+)/64 \(link-local\)")
+        m = g.wait(r"net0: IPv6 (fd00:1::[0-9a-f:]+)/64 \(SLAAC\)")
+        ok = ok and bool(ll and m)
+        ok = ok and ping(ns, m.group(1), count=20, out=out)
+        ok = ok and ping(ns, ll.group(1) + "%tap0", count=5, out=out)
+        out[:0] = [d.text(), g.text()]
+    return ok, "".join(out)
+
+
+BAD_OPTIONS = [
+    ("net.ip=10.0.0.300/24", "net.ip=10.0.0.300/24: want ADDR/PREFIX"),
+    ("net.gw=10.0.0.1", "net.gw=10.0.0.1: needs a static net.ip"),
+    ("net.dns=resolver", "net.dns=resolver: not an IPv4 or IPv6 address"),
+    ("net.ip6=fe80::1/64", "net.ip6=fe80::1/64: link-local"),
+]
+
+
+def case_badopt(build, machine, extra=()):
+    """Each bad net.* option stops the boot with status 121 (boot
+    configuration) and a message naming it."""
+    out, ok = [], True
+    for kopt, want in BAD_OPTIONS:
+        p = subprocess.run([RUN, os.path.join(build, "examples/hello/hello.elf"),
+                            "-M", machine, "--net", "user", "--timeout", "30",
+                            "--kopt", kopt] + list(extra),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        out.append(p.stdout)
+        good = (p.returncode == 121 and
+                f"boot configuration: {want}" in p.stdout and
+                "Hello from libos!" not in p.stdout)
+        out.append(f"nettest: --kopt {kopt}: status {p.returncode}"
+                   f"{'' if good else ' (FAIL)'}\n")
+        ok = ok and good
     return ok, "".join(out)
 
 
@@ -116,11 +270,13 @@ def main():
         return 0
     extra = ["--qemu-arg=-global",
              "--qemu-arg=virtio-net-pci.disable-modern=on"] if a.legacy else []
-    if a.case == "ping":
-        ok, out = case_ping(a.build, a.machine, extra)
+    cases = {"ping": case_ping, "lwip_ping": case_lwip_ping,
+             "dhcp": case_dhcp, "slaac": case_slaac, "badopt": case_badopt}
+    if a.case in cases:
+        ok, out = cases[a.case](a.build, a.machine, extra)
         print(out)
-        print(f"nettest: ping on {a.machine}{' (legacy)' if a.legacy else ''}: "
-              f"{'ok' if ok else 'FAIL'}")
+        print(f"nettest: {a.case} on {a.machine}"
+              f"{' (legacy)' if a.legacy else ''}: {'ok' if ok else 'FAIL'}")
         return 0 if ok else 1
     if a.case == "rates":
         for line in rates(a.build, a.machine, 20000, 64):

@@ -312,6 +312,34 @@ PCI_LEGACY = {
                            r"blktest: rw ok"], setup=disk(legacy=True)),
 }
 
+# The file-descriptor layer: fd table, poll/select, epoll, eventfd,
+# timerfd and the synthetic files.
+FDTEST = "test/vm/fdtest.elf"
+CASES.update({
+    "fd_table": case(FDTEST, ["table"], 0, [r"fdtest: table ok"],
+                     [r"fdtest: line"]),
+    "fd_epoll": case(FDTEST, ["epoll"], 0,
+                     [r"epoll LT/ET/ONESHOT on an eventfd as expected",
+                      r"fdtest: epoll ok"], [r"fdtest: line"]),
+    "fd_poll": case(FDTEST, ["poll"], 0,
+                    [r"poll with a 50 ms timeout took \d+ us",
+                     r"select on a 40 ms timerfd woke after \d+ us",
+                     r"fdtest: poll ok"], [r"fdtest: line"]),
+    "fd_timerfd": case(FDTEST, ["timerfd"], 0,
+                       [r"periodic 20 ms timerfd: \d+ expirations in \d+ ms",
+                        r"fdtest: timerfd ok"], [r"fdtest: line"]),
+    "fd_files": case(FDTEST, ["files"], 0,
+                     [r"/etc/hosts: 127\.0\.0\.1 localhost",
+                      r"getaddrinfo\(localhost\) = 127\.0\.0\.1",
+                      r"fdtest: files ok"], [r"fdtest: line"]),
+    "fd_epoll_eintr": case(FDTEST, ["intr"], 0,
+                           [r"waiting in epoll_wait for the power button",
+                            r"epoll_wait returned -1 \(Interrupted system call\)",
+                            r"fdtest: intr ok"], [r"fdtest: line"],
+                           after=r"waiting in epoll_wait", powerdown=True),
+})
+
+
 def cases_for(machine):
     """The case table for one machine type."""
     if machine == "microvm":

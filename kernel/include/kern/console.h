@@ -32,6 +32,10 @@ size_t kern_console_write(const char *s, size_t n);
  * -EIO when no console can be read. */
 long kern_console_read(char *s, size_t n);
 
+/* One byte without waiting: the byte (0-255), -EAGAIN when none is
+ * waiting, -EIO when no console can be read. */
+int kern_console_getc(void);
+
 /* Raw output for the panic path: string, unsigned hex with at least
  * width digits, signed decimal. */
 void kern_raw_puts(const char *s);

@@ -12,6 +12,11 @@ void kern_signal_raise(int sig);
 /* Whether a signal is pending and not blocked. */
 int kern_signal_pending(void);
 
+/* Replace the blocked mask (bit sig-1 for signal sig; SIGKILL and SIGSTOP
+ * stay unblocked) and return the old one: ppoll, pselect6 and epoll_pwait
+ * wait under a mask of their own. */
+unsigned long long kern_signal_setmask(unsigned long long mask);
+
 /* Deliver the pending, unblocked signals: run handlers, ignore, or take
  * the default action (ending the service with status 128 + sig). */
 void kern_signal_deliver(void);

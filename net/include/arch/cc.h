@@ -1,0 +1,51 @@
+/* lwIP's platform header for libos (x86_64, GCC, musl): byte order,
+ * diagnostics and assertions through the kernel's log and panic, random
+ * numbers from the kernel's pool, and the declarations of the port
+ * functions that lwipopts.h names (the net/ heap, the core-touched hook,
+ * the TCP initial sequence number). Included by every lwIP file. */
+#ifndef NET_ARCH_CC_H
+#define NET_ARCH_CC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef BYTE_ORDER /* musl's <endian.h> may have said so already */
+#define BYTE_ORDER LITTLE_ENDIAN
+#endif
+
+/* Byte swaps compile to one instruction. */
+#define lwip_htons(x) ((uint16_t)__builtin_bswap16((uint16_t)(x)))
+#define lwip_htonl(x) ((uint32_t)__builtin_bswap32((uint32_t)(x)))
+
+/* Print one lwIP diagnostic line (printf-style) to the kernel log. */
+void net_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An lwIP assertion failed: panic, naming the message and place. */
+__attribute__((noreturn)) void net_assert_fail(const char *msg,
+					       const char *file, int line);
+
+#define LWIP_PLATFORM_DIAG(x) \
+	do {                  \
+		net_diag x;   \
+	} while (0)
+#define LWIP_PLATFORM_ASSERT(x) net_assert_fail(x, __FILE__, __LINE__)
+
+/* 32 bits from the kernel's entropy pool (never blocks). */
+uint32_t net_rand(void);
+#define LWIP_RAND() net_rand()
+
+/* A random initial sequence number for a new TCP connection. */
+uint32_t net_tcp_isn(void);
+
+/* lwIP's state may have changed (any raw-API call): recompute its next
+ * timeout and flush queued frames at the next pass of the event loop. */
+void net_lwip_touched(void);
+
+/* The net/ heap (net/heap.c), lwIP's mem_malloc and memp pools: malloc
+ * semantics, 16-byte aligned; NULL when the heap's limit or the free RAM
+ * is exhausted. */
+void *net_malloc(size_t size);
+void *net_calloc(size_t n, size_t size);
+void net_free(void *p);
+
+#endif

@@ -1,0 +1,225 @@
+/* The glue between lwIP and the network devices of drv/netdev.h: one lwIP
+ * netif per device.
+ *
+ * Receive: the driver hands over each frame in its own buffer; the frame
+ * becomes a PBUF_REF custom pbuf over that buffer (no copy), whose free
+ * function gives the buffer back to the driver. So that lwIP cannot keep
+ * the receive ring empty (frames waiting in TCP's out-of-order queue or
+ * in reassembly, or data the service has not read), at most RX_HELD
+ * buffers are held at once; past that a frame is copied into a pbuf and
+ * its buffer given back at once.
+ *
+ * Send: a frame in one pbuf goes to the driver as it is; a chain (TCP
+ * headers and data) is first made contiguous in the interface's bounce
+ * buffer. The driver copies it into its ring. Frames sent while a burst
+ * of received frames is handled are flushed once, after the burst
+ * (timers.c); all others at once. */
+#include <errno.h>
+#include <string.h>
+
+#include <kern/console.h>
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
+#include <lwip/pbuf.h>
+#include <lwip/snmp.h>
+#include <netif/ethernet.h>
+
+#include "heap.h"
+#include "net_internal.h"
+
+#define RX_HELD 64 /* of the ring's 256 buffers */
+
+/* A received buffer lent to lwIP as a pbuf. */
+struct rx_ref {
+	struct pbuf_custom pc; /* first: the pbuf lwIP frees */
+	struct net_if *nif;
+	struct drv_netbuf *buf;
+};
+
+static struct net_if ifs[DRV_NETDEV_MAX];
+static int nifs;
+static int in_rx; /* inside a receive callback: flush later */
+
+struct net_if *net_netif_get(int i)
+{
+	return i >= 0 && i < nifs ? &ifs[i] : NULL;
+}
+
+/* lwIP freed a zero-copy pbuf: the buffer goes back to the driver. */
+static void rx_free(struct pbuf *p)
+{
+	struct rx_ref *r = (struct rx_ref *)(void *)p;
+	struct drv_netdev *nd = r->nif->nd;
+
+	nd->ops->rx_done(nd, r->buf);
+	r->nif->rx_held--;
+	net_free(r);
+}
+
+/* The frame in buf as a pbuf: lent while few are held, else copied (and
+ * buf given back). NULL when out of memory (buf is given back). */
+static struct pbuf *rx_pbuf(struct net_if *nif, struct drv_netbuf *buf)
+{
+	struct drv_netdev *nd = nif->nd;
+	u16_t len = (u16_t)buf->len;
+	struct rx_ref *r;
+	struct pbuf *p;
+
+	if (nif->rx_held < RX_HELD && (r = net_malloc(sizeof(*r)))) {
+		r->pc.custom_free_function = rx_free;
+		r->nif = nif;
+		r->buf = buf;
+		nif->rx_held++;
+		return pbuf_alloced_custom(PBUF_RAW, len, PBUF_REF, &r->pc,
+					   buf->data, len);
+	}
+	p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
+	if (p)
+		pbuf_take(p, buf->data, len);
+	nd->ops->rx_done(nd, buf);
+	return p;
+}
+
+static void count_rx(struct netif *n, const struct pbuf *p)
+{
+	const uint8_t *dst = p->payload;
+
+	MIB2_STATS_NETIF_ADD(n, ifinoctets, p->tot_len);
+	if (dst[0] & 1)
+		MIB2_STATS_NETIF_INC(n, ifinnucastpkts);
+	else
+		MIB2_STATS_NETIF_INC(n, ifinucastpkts);
+}
+
+/* The driver's receive callback, in the event loop: into lwIP. */
+static void rx(void *ctx, struct drv_netbuf *buf)
+{
+	struct net_if *nif = ctx;
+	struct pbuf *p;
+
+	if (buf->len < SIZEOF_ETH_HDR || buf->len > NET_FRAME_MAX) {
+		MIB2_STATS_NETIF_INC(&nif->lw, ifinerrors);
+		nif->nd->ops->rx_done(nif->nd, buf);
+		return;
+	}
+	p = rx_pbuf(nif, buf);
+	if (!p) {
+		MIB2_STATS_NETIF_INC(&nif->lw, ifindiscards);
+		return;
+	}
+	count_rx(&nif->lw, p);
+	in_rx = 1;
+	if (nif->lw.input(p, &nif->lw) != ERR_OK)
+		pbuf_free(p);
+	in_rx = 0;
+	net_lwip_touched(); /* timers, and the flush after the burst */
+}
+
+static void count_tx(struct netif *n, const struct pbuf *p)
+{
+	const uint8_t *dst = p->payload;
+
+	MIB2_STATS_NETIF_ADD(n, ifoutoctets, p->tot_len);
+	if (dst[0] & 1)
+		MIB2_STATS_NETIF_INC(n, ifoutnucastpkts);
+	else
+		MIB2_STATS_NETIF_INC(n, ifoutucastpkts);
+}
+
+/* lwIP's output of one frame. A full ring is ERR_MEM, so that TCP keeps
+ * the segment queued and sends it again instead of waiting for a
+ * retransmission timeout. */
+static err_t linkoutput(struct netif *n, struct pbuf *p)
+{
+	struct net_if *nif = (struct net_if *)n;
+	struct drv_netdev *nd = nif->nd;
+	const void *frame = p->payload;
+	int r;
+
+	if (p->tot_len > NET_FRAME_MAX) {
+		MIB2_STATS_NETIF_INC(n, ifouterrors);
+		return ERR_BUF;
+	}
+	if (p->len != p->tot_len) {
+		pbuf_copy_partial(p, nif->bounce, p->tot_len, 0);
+		frame = nif->bounce;
+	}
+	r = nd->ops->send(nd, frame, p->tot_len);
+	if (r) {
+		MIB2_STATS_NETIF_INC(n, ifoutdiscards);
+		nd->ops->flush(nd); /* let the device drain the ring */
+		return r == -EAGAIN ? ERR_MEM : ERR_IF;
+	}
+	count_tx(n, p);
+	if (in_rx)
+		nif->flush_pending = 1;
+	else
+		nd->ops->flush(nd);
+	return ERR_OK;
+}
+
+/* lwIP's netif initialisation: the device's addresses and sizes. */
+static err_t init(struct netif *n)
+{
+	struct net_if *nif = (struct net_if *)n;
+	struct drv_netdev *nd = nif->nd;
+
+	n->name[0] = 'e';
+	n->name[1] = 'n';
+	n->output = etharp_output;
+	n->output_ip6 = ethip6_output;
+	n->linkoutput = linkoutput;
+	n->mtu = (u16_t)nd->mtu;
+	n->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(n->hwaddr, nd->mac, ETH_HWADDR_LEN);
+	n->flags =
+		NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	MIB2_INIT_NETIF(n, snmp_ifType_ethernet_csmacd, 0);
+	return ERR_OK;
+}
+
+struct net_if *net_netif_add(struct drv_netdev *nd)
+{
+	struct net_if *nif = &ifs[nifs];
+
+	if (nifs == DRV_NETDEV_MAX || nd->opened) {
+		kern_info("%s: taken already; no TCP/IP on it", nd->name);
+		return NULL;
+	}
+	memset(nif, 0, sizeof(*nif));
+	nif->nd = nd;
+	if (!netif_add(&nif->lw, NULL, NULL, NULL, nif, init, ethernet_input)) {
+		kern_error("%s: lwIP refused the interface", nd->name);
+		return NULL;
+	}
+	nifs++;
+	nd->opened = 1; /* os_net_open() now says EBUSY */
+	if (nd->link_up)
+		netif_set_link_up(&nif->lw);
+	netif_set_up(&nif->lw);
+	nd->ops->open(nd, rx, nif);
+	return nif;
+}
+
+void net_netif_upkeep(void)
+{
+	for (int i = 0; i < nifs; i++) {
+		struct netif *n = &ifs[i].lw;
+		int up = ifs[i].nd->link_up != 0; /* -1: unknown, say up */
+
+		if (up && !netif_is_link_up(n))
+			netif_set_link_up(n);
+		else if (!up && netif_is_link_up(n))
+			netif_set_link_down(n);
+	}
+}
+
+void net_netif_flush(void)
+{
+	for (int i = 0; i < nifs; i++) {
+		if (!ifs[i].flush_pending)
+			continue;
+		ifs[i].flush_pending = 0;
+		ifs[i].nd->ops->flush(ifs[i].nd);
+	}
+}

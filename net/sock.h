@@ -1,0 +1,107 @@
+/* Private to net/: POSIX sockets on lwIP (altcp for TCP, the raw UDP API).
+ * A socket is a kernel file (kern/file.h) whose priv is a struct
+ * net_sock. lwIP's callbacks run from the event loop and only change the
+ * socket's state and call kern_file_notify(); the system calls do the
+ * rest, waiting in the loop when they must block. */
+#ifndef NET_SOCK_H
+#define NET_SOCK_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <lwip/altcp.h>
+#include <lwip/ip_addr.h>
+#include <lwip/udp.h>
+
+#include <kern/file.h>
+
+#define NET_UDP_QUEUE 64 /* datagrams kept for the reader */
+
+enum net_sock_state {
+	NS_NEW,	       /* just made */
+	NS_BOUND,      /* bound (TCP, before listen or connect) */
+	NS_LISTEN,     /* accepting connections */
+	NS_CONNECTING, /* SYN sent */
+	NS_CONNECTED,  /* established (UDP: has a default peer) */
+	NS_CLOSED,     /* the connection ended or failed */
+};
+
+struct net_dgram {
+	struct pbuf *p;
+	ip_addr_t addr;
+	uint16_t port;
+	struct net_dgram *next;
+};
+
+struct net_sock {
+	int domain, type;
+	enum net_sock_state state;
+	struct kern_file *file;
+	int err; /* pending error for SO_ERROR (positive errno) */
+	int shut_rd, shut_wr;
+	int nonblock_connect; /* a connect in progress was reported */
+	/* options */
+	int reuseaddr, keepalive, nodelay, v6only, rcvbuf, sndbuf;
+	int64_t rcvtimeo, sndtimeo; /* ns; -1: forever */
+	/* TCP */
+	struct altcp_pcb *pcb;
+	struct pbuf *rx;	   /* received, not yet read */
+	uint16_t rx_off;	   /* bytes of rx already read */
+	int fin;		   /* the peer sent FIN */
+	struct net_sock **acceptq; /* listening: connections not accepted */
+	int qhead, qlen, backlog;
+	/* UDP */
+	struct udp_pcb *udp;
+	struct net_dgram *dq, **dq_tail;
+	int dqlen;
+	uint64_t drops;
+};
+
+/* sockaddr <-> lwIP address, for domain (AF_INET or AF_INET6). IPv4
+ * peers of AF_INET6 sockets appear as ::ffff:a.b.c.d. 0 or -errno. */
+int net_sockaddr_in(int domain, const struct sockaddr *sa, socklen_t len,
+		    ip_addr_t *ip, uint16_t *port);
+socklen_t net_sockaddr_out(int domain, const ip_addr_t *ip, uint16_t port,
+			   struct sockaddr_storage *ss);
+
+/* Copy an address out to the service as getsockname/accept/recvfrom do:
+ * at most *len bytes, *len set to the full size. */
+void net_sockaddr_copy(const struct sockaddr_storage *ss, socklen_t full,
+		       struct sockaddr *out, socklen_t *len);
+
+/* lwIP error to negative errno. */
+int net_errno(err_t err);
+
+/* TCP (sock_tcp.c) and UDP (sock_udp.c) behind the generic calls. */
+int net_tcp_open(struct net_sock *s);
+int net_tcp_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+int net_tcp_listen(struct net_sock *s, int backlog);
+int net_tcp_accept(struct net_sock *s, struct net_sock **out);
+int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+ssize_t net_tcp_recv(struct net_sock *s, void *buf, size_t n, int flags);
+ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags);
+int net_tcp_shutdown(struct net_sock *s, int how);
+unsigned net_tcp_poll(struct net_sock *s);
+void net_tcp_close(struct net_sock *s);
+int net_tcp_addr(struct net_sock *s, int local, ip_addr_t *ip, uint16_t *port);
+size_t net_tcp_readable(struct net_sock *s);
+void net_tcp_options(struct net_sock *s);
+
+int net_udp_open(struct net_sock *s);
+int net_udp_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+int net_udp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
+ssize_t net_udp_recv(struct net_sock *s, void *buf, size_t n, int flags,
+		     ip_addr_t *ip, uint16_t *port);
+ssize_t net_udp_send(struct net_sock *s, const void *buf, size_t n,
+		     const ip_addr_t *ip, uint16_t port);
+unsigned net_udp_poll(struct net_sock *s);
+void net_udp_close(struct net_sock *s);
+int net_udp_addr(struct net_sock *s, int local, ip_addr_t *ip, uint16_t *port);
+size_t net_udp_readable(struct net_sock *s);
+
+/* Wait in the loop until s is ready for events or timeout (ns, -1:
+ * forever): 0 when ready, -EAGAIN (non-blocking or timed out), -EINTR. */
+int net_sock_wait(struct net_sock *s, unsigned events, int64_t timeout);
+
+#endif

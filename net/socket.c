@@ -1,0 +1,480 @@
+/* The socket system calls (socket, bind, listen, accept4, connect,
+ * send/recv and their to/from/msg forms, shutdown, get/setsockopt,
+ * getsockname/getpeername), registered with the kernel by net_socket_init;
+ * a socket is a kernel file whose operations are in this file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+
+#include <lwip/mem.h>
+
+#include <kern/file.h>
+#include <kern/syscall.h>
+
+#include "sockapi.h"
+#include "sock.h"
+
+#define TYPE_MASK 0xf
+#define NS_PER_US 1000LL
+#define BOUNCE 65536
+
+static uint8_t bounce[BOUNCE]; /* gathers UDP iovecs; one core, no reentry */
+
+static int is_tcp(const struct net_sock *s)
+{
+	return s->type == SOCK_STREAM;
+}
+
+int net_sock_wait(struct net_sock *s, unsigned events, int64_t timeout)
+{
+	long r;
+
+	if (!s->file || (s->file->flags & O_NONBLOCK) || timeout == 0)
+		return -EAGAIN;
+	r = kern_file_wait(s->file, events | POLLERR | POLLHUP, timeout);
+	return r < 0 ? (int)r : r == 0 ? -EAGAIN : 0;
+}
+
+/* Make the protocol control block once the options that shape it
+ * (IPV6_V6ONLY) are known: at bind, connect, listen or first send. */
+static int ensure_pcb(struct net_sock *s)
+{
+	if (is_tcp(s))
+		return s->pcb || s->state != NS_NEW ? 0 : net_tcp_open(s);
+	return s->udp ? 0 : net_udp_open(s);
+}
+
+static ssize_t sock_read(struct kern_file *f, void *buf, size_t n)
+{
+	struct net_sock *s = f->priv;
+
+	if (is_tcp(s))
+		return net_tcp_recv(s, buf, n, 0);
+	if (ensure_pcb(s))
+		return -ENOMEM;
+	return net_udp_recv(s, buf, n, 0, NULL, NULL);
+}
+
+static ssize_t sock_write(struct kern_file *f, const void *buf, size_t n)
+{
+	struct net_sock *s = f->priv;
+
+	if (is_tcp(s))
+		return net_tcp_send(s, buf, n, 0);
+	if (ensure_pcb(s))
+		return -ENOMEM;
+	return net_udp_send(s, buf, n, NULL, 0);
+}
+
+static unsigned sock_poll(struct kern_file *f)
+{
+	struct net_sock *s = f->priv;
+
+	if (is_tcp(s))
+		return net_tcp_poll(s);
+	return s->udp ? net_udp_poll(s) : POLLOUT;
+}
+
+static long sock_ioctl(struct kern_file *f, unsigned long req, void *arg)
+{
+	struct net_sock *s = f->priv;
+
+	if (req != FIONREAD)
+		return -ENOTTY;
+	*(int *)arg = (int)(is_tcp(s) ? net_tcp_readable(s) :
+			    s->udp    ? net_udp_readable(s) :
+					0);
+	return 0;
+}
+
+static void sock_release(struct kern_file *f)
+{
+	struct net_sock *s = f->priv;
+
+	if (is_tcp(s))
+		net_tcp_close(s);
+	else if (s->udp)
+		net_udp_close(s);
+	mem_free(s);
+}
+
+static const struct kern_file_ops sock_ops = {
+	.name = "socket",
+	.read = sock_read,
+	.write = sock_write,
+	.poll = sock_poll,
+	.ioctl = sock_ioctl,
+	.release = sock_release,
+};
+
+/* The socket behind descriptor fd, or NULL with *err set. */
+static struct net_sock *sock_of(long fd, int *err)
+{
+	struct kern_file *f = kern_fd_file((int)fd);
+
+	*err = !f ? -EBADF : f->ops != &sock_ops ? -ENOTSOCK : 0;
+	return *err ? NULL : f->priv;
+}
+
+/* Give s a file and a descriptor. */
+static long install(struct net_sock *s, int flags)
+{
+	struct kern_file *f = kern_file_new(
+		&sock_ops, s,
+		O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
+	int fd;
+
+	if (!f)
+		return -ENOMEM;
+	s->file = f;
+	fd = kern_fd_install(f, !!(flags & SOCK_CLOEXEC));
+	if (fd < 0)
+		kern_file_put(f); /* releases s too */
+	return fd;
+}
+
+static long sys_socket(const long *a)
+{
+	int domain = (int)a[0], type = (int)a[1] & TYPE_MASK;
+	int proto = (int)a[2];
+	struct net_sock *s;
+
+	if (domain != AF_INET && domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	if (a[1] & ~(TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (proto && proto != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+	s = mem_calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*s = (struct net_sock){
+		.domain = domain, .type = type, .rcvtimeo = -1, .sndtimeo = -1
+	};
+	return install(s, (int)a[1]);
+}
+
+static long sys_bind(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+	ip_addr_t ip;
+	uint16_t port;
+
+	if (!s)
+		return err;
+	if ((err = net_sockaddr_in(s->domain, (const void *)a[1],
+				   (socklen_t)a[2], &ip, &port)) ||
+	    (err = ensure_pcb(s)))
+		return err;
+	/* "::" on a dual-stack socket takes IPv4 too */
+	if (s->domain == AF_INET6 && !s->v6only && ip_addr_isany(&ip))
+		ip = *IP_ANY_TYPE;
+	return is_tcp(s) ? net_tcp_bind(s, &ip, port) :
+			   net_udp_bind(s, &ip, port);
+}
+
+static long sys_listen(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	if (!s)
+		return err;
+	if (!is_tcp(s))
+		return -EOPNOTSUPP;
+	if ((err = ensure_pcb(s)))
+		return err;
+	return net_tcp_listen(s, (int)a[1]);
+}
+
+/* Copy a socket's address (local or peer) out to the service. */
+static long put_addr(struct net_sock *s, const ip_addr_t *ip, uint16_t port,
+		     struct sockaddr *out, socklen_t *len)
+{
+	struct sockaddr_storage ss;
+	socklen_t full = net_sockaddr_out(s->domain, ip, port, &ss);
+
+	if (out && !len)
+		return -EFAULT;
+	net_sockaddr_copy(&ss, full, out, len);
+	return 0;
+}
+
+static long sys_accept4(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err), *c;
+	ip_addr_t ip;
+	uint16_t port;
+	long fd;
+
+	if (!s)
+		return err;
+	if (!is_tcp(s))
+		return -EOPNOTSUPP;
+	if (a[3] & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if ((err = net_tcp_accept(s, &c)))
+		return err;
+	fd = install(c, (int)a[3]);
+	if (fd >= 0 && a[1] && net_tcp_addr(c, 0, &ip, &port) == 0)
+		put_addr(c, &ip, port, (void *)a[1], (socklen_t *)a[2]);
+	return fd;
+}
+
+static long sys_accept(const long *a)
+{
+	const long b[6] = { a[0], a[1], a[2], 0 };
+
+	return sys_accept4(b);
+}
+
+static long sys_connect(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+	ip_addr_t ip;
+	uint16_t port;
+
+	if (!s)
+		return err;
+	if ((err = net_sockaddr_in(s->domain, (const void *)a[1],
+				   (socklen_t)a[2], &ip, &port)) ||
+	    (err = ensure_pcb(s)))
+		return err;
+	return is_tcp(s) ? net_tcp_connect(s, &ip, port) :
+			   net_udp_connect(s, &ip, port);
+}
+
+static long name(const long *a, int local)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+	ip_addr_t ip = *IP_ANY_TYPE;
+	uint16_t port = 0;
+
+	if (!s)
+		return err;
+	if (!local && s->state != NS_CONNECTED)
+		return -ENOTCONN;
+	if (is_tcp(s) ? s->pcb != NULL : s->udp != NULL)
+		err = is_tcp(s) ? net_tcp_addr(s, local, &ip, &port) :
+				  net_udp_addr(s, local, &ip, &port);
+	if (err)
+		return err;
+	return put_addr(s, &ip, port, (void *)a[1], (socklen_t *)a[2]);
+}
+
+static long sys_getsockname(const long *a)
+{
+	return name(a, 1);
+}
+
+static long sys_getpeername(const long *a)
+{
+	return name(a, 0);
+}
+
+static long sys_shutdown(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	if (!s)
+		return err;
+	if (a[1] != SHUT_RD && a[1] != SHUT_WR && a[1] != SHUT_RDWR)
+		return -EINVAL;
+	if (is_tcp(s))
+		return net_tcp_shutdown(s, (int)a[1]);
+	s->shut_rd |= a[1] != SHUT_WR;
+	s->shut_wr |= a[1] != SHUT_RD;
+	kern_file_notify(s->file);
+	return 0;
+}
+
+/* One send of n bytes from buf, to (addr, len) if given. */
+static long send_one(struct net_sock *s, const void *buf, size_t n, int flags,
+		     const struct sockaddr *to, socklen_t tolen)
+{
+	ip_addr_t ip;
+	uint16_t port;
+	int err;
+
+	if (is_tcp(s))
+		return to && s->state == NS_CONNECTED ?
+			       -EISCONN :
+			       net_tcp_send(s, buf, n, flags);
+	if ((err = ensure_pcb(s)))
+		return err;
+	if (!to)
+		return net_udp_send(s, buf, n, NULL, 0);
+	if ((err = net_sockaddr_in(s->domain, to, tolen, &ip, &port)))
+		return err;
+	return net_udp_send(s, buf, n, &ip, port);
+}
+
+static long sys_sendto(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	if (!s)
+		return err;
+	return send_one(s, (const void *)a[1], (size_t)a[2], (int)a[3],
+			(const void *)a[4], (socklen_t)a[5]);
+}
+
+/* One receive into buf, the sender's address to (from, *fromlen). */
+static long recv_one(struct net_sock *s, void *buf, size_t n, int flags,
+		     struct sockaddr *from, socklen_t *fromlen)
+{
+	ip_addr_t ip;
+	uint16_t port;
+	long r;
+
+	if (is_tcp(s))
+		return net_tcp_recv(s, buf, n, flags);
+	if (ensure_pcb(s))
+		return -ENOMEM;
+	r = net_udp_recv(s, buf, n, flags, &ip, &port);
+	if (r >= 0 && from)
+		put_addr(s, &ip, port, from, fromlen);
+	return r;
+}
+
+static long sys_recvfrom(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	if (!s)
+		return err;
+	return recv_one(s, (void *)a[1], (size_t)a[2], (int)a[3], (void *)a[4],
+			(socklen_t *)a[5]);
+}
+
+/* Total length of an iovec array, or -EINVAL. */
+static long iov_total(const struct iovec *iov, size_t n)
+{
+	size_t total = 0;
+
+	if (n > IOV_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	return total > SSIZE_MAX ? -EINVAL : (long)total;
+}
+
+static long sys_sendmsg(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+	const struct msghdr *m = (const void *)a[1];
+	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), sent = 0;
+
+	if (!s)
+		return err;
+	if (total < 0)
+		return total;
+	if (!is_tcp(s)) { /* one datagram: gather it */
+		if (total > BOUNCE)
+			return -EMSGSIZE;
+		for (size_t i = 0, off = 0; i < (size_t)m->msg_iovlen; i++) {
+			memcpy(bounce + off, m->msg_iov[i].iov_base,
+			       m->msg_iov[i].iov_len);
+			off += m->msg_iov[i].iov_len;
+		}
+		return send_one(s, bounce, (size_t)total, (int)a[2],
+				m->msg_name, m->msg_namelen);
+	}
+	for (size_t i = 0; i < (size_t)m->msg_iovlen; i++) {
+		long r = send_one(s, m->msg_iov[i].iov_base,
+				  m->msg_iov[i].iov_len, (int)a[2], NULL, 0);
+
+		if (r < 0)
+			return sent ? sent : r;
+		sent += r;
+		if ((size_t)r < m->msg_iov[i].iov_len)
+			break;
+	}
+	return sent;
+}
+
+static long sys_recvmsg(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+	struct msghdr *m = (void *)a[1];
+	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), r;
+	size_t off = 0;
+
+	if (!s)
+		return err;
+	if (total < 0)
+		return total;
+	m->msg_flags = 0;
+	m->msg_controllen = 0;
+	r = recv_one(s, bounce, (size_t)(total > BOUNCE ? BOUNCE : total),
+		     (int)a[2], m->msg_name, &m->msg_namelen);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < (size_t)m->msg_iovlen && off < (size_t)r; i++) {
+		size_t k = m->msg_iov[i].iov_len < (size_t)r - off ?
+				   m->msg_iov[i].iov_len :
+				   (size_t)r - off;
+
+		memcpy(m->msg_iov[i].iov_base, bounce + off, k);
+		off += k;
+	}
+	return r;
+}
+
+static long sys_socketpair(const long *a)
+{
+	(void)a;
+	return -EOPNOTSUPP;
+}
+
+void net_socket_init(void)
+{
+	static const struct {
+		long nr;
+		kern_syscall_fn fn;
+	} calls[] = {
+		{ SYS_socket, sys_socket },
+		{ SYS_bind, sys_bind },
+		{ SYS_listen, sys_listen },
+		{ SYS_accept, sys_accept },
+		{ SYS_accept4, sys_accept4 },
+		{ SYS_connect, sys_connect },
+		{ SYS_getsockname, sys_getsockname },
+		{ SYS_getpeername, sys_getpeername },
+		{ SYS_shutdown, sys_shutdown },
+		{ SYS_sendto, sys_sendto },
+		{ SYS_recvfrom, sys_recvfrom },
+		{ SYS_sendmsg, sys_sendmsg },
+		{ SYS_recvmsg, sys_recvmsg },
+		{ SYS_socketpair, sys_socketpair },
+		{ SYS_setsockopt, net_sys_setsockopt },
+		{ SYS_getsockopt, net_sys_getsockopt },
+	};
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		kern_syscall_register(calls[i].nr, calls[i].fn);
+}
+
+struct net_sock *net_sock_of_fd(long fd, int *err)
+{
+	return sock_of(fd, err);
+}

@@ -1,0 +1,173 @@
+/* setsockopt and getsockopt for the options libos sockets have:
+ * SO_REUSEADDR, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, SO_ERROR,
+ * SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE, SO_DOMAIN, SO_ACCEPTCONN,
+ * TCP_NODELAY, IPV6_V6ONLY. Others: ENOPROTOOPT. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "sockapi.h"
+
+#define NS_PER_US 1000LL
+
+/* An int option's value, or -EINVAL/-EFAULT. */
+static int int_arg(const void *val, socklen_t len, int *out)
+{
+	if (!val)
+		return -EFAULT;
+	if (len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+/* A timeout option's value in ns (-1: none), or -EINVAL/-EDOM. */
+static int time_arg(const void *val, socklen_t len, int64_t *out)
+{
+	struct timeval tv;
+
+	if (!val)
+		return -EFAULT;
+	if (len < (socklen_t)sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000 || tv.tv_sec < 0)
+		return -EDOM;
+	*out = tv.tv_sec || tv.tv_usec ? (int64_t)tv.tv_sec * 1000000000LL +
+						 tv.tv_usec * NS_PER_US :
+					 -1;
+	return 0;
+}
+
+static long set_socket(struct net_sock *s, int opt, const void *val,
+		       socklen_t len)
+{
+	int v, r;
+
+	if (opt == SO_RCVTIMEO || opt == SO_SNDTIMEO)
+		return time_arg(val, len,
+				opt == SO_RCVTIMEO ? &s->rcvtimeo :
+						     &s->sndtimeo);
+	if ((r = int_arg(val, len, &v)))
+		return r;
+	switch (opt) {
+	case SO_REUSEADDR:
+	case SO_REUSEPORT:
+		s->reuseaddr = !!v;
+		return 0;
+	case SO_KEEPALIVE:
+		s->keepalive = !!v;
+		net_tcp_options(s);
+		return 0;
+	case SO_RCVBUF:
+		s->rcvbuf = v;
+		return 0;
+	case SO_SNDBUF:
+		s->sndbuf = v;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static long set_proto(struct net_sock *s, int level, int opt, const void *val,
+		      socklen_t len)
+{
+	int v, r;
+
+	if ((r = int_arg(val, len, &v)))
+		return r;
+	if (level == IPPROTO_TCP && opt == TCP_NODELAY &&
+	    s->type == SOCK_STREAM) {
+		s->nodelay = !!v;
+		net_tcp_options(s);
+		return 0;
+	}
+	if (level == IPPROTO_IPV6 && opt == IPV6_V6ONLY &&
+	    s->domain == AF_INET6) {
+		if (s->pcb || s->udp)
+			return -EINVAL; /* fixed once bound or connected */
+		s->v6only = !!v;
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+long net_sys_setsockopt(const long *a)
+{
+	int err;
+	struct net_sock *s = net_sock_of_fd(a[0], &err);
+
+	if (!s)
+		return err;
+	if (a[1] == SOL_SOCKET)
+		return set_socket(s, (int)a[2], (const void *)a[3],
+				  (socklen_t)a[4]);
+	return set_proto(s, (int)a[1], (int)a[2], (const void *)a[3],
+			 (socklen_t)a[4]);
+}
+
+/* The value of an option, as an int, or -ENOPROTOOPT. */
+static long get_int(struct net_sock *s, int level, int opt, int *v)
+{
+	if (level == IPPROTO_TCP && opt == TCP_NODELAY)
+		*v = s->nodelay;
+	else if (level == IPPROTO_IPV6 && opt == IPV6_V6ONLY)
+		*v = s->v6only;
+	else if (level != SOL_SOCKET)
+		return -ENOPROTOOPT;
+	else if (opt == SO_REUSEADDR || opt == SO_REUSEPORT)
+		*v = s->reuseaddr;
+	else if (opt == SO_KEEPALIVE)
+		*v = s->keepalive;
+	else if (opt == SO_RCVBUF)
+		*v = s->rcvbuf ? s->rcvbuf : 65535;
+	else if (opt == SO_SNDBUF)
+		*v = s->sndbuf ? s->sndbuf : 65535;
+	else if (opt == SO_ERROR) {
+		*v = s->err;
+		s->err = 0;
+	} else if (opt == SO_TYPE)
+		*v = s->type;
+	else if (opt == SO_DOMAIN)
+		*v = s->domain;
+	else if (opt == SO_ACCEPTCONN)
+		*v = s->state == NS_LISTEN;
+	else
+		return -ENOPROTOOPT;
+	return 0;
+}
+
+long net_sys_getsockopt(const long *a)
+{
+	int err, v;
+	struct net_sock *s = net_sock_of_fd(a[0], &err);
+	void *val = (void *)a[3];
+	socklen_t *len = (socklen_t *)a[4];
+
+	if (!s)
+		return err;
+	if (!val || !len)
+		return -EFAULT;
+	if (a[1] == SOL_SOCKET &&
+	    (a[2] == SO_RCVTIMEO || a[2] == SO_SNDTIMEO)) {
+		int64_t ns = a[2] == SO_RCVTIMEO ? s->rcvtimeo : s->sndtimeo;
+		struct timeval tv = { 0, 0 };
+
+		if (ns > 0) {
+			tv.tv_sec = ns / 1000000000LL;
+			tv.tv_usec = ns % 1000000000LL / NS_PER_US;
+		}
+		memcpy(val, &tv, *len < sizeof(tv) ? *len : sizeof(tv));
+		*len = sizeof(tv);
+		return 0;
+	}
+	if ((err = (int)get_int(s, (int)a[1], (int)a[2], &v)))
+		return err;
+	memcpy(val, &v, *len < sizeof(v) ? *len : sizeof(v));
+	*len = sizeof(v);
+	return 0;
+}
