@@ -85,7 +85,7 @@ void kern_main(uint64_t start_info)
 	drv_virtio_pci_register();       /* virtio devices on PCI */
 	drv_pci_init();                  /* enumerate PCI, probe drivers */
 	drv_virtio_mmio_init();          /* virtio-mmio devices (microvm) */
-	net_init();  /* lwIP on the network devices */
+	net_init();                      /* lwIP on the network devices */
 	drv_devstats_init();             /* devstats: counters at exit */
 	banner();                        /* RAM, page sizes, boot time */
 	kern_options_check_unused(&kern_boot_cmdline); /* unknown: stop */

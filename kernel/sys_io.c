@@ -138,6 +138,8 @@ long sys_readv(const long *a)
 		return err;
 	if ((err = check_iov(iov, a[2])))
 		return err;
+	if (f->ops->readv)
+		return f->ops->readv(f, iov, (int)a[2]);
 	if (!f->ops->read)
 		return -EINVAL;
 	return read_vec(f, iov, a[2]);
@@ -153,6 +155,8 @@ long sys_writev(const long *a)
 		return err;
 	if ((err = check_iov(iov, a[2])))
 		return err;
+	if (f->ops->writev)
+		return f->ops->writev(f, iov, (int)a[2]);
 	if (!f->ops->write)
 		return -EINVAL;
 	return write_vec(f, iov, a[2]);

@@ -1,7 +1,8 @@
 /*
  * Raw Ethernet frames, for services that bring their own protocols (and
  * for tests of the drivers). A device taken with os_net_open() is the
- * service's alone: the TCP/IP stack, when it exists, does not use it.
+ * service's alone: the TCP/IP stack does not use it (and with the kernel
+ * option net.raw it uses no device at all; see docs/networking.md).
  *
  * Frames are whole Ethernet frames without the FCS. Reception is
  * buffered: frames that arrive while the service is busy wait in a queue

@@ -20,6 +20,10 @@ lwIP (an idle guest whose TCP/IP stack answers):
                                                      it and the link-local
     nettest.py --build BUILD --machine M badopt     bad net.* options stop
                                                      the boot (no root needed)
+    nettest.py --build BUILD --machine M memnet     malloc until NULL with
+                                                     -m 32 while UDP echo
+                                                     and timers run; echo
+                                                     and ping work after
 """
 import argparse
 import os
@@ -255,12 +259,119 @@ def rates(build, machine, n, size, extra=()):
     return lines
 
 
+def udp_stream(stop, stats):
+    """Send numbered datagrams to the guest's port 7 every 2 ms until stop
+    is set, counting those that come back intact."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    sent = 0
+    while not stop.is_set() and sent < 100000:
+        s.sendto(b"memnet %08d" % sent + b"x" * 200, (netns.GUEST_IP, 7))
+        sent += 1
+        time.sleep(0.002)
+        try:
+            while True:
+                data = s.recv(2048)
+                stats["back"] += data.startswith(b"memnet ") and len(data) == 215
+        except BlockingIOError:
+            pass
+    stats["sent"] = sent
+    s.close()
+
+
+def udp_check(n):
+    """n datagrams to the guest's port 7, one at a time, each echoed
+    intact within 2 s; returns how many were."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    good = 0
+    for i in range(n):
+        msg = b"check %d " % i + bytes(range(256)) * 4
+        s.sendto(msg, (netns.GUEST_IP, 7))
+        try:
+            while True:
+                data = s.recv(4096)
+                if data.startswith(b"check "):
+                    break
+            good += data == msg
+        except socket.timeout:
+            pass
+    s.close()
+    return good
+
+
+def memnet_host(ns_name, timeout):
+    """Inside the namespace: stream datagrams until the guest reports
+    the exhaustion done (a file appears), then check 100 echoes and 20
+    pings, and tell the guest to quit."""
+    stats = {"back": 0, "sent": 0}
+    stop = threading.Event()
+    t = threading.Thread(target=udp_stream, args=(stop, stats))
+    t.start()
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(ns_name) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    t.join()
+    good = udp_check(100)
+    p = subprocess.run(["ping", "-c", "20", "-i", "0.01", "-W", "2",
+                        netns.GUEST_IP], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    pinged = " 20 received, 0% packet loss" in p.stdout
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"quit", (netns.GUEST_IP, 7))
+    s.close()
+    print(f"memnet: {stats['sent']} streamed, {stats['back']} echoed; "
+          f"{good}/100 echoed intact after; 20 pings "
+          f"{'answered' if pinged else 'NOT all answered'}", flush=True)
+    return 0 if good == 100 and pinged else 1
+
+
+def case_memnet(build, machine, extra=()):
+    """memtest net with -m 32: the guest mallocs until NULL twice while
+    it serves UDP echo to a stream of datagrams from the host and takes
+    10 ms timer signals; afterwards 100 echoes and 20 pings all work and
+    the service exits 0."""
+    out = []
+    flag = f"/tmp/libos-memnet-{os.getpid()}"
+    with netns.Netns() as ns:
+        cmd = [RUN, "-q", os.path.join(build, "test/vm/memtest.elf"), "-M",
+               machine, "-m", "32", "--net", "tap:tap0", "--timeout", "120",
+               "--kopt", "net.ip=10.0.0.2/24"] + list(extra) + ["--", "net"]
+        proc = ns.popen(*cmd, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, text=True)
+        g = Lines(proc)
+        ok = bool(g.wait(r"memtest: net: ready"))
+        host = ns.popen(sys.executable, os.path.abspath(__file__), "--memnet",
+                        flag, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, text=True)
+        ok = ok and bool(g.wait(r"echoed while exhausting", timeout=90))
+        open(flag, "w").close()
+        try:
+            hout = host.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            host.kill()
+            hout = host.communicate()[0] + "memnet: host side timed out\n"
+        os.unlink(flag)
+        out.append(hout)
+        ok = ok and host.returncode == 0
+        try:
+            rc = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            rc = None
+        g.thread.join(5)
+        out.insert(0, g.text())
+        ok = ok and rc == 0
+    return ok, "".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build")
     ap.add_argument("--machine", default="q35")
     ap.add_argument("--blast", nargs=2, type=int)
+    ap.add_argument("--memnet", help=argparse.SUPPRESS)
     ap.add_argument("--legacy", action="store_true",
                     help="virtio-pci without the modern interface (INTx)")
     ap.add_argument("case", nargs="?")
@@ -268,10 +379,13 @@ def main():
     if a.blast:
         blast(*a.blast)
         return 0
+    if a.memnet:
+        return memnet_host(a.memnet, 120)
     extra = ["--qemu-arg=-global",
              "--qemu-arg=virtio-net-pci.disable-modern=on"] if a.legacy else []
     cases = {"ping": case_ping, "lwip_ping": case_lwip_ping,
-             "dhcp": case_dhcp, "slaac": case_slaac, "badopt": case_badopt}
+             "dhcp": case_dhcp, "slaac": case_slaac, "badopt": case_badopt,
+             "memnet": case_memnet}
     if a.case in cases:
         ok, out = cases[a.case](a.build, a.machine, extra)
         print(out)

@@ -43,15 +43,21 @@ struct kern_file_ops {
 	/* reposition (whence SEEK_SET/SEEK_CUR/SEEK_END); returns the new
 	 * offset. NULL: -ESPIPE (pipes, sockets, devices) */
 	off_t (*lseek)(struct kern_file *f, off_t off, int whence);
+	/* readv/writev of cnt checked segments with the file's own
+	 * semantics (a datagram socket moves one datagram across all of
+	 * them). NULL: read or write each segment in turn */
+	ssize_t (*readv)(struct kern_file *f, const struct iovec *iov, int cnt);
+	ssize_t (*writev)(struct kern_file *f, const struct iovec *iov,
+			  int cnt);
 };
 
 struct kern_file {
 	const struct kern_file_ops *ops;
-	void *priv;        /* the owner's */
-	int flags;         /* O_NONBLOCK, O_RDONLY/O_WRONLY/O_RDWR, ... */
-	int refs;          /* descriptors (and callers) holding it; epoll
-			    * sets hold none: a released file leaves them */
-	uint64_t events;   /* kern_file_notify() count, for edge triggers */
+	void *priv;	 /* the owner's */
+	int flags;	 /* O_NONBLOCK, O_RDONLY/O_WRONLY/O_RDWR, ... */
+	int refs;	 /* descriptors (and callers) holding it; epoll
+			  * sets hold none: a released file leaves them */
+	uint64_t events; /* kern_file_notify() count, for edge triggers */
 };
 
 /* A new file of kind ops with one reference. flags holds the access mode

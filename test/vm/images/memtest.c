@@ -3,20 +3,66 @@
  * again; checks that mmap memory is zero even when frames are reused, that
  * MADV_DONTNEED re-zeroes, that mremap keeps contents, and prints the
  * memory statistics. Exits 0 when every check passed. With "warm", checks
- * memory after a reset instead (see warm()). */
+ * memory after a reset instead (see warm()); with "net", exhausts memory
+ * while serving UDP echo and taking timer signals (see net_main()). */
 #define _GNU_SOURCE /* mremap */
 #include <inttypes.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <os/mem.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 
 #define MAX_BLOCKS 65536
 #define PAGE 4096
 
 static void *blocks[MAX_BLOCKS];
+
+/* "net" mode: the echo socket, its counters and the timer's ticks. */
+static int echo_fd = -1, quit;
+static long echoed, send_failed;
+static volatile sig_atomic_t ticks;
+
+static void tick(int sig)
+{
+	(void)sig;
+	ticks++;
+}
+
+/* Echo what waits on the UDP socket (waiting up to timeout_ms for the
+ * first datagram); a datagram "quit" sets quit. */
+static void pump(int timeout_ms)
+{
+	struct pollfd p = { .fd = echo_fd, .events = POLLIN };
+	struct sockaddr_in from;
+	char buf[2048];
+
+	if (echo_fd < 0)
+		return;
+	while (!quit && poll(&p, 1, timeout_ms) > 0) {
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(echo_fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+
+		if (n < 0)
+			break;
+		if (n == 4 && !memcmp(buf, "quit", 4))
+			quit = 1;
+		else if (sendto(echo_fd, buf, (size_t)n, 0,
+				(struct sockaddr *)&from, fl) == n)
+			echoed++;
+		else
+			send_failed++;
+		timeout_ms = 0;
+	}
+}
 
 static void stats(const char *when)
 {
@@ -36,8 +82,12 @@ static int fill(size_t size)
 {
 	int n = 0;
 
-	while (n < MAX_BLOCKS && (blocks[n] = malloc(size)))
+	while (n < MAX_BLOCKS && (blocks[n] = malloc(size))) {
 		memset(blocks[n++], 0xa5, size);
+		if (n % 16 == 0)
+			pump(0);
+	}
+	pump(0); /* with the heap exhausted */
 	for (int i = 0; i < n; i++)
 		free(blocks[i]);
 	return n;
@@ -136,12 +186,61 @@ static int warm(void)
 	return 2;
 }
 
+/* Serve echo for up to seconds, or until "quit" or the first datagram
+ * when first is set. */
+static void serve(int seconds, int first)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		pump(100);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!quit && !(first && echoed) && t.tv_sec - t0.tv_sec < seconds);
+}
+
+/* Memory exhaustion with the network and timers live: a UDP echo server
+ * on port 7 is served between allocations, a 10 ms interval timer ticks.
+ * It waits for the first datagram, exhausts and frees twice, then serves
+ * until "quit". 0 when the heap refilled, datagrams were echoed while it
+ * was exhausted and the timer kept ticking. */
+static int net_main(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7) };
+	struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
+	long before;
+	int ok = 1, t0;
+
+	echo_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (echo_fd < 0 || bind(echo_fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    signal(SIGALRM, tick) == SIG_ERR || setitimer(ITIMER_REAL, &it, 0))
+		return perror("memtest: net: set-up"), 1;
+	printf("memtest: net: ready\n");
+	fflush(stdout);
+	serve(30, 1);
+	before = echoed;
+	t0 = ticks;
+	ok &= check_exhaustion(1 << 20, "1 MiB blocks");
+	ok &= check_exhaustion(1000, "1000-byte blocks");
+	printf("memtest: net: %ld echoed while exhausting (%ld sends "
+	       "failed), %d timer ticks\n",
+	       echoed - before, send_failed, ticks - t0);
+	fflush(stdout);
+	ok &= echoed > before && ticks > t0;
+	serve(60, 0);
+	printf("memtest: net: %ld echoed in all, %s\n", echoed,
+	       quit ? "quit" : "no quit");
+	return !(ok && quit);
+}
+
 int main(int argc, char **argv)
 {
 	int ok = 1;
 
 	if (argc > 1 && !strcmp(argv[1], "warm"))
 		return warm();
+	if (argc > 1 && !strcmp(argv[1], "net"))
+		return net_main();
 	stats("at start");
 	ok &= check_exhaustion(1 << 20, "1 MiB blocks");
 	ok &= check_exhaustion(1000, "1000-byte blocks");
