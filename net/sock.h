@@ -41,14 +41,26 @@ struct net_sock {
 	int err; /* pending error for SO_ERROR (positive errno) */
 	int shut_rd, shut_wr;
 	int nonblock_connect; /* a connect in progress was reported */
+	int connect_failed;   /* the connection closed before it was made */
 	/* options */
 	int reuseaddr, keepalive, nodelay, v6only, rcvbuf, sndbuf;
 	int64_t rcvtimeo, sndtimeo; /* ns; -1: forever */
 	/* TCP */
 	struct altcp_pcb *pcb;
-	struct pbuf *rx;	   /* received, not yet read */
-	uint16_t rx_off;	   /* bytes of rx already read */
+	struct pbuf *rx, *rx_tail; /* received, not yet read: the chains
+				    * lwIP delivered, linked through next
+				    * (tot_len covers each one's own chain
+				    * only: rx_len counts) */
+	size_t rx_len;		   /* bytes in rx */
+	uint16_t rx_room;	   /* free bytes after rx_tail's data when
+				    * it is a buffer of ours (small
+				    * segments are gathered there) */
 	int fin;		   /* the peer sent FIN */
+	int mem_wait;		   /* a write failed for memory: not
+				    * writable until data is acked or
+				    * lwIP's poll timer runs */
+	ip_addr_t peer;		   /* the peer, kept for accept */
+	uint16_t peer_port;
 	struct net_sock **acceptq; /* listening: connections not accepted */
 	int qhead, qlen, backlog;
 	/* UDP */
@@ -78,6 +90,9 @@ int net_tcp_open(struct net_sock *s);
 int net_tcp_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
 int net_tcp_listen(struct net_sock *s, int backlog);
 int net_tcp_accept(struct net_sock *s, struct net_sock **out);
+/* Put c back at the head of listening socket s's queue (accept found no
+ * free descriptor for it). */
+void net_tcp_unaccept(struct net_sock *s, struct net_sock *c);
 int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port);
 ssize_t net_tcp_recv(struct net_sock *s, void *buf, size_t n, int flags);
 ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags);

@@ -16,6 +16,9 @@
 #include "sock.h"
 
 #define MAX_BACKLOG 1024
+#define SMALL_SEG 256		  /* segments up to this size are gathered */
+#define GATHER_BUF 2048		  /* into buffers of this size */
+#define POLL_TICKS 2		  /* lwIP's poll callback every 2 x 500 ms */
 #define KEEPALIVE_IDLE_MS 7200000 /* Linux's tcp_keepalive_time */
 #define KEEPALIVE_INTVL_MS 75000
 #define KEEPALIVE_CNT 9
@@ -26,10 +29,84 @@ static void notify(struct net_sock *s)
 		kern_file_notify(s->file);
 }
 
+/* Copy small chain p into the tail buffer of s's receive queue (a new
+ * one if it has no room); p is freed. 0, or -1 without memory (p kept). */
+static int gather(struct net_sock *s, struct pbuf *p)
+{
+	struct pbuf *t = s->rx_tail;
+
+	if (s->rx_room < p->tot_len) {
+		t = pbuf_alloc(PBUF_RAW, GATHER_BUF, PBUF_RAM);
+		if (!t)
+			return -1;
+		t->len = t->tot_len = 0;
+		s->rx_room = GATHER_BUF;
+		if (s->rx_tail)
+			s->rx_tail->next = t;
+		else
+			s->rx = t;
+		s->rx_tail = t;
+	}
+	pbuf_copy_partial(p, (char *)t->payload + t->len, p->tot_len, 0);
+	t->len += p->tot_len;
+	t->tot_len += p->tot_len;
+	s->rx_room -= p->tot_len;
+	pbuf_free(p);
+	return 0;
+}
+
+static struct pbuf *chain_last(struct pbuf *p)
+{
+	while (p->next)
+		p = p->next;
+	return p;
+}
+
+/* Append chain p to s's receive queue. Large segments are linked as they
+ * are (no copy); small ones are gathered, so that a peer trickling tiny
+ * segments cannot pin a frame buffer per byte. */
+static void rx_append(struct net_sock *s, struct pbuf *p)
+{
+	s->rx_len += p->tot_len;
+	if (p->tot_len <= SMALL_SEG && !gather(s, p))
+		return;
+	if (s->rx_tail)
+		s->rx_tail->next = p;
+	else
+		s->rx = p;
+	s->rx_tail = chain_last(p);
+	s->rx_room = 0;
+}
+
+/* Whether our FIN went out and the peer's came in: TIME_WAIT, or
+ * CLOSING (which becomes TIME_WAIT without a callback). */
+static int both_closed(struct altcp_pcb *pcb)
+{
+	enum tcp_state st = ((struct tcp_pcb *)pcb->state)->state;
+
+	return st == TIME_WAIT || st == CLOSING;
+}
+
+/* Both directions are closed: let lwIP finish on its own (TIME_WAIT
+ * ends without a callback, so the pcb must be let go now). */
+static err_t finished(struct net_sock *s)
+{
+	struct altcp_pcb *pcb = s->pcb;
+
+	s->pcb = NULL;
+	s->state = NS_CLOSED;
+	altcp_arg(pcb, NULL);
+	if (altcp_close(pcb) == ERR_OK)
+		return ERR_OK;
+	altcp_abort(pcb);
+	return ERR_ABRT;
+}
+
 static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p,
 		     err_t err)
 {
 	struct net_sock *s = arg;
+	err_t r = ERR_OK;
 
 	(void)err;
 	if (!s || (p && s->shut_rd)) { /* closed or shut: drop the data */
@@ -39,22 +116,40 @@ static err_t on_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p,
 		}
 		return ERR_OK;
 	}
-	if (!p)
+	if (p) {
+		rx_append(s, p);
+	} else {
 		s->fin = 1;
-	else if (s->rx)
-		pbuf_cat(s->rx, p);
-	else
-		s->rx = p;
+		if (s->shut_wr && both_closed(pcb))
+			r = finished(s);
+	}
 	notify(s);
-	return ERR_OK;
+	return r;
 }
 
 static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 {
+	struct net_sock *s = arg;
+
 	(void)pcb;
 	(void)len;
-	if (arg)
-		notify(arg);
+	if (s) {
+		s->mem_wait = 0;
+		notify(s);
+	}
+	return ERR_OK;
+}
+
+/* lwIP's periodic poll: a write that failed for memory may try again. */
+static err_t on_poll(void *arg, struct altcp_pcb *pcb)
+{
+	struct net_sock *s = arg;
+
+	(void)pcb;
+	if (s && s->mem_wait) {
+		s->mem_wait = 0;
+		notify(s);
+	}
 	return ERR_OK;
 }
 
@@ -66,11 +161,12 @@ static void on_err(void *arg, err_t err)
 	if (!s)
 		return;
 	s->pcb = NULL;
+	s->connect_failed = s->state == NS_CONNECTING;
 	if (s->state == NS_CONNECTING && err == ERR_RST)
 		s->err = ECONNREFUSED;
-	else if (s->state == NS_CONNECTING && err == ERR_ABRT)
+	else if (err == ERR_ABRT) /* retransmissions or keep-alives ran out */
 		s->err = ETIMEDOUT;
-	else
+	else if (err != ERR_CLSD) /* ERR_CLSD: our FIN was acked, all done */
 		s->err = -net_errno(err);
 	s->state = NS_CLOSED;
 	notify(s);
@@ -95,6 +191,7 @@ static void hook(struct net_sock *s)
 	altcp_recv(s->pcb, on_recv);
 	altcp_sent(s->pcb, on_sent);
 	altcp_err(s->pcb, on_err);
+	altcp_poll(s->pcb, on_poll, POLL_TICKS);
 }
 
 void net_tcp_options(struct net_sock *s)
@@ -118,8 +215,11 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 {
 	struct net_sock *ls = arg, *c;
 
-	if (err != ERR_OK || !pcb || !ls)
+	if (err != ERR_OK || !ls) { /* lwIP ran out of memory for it */
+		if (pcb)
+			altcp_close(pcb); /* frees altcp's half */
 		return ERR_VAL;
+	}
 	c = ls->qlen < ls->backlog ? mem_calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
 		altcp_abort(pcb);
@@ -135,6 +235,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 				.sndtimeo = -1 };
 	hook(c);
 	net_tcp_options(c);
+	altcp_get_tcp_addrinfo(pcb, 0, &c->peer, &c->peer_port);
 	ls->acceptq[(ls->qhead + ls->qlen++) % ls->backlog] = c;
 	notify(ls);
 	return ERR_OK;
@@ -150,6 +251,7 @@ int net_tcp_open(struct net_sock *s)
 	if (!s->pcb)
 		return -ENOMEM;
 	hook(s);
+	net_tcp_options(s); /* those set before the pcb existed */
 	return 0;
 }
 
@@ -181,8 +283,12 @@ int net_tcp_listen(struct net_sock *s, int backlog)
 
 	if (s->state == NS_LISTEN)
 		return 0;
-	if (s->state == NS_NEW) {
-		int r = net_tcp_bind(s, IP_ANY_TYPE, 0);
+	if (s->state == NS_NEW) { /* any address of the socket's kind */
+		int r = net_tcp_bind(s,
+				     s->domain == AF_INET ? IP4_ADDR_ANY :
+				     s->v6only		  ? IP6_ADDR_ANY :
+							    IP_ANY_TYPE,
+				     0);
 
 		if (r)
 			return r;
@@ -224,6 +330,14 @@ int net_tcp_accept(struct net_sock *s, struct net_sock **out)
 	return 0;
 }
 
+void net_tcp_unaccept(struct net_sock *s, struct net_sock *c)
+{
+	s->qhead = (s->qhead + s->backlog - 1) % s->backlog;
+	s->acceptq[s->qhead] = c;
+	s->qlen++;
+	notify(s);
+}
+
 int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 {
 	err_t err;
@@ -233,6 +347,15 @@ int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 		return -EISCONN;
 	if (s->state == NS_CONNECTING)
 		return s->nonblock_connect ? -EALREADY : -EINPROGRESS;
+	if (s->state == NS_CLOSED && s->connect_failed) {
+		/* report the failure (unless SO_ERROR took it), then let a
+		 * new connect start over with a new pcb, as Linux does */
+		r = s->err ? -s->err : -ECONNABORTED;
+		s->err = 0;
+		s->connect_failed = 0;
+		s->state = NS_NEW;
+		return r;
+	}
 	if (s->state == NS_LISTEN || !s->pcb)
 		return s->state == NS_CLOSED ? -EINVAL : -EISCONN;
 	err = altcp_connect(s->pcb, ip, port, on_connected);
@@ -243,9 +366,13 @@ int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 		s->nonblock_connect = 1;
 		return -EINPROGRESS;
 	}
-	while (s->state == NS_CONNECTING)
-		if ((r = net_sock_wait(s, POLLOUT, s->sndtimeo)))
-			return r == -EAGAIN ? -ETIMEDOUT : r;
+	while (s->state == NS_CONNECTING) {
+		r = net_sock_wait(s, POLLOUT, s->sndtimeo);
+		if (r) { /* interrupted or SO_SNDTIMEO: it goes on */
+			s->nonblock_connect = 1;
+			return r == -EAGAIN ? -EINPROGRESS : r;
+		}
+	}
 	if (s->state == NS_CONNECTED)
 		return 0;
 	r = -s->err;
@@ -255,19 +382,23 @@ int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 
 size_t net_tcp_readable(struct net_sock *s)
 {
-	return s->rx ? s->rx->tot_len - s->rx_off : 0;
+	return s->rx_len;
 }
 
 /* Copy up to n received bytes; consume them unless peek. */
 static size_t take(struct net_sock *s, void *buf, size_t n, int peek)
 {
-	size_t got = pbuf_copy_partial(
-		s->rx, buf, (u16_t)(n > 0xffff ? 0xffff : n), s->rx_off);
+	size_t got = pbuf_copy_partial(s->rx, buf,
+				       (u16_t)(n > 0xffff ? 0xffff : n), 0);
 
 	if (peek || !got)
 		return got;
-	s->rx = pbuf_free_header(s->rx, (u16_t)(s->rx_off + got));
-	s->rx_off = 0;
+	s->rx = pbuf_free_header(s->rx, (u16_t)got);
+	s->rx_len -= got;
+	if (!s->rx) {
+		s->rx_tail = NULL;
+		s->rx_room = 0;
+	}
 	if (s->pcb)
 		altcp_recved(s->pcb, (u16_t)got);
 	return got;
@@ -288,9 +419,9 @@ ssize_t net_tcp_recv(struct net_sock *s, void *buf, size_t n, int flags)
 				break;
 			continue;
 		}
-		if (got)
-			break;
 		if (s->err) {
+			if (got)
+				break;
 			r = -s->err;
 			s->err = 0;
 			return r;
@@ -305,21 +436,31 @@ ssize_t net_tcp_recv(struct net_sock *s, void *buf, size_t n, int flags)
 	return (ssize_t)got;
 }
 
-/* Space for more data in the send queue now. */
+/* Space for more data in the send queue now: the send buffer, and the
+ * segments tcp_write may still queue (one per MSS, plus one that tops up
+ * the last segment). */
 static size_t send_room(struct net_sock *s)
 {
-	if (!s->pcb || altcp_sndqueuelen(s->pcb) >= TCP_SND_QUEUELEN - 1)
+	size_t segs, room;
+
+	if (!s->pcb || s->mem_wait)
 		return 0;
-	return altcp_sndbuf(s->pcb);
+	segs = altcp_sndqueuelen(s->pcb);
+	if (segs + 2 >= TCP_SND_QUEUELEN)
+		return 0;
+	room = (TCP_SND_QUEUELEN - segs - 2) * (size_t)altcp_mss(s->pcb);
+	return room < altcp_sndbuf(s->pcb) ? room : altcp_sndbuf(s->pcb);
 }
 
 ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)
 {
+	int64_t timeout = (flags & MSG_DONTWAIT) ? 0 : s->sndtimeo;
 	size_t sent = 0;
 	int r;
 
-	if (s->state == NS_CONNECTING)
-		return -EAGAIN;
+	while (s->state == NS_CONNECTING) /* a blocking send waits for it */
+		if ((r = net_sock_wait(s, POLLOUT, timeout)))
+			return r;
 	if (s->state != NS_CONNECTED && s->state != NS_CLOSED)
 		return -ENOTCONN;
 	while (sent < n) {
@@ -335,10 +476,7 @@ ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)
 		room = send_room(s);
 		if (!room) {
 			altcp_output(s->pcb);
-			r = net_sock_wait(s, POLLOUT,
-					  (flags & MSG_DONTWAIT) ? 0 :
-								   s->sndtimeo);
-			if (r)
+			if ((r = net_sock_wait(s, POLLOUT, timeout)))
 				return sent ? (ssize_t)sent : r;
 			continue;
 		}
@@ -350,8 +488,9 @@ ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)
 				TCP_WRITE_FLAG_COPY |
 					(sent + room < n ? TCP_WRITE_FLAG_MORE :
 							   0)) != ERR_OK) {
+			s->mem_wait = 1; /* out of memory: wait for acks */
 			altcp_output(s->pcb);
-			if ((r = net_sock_wait(s, POLLOUT, s->sndtimeo)))
+			if ((r = net_sock_wait(s, POLLOUT, timeout)))
 				return sent ? (ssize_t)sent : r;
 			continue;
 		}
@@ -367,7 +506,7 @@ int net_tcp_shutdown(struct net_sock *s, int how)
 	int rd = how == SHUT_RD || how == SHUT_RDWR;
 	int wr = how == SHUT_WR || how == SHUT_RDWR;
 
-	if (s->state != NS_CONNECTED && s->state != NS_CLOSED)
+	if (s->state != NS_CONNECTED)
 		return -ENOTCONN;
 	if (wr && !s->shut_wr && s->pcb)
 		altcp_shutdown(s->pcb, 0, 1);
@@ -392,16 +531,21 @@ unsigned net_tcp_poll(struct net_sock *s)
 	default:
 		break;
 	}
-	if (s->rx || s->fin || s->shut_rd)
+	/* as Linux: a direction that is shut reads as ready (read gives 0,
+	 * write EPIPE); both shut, or the connection gone, is a hang-up */
+	int rd_done = s->fin || s->shut_rd || s->state == NS_CLOSED;
+	int wr_done = s->shut_wr || s->state == NS_CLOSED;
+
+	if (s->rx || rd_done)
 		m |= POLLIN;
-	if (s->fin)
+	if (rd_done)
 		m |= POLLRDHUP;
-	if (s->state == NS_CONNECTED && !s->shut_wr && send_room(s))
+	if (wr_done || send_room(s))
 		m |= POLLOUT;
 	if (s->err)
 		m |= POLLERR;
-	if (s->state == NS_CLOSED || (s->fin && s->shut_wr))
-		m |= POLLHUP | POLLIN;
+	if (rd_done && wr_done)
+		m |= POLLHUP;
 	return m;
 }
 
@@ -445,7 +589,8 @@ void net_tcp_close(struct net_sock *s)
 	release_pcb(s);
 	if (s->rx)
 		pbuf_free(s->rx);
-	s->rx = NULL;
+	s->rx = s->rx_tail = NULL;
+	s->rx_len = 0;
 }
 
 int net_tcp_addr(struct net_sock *s, int local, ip_addr_t *ip, uint16_t *port)

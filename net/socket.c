@@ -99,6 +99,8 @@ static void sock_release(struct kern_file *f)
 {
 	struct net_sock *s = f->priv;
 
+	if (!s) /* install() failed: the caller keeps s */
+		return;
 	if (is_tcp(s))
 		net_tcp_close(s);
 	else if (s->udp)
@@ -106,10 +108,17 @@ static void sock_release(struct kern_file *f)
 	mem_free(s);
 }
 
+static ssize_t sock_readv(struct kern_file *f, const struct iovec *iov,
+			  int cnt);
+static ssize_t sock_writev(struct kern_file *f, const struct iovec *iov,
+			   int cnt);
+
 static const struct kern_file_ops sock_ops = {
 	.name = "socket",
 	.read = sock_read,
 	.write = sock_write,
+	.readv = sock_readv,
+	.writev = sock_writev,
 	.poll = sock_poll,
 	.ioctl = sock_ioctl,
 	.release = sock_release,
@@ -124,7 +133,8 @@ static struct net_sock *sock_of(long fd, int *err)
 	return *err ? NULL : f->priv;
 }
 
-/* Give s a file and a descriptor. */
+/* Give s a file and a descriptor. On failure s is left as it was, and
+ * still the caller's. */
 static long install(struct net_sock *s, int flags)
 {
 	struct kern_file *f = kern_file_new(
@@ -136,8 +146,11 @@ static long install(struct net_sock *s, int flags)
 		return -ENOMEM;
 	s->file = f;
 	fd = kern_fd_install(f, !!(flags & SOCK_CLOEXEC));
-	if (fd < 0)
-		kern_file_put(f); /* releases s too */
+	if (fd < 0) {
+		f->priv = NULL; /* the release below leaves s alone */
+		kern_file_put(f);
+		s->file = NULL;
+	}
 	return fd;
 }
 
@@ -146,6 +159,7 @@ static long sys_socket(const long *a)
 	int domain = (int)a[0], type = (int)a[1] & TYPE_MASK;
 	int proto = (int)a[2];
 	struct net_sock *s;
+	long fd;
 
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -161,7 +175,10 @@ static long sys_socket(const long *a)
 	*s = (struct net_sock){
 		.domain = domain, .type = type, .rcvtimeo = -1, .sndtimeo = -1
 	};
-	return install(s, (int)a[1]);
+	fd = install(s, (int)a[1]);
+	if (fd < 0)
+		mem_free(s);
+	return fd;
 }
 
 static long sys_bind(const long *a)
@@ -215,8 +232,6 @@ static long sys_accept4(const long *a)
 {
 	int err;
 	struct net_sock *s = sock_of(a[0], &err), *c;
-	ip_addr_t ip;
-	uint16_t port;
 	long fd;
 
 	if (!s)
@@ -228,8 +243,13 @@ static long sys_accept4(const long *a)
 	if ((err = net_tcp_accept(s, &c)))
 		return err;
 	fd = install(c, (int)a[3]);
-	if (fd >= 0 && a[1] && net_tcp_addr(c, 0, &ip, &port) == 0)
-		put_addr(c, &ip, port, (void *)a[1], (socklen_t *)a[2]);
+	if (fd < 0) { /* no descriptor: it waits in the queue, as on Linux */
+		net_tcp_unaccept(s, c);
+		return fd;
+	}
+	if (a[1])
+		put_addr(c, &c->peer, c->peer_port, (void *)a[1],
+			 (socklen_t *)a[2]);
 	return fd;
 }
 
@@ -371,23 +391,23 @@ static long iov_total(const struct iovec *iov, size_t n)
 
 	if (n > IOV_MAX)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - total)
+			return -EINVAL;
 		total += iov[i].iov_len;
-	return total > SSIZE_MAX ? -EINVAL : (long)total;
+	}
+	return (long)total;
 }
 
-static long sys_sendmsg(const long *a)
+/* sendmsg's work: a datagram socket gathers the segments into one
+ * datagram; a stream socket sends them in turn, stopping at a short send. */
+static long send_msg(struct net_sock *s, const struct msghdr *m, int flags)
 {
-	int err;
-	struct net_sock *s = sock_of(a[0], &err);
-	const struct msghdr *m = (const void *)a[1];
 	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), sent = 0;
 
-	if (!s)
-		return err;
 	if (total < 0)
 		return total;
-	if (!is_tcp(s)) { /* one datagram: gather it */
+	if (!is_tcp(s)) {
 		if (total > BOUNCE)
 			return -EMSGSIZE;
 		for (size_t i = 0, off = 0; i < (size_t)m->msg_iovlen; i++) {
@@ -395,12 +415,12 @@ static long sys_sendmsg(const long *a)
 			       m->msg_iov[i].iov_len);
 			off += m->msg_iov[i].iov_len;
 		}
-		return send_one(s, bounce, (size_t)total, (int)a[2],
-				m->msg_name, m->msg_namelen);
+		return send_one(s, bounce, (size_t)total, flags, m->msg_name,
+				m->msg_namelen);
 	}
 	for (size_t i = 0; i < (size_t)m->msg_iovlen; i++) {
 		long r = send_one(s, m->msg_iov[i].iov_base,
-				  m->msg_iov[i].iov_len, (int)a[2], NULL, 0);
+				  m->msg_iov[i].iov_len, flags, NULL, 0);
 
 		if (r < 0)
 			return sent ? sent : r;
@@ -411,33 +431,78 @@ static long sys_sendmsg(const long *a)
 	return sent;
 }
 
-static long sys_recvmsg(const long *a)
+/* Scatter n bytes of the bounce buffer over m's segments. */
+static void scatter(const struct msghdr *m, size_t n)
 {
-	int err;
-	struct net_sock *s = sock_of(a[0], &err);
-	struct msghdr *m = (void *)a[1];
-	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), r;
 	size_t off = 0;
 
-	if (!s)
-		return err;
-	if (total < 0)
-		return total;
-	m->msg_flags = 0;
-	m->msg_controllen = 0;
-	r = recv_one(s, bounce, (size_t)(total > BOUNCE ? BOUNCE : total),
-		     (int)a[2], m->msg_name, &m->msg_namelen);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < (size_t)m->msg_iovlen && off < (size_t)r; i++) {
-		size_t k = m->msg_iov[i].iov_len < (size_t)r - off ?
+	for (size_t i = 0; i < (size_t)m->msg_iovlen && off < n; i++) {
+		size_t k = m->msg_iov[i].iov_len < n - off ?
 				   m->msg_iov[i].iov_len :
-				   (size_t)r - off;
+				   n - off;
 
 		memcpy(m->msg_iov[i].iov_base, bounce + off, k);
 		off += k;
 	}
-	return r;
+}
+
+/* recvmsg's work: one receive (a whole datagram) scattered over the
+ * segments; MSG_TRUNC in msg_flags when a datagram did not fit. Returns
+ * the bytes stored (the datagram's length if flags has MSG_TRUNC). */
+static long recv_msg(struct net_sock *s, struct msghdr *m, int flags)
+{
+	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), r;
+	size_t want;
+
+	if (total < 0)
+		return total;
+	want = (size_t)(total > BOUNCE ? BOUNCE : total);
+	m->msg_flags = 0;
+	m->msg_controllen = 0;
+	if (is_tcp(s))
+		r = recv_one(s, bounce, want, flags, NULL, NULL);
+	else
+		r = recv_one(s, bounce, BOUNCE, flags | MSG_TRUNC, m->msg_name,
+			     m->msg_name ? &m->msg_namelen : NULL);
+	if (r < 0)
+		return r;
+	scatter(m, (size_t)r < want ? (size_t)r : want);
+	if (is_tcp(s) || (size_t)r <= want)
+		return r;
+	m->msg_flags |= MSG_TRUNC;
+	return flags & MSG_TRUNC ? r : (long)want;
+}
+
+static long sys_sendmsg(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	return s ? send_msg(s, (const struct msghdr *)a[1], (int)a[2]) : err;
+}
+
+static long sys_recvmsg(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	return s ? recv_msg(s, (struct msghdr *)a[1], (int)a[2]) : err;
+}
+
+/* readv and writev on a socket are recvmsg and sendmsg without flags. */
+static ssize_t sock_readv(struct kern_file *f, const struct iovec *iov, int cnt)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = cnt };
+
+	return recv_msg(f->priv, &m, 0);
+}
+
+static ssize_t sock_writev(struct kern_file *f, const struct iovec *iov,
+			   int cnt)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = cnt };
+
+	return send_msg(f->priv, &m, 0);
 }
 
 static long sys_socketpair(const long *a)

@@ -112,6 +112,10 @@
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_SNDLOWAT (32 * 1024) /* "writable" above this much room */
 #define TCP_QUEUE_OOSEQ 1
+/* A peer that sends out of order (or only ever fills holes it leaves)
+ * holds at most this much per connection, not a window of tiny pbufs. */
+#define TCP_OOSEQ_MAX_BYTES (64 * 1024)
+#define TCP_OOSEQ_MAX_PBUFS 64
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_TCP_MAX_SACK_NUM 4
 #define TCP_LISTEN_BACKLOG 1
