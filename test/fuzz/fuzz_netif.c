@@ -1,0 +1,307 @@
+/* libFuzzer target: raw Ethernet frames into net/netif.c's receive path,
+ * from a fake network device, into lwIP built with the guest's options
+ * exactly, under the socket layer and the kernel's file layer (with
+ * test/unit/host_kernel.c below them). The interface is set up as a
+ * guest's with net.ip=10.0.0.2/24 net.gw=10.0.0.1 net.ip6=fd00::2/64
+ * (plus its link-local address and SLAAC); a dual-stack TCP socket
+ * listens on port 80 and a dual-stack UDP socket is bound to port 7, and
+ * both echo what they get, so ARP, ICMP, TCP, UDP, IPv6, neighbour
+ * discovery and both reassemblies are reached.
+ *
+ * An input is one frame, or several separated by the 4 bytes "FRAM"
+ * (a TCP handshake, fragments of one datagram). Random numbers restart
+ * at every input, so the first connection's initial sequence number is
+ * always the same and seeds can complete a handshake. After each input
+ * the stack is brought back near its start (connections closed and
+ * aborted, caches flushed, reassembly timed out), and the fake device
+ * checks that every received buffer came back to it and that no frame
+ * sent was longer than the MTU. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <lwip/etharp.h>
+#include <lwip/ip4_frag.h>
+#include <lwip/ip6_frag.h>
+#include <lwip/nd6.h>
+#include <lwip/netif.h>
+#include <lwip/priv/tcp_priv.h>
+#include <lwip/tcp.h>
+
+#include "host_kernel.h"
+#include "net_internal.h"
+
+#define SYS_(nr, a, b, c, d, e, f, ...)                              \
+	host_syscall(nr, (long)(a), (long)(b), (long)(c), (long)(d), \
+		     (long)(e), (long)(f))
+#define SYS(...) SYS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+
+#define RANDOM_SEED 0x2545f491u /* make_seeds.py knows it too */
+#define MAX_CONNS 16
+#define TCP_PORT 80
+#define UDP_PORT 7
+#define ETH_MIN 60 /* a minimum Ethernet frame, less its FCS */
+
+static const uint8_t sep[4] = { 'F', 'R', 'A', 'M' };
+
+static drv_netdev_rx_fn rx_fn;
+static void *rx_ctx;
+static long bufs_out; /* received buffers lwIP has not given back */
+static struct net_if *nif;
+static int tcp_fd, udp_fd, conns[MAX_CONNS], nconns;
+static int verbose; /* FUZZ_NETIF_VERBOSE=1: what goes out, what is served */
+static int nopad;   /* FUZZ_NETIF_NOPAD=1: short frames stay short */
+
+/* Say what a frame sent is (verbose): EtherType and its first bytes. */
+static void describe(const char *what, const uint8_t *f, size_t len)
+{
+	fprintf(stderr, "%s %zu bytes, type %02x%02x:", what, len, f[12],
+		f[13]);
+	for (size_t i = 14; i < len && i < 14 + 48; i++)
+		fprintf(stderr, " %02x", f[i]);
+	fputc('\n', stderr);
+}
+
+/* ---- The fake device. */
+
+static int dev_open(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx)
+{
+	(void)nd;
+	rx_fn = rx;
+	rx_ctx = ctx;
+	return 0;
+}
+
+/* A frame out: no longer than the MTU allows, every byte readable. */
+static int dev_send(struct drv_netdev *nd, const void *frame, size_t len)
+{
+	static uint8_t copy[NET_FRAME_MAX];
+
+	if (len < 14 || len > nd->mtu + 14) {
+		fprintf(stderr, "sent a frame of %zu bytes\n", len);
+		abort();
+	}
+	memcpy(copy, frame, len);
+	if (verbose)
+		describe("sent", copy, len);
+	return 0;
+}
+
+static void dev_flush(struct drv_netdev *nd)
+{
+	(void)nd;
+}
+
+static void dev_rx_done(struct drv_netdev *nd, struct drv_netbuf *buf)
+{
+	(void)nd;
+	free(buf->data);
+	free(buf);
+	bufs_out--;
+}
+
+static void dev_poll(struct drv_netdev *nd)
+{
+	(void)nd;
+}
+
+static const struct drv_netdev_ops dev_ops = {
+	.open = dev_open,
+	.send = dev_send,
+	.flush = dev_flush,
+	.rx_done = dev_rx_done,
+	.poll = dev_poll,
+};
+
+static struct drv_netdev dev = {
+	.name = "net0",
+	.mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 },
+	.mtu = 1500,
+	.link_up = 1,
+	.ops = &dev_ops,
+	.driver = "fuzz",
+};
+
+/* One frame in, in a buffer of its exact size (so ASan sees any read
+ * past its end), as the driver's receive callback does. Frames shorter
+ * than the Ethernet minimum come zero-padded to it, as Ethernet delivers
+ * them (virtio-net need not: lwIP 2.1.3's ip4_input reads the IPv4
+ * header's length field before checking that the frame holds it, which
+ * FUZZ_NETIF_NOPAD=1 shows at once). */
+static void feed(const uint8_t *data, size_t len)
+{
+	size_t size = !nopad && len < ETH_MIN ? ETH_MIN : len;
+	struct drv_netbuf *b = calloc(1, sizeof(*b));
+
+	if (!b || !(b->data = calloc(1, size ? size : 1)))
+		abort();
+	memcpy(b->data, data, len);
+	b->len = size;
+	bufs_out++;
+	rx_fn(rx_ctx, b);
+}
+
+/* ---- The service: accept, echo, and the UDP echo. */
+
+static void serve(void)
+{
+	static char buf[2048];
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	long fd, r;
+
+	while (nconns < MAX_CONNS &&
+	       (fd = SYS(SYS_accept4, tcp_fd, 0, 0, SOCK_NONBLOCK)) >= 0) {
+		conns[nconns++] = (int)fd;
+		if (verbose)
+			fprintf(stderr, "accepted fd %ld\n", fd);
+	}
+	for (int i = 0; i < nconns; i++) {
+		r = SYS(SYS_read, conns[i], buf, sizeof(buf));
+		if (verbose && r != -EAGAIN)
+			fprintf(stderr, "read fd %d: %ld\n", conns[i], r);
+		if (r > 0)
+			SYS(SYS_write, conns[i], buf, r);
+	}
+	while ((r = SYS(SYS_recvfrom, udp_fd, buf, sizeof(buf), MSG_DONTWAIT,
+			&from, &flen)) >= 0) {
+		if (verbose)
+			fprintf(stderr, "UDP datagram of %ld bytes\n", r);
+		SYS(SYS_sendto, udp_fd, buf, r, 0, &from, flen);
+		flen = sizeof(from);
+	}
+}
+
+/* ---- Back to the start between inputs. */
+
+static void abort_all(struct tcp_pcb **list)
+{
+	while (*list)
+		tcp_abort(*list);
+}
+
+static void reset_ip6(struct netif *n)
+{
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+		u8_t want = i < 2 ? IP6_ADDR_PREFERRED : IP6_ADDR_INVALID;
+
+		if (netif_ip6_addr_state(n, i) != want)
+			netif_ip6_addr_set_state(n, i, want);
+	}
+#if LWIP_ND6_ALLOW_RA_UPDATES
+	n->mtu6 = n->mtu;
+#endif
+	nd6_cleanup_netif(n);
+}
+
+static void reset(void)
+{
+	struct netif *n = &nif->lw;
+
+	for (int i = 0; i < nconns; i++)
+		SYS(SYS_close, conns[i]);
+	nconns = 0;
+	host_advance(2 * HOST_S); /* retransmissions, delayed ACKs ... */
+	abort_all(&tcp_active_pcbs);
+	abort_all(&tcp_tw_pcbs);
+	for (int i = 0; i <= IP_REASS_MAXAGE; i++)
+		ip_reass_tmr();
+	for (int i = 0; i <= IPV6_REASS_MAXAGE; i++)
+		ip6_reass_tmr();
+	etharp_cleanup_netif(n);
+	reset_ip6(n);
+	host_run();
+	if (bufs_out != 0 || nif->rx_held != 0) {
+		fprintf(stderr, "received buffers not given back: %ld (%d)\n",
+			bufs_out, nif->rx_held);
+		abort();
+	}
+}
+
+/* ---- Set-up. */
+
+static void static_addresses(struct netif *n)
+{
+	ip4_addr_t ip, mask, gw;
+	ip6_addr_t ip6;
+	s8_t slot;
+
+	IP4_ADDR(&ip, 10, 0, 0, 2);
+	IP4_ADDR(&mask, 255, 255, 255, 0);
+	IP4_ADDR(&gw, 10, 0, 0, 1);
+	netif_set_addr(n, &ip, &mask, &gw);
+	netif_set_default(n);
+	netif_create_ip6_linklocal_address(n, 1);
+	netif_set_ip6_autoconfig_enabled(n, 1);
+	memset(&ip6, 0, sizeof(ip6));
+	IP6_ADDR(&ip6, PP_HTONL(0xfd000000), 0, 0, PP_HTONL(2));
+	if (netif_add_ip6_address(n, &ip6, &slot) != ERR_OK || slot != 1)
+		abort();
+}
+
+/* A dual-stack socket of type bound to [::]:port. */
+static int bound_socket(int type, uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	long fd = SYS(SYS_socket, AF_INET6, type | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || SYS(SYS_bind, fd, &sa, sizeof(sa)) != 0)
+		abort();
+	return (int)fd;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *v = getenv("FUZZ_NETIF_VERBOSE");
+	const char *np = getenv("FUZZ_NETIF_NOPAD");
+
+	(void)argc;
+	(void)argv;
+	host_kernel_init();
+	nif = net_netif_add(&dev);
+	if (!nif || !rx_fn)
+		abort();
+	static_addresses(&nif->lw);
+	tcp_fd = bound_socket(SOCK_STREAM, TCP_PORT);
+	if (SYS(SYS_listen, tcp_fd, MAX_CONNS) != 0)
+		abort();
+	udp_fd = bound_socket(SOCK_DGRAM, UDP_PORT);
+	host_advance(5 * HOST_S); /* duplicate address detection */
+	reset();
+	verbose = v && *v && *v != '0';
+	nopad = np && *np && *np != '0';
+	return 0;
+}
+
+/* The next frame of data[0..n): its length up to the separator. */
+static size_t frame_len(const uint8_t *data, size_t n)
+{
+	for (size_t i = 0; i + sizeof(sep) <= n; i++)
+		if (!memcmp(data + i, sep, sizeof(sep)))
+			return i;
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	host_random_seed(RANDOM_SEED);
+	for (;;) {
+		size_t len = frame_len(data, size);
+
+		feed(data, len);
+		host_run();
+		serve();
+		if (len == size)
+			break;
+		data += len + sizeof(sep);
+		size -= len + sizeof(sep);
+	}
+	reset();
+	return 0;
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Write the seed corpus of fuzz_netif (test/fuzz/corpus/*.bin): valid
+Ethernet frames for the interface fuzz_netif.c sets up (MAC
+52:54:00:12:34:56, 10.0.0.2/24, fe80::5054:ff:fe12:3456 and fd00::2,
+TCP port 80, UDP port 7), from a peer 02:00:00:00:00:01 at 10.0.0.1 and
+fe80::1. Inputs of several frames join them with b"FRAM". The TCP session
+seed acknowledges the server's first initial sequence number, which is
+the first number of host_kernel.c's xorshift32 after fuzz_netif.c's
+RANDOM_SEED.
+
+Usage: make_seeds.py [DIR]   (default: corpus/ next to this script)
+"""
+import os
+import struct
+import sys
+
+SEP = b"FRAM"
+RANDOM_SEED = 0x2545F491
+
+OUR_MAC = bytes.fromhex("525400123456")
+PEER_MAC = bytes.fromhex("020000000001")
+BCAST = b"\xff" * 6
+OUR_IP = bytes([10, 0, 0, 2])
+PEER_IP = bytes([10, 0, 0, 1])
+OUR_LL = bytes.fromhex("fe80000000000000505400fffe123456")
+OUR_ULA = bytes.fromhex("fd000000000000000000000000000002")
+PEER_LL = bytes.fromhex("fe800000000000000000000000000001")
+ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")
+SOLICITED = bytes.fromhex("ff0200000000000000000001ff123456")
+
+
+def xorshift32(x):
+    x ^= (x << 13) & 0xFFFFFFFF
+    x ^= x >> 17
+    x ^= (x << 5) & 0xFFFFFFFF
+    return x
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def eth(dst, ethertype, payload, src=PEER_MAC):
+    return dst + src + struct.pack("!H", ethertype) + payload
+
+
+def ipv4(proto, payload, src=PEER_IP, dst=OUR_IP, ident=1, frag=0):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident,
+                      frag, 64, proto, 0, src, dst)
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def l4_v4(proto, seg, src=PEER_IP, dst=OUR_IP):
+    return src + dst + struct.pack("!BBH", 0, proto, len(seg))
+
+
+def l4_v6(nxt, seg, src=PEER_LL, dst=OUR_LL):
+    return src + dst + struct.pack("!IxxxB", len(seg), nxt)
+
+
+def with_csum(seg, at, pseudo):
+    c = csum(pseudo + seg)
+    return seg[:at] + struct.pack("!H", c) + seg[at + 2:]
+
+
+def udp(sport, dport, data, pseudo_fn):
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    c = csum(pseudo_fn(seg) + seg) or 0xFFFF
+    return seg[:6] + struct.pack("!H", c) + seg[8:]
+
+
+def tcp(sport, dport, seq, ack, flags, data=b"", opts=b"", pseudo_fn=None):
+    off = (20 + len(opts)) // 4
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags,
+                      65535, 0, 0) + opts + data
+    return with_csum(seg, 16, pseudo_fn(seg))
+
+
+def ipv6(nxt, payload, src=PEER_LL, dst=OUR_LL, hlim=64):
+    return struct.pack("!IHBB", 0x60000000, len(payload), nxt, hlim) + \
+        src + dst + payload
+
+
+def v4_pseudo(proto):
+    return lambda seg: l4_v4(proto, seg)
+
+
+def v6_pseudo(nxt, src=PEER_LL, dst=OUR_LL):
+    return lambda seg: l4_v6(nxt, seg, src, dst)
+
+
+def icmp6(typ, code, body, src=PEER_LL, dst=OUR_LL):
+    msg = struct.pack("!BBH", typ, code, 0) + body
+    return with_csum(msg, 2, l4_v6(58, msg, src, dst))
+
+
+FIN, SYN, RST, PSH, ACK = 1, 2, 4, 8, 16
+# MSS 1460, NOP, window scale 7, NOP, NOP, SACK permitted
+MSS_OPTS = bytes([2, 4, 0x05, 0xB4, 1, 3, 3, 7, 1, 1, 4, 2])
+
+
+def arp(op, sha, spa, tha, tpa, dst):
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + sha + spa + tha + tpa
+    return eth(dst, 0x0806, body)
+
+
+def seeds():
+    out = {}
+    out["arp_request"] = arp(1, PEER_MAC, PEER_IP, b"\0" * 6, OUR_IP, BCAST)
+    arp_reply = arp(2, PEER_MAC, PEER_IP, OUR_MAC, OUR_IP, OUR_MAC)
+    echo = struct.pack("!BBHHH", 8, 0, 0, 0x1234, 1) + b"ping" * 8
+    echo = echo[:2] + struct.pack("!H", csum(echo)) + echo[4:]
+    out["icmp_echo"] = eth(OUR_MAC, 0x0800, ipv4(1, echo))
+    t4 = v4_pseudo(6)
+    cisn = 1000
+    out["tcp_syn"] = eth(OUR_MAC, 0x0800, ipv4(
+        6, tcp(40000, 80, cisn, 0, SYN, opts=MSS_OPTS, pseudo_fn=t4)))
+    out["udp_echo"] = eth(OUR_MAC, 0x0800, ipv4(
+        17, udp(40001, 7, b"hello", v4_pseudo(17))))
+
+    # A whole TCP session: ARP reply (so answers can go out), SYN, ACK of
+    # the server's SYN-ACK, a request, FIN.
+    isn = xorshift32(RANDOM_SEED)
+    req = b"GET / HTTP/1.0\r\n\r\n"
+    session = [
+        arp_reply,
+        out["tcp_syn"],
+        eth(OUR_MAC, 0x0800, ipv4(6, tcp(40000, 80, cisn + 1, isn + 1, ACK,
+                                         pseudo_fn=t4), ident=2)),
+        eth(OUR_MAC, 0x0800, ipv4(6, tcp(40000, 80, cisn + 1, isn + 1,
+                                         PSH | ACK, req, pseudo_fn=t4),
+                                  ident=3)),
+        eth(OUR_MAC, 0x0800, ipv4(6, tcp(40000, 80, cisn + 1 + len(req),
+                                         isn + 1, FIN | ACK, pseudo_fn=t4),
+                                  ident=4)),
+    ]
+    out["tcp_session"] = SEP.join(session)
+
+    # With the peer's address known, the answers go out.
+    out["arp_icmp_udp"] = SEP.join([arp_reply, out["icmp_echo"],
+                                    out["udp_echo"]])
+
+    # A UDP datagram in two IPv4 fragments (offsets in 8-byte units).
+    dgram = udp(40002, 7, bytes(range(48)), v4_pseudo(17))
+    f1 = ipv4(17, dgram[:32], ident=7, frag=0x2000)
+    f2 = ipv4(17, dgram[32:], ident=7, frag=32 // 8)
+    out["ipv4_fragment_first"] = eth(OUR_MAC, 0x0800, f1)
+    out["ipv4_fragments"] = SEP.join([eth(OUR_MAC, 0x0800, f1),
+                                      eth(OUR_MAC, 0x0800, f2)])
+
+    # IPv6: neighbour solicitation, echo, SYN, router advertisement.
+    ns = icmp6(135, 0, b"\0" * 4 + OUR_LL + bytes([1, 1]) + PEER_MAC,
+               dst=SOLICITED)
+    out["ipv6_ns"] = eth(bytes.fromhex("3333ff123456"), 0x86DD,
+                         ipv6(58, ns, dst=SOLICITED, hlim=255))
+    ping6 = icmp6(128, 0, struct.pack("!HH", 0x42, 1) + b"ping6" * 4)
+    out["icmp6_echo"] = eth(OUR_MAC, 0x86DD, ipv6(58, ping6))
+    out["tcp6_syn"] = eth(OUR_MAC, 0x86DD, ipv6(6, tcp(
+        40003, 80, 5000, 0, SYN, opts=MSS_OPTS, pseudo_fn=v6_pseudo(6))))
+    prefix = bytes([3, 4, 64, 0xC0]) + struct.pack("!II", 3600, 1800) + \
+        b"\0" * 4 + bytes.fromhex("fd010000000000000000000000000000")
+    ra = icmp6(134, 0, struct.pack("!BBHII", 64, 0, 1800, 0, 0) +
+               bytes([1, 1]) + PEER_MAC + prefix, dst=ALL_NODES)
+    out["ipv6_ra"] = eth(bytes.fromhex("333300000001"), 0x86DD,
+                         ipv6(58, ra, dst=ALL_NODES, hlim=255))
+
+    # A UDP datagram over IPv6 in two fragments.
+    d6 = udp(40004, 7, bytes(range(40)), v6_pseudo(17))
+    def frag6(off, more, data):
+        return ipv6(44, struct.pack("!BBHI", 17, 0, off | more, 99) + data)
+    out["ipv6_fragments"] = SEP.join([
+        eth(OUR_MAC, 0x86DD, frag6(0, 1, d6[:24])),
+        eth(OUR_MAC, 0x86DD, frag6(24, 0, d6[24:]))])
+    return out
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here,
+                                                                "corpus")
+    os.makedirs(outdir, exist_ok=True)
+    for name, data in sorted(seeds().items()):
+        with open(os.path.join(outdir, name + ".bin"), "wb") as f:
+            f.write(data)
+        print("%-20s %4d bytes" % (name, len(data)))
+
+
+if __name__ == "__main__":
+    main()

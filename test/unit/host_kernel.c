@@ -1,0 +1,428 @@
+/* Host stand-ins for the kernel below net/ and the file layer (see
+ * host_kernel.h): time is simulated and moves only when a call waits
+ * with nothing to do, jumping to the next timer deadline, so tests of
+ * timeouts and retransmissions run in microseconds and always the same
+ * way. The event loop's work is lwIP's loopback queue (when the host
+ * lwIP has it) and the due timers (net/timers.c sets lwIP's). Pools
+ * and frames come from malloc, so ASan sees every object on its own. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include <kern/clock.h>
+#include <kern/console.h>
+#include <kern/entropy.h>
+#include <kern/file.h>
+#include <kern/loop.h>
+#include <kern/mm.h>
+#include <kern/signal.h>
+#include <kern/syscall.h>
+#include <kern/timer.h>
+#include <lwip/init.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+
+#include "fdtable.h"
+#include "file_internal.h"
+#include "pool.h"
+#include "sys.h"
+
+#include "host_kernel.h"
+
+#define NSYS 512
+#define MAX_TIMERS 256
+
+void net_socket_init(void); /* net/sockapi.h */
+
+static uint64_t now_ns = HOST_S; /* sys_now() starts at 1000 ms */
+static struct kern_timer *timer_store[MAX_TIMERS];
+static struct kern_timerq timers;
+static kern_syscall_fn net_calls[NSYS];
+static unsigned stuck;
+static uint32_t rnd = 0x2545f491;
+static int log_on;
+static int drop_loopback;
+
+/* ---- Log, diagnostics, assertions. */
+
+static void vlog(const char *prefix, const char *fmt, va_list ap)
+{
+	if (!log_on)
+		return;
+	fprintf(stderr, "%s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void kern_log(enum kern_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vlog("os: ", fmt, ap);
+	va_end(ap);
+}
+
+void net_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("lwip: ", fmt, ap);
+	va_end(ap);
+}
+
+void net_assert_fail(const char *msg, const char *file, int line)
+{
+	fprintf(stderr, "lwIP assertion \"%s\" failed at %s:%d\n", msg, file,
+		line);
+	abort();
+}
+
+void host_log_enable(int on)
+{
+	log_on = on;
+}
+
+/* ---- Memory: lwIP's heap, frames, pools. */
+
+void *net_malloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+void *net_calloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void net_free(void *p)
+{
+	free(p);
+}
+
+void *kern_mm_alloc(size_t n)
+{
+	void *p = aligned_alloc(4096, n * 4096);
+
+	if (!p)
+		abort();
+	return memset(p, 0, n * 4096);
+}
+
+void kern_mm_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+void *kern_pool_get(struct kern_pool *p)
+{
+	void *obj;
+
+	if (p->used >= p->max)
+		return NULL;
+	obj = calloc(1, p->size);
+	if (!obj)
+		abort();
+	p->used++;
+	return obj;
+}
+
+void kern_pool_put(struct kern_pool *p, void *obj)
+{
+	free(obj);
+	p->used--;
+}
+
+/* ---- Random numbers: xorshift32, reproducible. */
+
+uint32_t kern_random_u32(void)
+{
+	rnd ^= rnd << 13;
+	rnd ^= rnd >> 17;
+	rnd ^= rnd << 5;
+	return rnd;
+}
+
+void host_random_seed(uint32_t seed)
+{
+	rnd = seed ? seed : 1;
+}
+
+uint32_t host_random_peek(void)
+{
+	uint32_t saved = rnd, v = kern_random_u32();
+
+	rnd = saved;
+	return v;
+}
+
+/* ---- Time and timers. */
+
+uint64_t kern_clock_ns(void)
+{
+	return now_ns;
+}
+
+uint64_t host_now(void)
+{
+	return now_ns;
+}
+
+int kern_timer_start(struct kern_timer *t, uint64_t deadline, uint64_t period,
+		     kern_timer_fn fn, void *arg)
+{
+	kern_timer_stop(t);
+	t->deadline = deadline;
+	t->period = period;
+	t->fn = fn;
+	t->arg = arg;
+	return kern_timerq_add(&timers, t) ? -1 : 0;
+}
+
+void kern_timer_stop(struct kern_timer *t)
+{
+	kern_timerq_remove(&timers, t);
+}
+
+uint64_t kern_timer_next(void)
+{
+	struct kern_timer *t = kern_timerq_first(&timers);
+
+	return t ? t->deadline : UINT64_MAX;
+}
+
+/* Run the timers due now (periodic ones go back in the queue first, so
+ * their callback may stop or move them). */
+static int run_timers(void)
+{
+	struct kern_timer *t;
+	int n = 0;
+
+	while ((t = kern_timerq_pop_due(&timers, now_ns))) {
+		if (t->period) {
+			t->deadline += t->period;
+			if (t->deadline <= now_ns)
+				t->deadline = now_ns + t->period;
+			kern_timerq_add(&timers, t);
+		}
+		t->fn(t, t->arg);
+		n++;
+	}
+	return n;
+}
+
+/* ---- The event loop. */
+
+void host_drop_loopback(int on)
+{
+	drop_loopback = on;
+}
+
+/* Deliver (or lose) the frames waiting on lwIP's loopback interfaces. */
+static int run_loopback(void)
+{
+	int n = 0;
+
+#if LWIP_NETIF_LOOPBACK
+	struct netif *nif;
+
+	NETIF_FOREACH(nif)
+	{
+		struct pbuf *lost = nif->loop_first;
+
+		if (!lost)
+			continue;
+		n++;
+		if (!drop_loopback) {
+			netif_poll(nif);
+			continue;
+		}
+		nif->loop_first = nif->loop_last = NULL;
+		pbuf_free(lost); /* the queue is one chain */
+	}
+#endif
+	return n;
+}
+
+int host_run(void)
+{
+	int total = 0, n;
+
+	do {
+		n = run_loopback() + run_timers();
+		total += n;
+	} while (n);
+	return total;
+}
+
+void host_advance(uint64_t ns)
+{
+	uint64_t end = now_ns + ns;
+
+	host_run();
+	while (kern_timer_next() <= end) {
+		if (kern_timer_next() > now_ns)
+			now_ns = kern_timer_next();
+		host_run();
+	}
+	now_ns = end;
+	host_run();
+}
+
+unsigned host_stuck(void)
+{
+	return stuck;
+}
+
+int kern_loop_wait(int (*cond)(void *), void *arg, uint64_t deadline,
+		   int interruptible)
+{
+	for (;;) {
+		uint64_t next;
+
+		host_run();
+		if (cond && cond(arg))
+			return 0;
+		if (now_ns >= deadline)
+			return -ETIMEDOUT;
+		next = kern_timer_next();
+		if (next == UINT64_MAX && deadline == KERN_LOOP_FOREVER) {
+			stuck++; /* would sleep forever: say "a signal" */
+			kern_log(KERN_LOG_QUIET, "loop: waiting forever");
+			return interruptible ? -EINTR : -ETIMEDOUT;
+		}
+		if (next > now_ns)
+			now_ns = next < deadline ? next : deadline;
+	}
+}
+
+int kern_loop_poll(void)
+{
+	return host_run();
+}
+
+/* ---- Signals: none ever arrive. */
+
+unsigned long long kern_signal_setmask(unsigned long long mask)
+{
+	(void)mask;
+	return 0;
+}
+
+void kern_signal_deliver(void)
+{
+}
+
+int kern_signal_pending(void)
+{
+	return 0;
+}
+
+/* ---- The console file on descriptors 0-2 (output to stderr). */
+
+static ssize_t con_write(struct kern_file *f, const void *buf, size_t n)
+{
+	(void)f;
+	return (ssize_t)fwrite(buf, 1, n, stderr);
+}
+
+static const struct kern_file_ops console_ops = {
+	.name = "console",
+	.write = con_write,
+};
+
+struct kern_file *kern_console_file(void)
+{
+	struct kern_file *f = kern_file_new(&console_ops, NULL, O_RDWR);
+
+	if (!f)
+		abort();
+	kern_file_set_polled(f);
+	return f;
+}
+
+void kern_synth_defaults(void)
+{
+}
+
+/* ---- System calls. */
+
+int kern_syscall_register(long nr, kern_syscall_fn fn)
+{
+	if (nr < 0 || nr >= NSYS || net_calls[nr])
+		return -EBUSY;
+	net_calls[nr] = fn;
+	return 0;
+}
+
+/* The kernel's own calls that sockets go through. */
+static kern_syscall_fn kernel_call(long nr)
+{
+	switch (nr) {
+	case SYS_read:
+		return sys_read;
+	case SYS_write:
+		return sys_write;
+	case SYS_readv:
+		return sys_readv;
+	case SYS_writev:
+		return sys_writev;
+	case SYS_close:
+		return sys_close;
+	case SYS_fcntl:
+		return sys_fcntl;
+	case SYS_ioctl:
+		return sys_ioctl;
+	case SYS_dup:
+		return sys_dup;
+	case SYS_poll:
+		return sys_poll;
+	case SYS_ppoll:
+		return sys_ppoll;
+	case SYS_select:
+		return sys_select;
+	case SYS_epoll_create1:
+		return sys_epoll_create1;
+	case SYS_epoll_ctl:
+		return sys_epoll_ctl;
+	case SYS_epoll_wait:
+		return sys_epoll_wait;
+	case SYS_epoll_pwait:
+		return sys_epoll_pwait;
+	default:
+		return NULL;
+	}
+}
+
+long host_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	const long a[6] = { a0, a1, a2, a3, a4, a5 };
+	kern_syscall_fn fn = nr >= 0 && nr < NSYS ? net_calls[nr] : NULL;
+
+	if (!fn)
+		fn = kernel_call(nr);
+	return fn ? fn(a) : -ENOSYS;
+}
+
+int host_fd_count(void)
+{
+	return kern_fdtable_count(kern_fd_table());
+}
+
+void host_kernel_init(void)
+{
+	const char *env = getenv("HOST_NET_LOG");
+
+	log_on = env && *env && *env != '0';
+	kern_timerq_init(&timers, timer_store, MAX_TIMERS);
+	kern_file_init();
+	lwip_init();
+	net_socket_init();
+}

@@ -1,0 +1,1632 @@
+/* Unit tests of the socket layer (net/socket.c, sock_tcp.c, sock_udp.c,
+ * sockopt.c, sock_addr.c) on the host: lwIP built for the host with its
+ * loopback interface, the kernel's file layer, and host_kernel.c's event
+ * loop in simulated time. Every call goes through the system-call
+ * functions net/ registers (and the kernel's read, write, close, poll,
+ * epoll), over 127.0.0.1 and ::1: connection set-up and teardown, resets,
+ * shutdown, readiness for poll and epoll, UDP, addresses, options, and
+ * 1 MiB through one connection. Blocking calls are woken by timers that
+ * act "later", as another program would. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+
+#include <cmocka.h>
+
+#include <kern/file.h>
+
+#include "host_kernel.h"
+
+/* SYS(nr, args...): a system call with up to six arguments. */
+#define SYS_(nr, a, b, c, d, e, f, ...)                              \
+	host_syscall(nr, (long)(a), (long)(b), (long)(c), (long)(d), \
+		     (long)(e), (long)(f))
+#define SYS(...) SYS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+
+#define BULK (1 << 20)
+#define CLOSED_PORT 1
+
+static unsigned stuck_before;
+
+/* ---- Helpers: sockets, addresses, readiness. */
+
+static int new_socket(int domain, int type)
+{
+	long fd = SYS(SYS_socket, domain, type, 0);
+
+	assert_true(fd >= 3);
+	return (int)fd;
+}
+
+static void close_fd(int fd)
+{
+	assert_int_equal(SYS(SYS_close, fd), 0);
+}
+
+static void set_int(int fd, int level, int opt, int v)
+{
+	assert_int_equal(SYS(SYS_setsockopt, fd, level, opt, &v, sizeof(v)), 0);
+}
+
+static int get_int(int fd, int level, int opt)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(SYS(SYS_getsockopt, fd, level, opt, &v, &len), 0);
+	assert_int_equal(len, sizeof(v));
+	return v;
+}
+
+static void set_nonblock(int fd)
+{
+	long fl = SYS(SYS_fcntl, fd, F_GETFL);
+
+	assert_true(fl >= 0);
+	assert_int_equal(SYS(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK), 0);
+}
+
+/* The loopback address of domain (or ::ffff:127.0.0.1 if mapped) with
+ * port; returns its length. */
+static socklen_t loop_addr(int domain, int mapped, uint16_t port,
+			   struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (domain == AF_INET) {
+		struct sockaddr_in *sin = (void *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (void *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	if (mapped) {
+		sin6->sin6_addr.s6_addr[10] = 0xff;
+		sin6->sin6_addr.s6_addr[11] = 0xff;
+		sin6->sin6_addr.s6_addr[12] = 127;
+		sin6->sin6_addr.s6_addr[15] = 1;
+	} else {
+		sin6->sin6_addr = in6addr_loopback;
+	}
+	return sizeof(*sin6);
+}
+
+/* The wildcard address of domain with port. */
+static socklen_t any_addr(int domain, uint16_t port,
+			  struct sockaddr_storage *ss)
+{
+	socklen_t len = loop_addr(domain, 0, port, ss);
+
+	if (domain == AF_INET)
+		((struct sockaddr_in *)ss)->sin_addr.s_addr = htonl(INADDR_ANY);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_any;
+	return len;
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ?
+			     ((const struct sockaddr_in *)ss)->sin_port :
+			     ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* getsockname (local) or getpeername of fd, expecting success. */
+static socklen_t name_of(int fd, int local, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	memset(ss, 0xa5, sizeof(*ss));
+	assert_int_equal(
+		SYS(local ? SYS_getsockname : SYS_getpeername, fd, ss, &len),
+		0);
+	return len;
+}
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_storage ss;
+
+	name_of(fd, 1, &ss);
+	return port_of(&ss);
+}
+
+/* Assert ss is the loopback address of domain (mapped for ::ffff:...)
+ * with port. */
+static void assert_loop_addr(const struct sockaddr_storage *ss, socklen_t len,
+			     int domain, int mapped, uint16_t port)
+{
+	struct sockaddr_storage want;
+	socklen_t wlen = loop_addr(domain, mapped, port, &want);
+
+	assert_int_equal(len, wlen);
+	assert_memory_equal(ss, &want, wlen);
+}
+
+/* Bind addr with port 0. */
+static void bind_any_port(int fd, const struct sockaddr_storage *ss,
+			  socklen_t len)
+{
+	assert_int_equal(SYS(SYS_bind, fd, ss, len), 0);
+}
+
+/* A TCP socket of domain listening on its loopback address; *port set. */
+static int listener(int domain, int backlog, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loop_addr(domain, 0, 0, &ss);
+	int fd = new_socket(domain, SOCK_STREAM);
+
+	bind_any_port(fd, &ss, len);
+	assert_int_equal(SYS(SYS_listen, fd, backlog), 0);
+	*port = local_port(fd);
+	assert_true(*port != 0);
+	return fd;
+}
+
+static long connect_to(int fd, int domain, int mapped, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loop_addr(domain, mapped, port, &ss);
+
+	return SYS(SYS_connect, fd, &ss, len);
+}
+
+/* A connected pair over loopback of domain: *c the client, *s the
+ * accepted server side. */
+static void tcp_pair(int domain, int *c, int *s)
+{
+	uint16_t port;
+	int l = listener(domain, 4, &port);
+
+	*c = new_socket(domain, SOCK_STREAM);
+	assert_int_equal(connect_to(*c, domain, 0, port), 0);
+	*s = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(*s >= 3);
+	close_fd(l);
+}
+
+/* poll() of one descriptor: its revents, 0 on timeout. */
+static short poll1(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	long r = SYS(SYS_poll, &p, 1, timeout_ms);
+
+	assert_true(r == 0 || r == 1);
+	return r ? p.revents : 0;
+}
+
+static int fionread(int fd)
+{
+	int n = -1;
+
+	assert_int_equal(SYS(SYS_ioctl, fd, FIONREAD, &n), 0);
+	return n;
+}
+
+static void write_all(int fd, const char *s)
+{
+	size_t n = strlen(s);
+
+	assert_int_equal(SYS(SYS_write, fd, s, n), (long)n);
+}
+
+/* Read exactly strlen(want) bytes and compare. */
+static void read_expect(int fd, const char *want)
+{
+	char buf[256] = { 0 };
+	size_t n = strlen(want);
+
+	assert_true(n < sizeof(buf));
+	assert_int_equal(SYS(SYS_recvfrom, fd, buf, n, MSG_WAITALL), (long)n);
+	assert_string_equal(buf, want);
+}
+
+/* Something done later, from a timer, while the test blocks in a call. */
+struct later {
+	struct kern_timer t;
+	void (*fn)(struct later *l);
+	int fd, fd2, done;
+};
+
+static void later_fire(struct kern_timer *t, void *arg)
+{
+	struct later *l = arg;
+
+	(void)t;
+	l->fn(l);
+	l->done = 1;
+}
+
+static void at(struct later *l, uint64_t delay_ns)
+{
+	assert_int_equal(kern_timer_start(&l->t, host_now() + delay_ns, 0,
+					  later_fire, l),
+			 0);
+}
+
+/* ---- Fixtures. */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	host_kernel_init();
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	stuck_before = host_stuck();
+	return 0;
+}
+
+/* Every test closes what it opened and never waits forever. What a
+ * failed test left open is closed here, for the next test. */
+static int teardown(void **state)
+{
+	int left = host_fd_count() - 3;
+
+	(void)state;
+	for (int fd = 3; host_fd_count() > 3 && fd < KERN_FD_MAX; fd++)
+		SYS(SYS_close, fd);
+	host_advance(5 * HOST_S); /* let closing connections finish */
+	if (left) {
+		fprintf(stderr, "descriptors left open: %d\n", left);
+		return -1;
+	}
+	if (host_stuck() != stuck_before) {
+		fprintf(stderr, "a call waited forever\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Argument and descriptor errors. */
+
+static void test_bad_descriptors(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loop_addr(AF_INET, 0, 80, &ss);
+	int v, fd;
+
+	(void)state;
+	assert_int_equal(SYS(SYS_bind, 999, &ss, len), -EBADF);
+	assert_int_equal(SYS(SYS_connect, -1, &ss, len), -EBADF);
+	assert_int_equal(SYS(SYS_listen, 1, 1), -ENOTSOCK);
+	assert_int_equal(SYS(SYS_accept, 0, NULL, NULL), -ENOTSOCK);
+	assert_int_equal(SYS(SYS_getsockopt, 2, SOL_SOCKET, SO_TYPE, &v, &len),
+			 -ENOTSOCK);
+	assert_int_equal(SYS(SYS_shutdown, 2, SHUT_RD), -ENOTSOCK);
+	fd = new_socket(AF_INET, SOCK_STREAM);
+	close_fd(fd);
+	assert_int_equal(SYS(SYS_connect, fd, &ss, len), -EBADF);
+	assert_int_equal(SYS(SYS_sendto, fd, "x", 1, 0, NULL, 0), -EBADF);
+	assert_int_equal(SYS(SYS_close, fd), -EBADF);
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loop_addr(AF_INET, 0, 80, &ss);
+	char buf[4];
+	int t, u;
+
+	(void)state;
+	assert_int_equal(SYS(SYS_socket, AF_UNIX, SOCK_STREAM, 0),
+			 -EAFNOSUPPORT);
+	assert_int_equal(SYS(SYS_socket, AF_INET, SOCK_STREAM, IPPROTO_UDP),
+			 -EPROTONOSUPPORT);
+	t = new_socket(AF_INET, SOCK_STREAM);
+	u = new_socket(AF_INET, SOCK_DGRAM);
+	assert_int_equal(SYS(SYS_bind, t, &ss, len - 1), -EINVAL);
+	assert_int_equal(SYS(SYS_listen, u, 1), -EOPNOTSUPP);
+	assert_int_equal(SYS(SYS_accept, t, NULL, NULL), -EINVAL);
+	assert_int_equal(SYS(SYS_accept4, t, NULL, NULL, 0x4000000), -EINVAL);
+	assert_int_equal(SYS(SYS_recvfrom, t, buf, 4, 0), -ENOTCONN);
+	assert_int_equal(SYS(SYS_getpeername, t, &ss, &len), -ENOTCONN);
+	assert_int_equal(SYS(SYS_shutdown, t, SHUT_WR), -ENOTCONN);
+	assert_int_equal(SYS(SYS_shutdown, t, 7), -EINVAL);
+	assert_int_equal(SYS(SYS_sendto, u, "x", 1, 0, NULL, 0), -EDESTADDRREQ);
+	close_fd(t);
+	close_fd(u);
+}
+
+/* ---- TCP connection set-up. */
+
+/* Blocking connect and accept over 127.0.0.1; addresses both ways. */
+static void test_connect_accept_v4(void **state)
+{
+	struct sockaddr_storage peer, ss;
+	socklen_t plen = sizeof(peer);
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s;
+
+	(void)state;
+	assert_int_equal(get_int(l, SOL_SOCKET, SO_ACCEPTCONN), 1);
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(get_int(c, SOL_SOCKET, SO_ACCEPTCONN), 0);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	s = (int)SYS(SYS_accept, l, &peer, &plen);
+	assert_true(s >= 3);
+	assert_loop_addr(&peer, plen, AF_INET, 0, local_port(c));
+	assert_loop_addr(&ss, name_of(c, 0, &ss), AF_INET, 0, port);
+	assert_loop_addr(&ss, name_of(s, 1, &ss), AF_INET, 0, port);
+	assert_loop_addr(&ss, name_of(s, 0, &ss), AF_INET, 0, local_port(c));
+	write_all(c, "hello");
+	read_expect(s, "hello");
+	write_all(s, "world");
+	read_expect(c, "world");
+	assert_int_equal(connect_to(c, AF_INET, 0, port), -EISCONN);
+	close_fd(c);
+	close_fd(s);
+	close_fd(l);
+}
+
+/* Non-blocking connect: EINPROGRESS, EALREADY, then writable with
+ * SO_ERROR 0, then EISCONN; non-blocking accept says EAGAIN when no
+ * connection waits. */
+static void test_connect_nonblocking(void **state)
+{
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s;
+	short ev;
+
+	(void)state;
+	set_nonblock(l);
+	assert_int_equal(SYS(SYS_accept, l, NULL, NULL), -EAGAIN);
+	c = new_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), -EINPROGRESS);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), -EALREADY);
+	ev = poll1(c, POLLOUT, 1000);
+	assert_true(ev & POLLOUT);
+	assert_false(ev & (POLLERR | POLLHUP));
+	assert_int_equal(get_int(c, SOL_SOCKET, SO_ERROR), 0);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), -EISCONN);
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s >= 3);
+	assert_int_equal(SYS(SYS_accept, l, NULL, NULL), -EAGAIN);
+	close_fd(s);
+	close_fd(c);
+	close_fd(l);
+}
+
+static void connect_later(struct later *l)
+{
+	assert_int_equal(connect_to(l->fd, AF_INET, 0, (uint16_t)l->fd2),
+			 -EINPROGRESS);
+}
+
+/* A blocking accept waits in the loop until a connection arrives. */
+static void test_accept_blocks_until_connect(void **state)
+{
+	struct later lt = { .fn = connect_later };
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), s;
+	uint64_t t0 = host_now();
+
+	(void)state;
+	lt.fd = new_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+	lt.fd2 = port;
+	at(&lt, 50 * HOST_MS);
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s >= 3);
+	assert_true(lt.done);
+	assert_true(host_now() >= t0 + 50 * HOST_MS);
+	assert_true(poll1(lt.fd, POLLOUT, 1000) & POLLOUT);
+	close_fd(s);
+	close_fd(lt.fd);
+	close_fd(l);
+}
+
+static void test_accept4_flags(void **state)
+{
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s;
+	char b;
+
+	(void)state;
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	s = (int)SYS(SYS_accept4, l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	assert_true(s >= 3);
+	assert_true(SYS(SYS_fcntl, s, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(SYS(SYS_fcntl, s, F_GETFD), FD_CLOEXEC);
+	assert_int_equal(SYS(SYS_read, s, &b, 1), -EAGAIN);
+	close_fd(c);
+	close_fd(s);
+	close_fd(l);
+}
+
+/* listen(2) queues at most backlog connections; one more is reset. A
+ * freed slot takes the next connection. */
+static void test_backlog(void **state)
+{
+	uint16_t port;
+	int l = listener(AF_INET, 2, &port), c[4], s[3];
+
+	(void)state;
+	set_nonblock(l);
+	for (int i = 0; i < 3; i++) {
+		c[i] = new_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+		assert_int_equal(connect_to(c[i], AF_INET, 0, port),
+				 -EINPROGRESS);
+	}
+	host_run();
+	assert_true(poll1(l, POLLIN, 0) & POLLIN);
+	s[0] = (int)SYS(SYS_accept, l, NULL, NULL);
+	s[1] = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s[0] >= 3 && s[1] >= 3);
+	assert_int_equal(SYS(SYS_accept, l, NULL, NULL), -EAGAIN);
+	assert_false(poll1(l, POLLIN, 0) & POLLIN);
+	assert_true(poll1(c[2], POLLIN, 0) & POLLERR);
+	assert_int_equal(get_int(c[2], SOL_SOCKET, SO_ERROR), ECONNRESET);
+	c[3] = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c[3], AF_INET, 0, port), 0);
+	s[2] = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s[2] >= 3);
+	for (int i = 0; i < 4; i++)
+		close_fd(c[i]);
+	for (int i = 0; i < 3; i++)
+		close_fd(s[i]);
+	close_fd(l);
+}
+
+/* Connections waiting to be accepted are reset when the listener
+ * closes. */
+static void test_close_listener_resets_queue(void **state)
+{
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c;
+	char b;
+
+	(void)state;
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	close_fd(l);
+	host_run();
+	assert_int_equal(SYS(SYS_read, c, &b, 1), -ECONNRESET);
+	close_fd(c);
+}
+
+static void test_connect_refused(void **state)
+{
+	int c;
+	short ev;
+
+	(void)state;
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, CLOSED_PORT), -ECONNREFUSED);
+	close_fd(c);
+	c = new_socket(AF_INET6, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET6, 0, CLOSED_PORT),
+			 -ECONNREFUSED);
+	close_fd(c);
+	c = new_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+	assert_int_equal(connect_to(c, AF_INET, 0, CLOSED_PORT), -EINPROGRESS);
+	ev = poll1(c, POLLOUT, 1000);
+	assert_true(ev & POLLERR);
+	assert_true(ev & POLLHUP);
+	assert_int_equal(get_int(c, SOL_SOCKET, SO_ERROR), ECONNREFUSED);
+	assert_int_equal(get_int(c, SOL_SOCKET, SO_ERROR), 0);
+	close_fd(c);
+}
+
+/* ---- TCP teardown. */
+
+/* Data then FIN: POLLIN and POLLRDHUP, the data, then EOF for good. */
+static void test_read_after_peer_close(void **state)
+{
+	int c, s;
+	char buf[8];
+	short ev;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	write_all(s, "bye");
+	close_fd(s);
+	ev = poll1(c, POLLIN | POLLRDHUP, 1000);
+	assert_true(ev & POLLIN);
+	assert_true(ev & POLLRDHUP);
+	assert_false(ev & POLLERR);
+	read_expect(c, "bye");
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	close_fd(c);
+}
+
+/* Closing with unread data resets the connection (as Linux does): the
+ * peer sees POLLERR and ECONNRESET once, then EOF, and EPIPE writing. */
+static void test_close_unread_resets_peer(void **state)
+{
+	int c, s;
+	char buf[8];
+	short ev;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	write_all(c, "unread");
+	host_run();
+	assert_int_equal(fionread(s), 6);
+	close_fd(s);
+	host_run();
+	ev = poll1(c, POLLIN, 0);
+	assert_true(ev & POLLERR);
+	assert_true(ev & POLLHUP);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), -ECONNRESET);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	assert_int_equal(SYS(SYS_write, c, "x", 1), -EPIPE);
+	close_fd(c);
+}
+
+/* Writing to a peer that has closed: the first write is taken, the
+ * peer answers with a reset, then ECONNRESET once and EPIPE after. */
+static void test_write_after_peer_close(void **state)
+{
+	int c, s;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	close_fd(s);
+	host_run();
+	assert_int_equal(SYS(SYS_write, c, "x", 1), 1);
+	assert_true(poll1(c, POLLOUT, 1000) & POLLERR);
+	assert_int_equal(SYS(SYS_write, c, "x", 1), -ECONNRESET);
+	assert_int_equal(SYS(SYS_write, c, "x", 1), -EPIPE);
+	close_fd(c);
+}
+
+static void close_later(struct later *l)
+{
+	close_fd(l->fd);
+}
+
+/* A reader blocked in read() is woken by the peer's reset. */
+static void test_peer_abort_wakes_reader(void **state)
+{
+	struct later lt = { .fn = close_later };
+	int c, s;
+	char buf[8];
+
+	(void)state;
+	tcp_pair(AF_INET6, &c, &s);
+	write_all(c, "left");
+	lt.fd = s;
+	at(&lt, 30 * HOST_MS);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), -ECONNRESET);
+	assert_true(lt.done);
+	close_fd(c);
+}
+
+/* shutdown(SHUT_WR): the peer reads EOF and may still send; writing
+ * after it is EPIPE; the peer's close then hangs the socket up. */
+static void test_shutdown_write(void **state)
+{
+	int c, s;
+	char buf[8];
+	short ev;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_shutdown, c, SHUT_WR), 0);
+	assert_int_equal(SYS(SYS_read, s, buf, sizeof(buf)), 0);
+	ev = poll1(s, POLLIN | POLLRDHUP | POLLOUT, 0);
+	assert_true(ev & POLLRDHUP);
+	assert_true(ev & POLLOUT);
+	assert_false(ev & POLLHUP);
+	assert_int_equal(SYS(SYS_write, c, "x", 1), -EPIPE);
+	assert_int_equal(SYS(SYS_sendto, c, "x", 1, MSG_NOSIGNAL, NULL, 0),
+			 -EPIPE);
+	/* writable, so that a writer wakes to learn EPIPE (as on Linux) */
+	assert_true(poll1(c, POLLOUT, 0) & POLLOUT);
+	write_all(s, "half");
+	read_expect(c, "half");
+	close_fd(s);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	ev = poll1(c, POLLIN, 0);
+	assert_true(ev & POLLHUP);
+	assert_true(ev & POLLIN);
+	close_fd(c);
+}
+
+/* Both FINs through while the socket stays open: after the peer's FIN,
+ * shutdown(SHUT_WR) ends the connection cleanly (lwIP's ERR_CLSD is no
+ * error), reads keep saying EOF. */
+static void test_shutdown_after_peer_fin(void **state)
+{
+	int c, s;
+	char buf[8];
+	short ev;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	close_fd(s);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	assert_int_equal(SYS(SYS_shutdown, c, SHUT_WR), 0);
+	host_advance(HOST_S);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	assert_int_equal(get_int(c, SOL_SOCKET, SO_ERROR), 0);
+	ev = poll1(c, POLLIN | POLLOUT, 0);
+	assert_true(ev & POLLHUP);
+	assert_false(ev & POLLERR);
+	close_fd(c);
+}
+
+/* The side that closes first ends in TIME_WAIT, which lwIP frees
+ * without a callback after 2 MSL: a socket still open then must not
+ * touch the freed pcb (ASan watches). */
+static void test_time_wait_then_close(void **state)
+{
+	int c, s;
+	char buf[8];
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_shutdown, c, SHUT_WR), 0);
+	assert_int_equal(SYS(SYS_read, s, buf, sizeof(buf)), 0);
+	close_fd(s);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	host_advance(300 * HOST_S); /* c's pcb: TIME_WAIT, then freed */
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	assert_true(poll1(c, POLLIN, 0) & POLLHUP);
+	assert_int_equal(SYS(SYS_write, c, "x", 1), -EPIPE);
+	close_fd(c);
+}
+
+/* shutdown(SHUT_RD): reads return EOF at once. */
+static void test_shutdown_read(void **state)
+{
+	int c, s;
+	char buf[8];
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_shutdown, c, SHUT_RD), 0);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 0);
+	assert_true(poll1(c, POLLIN, 0) & POLLIN);
+	write_all(c, "still");
+	read_expect(s, "still");
+	close_fd(c);
+	close_fd(s);
+}
+
+/* ---- Readiness. */
+
+static void test_poll_readiness(void **state)
+{
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s;
+	uint64_t t0 = host_now();
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(poll1(l, POLLIN, 100), 0);
+	assert_true(host_now() >= t0 + 100 * HOST_MS);
+	c = new_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+	/* unconnected: hung up but writable, as on Linux */
+	assert_int_equal(poll1(c, POLLIN | POLLOUT, 0), POLLOUT | POLLHUP);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), -EINPROGRESS);
+	assert_int_equal(poll1(l, POLLIN | POLLOUT, 1000), POLLIN);
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s >= 3);
+	assert_int_equal(poll1(c, POLLIN | POLLOUT, 0), POLLOUT);
+	write_all(s, "0123456789");
+	assert_true(poll1(c, POLLIN, 1000) & POLLIN);
+	assert_int_equal(fionread(c), 10);
+	assert_int_equal(SYS(SYS_read, c, buf, 4), 4);
+	assert_int_equal(fionread(c), 6);
+	close_fd(s);
+	close_fd(c);
+	close_fd(l);
+	assert_int_equal(poll1(c, POLLIN, 0), POLLNVAL);
+}
+
+static int ep_wait(int ep, struct epoll_event *ev, int ms)
+{
+	long r = SYS(SYS_epoll_wait, ep, ev, 4, ms);
+
+	assert_true(r >= 0);
+	return (int)r;
+}
+
+static void ep_add(int ep, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	assert_int_equal(SYS(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, fd, &ev), 0);
+}
+
+/* Edge-triggered: one report per arrival, none while data merely sits;
+ * EPOLLRDHUP at FIN. */
+static void test_epoll_edge(void **state)
+{
+	struct epoll_event ev[4];
+	int c, s, ep = (int)SYS(SYS_epoll_create1, 0);
+
+	(void)state;
+	assert_true(ep >= 3);
+	tcp_pair(AF_INET, &c, &s);
+	ep_add(ep, c, EPOLLIN | EPOLLET | EPOLLRDHUP);
+	assert_int_equal(ep_wait(ep, ev, 0), 0);
+	write_all(s, "a");
+	assert_int_equal(ep_wait(ep, ev, 1000), 1);
+	assert_int_equal(ev[0].data.fd, c);
+	assert_int_equal(ev[0].events, EPOLLIN);
+	assert_int_equal(ep_wait(ep, ev, 0), 0);
+	write_all(s, "b");
+	assert_int_equal(ep_wait(ep, ev, 1000), 1);
+	assert_int_equal(SYS(SYS_shutdown, s, SHUT_WR), 0);
+	assert_int_equal(ep_wait(ep, ev, 1000), 1);
+	assert_int_equal(ev[0].events, EPOLLIN | EPOLLRDHUP);
+	close_fd(c); /* leaves the set */
+	assert_int_equal(ep_wait(ep, ev, 0), 0);
+	close_fd(s);
+	close_fd(ep);
+}
+
+/* Level-triggered and one-shot; a listener is readable while a
+ * connection waits. */
+static void test_epoll_level_oneshot(void **state)
+{
+	struct epoll_event ev[4], mod = { .events = EPOLLIN | EPOLLONESHOT };
+	uint16_t port;
+	int l = listener(AF_INET6, 4, &port), c, s;
+	int ep = (int)SYS(SYS_epoll_create1, EPOLL_CLOEXEC);
+
+	(void)state;
+	ep_add(ep, l, EPOLLIN);
+	assert_int_equal(ep_wait(ep, ev, 0), 0);
+	c = new_socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK);
+	assert_int_equal(connect_to(c, AF_INET6, 0, port), -EINPROGRESS);
+	assert_int_equal(ep_wait(ep, ev, 1000), 1);
+	assert_int_equal(ev[0].data.fd, l);
+	assert_int_equal(ep_wait(ep, ev, 0), 1); /* still waiting */
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s >= 3);
+	assert_int_equal(ep_wait(ep, ev, 0), 0);
+	ep_add(ep, s, EPOLLIN | EPOLLONESHOT);
+	write_all(c, "xy");
+	assert_int_equal(ep_wait(ep, ev, 1000), 1);
+	assert_int_equal(ev[0].data.fd, s);
+	assert_int_equal(ep_wait(ep, ev, 0), 0); /* disabled */
+	mod.data.fd = s;
+	assert_int_equal(SYS(SYS_epoll_ctl, ep, EPOLL_CTL_MOD, s, &mod), 0);
+	assert_int_equal(ep_wait(ep, ev, 0), 1);
+	close_fd(s);
+	close_fd(c);
+	close_fd(l);
+	close_fd(ep);
+}
+
+/* A reset reports EPOLLERR and EPOLLHUP, asked for or not. */
+static void test_epoll_reset(void **state)
+{
+	struct epoll_event ev[4];
+	int c, s, ep = (int)SYS(SYS_epoll_create1, 0);
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	ep_add(ep, c, EPOLLIN | EPOLLET);
+	write_all(c, "unread");
+	host_run();
+	close_fd(s);
+	assert_int_equal(ep_wait(ep, ev, 1000), 1);
+	assert_int_equal(ev[0].events, EPOLLIN | EPOLLERR | EPOLLHUP);
+	close_fd(c);
+	close_fd(ep);
+}
+
+/* ---- UDP. */
+
+static int udp_bound(int domain, struct sockaddr_storage *ss, socklen_t *len)
+{
+	int fd = new_socket(domain, SOCK_DGRAM);
+
+	*len = loop_addr(domain, 0, 0, ss);
+	bind_any_port(fd, ss, *len);
+	*len = name_of(fd, 1, ss);
+	return fd;
+}
+
+/* sendto/recvfrom with addresses; MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT and
+ * FIONREAD on datagrams, whose boundaries are kept. */
+static void test_udp_v4(void **state)
+{
+	struct sockaddr_storage aa, ba, from;
+	socklen_t alen, blen, flen = sizeof(from);
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = udp_bound(AF_INET, &ba, &blen);
+	char buf[16] = { 0 };
+
+	(void)state;
+	assert_int_equal(SYS(SYS_sendto, b, "one", 3, 0, &aa, alen), 3);
+	assert_int_equal(SYS(SYS_sendto, b, "two2", 4, 0, &aa, alen), 4);
+	host_run();
+	assert_int_equal(fionread(a), 3);
+	assert_int_equal(
+		SYS(SYS_recvfrom, a, buf, sizeof(buf), MSG_PEEK, &from, &flen),
+		3);
+	assert_int_equal(flen, blen);
+	assert_memory_equal(&from, &ba, blen);
+	assert_int_equal(fionread(a), 3);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(SYS(SYS_recvfrom, a, buf, 2, MSG_TRUNC, NULL, NULL),
+			 3);
+	assert_string_equal(buf, "on");
+	assert_int_equal(SYS(SYS_recvfrom, a, buf, sizeof(buf), 0, NULL, NULL),
+			 4);
+	assert_memory_equal(buf, "two2", 4);
+	assert_int_equal(SYS(SYS_recvfrom, a, buf, sizeof(buf), MSG_DONTWAIT),
+			 -EAGAIN);
+	assert_int_equal(poll1(a, POLLIN | POLLOUT | POLLWRNORM, 0),
+			 POLLOUT | POLLWRNORM);
+	close_fd(a);
+	close_fd(b);
+}
+
+/* connect() sets the default peer: send/read without addresses,
+ * getpeername. */
+static void test_udp_connected(void **state)
+{
+	struct sockaddr_storage aa, ba, ss, from;
+	socklen_t alen, blen, flen = sizeof(from);
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = udp_bound(AF_INET, &ba, &blen);
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(SYS(SYS_connect, a, &ba, blen), 0);
+	assert_int_equal(name_of(a, 0, &ss), blen);
+	assert_memory_equal(&ss, &ba, blen);
+	assert_int_equal(SYS(SYS_write, a, "hi", 2), 2);
+	assert_int_equal(
+		SYS(SYS_recvfrom, b, buf, sizeof(buf), 0, &from, &flen), 2);
+	assert_memory_equal(&from, &aa, alen);
+	assert_int_equal(SYS(SYS_sendto, b, "yo", 2, 0, &aa, alen), 2);
+	assert_int_equal(SYS(SYS_read, a, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "yo", 2);
+	close_fd(a);
+	close_fd(b);
+}
+
+/* One datagram gathered by sendmsg, scattered by recvmsg with the
+ * sender's address; MSG_TRUNC in msg_flags when it did not fit. */
+static void test_udp_msg(void **state)
+{
+	struct sockaddr_storage aa, ba, from;
+	socklen_t alen, blen;
+	int a = udp_bound(AF_INET6, &aa, &alen),
+	    b = udp_bound(AF_INET6, &ba, &blen);
+	char p1[3], p2[8] = { 0 };
+	struct iovec out[2] = { { "abc", 3 }, { "defgh", 5 } };
+	struct iovec in[2] = { { p1, sizeof(p1) }, { p2, 4 } };
+	struct msghdr m = { .msg_name = &aa,
+			    .msg_namelen = alen,
+			    .msg_iov = out,
+			    .msg_iovlen = 2 };
+
+	(void)state;
+	assert_int_equal(SYS(SYS_sendmsg, b, &m, 0), 8);
+	m = (struct msghdr){ .msg_name = &from,
+			     .msg_namelen = sizeof(from),
+			     .msg_iov = in,
+			     .msg_iovlen = 2 };
+	assert_int_equal(SYS(SYS_recvmsg, a, &m, 0), 7);
+	assert_memory_equal(p1, "abc", 3);
+	assert_memory_equal(p2, "defg", 4);
+	assert_true(m.msg_flags & MSG_TRUNC);
+	assert_int_equal(m.msg_namelen, blen);
+	assert_memory_equal(&from, &ba, blen);
+	close_fd(a);
+	close_fd(b);
+}
+
+/* SO_RCVTIMEO bounds a blocking receive (in simulated time). */
+static void test_udp_rcvtimeo(void **state)
+{
+	struct sockaddr_storage aa;
+	socklen_t alen;
+	int a = udp_bound(AF_INET, &aa, &alen);
+	struct timeval tv = { 0, 200000 };
+	uint64_t t0 = host_now();
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(SYS(SYS_setsockopt, a, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			     sizeof(tv)),
+			 0);
+	assert_int_equal(SYS(SYS_read, a, buf, sizeof(buf)), -EAGAIN);
+	assert_true(host_now() >= t0 + 200 * HOST_MS);
+	assert_true(host_now() < t0 + 1000 * HOST_MS);
+	close_fd(a);
+}
+
+/* A dual-stack socket receives from IPv4 senders, named ::ffff:a.b.c.d. */
+static void test_udp_dual_stack(void **state)
+{
+	struct sockaddr_storage ss, from, v4;
+	socklen_t len = any_addr(AF_INET6, 0, &ss), flen = sizeof(from);
+	int a = new_socket(AF_INET6, SOCK_DGRAM), b;
+	char buf[4];
+
+	(void)state;
+	bind_any_port(a, &ss, len);
+	b = new_socket(AF_INET, SOCK_DGRAM);
+	len = loop_addr(AF_INET, 0, local_port(a), &v4);
+	assert_int_equal(SYS(SYS_sendto, b, "v4", 2, 0, &v4, len), 2);
+	assert_int_equal(
+		SYS(SYS_recvfrom, a, buf, sizeof(buf), 0, &from, &flen), 2);
+	assert_loop_addr(&from, flen, AF_INET6, 1, local_port(b));
+	close_fd(a);
+	close_fd(b);
+}
+
+/* ---- Addresses and IPv6. */
+
+static void test_names_v6(void **state)
+{
+	struct sockaddr_storage peer, ss;
+	socklen_t plen = sizeof(peer);
+	uint16_t port;
+	int l = listener(AF_INET6, 4, &port), c, s;
+
+	(void)state;
+	c = new_socket(AF_INET6, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET6, 0, port), 0);
+	s = (int)SYS(SYS_accept, l, &peer, &plen);
+	assert_true(s >= 3);
+	assert_loop_addr(&peer, plen, AF_INET6, 0, local_port(c));
+	assert_loop_addr(&ss, name_of(c, 0, &ss), AF_INET6, 0, port);
+	assert_loop_addr(&ss, name_of(c, 1, &ss), AF_INET6, 0, local_port(c));
+	write_all(s, "six");
+	read_expect(c, "six");
+	close_fd(c);
+	close_fd(s);
+	close_fd(l);
+}
+
+/* IPv4 peers of AF_INET6 sockets appear v4-mapped, both ways: a
+ * dual-stack listener accepting an AF_INET client, and an AF_INET6
+ * client connecting to ::ffff:127.0.0.1. */
+static void test_v4_mapped(void **state)
+{
+	struct sockaddr_storage ss, peer;
+	socklen_t len = any_addr(AF_INET6, 0, &ss), plen = sizeof(peer);
+	int l = new_socket(AF_INET6, SOCK_STREAM), c, s, l4, c6;
+	uint16_t port, port4;
+
+	(void)state;
+	bind_any_port(l, &ss, len);
+	assert_int_equal(SYS(SYS_listen, l, 4), 0);
+	port = local_port(l);
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	s = (int)SYS(SYS_accept, l, &peer, &plen);
+	assert_true(s >= 3);
+	assert_loop_addr(&peer, plen, AF_INET6, 1, local_port(c));
+	assert_loop_addr(&ss, name_of(s, 1, &ss), AF_INET6, 1, port);
+	l4 = listener(AF_INET, 4, &port4);
+	c6 = new_socket(AF_INET6, SOCK_STREAM);
+	assert_int_equal(connect_to(c6, AF_INET6, 1, port4), 0);
+	assert_loop_addr(&ss, name_of(c6, 0, &ss), AF_INET6, 1, port4);
+	assert_loop_addr(&ss, name_of(c6, 1, &ss), AF_INET6, 1, local_port(c6));
+	close_fd(c6);
+	close_fd(l4);
+	close_fd(c);
+	close_fd(s);
+	close_fd(l);
+}
+
+/* IPV6_V6ONLY: an IPv6-only listener refuses IPv4 clients and leaves
+ * the IPv4 wildcard on its port free; fixed once bound. */
+static void test_v6only(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = any_addr(AF_INET6, 0, &ss);
+	int l = new_socket(AF_INET6, SOCK_STREAM), c, l4, u;
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(get_int(l, IPPROTO_IPV6, IPV6_V6ONLY), 0);
+	set_int(l, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+	assert_int_equal(get_int(l, IPPROTO_IPV6, IPV6_V6ONLY), 1);
+	bind_any_port(l, &ss, len);
+	assert_int_equal(SYS(SYS_listen, l, 4), 0);
+	port = local_port(l);
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), -ECONNREFUSED);
+	close_fd(c);
+	c = new_socket(AF_INET6, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET6, 0, port), 0);
+	close_fd(c);
+	l4 = new_socket(AF_INET, SOCK_STREAM);
+	len = any_addr(AF_INET, port, &ss);
+	assert_int_equal(SYS(SYS_bind, l4, &ss, len), 0);
+	u = new_socket(AF_INET, SOCK_DGRAM);
+	assert_int_equal(SYS(SYS_setsockopt, u, IPPROTO_IPV6, IPV6_V6ONLY,
+			     &(int){ 1 }, sizeof(int)),
+			 -ENOPROTOOPT);
+	assert_int_equal(SYS(SYS_setsockopt, l, IPPROTO_IPV6, IPV6_V6ONLY,
+			     &(int){ 0 }, sizeof(int)),
+			 -EINVAL);
+	close_fd(u);
+	close_fd(l4);
+	close_fd(l);
+}
+
+/* A port in use gives EADDRINUSE; SO_REUSEADDR lets a server bind its
+ * port again while a closed connection on it waits in TIME_WAIT. */
+static void test_reuseaddr(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s, l2;
+
+	(void)state;
+	len = loop_addr(AF_INET, 0, port, &ss);
+	l2 = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(SYS(SYS_bind, l2, &ss, len), -EADDRINUSE);
+	close_fd(l2);
+	l2 = new_socket(AF_INET6, SOCK_STREAM); /* dual stack takes v4 too */
+	len = any_addr(AF_INET6, port, &ss);
+	assert_int_equal(SYS(SYS_bind, l2, &ss, len), -EADDRINUSE);
+	close_fd(l2);
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	close_fd(s); /* the server closes first: TIME_WAIT on its side */
+	close_fd(l);
+	host_run();
+	assert_int_equal(SYS(SYS_read, c, &(char){ 0 }, 1), 0);
+	close_fd(c);
+	host_run();
+	len = loop_addr(AF_INET, 0, port, &ss);
+	l2 = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(SYS(SYS_bind, l2, &ss, len), -EADDRINUSE);
+	close_fd(l2);
+	l2 = new_socket(AF_INET, SOCK_STREAM);
+	set_int(l2, SOL_SOCKET, SO_REUSEADDR, 1);
+	assert_int_equal(SYS(SYS_bind, l2, &ss, len), 0);
+	assert_int_equal(SYS(SYS_listen, l2, 4), 0);
+	close_fd(l2);
+}
+
+/* ---- Options. */
+
+static void test_options(void **state)
+{
+	int t = new_socket(AF_INET, SOCK_STREAM),
+	    u = new_socket(AF_INET6, SOCK_DGRAM);
+	struct timeval tv = { 1, 500000 }, got;
+	socklen_t len = sizeof(got);
+
+	(void)state;
+	assert_int_equal(get_int(t, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
+	assert_int_equal(get_int(u, SOL_SOCKET, SO_TYPE), SOCK_DGRAM);
+	assert_int_equal(get_int(u, SOL_SOCKET, SO_DOMAIN), AF_INET6);
+	assert_int_equal(get_int(t, SOL_SOCKET, SO_REUSEADDR), 0);
+	set_int(t, SOL_SOCKET, SO_REUSEADDR, 5);
+	assert_int_equal(get_int(t, SOL_SOCKET, SO_REUSEADDR), 1);
+	set_int(t, SOL_SOCKET, SO_KEEPALIVE, 1);
+	assert_int_equal(get_int(t, SOL_SOCKET, SO_KEEPALIVE), 1);
+	set_int(t, IPPROTO_TCP, TCP_NODELAY, 1);
+	assert_int_equal(get_int(t, IPPROTO_TCP, TCP_NODELAY), 1);
+	set_int(t, SOL_SOCKET, SO_RCVBUF, 65536);
+	assert_true(get_int(t, SOL_SOCKET, SO_RCVBUF) >= 65536);
+	set_int(t, SOL_SOCKET, SO_SNDBUF, 32768);
+	assert_true(get_int(t, SOL_SOCKET, SO_SNDBUF) >= 32768);
+	assert_int_equal(SYS(SYS_setsockopt, t, SOL_SOCKET, SO_SNDTIMEO, &tv,
+			     sizeof(tv)),
+			 0);
+	assert_int_equal(
+		SYS(SYS_getsockopt, t, SOL_SOCKET, SO_SNDTIMEO, &got, &len), 0);
+	assert_int_equal(len, sizeof(got));
+	assert_int_equal(got.tv_sec, 1);
+	assert_int_equal(got.tv_usec, 500000);
+	tv.tv_usec = 1000000;
+	assert_int_equal(SYS(SYS_setsockopt, t, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			     sizeof(tv)),
+			 -EDOM);
+	assert_int_equal(SYS(SYS_setsockopt, t, SOL_SOCKET, SO_KEEPALIVE,
+			     &(int){ 1 }, 2),
+			 -EINVAL);
+	assert_int_equal(SYS(SYS_setsockopt, u, IPPROTO_TCP, TCP_NODELAY,
+			     &(int){ 1 }, sizeof(int)),
+			 -ENOPROTOOPT);
+	assert_int_equal(
+		SYS(SYS_setsockopt, t, 9999, 1, &(int){ 1 }, sizeof(int)),
+		-ENOPROTOOPT);
+	assert_int_equal(
+		SYS(SYS_getsockopt, t, SOL_SOCKET, SO_TYPE, NULL, &len),
+		-EFAULT);
+	close_fd(t);
+	close_fd(u);
+}
+
+/* TCP_NODELAY and SO_KEEPALIVE carry over from listener to accepted
+ * socket, as on Linux. */
+static void test_options_inherited(void **state)
+{
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s;
+
+	(void)state;
+	set_int(l, IPPROTO_TCP, TCP_NODELAY, 1);
+	set_int(l, SOL_SOCKET, SO_KEEPALIVE, 1);
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s >= 3);
+	assert_int_equal(get_int(s, IPPROTO_TCP, TCP_NODELAY), 1);
+	assert_int_equal(get_int(s, SOL_SOCKET, SO_KEEPALIVE), 1);
+	assert_int_equal(get_int(c, IPPROTO_TCP, TCP_NODELAY), 0);
+	close_fd(c);
+	close_fd(s);
+	close_fd(l);
+}
+
+/* ---- TCP data. */
+
+/* MSG_PEEK leaves the data; MSG_DONTWAIT and FIONBIO say EAGAIN when
+ * none is there; readv/writev gather and scatter. */
+static void test_tcp_flags(void **state)
+{
+	int c, s, on = 1;
+	char buf[16] = { 0 }, a[3], b[8] = { 0 };
+	struct iovec out[3] = { { "ab", 2 }, { "cde", 3 }, { "f", 1 } };
+	struct iovec in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_recvfrom, c, buf, sizeof(buf), MSG_DONTWAIT),
+			 -EAGAIN);
+	assert_int_equal(SYS(SYS_ioctl, c, FIONBIO, &on), 0);
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), -EAGAIN);
+	write_all(s, "peek");
+	host_run();
+	assert_int_equal(SYS(SYS_recvfrom, c, buf, sizeof(buf), MSG_PEEK), 4);
+	assert_memory_equal(buf, "peek", 4);
+	assert_int_equal(fionread(c), 4);
+	read_expect(c, "peek");
+	set_int(s, IPPROTO_TCP, TCP_NODELAY, 1); /* three segments at once */
+	assert_int_equal(SYS(SYS_writev, s, out, 3), 6);
+	host_run();
+	assert_int_equal(SYS(SYS_readv, c, in, 2), 6);
+	assert_memory_equal(a, "abc", 3);
+	assert_string_equal(b, "def");
+	close_fd(c);
+	close_fd(s);
+}
+
+/* More than 64 KiB waiting to be read: FIONREAD counts all of it (not
+ * a 16-bit pbuf tot_len, which wraps). */
+static void test_fionread_large(void **state)
+{
+	static char chunk[100000];
+	int c, s;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_write, s, chunk, sizeof(chunk)),
+			 sizeof(chunk));
+	host_advance(HOST_S);
+	assert_int_equal(fionread(c), sizeof(chunk));
+	close_fd(c);
+	close_fd(s);
+}
+
+/* A peer trickling 1-byte segments (TCP_NODELAY): all of it arrives in
+ * order, FIONREAD counts it, and the queue gathers it instead of holding
+ * a buffer per byte. */
+static void test_tiny_segments(void **state)
+{
+	static char got[3000];
+	int c, s, one = 1;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_setsockopt, s, IPPROTO_TCP, TCP_NODELAY, &one,
+			     sizeof(one)),
+			 0);
+	for (int i = 0; i < (int)sizeof(got); i++) {
+		char b = (char)('a' + i % 26);
+
+		assert_int_equal(SYS(SYS_write, s, &b, 1), 1);
+		if (i % 64 == 63)
+			host_advance(HOST_MS);
+	}
+	host_advance(HOST_S);
+	assert_int_equal(fionread(c), sizeof(got));
+	assert_int_equal(
+		SYS(SYS_recvfrom, c, got, sizeof(got), MSG_WAITALL, NULL, NULL),
+		sizeof(got));
+	for (int i = 0; i < (int)sizeof(got); i++)
+		assert_int_equal(got[i], 'a' + i % 26);
+	close_fd(c);
+	close_fd(s);
+}
+
+/* MSG_WAITALL waits for the rest of a message that arrives in parts. */
+static void writer(struct later *l)
+{
+	write_all(l->fd, "world");
+}
+
+static void test_waitall(void **state)
+{
+	struct later l = { .fn = writer };
+	char buf[12] = { 0 };
+	int c, s;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	write_all(s, "hello ");
+	l.fd = s;
+	at(&l, 100 * HOST_MS);
+	assert_int_equal(SYS(SYS_recvfrom, c, buf, 11, MSG_WAITALL, NULL, NULL),
+			 11);
+	assert_true(l.done);
+	assert_string_equal(buf, "hello world");
+	close_fd(c);
+	close_fd(s);
+}
+
+/* listen() without bind takes an address of the socket's own family: an
+ * AF_INET listener is not reachable over IPv6. */
+static void test_listen_unbound_family(void **state)
+{
+	int l = new_socket(AF_INET, SOCK_STREAM), c;
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(SYS(SYS_listen, l, 4), 0);
+	port = local_port(l);
+	c = new_socket(AF_INET6, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET6, 0, port), -ECONNREFUSED);
+	close_fd(c);
+	close_fd(l);
+}
+
+/* readv and writev move one datagram across all the segments. */
+static void test_udp_vectors(void **state)
+{
+	struct sockaddr_storage aa, ba;
+	socklen_t alen, blen;
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = udp_bound(AF_INET, &ba, &blen);
+	char p1[4] = { 0 }, p2[8] = { 0 };
+	struct iovec out[2] = { { "abcd", 4 }, { "efg", 3 } };
+	struct iovec in[2] = { { p1, sizeof(p1) }, { p2, sizeof(p2) } };
+
+	(void)state;
+	assert_int_equal(SYS(SYS_connect, b, &aa, alen), 0);
+	assert_int_equal(SYS(SYS_writev, b, out, 2), 7);
+	assert_int_equal(SYS(SYS_writev, b, out, 1), 4);
+	host_advance(HOST_MS);
+	assert_int_equal(SYS(SYS_readv, a, in, 2), 7);
+	assert_memory_equal(p1, "abcd", 4);
+	assert_memory_equal(p2, "efg", 3);
+	assert_int_equal(SYS(SYS_readv, a, in, 2), 4); /* the second one */
+	close_fd(a);
+	close_fd(b);
+}
+
+/* ---- Failures and timeouts (frames over loopback lost on purpose). */
+
+/* After a failed non-blocking connect, calling connect() again reports
+ * the failure (a common idiom after poll says writable). */
+static void test_connect_again_after_failure(void **state)
+{
+	int c = new_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+
+	(void)state;
+	assert_int_equal(connect_to(c, AF_INET, 0, CLOSED_PORT), -EINPROGRESS);
+	assert_true(poll1(c, POLLOUT, 1000) & POLLERR);
+	assert_int_equal(connect_to(c, AF_INET, 0, CLOSED_PORT), -ECONNREFUSED);
+	close_fd(c);
+}
+
+/* No answer to the SYNs: a blocking connect fails with ETIMEDOUT. */
+static void test_connect_timeout(void **state)
+{
+	int c = new_socket(AF_INET, SOCK_STREAM);
+	uint64_t t0 = host_now();
+	long r;
+
+	(void)state;
+	host_drop_loopback(1);
+	r = connect_to(c, AF_INET, 0, CLOSED_PORT);
+	host_drop_loopback(0);
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_true(host_now() - t0 > 10 * HOST_S);
+	close_fd(c);
+}
+
+/* SO_SNDTIMEO bounds a blocking connect: EINPROGRESS, as on Linux, and
+ * the attempt goes on in the background. */
+static void test_connect_sndtimeo(void **state)
+{
+	struct timeval tv = { 0, 200000 };
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s;
+	uint64_t t0 = host_now();
+	long r;
+
+	(void)state;
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(SYS(SYS_setsockopt, c, SOL_SOCKET, SO_SNDTIMEO, &tv,
+			     sizeof(tv)),
+			 0);
+	host_drop_loopback(1);
+	r = connect_to(c, AF_INET, 0, port);
+	host_drop_loopback(0);
+	assert_true(host_now() >= t0 + 200 * HOST_MS);
+	assert_int_equal(r, -EINPROGRESS);
+	assert_true(poll1(c, POLLOUT, 30000) & POLLOUT);
+	assert_int_equal(get_int(c, SOL_SOCKET, SO_ERROR), 0);
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s >= 3);
+	close_fd(s);
+	close_fd(c);
+	close_fd(l);
+}
+
+/* An established connection whose peer stops answering: the blocked
+ * reader gets ETIMEDOUT once lwIP gives up retransmitting. */
+static void test_retransmit_timeout(void **state)
+{
+	int c, s;
+	char buf[8];
+	uint64_t t0;
+	long r;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	host_drop_loopback(1);
+	write_all(c, "lost");
+	t0 = host_now();
+	r = SYS(SYS_read, c, buf, sizeof(buf));
+	host_drop_loopback(0);
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_true(host_now() - t0 > 10 * HOST_S);
+	close_fd(c);
+	close_fd(s);
+}
+
+/* SO_KEEPALIVE on an idle connection whose peer is gone: ETIMEDOUT
+ * after Linux's default 2 h idle and 9 unanswered probes. */
+static void test_keepalive_timeout(void **state)
+{
+	int c, s;
+	char buf[8];
+	uint64_t t0;
+	long r;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	set_int(c, SOL_SOCKET, SO_KEEPALIVE, 1);
+	host_drop_loopback(1);
+	t0 = host_now();
+	r = SYS(SYS_read, c, buf, sizeof(buf));
+	host_drop_loopback(0);
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_true(host_now() - t0 >= (7200 + 9 * 75) * HOST_S);
+	close_fd(c);
+	close_fd(s);
+}
+
+/* accept() at the descriptor limit says EMFILE and leaves the connection
+ * queued for the next accept, as Linux does. */
+static void test_accept_emfile(void **state)
+{
+	uint16_t port;
+	int l = listener(AF_INET, 4, &port), c, s, first;
+
+	(void)state;
+	set_nonblock(l);
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	first = (int)SYS(SYS_dup, l);
+	assert_true(first > c);
+	while (SYS(SYS_dup, l) >= 0)
+		;
+	assert_int_equal(SYS(SYS_socket, AF_INET, SOCK_DGRAM, 0), -EMFILE);
+	assert_int_equal(SYS(SYS_accept, l, NULL, NULL), -EMFILE);
+	close_fd(first);
+	s = (int)SYS(SYS_accept, l, NULL, NULL);
+	for (int fd = first + 1; fd < KERN_FD_MAX; fd++)
+		close_fd(fd);
+	assert_true(s >= 3);
+	write_all(c, "kept");
+	read_expect(s, "kept");
+	close_fd(s);
+	close_fd(c);
+	close_fd(l);
+}
+
+/* A full send queue: non-blocking write says EAGAIN and POLLOUT goes;
+ * SO_SNDTIMEO bounds a blocking write; reading on the other side makes
+ * it writable again. */
+static void test_send_buffer_full(void **state)
+{
+	static char chunk[16384];
+	struct timeval tv = { 0, 100000 };
+	struct epoll_event ev[4];
+	int c, s, ep = (int)SYS(SYS_epoll_create1, 0);
+	long r, total = 0;
+	uint64_t t0;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	set_nonblock(c);
+	for (;;) { /* until the peer's window and our queue are full */
+		r = SYS(SYS_write, c, chunk, sizeof(chunk));
+		if (r > 0) {
+			total += r;
+			continue;
+		}
+		assert_int_equal(r, -EAGAIN);
+		if (!(poll1(c, POLLOUT, 0) & POLLOUT))
+			break;
+	}
+	/* the peer's 128 KiB window, and most of our 128 KiB queue */
+	assert_true(total > 128 * 1024 + 96 * 1024);
+	assert_int_equal(SYS(SYS_fcntl, c, F_SETFL, 0), 0);
+	assert_int_equal(SYS(SYS_setsockopt, c, SOL_SOCKET, SO_SNDTIMEO, &tv,
+			     sizeof(tv)),
+			 0);
+	t0 = host_now();
+	r = SYS(SYS_write, c, chunk, sizeof(chunk));
+	/* EAGAIN, or the little that delayed ACKs freed in the meantime */
+	assert_true(r == -EAGAIN || (r > 0 && r < (long)sizeof(chunk)));
+	assert_true(host_now() >= t0 + 100 * HOST_MS);
+	total += r > 0 ? r : 0;
+	ep_add(ep, c, EPOLLOUT | EPOLLET);
+	assert_int_equal(ep_wait(ep, ev, 0), 0);
+	while (total > 0) {
+		r = SYS(SYS_read, s, chunk, sizeof(chunk));
+		assert_true(r > 0);
+		total -= r;
+	}
+	assert_int_equal(ep_wait(ep, ev, 1000), 1); /* ACKs made room */
+	assert_int_equal(ev[0].events, EPOLLOUT);
+	assert_true(poll1(c, POLLOUT, 0) & POLLOUT);
+	close_fd(c);
+	close_fd(s);
+	close_fd(ep);
+}
+
+/* 1 MiB from c to s through non-blocking sockets driven by poll, intact
+ * and in order. */
+static void bulk(int domain)
+{
+	uint8_t *src = malloc(BULK), *dst = malloc(BULK);
+	size_t sent = 0, got = 0;
+	uint32_t x = 12345;
+	int c, s, rounds = 0;
+
+	assert_non_null(src);
+	assert_non_null(dst);
+	for (size_t i = 0; i < BULK; i++) {
+		x = x * 1103515245 + 12345;
+		src[i] = (uint8_t)(x >> 16);
+	}
+	tcp_pair(domain, &c, &s);
+	set_nonblock(c);
+	set_nonblock(s);
+	while (got < BULK) {
+		struct pollfd p[2] = { { c, sent < BULK ? POLLOUT : 0, 0 },
+				       { s, POLLIN, 0 } };
+		long r;
+
+		assert_true(SYS(SYS_poll, p, 2, 5000) > 0);
+		assert_true(++rounds < 100000);
+		if (p[0].revents & POLLOUT) {
+			r = SYS(SYS_write, c, src + sent, BULK - sent);
+			assert_true(r > 0 || r == -EAGAIN);
+			sent += r > 0 ? (size_t)r : 0;
+		}
+		if (p[1].revents & POLLIN) {
+			r = SYS(SYS_read, s, dst + got, BULK - got);
+			assert_true(r > 0);
+			got += (size_t)r;
+		}
+	}
+	assert_int_equal(sent, BULK);
+	assert_memory_equal(src, dst, BULK);
+	close_fd(c);
+	assert_true(poll1(s, POLLIN, 1000) & POLLIN);
+	assert_int_equal(SYS(SYS_read, s, dst, 1), 0);
+	close_fd(s);
+	free(src);
+	free(dst);
+}
+
+static void test_bulk_v4(void **state)
+{
+	(void)state;
+	bulk(AF_INET);
+}
+
+static void test_bulk_v6(void **state)
+{
+	(void)state;
+	bulk(AF_INET6);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_bad_descriptors),
+		T(test_tiny_segments),
+		T(test_waitall),
+		T(test_listen_unbound_family),
+		T(test_udp_vectors),
+		T(test_bad_arguments),
+		T(test_connect_accept_v4),
+		T(test_connect_nonblocking),
+		T(test_accept_blocks_until_connect),
+		T(test_accept4_flags),
+		T(test_backlog),
+		T(test_close_listener_resets_queue),
+		T(test_connect_refused),
+		T(test_connect_timeout),
+		T(test_read_after_peer_close),
+		T(test_write_after_peer_close),
+		T(test_close_unread_resets_peer),
+		T(test_peer_abort_wakes_reader),
+		T(test_shutdown_write),
+		T(test_shutdown_read),
+		T(test_shutdown_after_peer_fin),
+		T(test_time_wait_then_close),
+		T(test_poll_readiness),
+		T(test_epoll_edge),
+		T(test_epoll_level_oneshot),
+		T(test_epoll_reset),
+		T(test_udp_v4),
+		T(test_udp_connected),
+		T(test_udp_msg),
+		T(test_udp_rcvtimeo),
+		T(test_udp_dual_stack),
+		T(test_names_v6),
+		T(test_v4_mapped),
+		T(test_v6only),
+		T(test_reuseaddr),
+		T(test_options),
+		T(test_options_inherited),
+		T(test_tcp_flags),
+		T(test_send_buffer_full),
+		T(test_bulk_v4),
+		T(test_bulk_v6),
+		T(test_fionread_large),
+		T(test_connect_again_after_failure),
+		T(test_connect_sndtimeo),
+		T(test_retransmit_timeout),
+		T(test_keepalive_timeout),
+		T(test_accept_emfile),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
