@@ -77,6 +77,21 @@ class Netns:
         return self.popen(*cmd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
 
+    def dns_server(self, *options):
+        """Start dnsmasq in the foreground as a name server on tap0 (port
+        53, no upstream servers, no /etc/hosts; queries logged to its
+        stdout, a pipe of the returned process), with options such as
+        --address=/NAME/ADDR for the names it serves; with a
+        --dhcp-range it also gives leases, naming itself as the name
+        server. Stopped by its PID on exit."""
+        cmd = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null",
+               "--interface=tap0", "--bind-interfaces", "--no-resolv",
+               "--no-hosts", "--log-queries", "--leasefile-ro",
+               "--pid-file=", "--log-facility=-", "--log-dhcp",
+               "--no-ping", "--user=root"] + list(options)
+        return self.popen(*cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+
     def counter(self, name):
         """A tap0 statistics counter (rx_packets, tx_packets ...)."""
         return int(self.run("cat", f"/sys/class/net/tap0/statistics/{name}")

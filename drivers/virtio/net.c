@@ -124,14 +124,14 @@ static void sync_stats(struct vnet *v)
 }
 
 /* A frame spread over more buffers than one (only with large receive
- * offloads, which are not negotiated): drop the rest of it. */
+ * offloads, which are not negotiated): give the rest of it back. The
+ * caller drops (and counts) the frame once. */
 static void drop_extra(struct vnet *v, unsigned n)
 {
 	struct drv_netbuf *b;
 
 	while (n-- && (b = drv_virtq_get(&v->rxq, NULL)))
 		rx_post(v, (unsigned)(b - v->rx_bufs));
-	v->nd.stats.rx_drops++;
 }
 
 /* Hand every frame the device finished to the receiver. */
