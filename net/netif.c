@@ -27,7 +27,8 @@
 #include "heap.h"
 #include "net_internal.h"
 
-#define RX_HELD 64 /* of the ring's 256 buffers */
+#define RX_HELD 64	 /* of the ring's 256 buffers */
+#define ETH_MIN_FRAME 60 /* bytes, without the FCS */
 
 /* A received buffer lent to lwIP as a pbuf. */
 struct rx_ref {
@@ -57,7 +58,10 @@ static void rx_free(struct pbuf *p)
 }
 
 /* The frame in buf as a pbuf: lent while few are held, else copied (and
- * buf given back). NULL when out of memory (buf is given back). */
+ * buf given back) into a pbuf of its own size. A frame shorter than
+ * Ethernet's minimum is copied and padded with zeros, as the wire would
+ * have it (lwIP reads a few header bytes of a truncated packet before it
+ * checks the length). NULL when out of memory (buf is given back). */
 static struct pbuf *rx_pbuf(struct net_if *nif, struct drv_netbuf *buf)
 {
 	struct drv_netdev *nd = nif->nd;
@@ -65,7 +69,8 @@ static struct pbuf *rx_pbuf(struct net_if *nif, struct drv_netbuf *buf)
 	struct rx_ref *r;
 	struct pbuf *p;
 
-	if (nif->rx_held < RX_HELD && (r = net_malloc(sizeof(*r)))) {
+	if (len >= ETH_MIN_FRAME && nif->rx_held < RX_HELD &&
+	    (r = net_malloc(sizeof(*r)))) {
 		r->pc.custom_free_function = rx_free;
 		r->nif = nif;
 		r->buf = buf;
@@ -73,9 +78,12 @@ static struct pbuf *rx_pbuf(struct net_if *nif, struct drv_netbuf *buf)
 		return pbuf_alloced_custom(PBUF_RAW, len, PBUF_REF, &r->pc,
 					   buf->data, len);
 	}
-	p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
-	if (p)
-		pbuf_take(p, buf->data, len);
+	p = pbuf_alloc(PBUF_RAW, len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len,
+		       PBUF_RAM);
+	if (p) {
+		memcpy(p->payload, buf->data, len);
+		memset((char *)p->payload + len, 0, p->len - len);
+	}
 	nd->ops->rx_done(nd, buf);
 	return p;
 }

@@ -17,7 +17,7 @@
 
 #define MAX_BACKLOG 1024
 #define SMALL_SEG 256		  /* segments up to this size are gathered */
-#define GATHER_BUF 2048		  /* into buffers of this size */
+#define GATHER_BUF 512		  /* into buffers of this size */
 #define POLL_TICKS 2		  /* lwIP's poll callback every 2 x 500 ms */
 #define KEEPALIVE_IDLE_MS 7200000 /* Linux's tcp_keepalive_time */
 #define KEEPALIVE_INTVL_MS 75000
