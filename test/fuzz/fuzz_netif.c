@@ -45,7 +45,6 @@
 #define MAX_CONNS 16
 #define TCP_PORT 80
 #define UDP_PORT 7
-#define ETH_MIN 60 /* a minimum Ethernet frame, less its FCS */
 
 static const uint8_t sep[4] = { 'F', 'R', 'A', 'M' };
 
@@ -55,7 +54,6 @@ static long bufs_out; /* received buffers lwIP has not given back */
 static struct net_if *nif;
 static int tcp_fd, udp_fd, conns[MAX_CONNS], nconns;
 static int verbose; /* FUZZ_NETIF_VERBOSE=1: what goes out, what is served */
-static int nopad;   /* FUZZ_NETIF_NOPAD=1: short frames stay short */
 
 /* Say what a frame sent is (verbose): EtherType and its first bytes. */
 static void describe(const char *what, const uint8_t *f, size_t len)
@@ -129,19 +127,17 @@ static struct drv_netdev dev = {
 
 /* One frame in, in a buffer of its exact size (so ASan sees any read
  * past its end), as the driver's receive callback does. Frames shorter
- * than the Ethernet minimum come zero-padded to it, as Ethernet delivers
- * them (virtio-net need not: lwIP 2.1.3's ip4_input reads the IPv4
- * header's length field before checking that the frame holds it, which
- * FUZZ_NETIF_NOPAD=1 shows at once). */
+ * than the Ethernet minimum stay short: net/netif.c pads them (lwIP
+ * 2.1.3's ip4_input reads the IPv4 header's length field before checking
+ * that the frame holds it). */
 static void feed(const uint8_t *data, size_t len)
 {
-	size_t size = !nopad && len < ETH_MIN ? ETH_MIN : len;
 	struct drv_netbuf *b = calloc(1, sizeof(*b));
 
-	if (!b || !(b->data = calloc(1, size ? size : 1)))
+	if (!b || !(b->data = calloc(1, len ? len : 1)))
 		abort();
 	memcpy(b->data, data, len);
-	b->len = size;
+	b->len = len;
 	bufs_out++;
 	rx_fn(rx_ctx, b);
 }
@@ -259,7 +255,6 @@ static int bound_socket(int type, uint16_t port)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *v = getenv("FUZZ_NETIF_VERBOSE");
-	const char *np = getenv("FUZZ_NETIF_NOPAD");
 
 	(void)argc;
 	(void)argv;
@@ -275,7 +270,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	host_advance(5 * HOST_S); /* duplicate address detection */
 	reset();
 	verbose = v && *v && *v != '0';
-	nopad = np && *np && *np != '0';
 	return 0;
 }
 
