@@ -15,13 +15,20 @@
 
 #include "sock.h"
 
-#define MAX_BACKLOG 1024
+#define MAX_BACKLOG 255		  /* lwIP counts a listener's backlog in a u8 */
 #define SMALL_SEG 256		  /* segments up to this size are gathered */
 #define GATHER_BUF 512		  /* into buffers of this size */
 #define POLL_TICKS 2		  /* lwIP's poll callback every 2 x 500 ms */
 #define KEEPALIVE_IDLE_MS 7200000 /* Linux's tcp_keepalive_time */
 #define KEEPALIVE_INTVL_MS 75000
 #define KEEPALIVE_CNT 9
+
+/* The tcp_pcb under the default altcp allocator, for what altcp does not
+ * pass through. */
+static struct tcp_pcb *raw_pcb(struct net_sock *s)
+{
+	return s->pcb ? (struct tcp_pcb *)s->pcb->state : NULL;
+}
 
 static void notify(struct net_sock *s)
 {
@@ -209,8 +216,11 @@ void net_tcp_options(struct net_sock *s)
 		altcp_keepalive_disable(s->pcb);
 }
 
-/* A new connection on a listening socket: queue it, or reset it when
- * the backlog is full. */
+/* A new connection on a listening socket: queue it. It stays counted in
+ * the listener's backlog until accept() takes it (tcp_backlog_delayed),
+ * so lwIP ignores SYNs while half-open plus queued connections fill the
+ * backlog and the clients retry, as on Linux. Reset only if the queue is
+ * full anyway (it cannot be) or memory is short. */
 static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 {
 	struct net_sock *ls = arg, *c;
@@ -236,6 +246,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 	hook(c);
 	net_tcp_options(c);
 	altcp_get_tcp_addrinfo(pcb, 0, &c->peer, &c->peer_port);
+	tcp_backlog_delayed(raw_pcb(c));
 	ls->acceptq[(ls->qhead + ls->qlen++) % ls->backlog] = c;
 	notify(ls);
 	return ERR_OK;
@@ -253,13 +264,6 @@ int net_tcp_open(struct net_sock *s)
 	hook(s);
 	net_tcp_options(s); /* those set before the pcb existed */
 	return 0;
-}
-
-/* The tcp_pcb under the default altcp allocator, for the few options
- * altcp does not pass through. */
-static struct tcp_pcb *raw_pcb(struct net_sock *s)
-{
-	return s->pcb ? (struct tcp_pcb *)s->pcb->state : NULL;
 }
 
 int net_tcp_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
@@ -301,7 +305,7 @@ int net_tcp_listen(struct net_sock *s, int backlog)
 	s->acceptq = mem_calloc((mem_size_t)backlog, sizeof(*s->acceptq));
 	if (!s->acceptq)
 		return -ENOMEM;
-	lp = altcp_listen_with_backlog_and_err(s->pcb, 255, &err);
+	lp = altcp_listen_with_backlog_and_err(s->pcb, (u8_t)backlog, &err);
 	if (!lp) {
 		mem_free(s->acceptq);
 		s->acceptq = NULL;
@@ -327,6 +331,8 @@ int net_tcp_accept(struct net_sock *s, struct net_sock **out)
 	*out = s->acceptq[s->qhead];
 	s->qhead = (s->qhead + 1) % s->backlog;
 	s->qlen--;
+	if ((*out)->pcb) /* its place in the backlog is free again */
+		tcp_backlog_accepted(raw_pcb(*out));
 	return 0;
 }
 
@@ -335,6 +341,8 @@ void net_tcp_unaccept(struct net_sock *s, struct net_sock *c)
 	s->qhead = (s->qhead + s->backlog - 1) % s->backlog;
 	s->acceptq[s->qhead] = c;
 	s->qlen++;
+	if (c->pcb)
+		tcp_backlog_delayed(raw_pcb(c));
 	notify(s);
 }
 

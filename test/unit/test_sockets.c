@@ -476,12 +476,19 @@ static void test_backlog(void **state)
 	s[0] = (int)SYS(SYS_accept, l, NULL, NULL);
 	s[1] = (int)SYS(SYS_accept, l, NULL, NULL);
 	assert_true(s[0] >= 3 && s[1] >= 3);
+	/* the third SYN found the backlog full: ignored, as on Linux; the
+	 * client is still connecting, and gets in when it sends it again */
 	assert_int_equal(SYS(SYS_accept, l, NULL, NULL), -EAGAIN);
 	assert_false(poll1(l, POLLIN, 0) & POLLIN);
-	assert_true(poll1(c[2], POLLIN, 0) & POLLERR);
-	assert_int_equal(get_int(c[2], SOL_SOCKET, SO_ERROR), ECONNRESET);
+	assert_false(poll1(c[2], POLLOUT, 0) & (POLLOUT | POLLERR));
+	host_advance(4 * HOST_S);
+	assert_true(poll1(c[2], POLLOUT, 0) & POLLOUT);
+	assert_int_equal(get_int(c[2], SOL_SOCKET, SO_ERROR), 0);
+	s[2] = (int)SYS(SYS_accept, l, NULL, NULL);
+	assert_true(s[2] >= 3);
 	c[3] = new_socket(AF_INET, SOCK_STREAM);
 	assert_int_equal(connect_to(c[3], AF_INET, 0, port), 0);
+	close_fd(s[2]);
 	s[2] = (int)SYS(SYS_accept, l, NULL, NULL);
 	assert_true(s[2] >= 3);
 	for (int i = 0; i < 4; i++)
