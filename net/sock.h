@@ -43,7 +43,7 @@ struct net_sock {
 	int nonblock_connect; /* a connect in progress was reported */
 	int connect_failed;   /* the connection closed before it was made */
 	/* options */
-	int reuseaddr, keepalive, nodelay, v6only, rcvbuf, sndbuf;
+	int reuseaddr, keepalive, nodelay, v6only;
 	int64_t rcvtimeo, sndtimeo; /* ns; -1: forever */
 	/* TCP */
 	struct altcp_pcb *pcb;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#undef TCP_MSS /* glibc's socket option (host builds); lwIP's is the MSS */
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>

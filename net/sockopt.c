@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#undef TCP_MSS /* glibc's socket option (host builds); lwIP's is the MSS */
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -62,11 +63,8 @@ static long set_socket(struct net_sock *s, int opt, const void *val,
 		s->keepalive = !!v;
 		net_tcp_options(s);
 		return 0;
-	case SO_RCVBUF:
-		s->rcvbuf = v;
-		return 0;
-	case SO_SNDBUF:
-		s->sndbuf = v;
+	case SO_RCVBUF: /* the stack's buffers are sized in lwipopts.h: */
+	case SO_SNDBUF: /* accepted, and reported as they really are */
 		return 0;
 	default:
 		return -ENOPROTOOPT;
@@ -123,10 +121,10 @@ static long get_int(struct net_sock *s, int level, int opt, int *v)
 		*v = s->reuseaddr;
 	else if (opt == SO_KEEPALIVE)
 		*v = s->keepalive;
-	else if (opt == SO_RCVBUF)
-		*v = s->rcvbuf ? s->rcvbuf : 65535;
+	else if (opt == SO_RCVBUF) /* TCP's window; UDP: one datagram */
+		*v = s->type == SOCK_STREAM ? TCP_WND : 0xffff;
 	else if (opt == SO_SNDBUF)
-		*v = s->sndbuf ? s->sndbuf : 65535;
+		*v = s->type == SOCK_STREAM ? TCP_SND_BUF : 0xffff;
 	else if (opt == SO_ERROR) {
 		*v = s->err;
 		s->err = 0;
