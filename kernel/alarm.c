@@ -31,8 +31,9 @@ static void fire(struct kern_timer *t, void *arg)
 	if (kern_itimer_advance(&real, kern_clock_ns()))
 		kern_signal_raise(SIGALRM);
 	kern_itimer_take(&real);
-	if (real.armed)
-		kern_timer_start(&timer, real.deadline, 0, fire, NULL);
+	if (real.armed &&
+	    kern_timer_start(&timer, real.deadline, 0, fire, NULL))
+		kern_itimer_disarm(&real); /* no room in the timer queue */
 }
 
 /* A timeval to ns (saturating), or -EINVAL when out of range. */
@@ -96,7 +97,9 @@ long sys_setitimer(const long *a)
 	kern_itimer_arm(&real,
 			value > UINT64_MAX - now ? UINT64_MAX : now + value,
 			interval);
-	return kern_timer_start(&timer, real.deadline, 0, fire, NULL) ?
-		       -EAGAIN :
-		       0;
+	if (kern_timer_start(&timer, real.deadline, 0, fire, NULL)) {
+		kern_itimer_disarm(&real); /* no room in the timer queue */
+		return -EAGAIN;
+	}
+	return 0;
 }

@@ -216,6 +216,26 @@ void net_tcp_options(struct net_sock *s)
 		altcp_keepalive_disable(s->pcb);
 }
 
+/* Free one queued connection that died before it was accepted (lwIP
+ * gave its backlog place back), closing the gap in the queue. */
+static void drop_dead(struct net_sock *ls)
+{
+	for (int i = 0; i < ls->qlen; i++) {
+		struct net_sock *c = ls->acceptq[(ls->qhead + i) % ls->backlog];
+
+		if (c->pcb)
+			continue;
+		for (; i + 1 < ls->qlen; i++)
+			ls->acceptq[(ls->qhead + i) % ls->backlog] =
+				ls->acceptq[(ls->qhead + i + 1) % ls->backlog];
+		ls->qlen--;
+		if (c->rx)
+			pbuf_free(c->rx);
+		mem_free(c);
+		return;
+	}
+}
+
 /* A new connection on a listening socket: queue it. It stays counted in
  * the listener's backlog until accept() takes it (tcp_backlog_delayed),
  * so lwIP ignores SYNs while half-open plus queued connections fill the
@@ -230,6 +250,8 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 			altcp_close(pcb); /* frees altcp's half */
 		return ERR_VAL;
 	}
+	if (ls->qlen == ls->backlog)
+		drop_dead(ls);
 	c = ls->qlen < ls->backlog ? mem_calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
 		altcp_abort(pcb);
@@ -343,7 +365,6 @@ void net_tcp_unaccept(struct net_sock *s, struct net_sock *c)
 	s->qlen++;
 	if (c->pcb)
 		tcp_backlog_delayed(raw_pcb(c));
-	notify(s);
 }
 
 int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
@@ -385,6 +406,8 @@ int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 		return 0;
 	r = -s->err;
 	s->err = 0;
+	s->connect_failed = 0; /* reported: a new connect starts over */
+	s->state = NS_NEW;
 	return r ? r : -ECONNREFUSED;
 }
 
@@ -444,6 +467,16 @@ ssize_t net_tcp_recv(struct net_sock *s, void *buf, size_t n, int flags)
 	return (ssize_t)got;
 }
 
+/* The segment size tcp_write cuts data into: the MSS, or half the
+ * largest window the peer offered if that is smaller (tcp_out.c). */
+static size_t seg_size(struct net_sock *s)
+{
+	size_t mss = altcp_mss(s->pcb), half = raw_pcb(s)->snd_wnd_max / 2;
+
+	mss = half && half < mss ? half : mss;
+	return mss ? mss : 1;
+}
+
 /* Space for more data in the send queue now: the send buffer, and the
  * segments tcp_write may still queue (one per MSS, plus one that tops up
  * the last segment). */
@@ -456,7 +489,7 @@ static size_t send_room(struct net_sock *s)
 	segs = altcp_sndqueuelen(s->pcb);
 	if (segs + 2 >= TCP_SND_QUEUELEN)
 		return 0;
-	room = (TCP_SND_QUEUELEN - segs - 2) * (size_t)altcp_mss(s->pcb);
+	room = (TCP_SND_QUEUELEN - segs - 2) * seg_size(s);
 	return room < altcp_sndbuf(s->pcb) ? room : altcp_sndbuf(s->pcb);
 }
 

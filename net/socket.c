@@ -495,6 +495,8 @@ static ssize_t sock_readv(struct kern_file *f, const struct iovec *iov, int cnt)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = cnt };
 
+	if (!iov_total(iov, (size_t)cnt)) /* as read(fd, buf, 0): nothing */
+		return 0;
 	return recv_msg(f->priv, &m, 0);
 }
 

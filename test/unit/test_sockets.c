@@ -523,6 +523,8 @@ static void test_connect_refused(void **state)
 	(void)state;
 	c = new_socket(AF_INET, SOCK_STREAM);
 	assert_int_equal(connect_to(c, AF_INET, 0, CLOSED_PORT), -ECONNREFUSED);
+	/* a new attempt, refused again (not ECONNABORTED) */
+	assert_int_equal(connect_to(c, AF_INET, 0, CLOSED_PORT), -ECONNREFUSED);
 	close_fd(c);
 	c = new_socket(AF_INET6, SOCK_STREAM);
 	assert_int_equal(connect_to(c, AF_INET6, 0, CLOSED_PORT),
@@ -1333,6 +1335,7 @@ static void test_udp_vectors(void **state)
 	assert_int_equal(SYS(SYS_readv, a, in, 2), 7);
 	assert_memory_equal(p1, "abcd", 4);
 	assert_memory_equal(p2, "efg", 3);
+	assert_int_equal(SYS(SYS_readv, a, in, 0), 0); /* takes nothing */
 	assert_int_equal(SYS(SYS_readv, a, in, 2), 4); /* the second one */
 	close_fd(a);
 	close_fd(b);
