@@ -216,6 +216,19 @@ void net_tcp_options(struct net_sock *s)
 		altcp_keepalive_disable(s->pcb);
 }
 
+/* Throw away a connection that was never accepted: reset it if it is
+ * still alive, free what it received and itself. */
+static void discard(struct net_sock *c)
+{
+	if (c->pcb) {
+		altcp_arg(c->pcb, NULL);
+		altcp_abort(c->pcb);
+	}
+	if (c->rx)
+		pbuf_free(c->rx);
+	mem_free(c);
+}
+
 /* Free one queued connection that died before it was accepted (lwIP
  * gave its backlog place back), closing the gap in the queue. */
 static void drop_dead(struct net_sock *ls)
@@ -229,9 +242,7 @@ static void drop_dead(struct net_sock *ls)
 			ls->acceptq[(ls->qhead + i) % ls->backlog] =
 				ls->acceptq[(ls->qhead + i + 1) % ls->backlog];
 		ls->qlen--;
-		if (c->rx)
-			pbuf_free(c->rx);
-		mem_free(c);
+		discard(c);
 		return;
 	}
 }
@@ -613,13 +624,7 @@ void net_tcp_close(struct net_sock *s)
 
 			s->qhead = (s->qhead + 1) % s->backlog;
 			s->qlen--;
-			if (c->pcb) {
-				altcp_arg(c->pcb, NULL);
-				altcp_abort(c->pcb);
-			}
-			if (c->rx)
-				pbuf_free(c->rx);
-			mem_free(c);
+			discard(c);
 		}
 		mem_free(s->acceptq);
 		altcp_arg(s->pcb, NULL);

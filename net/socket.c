@@ -182,18 +182,31 @@ static long sys_socket(const long *a)
 	return fd;
 }
 
+/* bind's and connect's common part: the socket fd a[0] with its control
+ * block made, and the address (a[1], a[2]) in *ip, *port; or NULL with
+ * *err set. */
+static struct net_sock *sock_and_addr(const long *a, ip_addr_t *ip,
+				      uint16_t *port, int *err)
+{
+	struct net_sock *s = sock_of(a[0], err);
+
+	if (!s)
+		return NULL;
+	if ((*err = net_sockaddr_in(s->domain, (const void *)a[1],
+				    (socklen_t)a[2], ip, port)) ||
+	    (*err = ensure_pcb(s)))
+		return NULL;
+	return s;
+}
+
 static long sys_bind(const long *a)
 {
 	int err;
-	struct net_sock *s = sock_of(a[0], &err);
 	ip_addr_t ip;
 	uint16_t port;
+	struct net_sock *s = sock_and_addr(a, &ip, &port, &err);
 
 	if (!s)
-		return err;
-	if ((err = net_sockaddr_in(s->domain, (const void *)a[1],
-				   (socklen_t)a[2], &ip, &port)) ||
-	    (err = ensure_pcb(s)))
 		return err;
 	/* "::" on a dual-stack socket takes IPv4 too */
 	if (s->domain == AF_INET6 && !s->v6only && ip_addr_isany(&ip))
@@ -264,15 +277,11 @@ static long sys_accept(const long *a)
 static long sys_connect(const long *a)
 {
 	int err;
-	struct net_sock *s = sock_of(a[0], &err);
 	ip_addr_t ip;
 	uint16_t port;
+	struct net_sock *s = sock_and_addr(a, &ip, &port, &err);
 
 	if (!s)
-		return err;
-	if ((err = net_sockaddr_in(s->domain, (const void *)a[1],
-				   (socklen_t)a[2], &ip, &port)) ||
-	    (err = ensure_pcb(s)))
 		return err;
 	return is_tcp(s) ? net_tcp_connect(s, &ip, port) :
 			   net_udp_connect(s, &ip, port);
