@@ -39,17 +39,22 @@ uint32_t net_tcp_isn(void)
 static void pass(struct kern_timer *t, void *arg);
 
 /* Set the lwIP timer for lwIP's next timeout, or stop it if there is
- * none. Deadlines fall on the millisecond sys_now() reaches it. */
+ * none. Deadlines fall on the millisecond sys_now() reaches it. lwIP
+ * counts milliseconds in 32 bits (sys_now() wraps after 49.7 days, which
+ * lwIP's own comparisons allow for); the kernel's deadline is built from
+ * the full 64-bit millisecond count, never from sys_now(), or it would
+ * lie 2^32 ms in the past once the wrap is passed. */
 static void schedule(void)
 {
-	u32_t now = sys_now(), ms = sys_timeouts_sleeptime();
+	uint64_t now = kern_clock_ns() / NS_PER_MS;
+	u32_t ms = sys_timeouts_sleeptime();
 
 	if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) {
 		kern_timer_stop(&lwip_timer);
 		return;
 	}
-	if (kern_timer_start(&lwip_timer, ((uint64_t)now + ms) * NS_PER_MS, 0,
-			     pass, NULL))
+	if (kern_timer_start(&lwip_timer, (now + ms) * NS_PER_MS, 0, pass,
+			     NULL))
 		net_diag("no kernel timer left for lwIP");
 }
 

@@ -198,6 +198,12 @@ uint64_t kern_timer_next(void)
 	return t ? t->deadline : UINT64_MAX;
 }
 
+/* Timer callbacks or loop passes one host_run() may make before it
+ * counts the loop as stuck: a timer that is due again at once, every
+ * time it runs, would otherwise spin here for good (as the guest's loop
+ * would). */
+#define RUN_MAX 1000000
+
 /* Run the timers due now (periodic ones go back in the queue first, so
  * their callback may stop or move them). */
 static int run_timers(void)
@@ -205,7 +211,7 @@ static int run_timers(void)
 	struct kern_timer *t;
 	int n = 0;
 
-	while ((t = kern_timerq_pop_due(&timers, now_ns))) {
+	while (n < RUN_MAX && (t = kern_timerq_pop_due(&timers, now_ns))) {
 		if (t->period) {
 			t->deadline += t->period;
 			if (t->deadline <= now_ns)
@@ -253,21 +259,32 @@ static int run_loopback(void)
 
 int host_run(void)
 {
-	int total = 0, n;
+	int total = 0, n, passes = 0;
 
 	do {
 		n = run_loopback() + run_timers();
 		total += n;
+		if (++passes == RUN_MAX || n >= RUN_MAX) {
+			stuck++;
+			kern_log(KERN_LOG_QUIET, "loop: work never ends");
+			break;
+		}
 	} while (n);
 	return total;
+}
+
+void host_jump(uint64_t ns)
+{
+	now_ns += ns;
 }
 
 void host_advance(uint64_t ns)
 {
 	uint64_t end = now_ns + ns;
+	unsigned stuck_before = stuck;
 
 	host_run();
-	while (kern_timer_next() <= end) {
+	while (kern_timer_next() <= end && stuck == stuck_before) {
 		if (kern_timer_next() > now_ns)
 			now_ns = kern_timer_next();
 		host_run();
@@ -284,10 +301,14 @@ unsigned host_stuck(void)
 int kern_loop_wait(int (*cond)(void *), void *arg, uint64_t deadline,
 		   int interruptible)
 {
+	unsigned stuck_before = stuck;
+
 	for (;;) {
 		uint64_t next;
 
 		host_run();
+		if (stuck != stuck_before)
+			return interruptible ? -EINTR : -ETIMEDOUT;
 		if (cond && cond(arg))
 			return 0;
 		if (now_ns >= deadline)

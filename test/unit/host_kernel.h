@@ -35,12 +35,17 @@ int host_run(void);
 /* Let ns of simulated time pass, running every timer on its deadline. */
 void host_advance(uint64_t ns);
 
+/* Move the clock ns ahead at once, running nothing on the way (a guest
+ * that has been up that long, or a paused VM resumed). */
+void host_jump(uint64_t ns);
+
 /* While on, frames sent over loopback are lost (a network partition:
  * retransmission and keepalive timeouts). */
 void host_drop_loopback(int on);
 
 /* Calls that waited forever with nothing left to wake them (each one
- * returned -EINTR instead of hanging). */
+ * returned -EINTR instead of hanging), and runs of the loop whose work
+ * never ended (each cut short after a million passes). */
 unsigned host_stuck(void);
 
 /* Restart the random numbers (lwIP's ports and sequence numbers) at a

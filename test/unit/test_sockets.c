@@ -1584,6 +1584,33 @@ static void test_bulk_v6(void **state)
 	bulk(AF_INET6);
 }
 
+/* A guest up for more than 2^32 ms (49.7 days), where lwIP's 32-bit
+ * sys_now() wraps: lwIP's timers keep their periods (the loop does not
+ * spin on a timer that is due again at once), and a connection made
+ * across the wrap still carries data and times out as it should. */
+static void test_uptime_past_2_32_ms(void **state)
+{
+	const uint64_t wrap = (1ULL << 32) * HOST_MS;
+	int c, s;
+
+	(void)state;
+	host_jump(wrap - 2 * HOST_S - host_now());
+	host_advance(HOST_S);
+	tcp_pair(AF_INET, &c, &s);
+	host_advance(2 * HOST_S); /* across the wrap */
+	assert_true(host_now() > wrap);
+	assert_int_equal(host_stuck(), stuck_before);
+	write_all(c, "after the wrap");
+	read_expect(s, "after the wrap");
+	host_drop_loopback(1); /* retransmission timers still fire */
+	write_all(s, "lost");
+	host_advance(120 * HOST_S);
+	host_drop_loopback(0);
+	assert_int_equal(host_stuck(), stuck_before);
+	close_fd(c);
+	close_fd(s);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1636,6 +1663,7 @@ int main(void)
 		T(test_retransmit_timeout),
 		T(test_keepalive_timeout),
 		T(test_accept_emfile),
+		T(test_uptime_past_2_32_ms), /* last: the clock stays there */
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
