@@ -84,7 +84,7 @@ void kern_main(uint64_t start_info)
 	drv_virtio_blk_register();       /* virtio-blk: os/blk.h disks */
 	drv_virtio_pci_register();       /* virtio devices on PCI */
 	drv_pci_init();                  /* enumerate PCI, probe drivers */
-	drv_virtio_mmio_init();          /* virtio-mmio devices (microvm) */
+	drv_virtio_mmio_init(&bootinfo); /* virtio-mmio devices (microvm) */
 	net_init();                      /* lwIP on the network devices */
 	drv_devstats_init();             /* devstats: counters at exit */
 	banner();                        /* RAM, page sizes, boot time */

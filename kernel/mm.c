@@ -279,6 +279,23 @@ void *kern_mm_map_device(uint64_t pa, size_t size)
 	return (void *)pa;
 }
 
+int kern_mm_is_mapped(uint64_t pa)
+{
+	return kern_pt_translate(&mm_pt, page_down(pa), NULL, NULL, NULL) == 0;
+}
+
+int kern_mm_unmap_device(uint64_t pa, size_t size)
+{
+	uint64_t lo = page_down(pa), hi = page_up(pa + size);
+	unsigned attrs;
+
+	for (uint64_t p = lo; p < hi; p += PAGE)
+		if (kern_pt_translate(&mm_pt, p, NULL, &attrs, NULL) == 0 &&
+		    !(attrs & KERN_PT_UNCACHED))
+			return -EINVAL;
+	return kern_pt_unmap(&mm_pt, lo, hi - lo);
+}
+
 const void *kern_mm_map_firmware(uint64_t pa, size_t size)
 {
 	uint64_t lo = page_down(pa), hi = page_up(pa + size);

@@ -89,6 +89,13 @@ void arch_ioapic_mask(uint32_t gsi, int masked)
 	   masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
 }
 
+int arch_ioapic_serves(uint32_t gsi)
+{
+	uint32_t pin;
+
+	return find(gsi, &pin) != NULL;
+}
+
 void arch_msi_message(unsigned vector, uint32_t dest, uint64_t *addr,
 		      uint32_t *data)
 {

@@ -363,25 +363,38 @@ int os_blk_flush(int dev)
 	return r;
 }
 
-/* Capacity, block size and transfer limits from the configuration. */
-static void read_limits(struct blk *b)
+/* Capacity, block size and segment limits from the configuration (a
+ * device whose configuration is too short for them is failed). 0 or
+ * -EIO. */
+static int read_limits(struct blk *b, uint32_t *seg_max)
 {
 	struct drv_virtio_dev *d = b->dev;
-	uint32_t size_max = 0, seg_max = 0, bs = 0, segs = MAX_SEGS;
+	uint32_t size_max = 0, bs = 0;
 
-	d->ops->read_config(d, CFG_CAPACITY, &b->sectors, sizeof(b->sectors));
-	if (d->features & BLK_F_SIZE_MAX)
-		d->ops->read_config(d, CFG_SIZE_MAX, &size_max, 4);
-	if (d->features & BLK_F_SEG_MAX)
-		d->ops->read_config(d, CFG_SEG_MAX, &seg_max, 4);
-	if (d->features & BLK_F_BLK_SIZE)
-		d->ops->read_config(d, CFG_BLK_SIZE, &bs, 4);
+	*seg_max = 0;
+	if (drv_virtio_config(d, CFG_CAPACITY, &b->sectors,
+			      sizeof(b->sectors)) ||
+	    ((d->features & BLK_F_SIZE_MAX) &&
+	     drv_virtio_config(d, CFG_SIZE_MAX, &size_max, 4)) ||
+	    ((d->features & BLK_F_SEG_MAX) &&
+	     drv_virtio_config(d, CFG_SEG_MAX, seg_max, 4)) ||
+	    ((d->features & BLK_F_BLK_SIZE) &&
+	     drv_virtio_config(d, CFG_BLK_SIZE, &bs, 4)))
+		return -EIO;
 	b->block_size =
 		bs >= SECTOR && bs <= CHUNK && !(bs & (bs - 1)) ? bs : SECTOR;
 	b->seg_size =
 		size_max && size_max < CHUNK ? size_max & ~(SECTOR - 1) : CHUNK;
 	if (!b->seg_size)
 		b->seg_size = SECTOR; /* below a sector: the device is odd */
+	return 0;
+}
+
+/* The largest transfer, from the segment limits and the queue. */
+static void set_chunk(struct blk *b, uint32_t seg_max)
+{
+	uint32_t segs = MAX_SEGS;
+
 	if (seg_max && seg_max < segs)
 		segs = seg_max;
 	if (!b->vq.indirect && b->vq.size - 2u < segs)
@@ -411,6 +424,7 @@ static int blk_probe(struct drv_virtio_dev *d)
 				BLK_F_BLK_SIZE | BLK_F_FLUSH |
 				VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX;
 	struct blk *b = &blks[nblks];
+	uint32_t seg_max;
 	int err;
 
 	if (nblks == MAX_DEVS)
@@ -419,11 +433,13 @@ static int blk_probe(struct drv_virtio_dev *d)
 	if (err)
 		return err;
 	b->dev = d;
+	if (read_limits(b, &seg_max))
+		return -EIO;
 	if (drv_virtio_queue(d, REQQ, QUEUE_MAX, &b->vq))
 		return drv_virtio_fail(d, "no request queue");
 	if (d->ops->irq_attach(d, REQQ, blk_irq, b))
 		return drv_virtio_fail(d, "no interrupt for the queue");
-	read_limits(b);
+	set_chunk(b, seg_max);
 	if (b->chunk < b->block_size)
 		return drv_virtio_fail(d, "transfer limits below a block");
 	b->read_only = !!(d->features & BLK_F_RO);

@@ -10,7 +10,9 @@
  * Discovery, in order:
  * (a) the command line's virtio_mmio.device=SIZE@BASE:IRQ[:ID] tokens
  *     (Linux's syntax; QEMU microvm appends one per device with acpi=off,
- *     and only then), IRQ being the GSI on the first I/O APIC;
+ *     and only then), IRQ being a GSI. Every token is checked before any
+ *     window is mapped (mmio_token.h: size, alignment, clear of memory
+ *     and the image, no overlap, a served GSI); a bad one stops the boot;
  * (b) else, on QEMU microvm with ACPI (a hardware-reduced FADT and the
  *     "BOCHS" OEM id), QEMU's fixed transports, read for MagicValue and
  *     DeviceID: 0x200 bytes each at 0xfeb00000 + 0x200 * i, 24 of them on
@@ -20,18 +22,25 @@
  *     first. The DSDT's LNRO0005 entries say the same (checked on QEMU
  *     7.2); there is no AML interpreter to read them.
  * Elsewhere (pc, q35, other hypervisors without the tokens) nothing is
- * probed. */
+ * probed. A window's first 4 KiB at most are mapped (the registers and
+ * the configuration space the driver may read), and unmapped again when
+ * no device is kept there. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include <arch/boot.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
 #include <drv/virtio.h>
 #include <kern/acpi.h>
 #include <kern/cmdline.h>
 #include <kern/console.h>
+#include <kern/exit.h>
 #include <kern/irq.h>
 #include <kern/mm.h>
+
+#include "mmio_token.h"
 
 /* Registers (4.2.2, legacy 4.2.4), byte offsets, all 32 bits wide. */
 #define R_MAGIC 0x000
@@ -65,6 +74,7 @@
 #define PAGE 4096
 #define QUEUE_SIZE_MAX 32768 /* 2.7: the largest split queue */
 #define MAX_DEVICES 24
+#define MAP_MAX 0x1000 /* mapped of a window: registers, 0xf00 of config */
 
 /* QEMU microvm's transports (hw/i386/microvm.c). */
 #define MICROVM_BASE 0xfeb00000ULL
@@ -116,9 +126,7 @@ static uint8_t get_status(struct drv_virtio_dev *d)
 
 static void set_status(struct drv_virtio_dev *d, uint8_t status)
 {
-	wr(regs(d), R_STATUS, status);
-	while (status == 0 && rd(regs(d), R_STATUS) != 0)
-		; /* 2.4: the reset is done when the status reads 0 */
+	wr(regs(d), R_STATUS, status); /* 0: drv_virtio_reset waits */
 }
 
 /* Version 2: two 32-bit halves; version 1 has only the low one. */
@@ -287,9 +295,10 @@ static const struct drv_virtio_ops ops_v1 = {
 	queue_max,  queue_enable_v1, notify,	   irq_attach,
 };
 
-/* Set up the device state for a checked window and offer it. */
-static void add_device(volatile uint8_t *r, uint64_t base, uint32_t gsi,
-		       uint32_t version, uint32_t id)
+/* Set up the device state for a checked window of len mapped bytes and
+ * offer it. */
+static void add_device(volatile uint8_t *r, uint64_t base, uint64_t len,
+		       uint32_t gsi, uint32_t version, uint32_t id)
 {
 	struct vmmio *m = &devices[ndevices++];
 
@@ -302,6 +311,7 @@ static void add_device(volatile uint8_t *r, uint64_t base, uint32_t gsi,
 	m->dev.legacy = version == 1;
 	m->dev.ops = version == 1 ? &ops_v1 : &ops_v2;
 	m->dev.transport_name = version == 1 ? "mmio-v1" : "mmio-v2";
+	m->dev.config_len = (uint32_t)(len - R_CONFIG);
 	snprintf(m->dev.name, sizeof(m->dev.name), "%s at mmio 0x%llx",
 		 drv_virtio_id_name(m->dev.device_id),
 		 (unsigned long long)base);
@@ -312,22 +322,14 @@ static void add_device(volatile uint8_t *r, uint64_t base, uint32_t gsi,
 	drv_virtio_add_device(&m->dev);
 }
 
-/* Look at the window of size bytes at base: 1 if it holds a device (now
- * offered to the drivers), 0 if it is an empty transport (DeviceID 0),
- * else a negative errno after a log line. */
-static int probe_window(uint64_t base, uint64_t size, uint32_t gsi)
+/* Look at the len mapped bytes at base: 1 if they hold a device (now
+ * offered to the drivers), 0 if an empty transport (DeviceID 0), else a
+ * negative errno after a log line. */
+static int look(volatile uint8_t *r, uint64_t base, uint64_t len, uint32_t gsi)
 {
-	volatile uint8_t *r;
-	uint32_t magic, version, id;
+	uint32_t magic = rd(r, R_MAGIC), version = rd(r, R_VERSION);
+	uint32_t id = rd(r, R_DEVICE_ID);
 
-	if (size < R_CONFIG)
-		return -EINVAL;
-	r = kern_mm_map_device(base, size);
-	if (!r)
-		return -ENOMEM;
-	magic = rd(r, R_MAGIC);
-	version = rd(r, R_VERSION);
-	id = rd(r, R_DEVICE_ID);
 	if (magic != MMIO_MAGIC || (version != 1 && version != 2)) {
 		kern_info("virtio-mmio: 0x%llx: magic 0x%x version %u: not a "
 			  "virtio-mmio device I know; skipped",
@@ -341,74 +343,97 @@ static int probe_window(uint64_t base, uint64_t size, uint32_t gsi)
 			  (unsigned long long)base, MAX_DEVICES);
 		return -ENOSPC;
 	}
-	add_device(r, base, gsi, version, id);
+	add_device(r, base, len, gsi, version, id);
 	return 1;
 }
 
-/* A size as Linux's memparse reads it: a number with K, M or G. */
-static uint64_t parse_size(const char *s, char **end)
+/* The pages of [base, base + len) that are not mapped yet: bit i for
+ * the i-th page (a window of at most MAP_MAX bytes at a VMMIO_ALIGN
+ * boundary spans at most two). */
+static unsigned unmapped_pages(uint64_t base, uint64_t len)
 {
-	uint64_t v = strtoull(s, end, 0);
+	uint64_t lo = base & ~(uint64_t)(PAGE - 1);
+	unsigned bits = 0;
 
-	switch (**end) {
-	case 'G':
-	case 'g':
-		v <<= 10; /* fall through */
-	case 'M':
-	case 'm':
-		v <<= 10; /* fall through */
-	case 'K':
-	case 'k':
-		v <<= 10;
-		(*end)++;
+	for (unsigned i = 0; lo + (uint64_t)i * PAGE < base + len; i++)
+		if (!kern_mm_is_mapped(lo + (uint64_t)i * PAGE))
+			bits |= 1u << i;
+	return bits;
+}
+
+/* Unmap the pages of bits (as unmapped_pages) again. */
+static void unmap_pages(uint64_t base, unsigned bits)
+{
+	uint64_t lo = base & ~(uint64_t)(PAGE - 1);
+
+	for (unsigned i = 0; bits >> i; i++)
+		if (bits & 1u << i)
+			kern_mm_unmap_device(lo + (uint64_t)i * PAGE, PAGE);
+}
+
+/* Look at the window of size bytes at base (already checked): map its
+ * first MAP_MAX bytes at most, and unmap what was mapped for it when no
+ * device is kept there (pages a device or the kernel mapped before stay
+ * mapped). Returns as look(). */
+static int probe_window(uint64_t base, uint64_t size, uint32_t gsi)
+{
+	uint64_t len = size < MAP_MAX ? size : MAP_MAX;
+	unsigned fresh = unmapped_pages(base, len);
+	volatile uint8_t *r = kern_mm_map_device(base, len);
+	int found;
+
+	if (!r)
+		return -ENOMEM;
+	found = look(r, base, len, gsi);
+	if (found <= 0)
+		unmap_pages(base, fresh);
+	return found;
+}
+
+/* The end of physical addresses: the CPU's width (CPUID 0x80000008), at
+ * most the 2^47 bytes the kernel's 1:1 map reaches. */
+static uint64_t addr_limit(void)
+{
+	uint32_t r[4];
+	unsigned bits = 36; /* without the leaf */
+
+	arch_cpuid(0x80000000, 0, r);
+	if (r[0] >= 0x80000008) {
+		arch_cpuid(0x80000008, 0, r);
+		bits = r[0] & 0xff;
 	}
-	return v;
+	return 1ULL << (bits < 47 ? bits : 47);
 }
 
-/* "SIZE@BASE:IRQ[:ID]" (the ID, a Linux platform device id, is
- * ignored). 0, or -EINVAL. */
-static int parse_token(const char *s, uint64_t *size, uint64_t *base,
-		       uint32_t *gsi)
+static int gsi_ok(uint32_t gsi)
 {
-	char *e;
-	unsigned long irq;
-
-	*size = parse_size(s, &e);
-	if (e == s || *e != '@')
-		return -EINVAL;
-	s = e + 1;
-	*base = strtoull(s, &e, 0);
-	if (e == s || *e != ':')
-		return -EINVAL;
-	s = e + 1;
-	irq = strtoul(s, &e, 0);
-	if (e == s || (*e && *e != ':') || irq > UINT32_MAX || !*size)
-		return -EINVAL;
-	*gsi = (uint32_t)irq;
-	return 0;
+	return arch_ioapic_serves(gsi);
 }
 
-/* (a): the command line's tokens. Returns the devices found. */
-static int from_cmdline(void)
+/* (a): the command line's tokens, every one checked before any window is
+ * mapped; a bad one stops the boot. Returns the devices found. */
+static int from_cmdline(const struct arch_bootinfo *bi)
 {
-	int found = 0;
+	const struct vmmio_limits lim = {
+		.mem = bi->memmap,
+		.nmem = bi->nmem,
+		.image_lo = (uint64_t)__image_start,
+		.image_hi = (uint64_t)__image_end,
+		.addr_limit = addr_limit(),
+		.gsi_ok = gsi_ok,
+	};
+	struct vmmio_window w[KERN_CMDLINE_MMIO];
+	int n = kern_boot_cmdline.nmmio, found = 0;
+	char err[256];
 
-	for (int i = 0; i < kern_boot_cmdline.nmmio; i++) {
-		const char *t = kern_boot_cmdline.mmio[i];
-		uint64_t size, base;
-		uint32_t gsi;
-
-		if (parse_token(t, &size, &base, &gsi)) {
-			kern_info("virtio-mmio: bad device token \"%s\" on "
-				  "the command line; skipped",
-				  t);
-			continue;
-		}
-		if (probe_window(base, size, gsi) > 0)
+	if (vmmio_tokens_check(kern_boot_cmdline.mmio, n, &lim, w, err,
+			       sizeof(err)))
+		kern_bootconf_error("%s", err);
+	for (int i = 0; i < n; i++)
+		if (probe_window(w[i].base, w[i].size, w[i].gsi) > 0)
 			found++;
-	}
 	kern_info("virtio-mmio: %d device(s) from %d command-line token(s)",
-		  found, kern_boot_cmdline.nmmio);
+		  found, n);
 	return found;
 }
 
@@ -444,13 +469,13 @@ static int from_microvm_slots(unsigned nslots, uint32_t gsi_base)
 	return found;
 }
 
-int drv_virtio_mmio_init(void)
+int drv_virtio_mmio_init(const struct arch_bootinfo *bi)
 {
 	unsigned nslots;
 	uint32_t gsi_base;
 
 	if (kern_boot_cmdline.nmmio)
-		return from_cmdline();
+		return from_cmdline(bi);
 	if (is_microvm(&nslots, &gsi_base))
 		return from_microvm_slots(nslots, gsi_base);
 	return 0;

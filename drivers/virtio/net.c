@@ -28,6 +28,9 @@
 #define NET_F_STATUS (1ULL << 16)
 #define F_ANY_LAYOUT (1ULL << 27)
 #define NET_S_LINK_UP 1
+#define CFG_MAC 0 /* struct virtio_net_config (5.1.4) */
+#define CFG_STATUS 6
+#define CFG_MTU 10
 #define HDR_F_DATA_VALID 2
 
 #define RXQ 0
@@ -269,27 +272,37 @@ static void config_changed(void *arg)
 	uint16_t status = NET_S_LINK_UP;
 	int was = v->nd.link_up;
 
-	if (v->vd->features & NET_F_STATUS)
-		v->vd->ops->read_config(v->vd, 6, &status, 2);
+	if ((v->vd->features & NET_F_STATUS) &&
+	    drv_virtio_config(v->vd, CFG_STATUS, &status, 2))
+		return; /* checked at probe: cannot happen */
 	v->nd.link_up = !!(status & NET_S_LINK_UP);
 	if (was >= 0 && was != v->nd.link_up)
 		kern_info("%s: link %s", v->nd.name,
 			  v->nd.link_up ? "up" : "down");
 }
 
-static void read_mac_mtu(struct vnet *v)
+/* MAC address and MTU from the configuration, whose status field must
+ * be there too when negotiated. 0, or -EIO when the configuration is too
+ * short for the features (the device is then failed). */
+static int read_mac_mtu(struct vnet *v)
 {
-	uint16_t mtu = 1500;
+	struct drv_virtio_dev *d = v->vd;
+	uint16_t mtu = 1500, status;
 
-	if (v->vd->features & NET_F_MAC) {
-		v->vd->ops->read_config(v->vd, 0, v->nd.mac, 6);
+	if (d->features & NET_F_MAC) {
+		if (drv_virtio_config(d, CFG_MAC, v->nd.mac, 6))
+			return -EIO;
 	} else { /* a random, locally administered unicast address */
 		kern_random(v->nd.mac, 6); /* never waits for the pool */
 		v->nd.mac[0] = (uint8_t)((v->nd.mac[0] & 0xfe) | 0x02);
 	}
-	if (v->vd->features & NET_F_MTU)
-		v->vd->ops->read_config(v->vd, 10, &mtu, 2);
+	if (((d->features & NET_F_MTU) &&
+	     drv_virtio_config(d, CFG_MTU, &mtu, 2)) ||
+	    ((d->features & NET_F_STATUS) &&
+	     drv_virtio_config(d, CFG_STATUS, &status, 2)))
+		return -EIO;
 	v->nd.mtu = mtu > 1500 ? 1500 : mtu; /* our buffers hold 1500 */
+	return 0;
 }
 
 /* Buffers and bookkeeping for both rings. */
@@ -381,9 +394,9 @@ static int probe(struct drv_virtio_dev *d)
 	memset(v, 0, sizeof(*v));
 	v->vd = d;
 	d->driver_data = v;
-	if ((r = drv_virtio_start(d, wanted())) || (r = setup_queues(v)))
+	if ((r = drv_virtio_start(d, wanted())) || (r = read_mac_mtu(v)) ||
+	    (r = setup_queues(v)))
 		return r;
-	read_mac_mtu(v);
 	v->nd.ops = &ops;
 	v->nd.priv = v;
 	snprintf(v->driver, sizeof(v->driver), "virtio-net (%s)",

@@ -13,13 +13,10 @@
 #include <kern/console.h>
 #include <kern/mm.h>
 
+#include "pci_caps.h"
 #include "pci_transport.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4
-#define CAP_COMMON 1
-#define CAP_NOTIFY 2
-#define CAP_ISR 3
-#define CAP_DEVICE 4
 #define NO_VECTOR 0xffff
 #define MAX_DEVICES 8
 
@@ -43,6 +40,9 @@ struct common_cfg {
 	uint64_t queue_device;
 } __attribute__((packed));
 
+_Static_assert(sizeof(struct common_cfg) == VPCI_COMMON_LEN,
+	       "the common configuration checked in pci_caps.c");
+
 static struct vpci devices[MAX_DEVICES];
 static int ndevices;
 
@@ -58,9 +58,7 @@ static uint8_t get_status(struct drv_virtio_dev *d)
 
 static void set_status(struct drv_virtio_dev *d, uint8_t status)
 {
-	vp(d)->common->device_status = status;
-	while (status == 0 && vp(d)->common->device_status != 0)
-		; /* 4.1.4.3.2: reset is done when the status reads 0 */
+	vp(d)->common->device_status = status; /* 0: drv_virtio_reset waits */
 }
 
 static uint64_t get_features(struct drv_virtio_dev *d)
@@ -92,6 +90,7 @@ static void read_config(struct drv_virtio_dev *d, unsigned off, void *buf,
 	volatile struct common_cfg *c = vp(d)->common;
 	uint8_t gen;
 
+	/* drv_virtio_config kept off + len inside the structure */
 	do {
 		gen = c->config_generation;
 		for (unsigned i = 0; i < len; i++)
@@ -109,18 +108,30 @@ static uint16_t queue_max(struct drv_virtio_dev *d, unsigned q)
 	return c->queue_size;
 }
 
+/* The queue's notification address must lie inside the notify
+ * structure (4.1.4.4); checked before the queue is told anything. */
 static int queue_enable(struct drv_virtio_dev *d, struct drv_virtq *vq)
 {
-	volatile struct common_cfg *c = vp(d)->common;
+	struct vpci *v = vp(d);
+	volatile struct common_cfg *c = v->common;
+	uint16_t qoff;
+	uint32_t at;
 
 	c->queue_select = vq->index;
+	qoff = c->queue_notify_off;
+	if (vq->index >= DRV_VIRTIO_MAX_QUEUES ||
+	    vpci_notify_offset(qoff, v->notify_mul, v->notify_len, &at)) {
+		kern_info("virtio: %s: queue %u notifies at %u x %u, outside "
+			  "its %u-byte notify structure",
+			  d->name, vq->index, qoff, v->notify_mul,
+			  v->notify_len);
+		return -ERANGE;
+	}
 	c->queue_size = vq->size;
 	c->queue_desc = drv_virtq_desc_addr(vq);
 	c->queue_driver = drv_virtq_avail_addr(vq);
 	c->queue_device = drv_virtq_used_addr(vq);
-	vp(d)->notify_at[vq->index] =
-		(volatile uint16_t *)(vp(d)->notify +
-				      c->queue_notify_off * vp(d)->notify_mul);
+	v->notify_at[vq->index] = (volatile uint16_t *)(v->notify + at);
 	c->queue_enable = 1;
 	return 0;
 }
@@ -184,40 +195,35 @@ static const struct drv_virtio_ops modern_ops = {
 	queue_max,  queue_enable, notify,	irq_attach,
 };
 
-/* The address of the structure a virtio capability at cap describes. */
-static volatile uint8_t *cap_region(struct drv_pci_dev *p, unsigned cap)
+/* Map the structure r describes. */
+static volatile uint8_t *map_region(struct drv_pci_dev *p,
+				    const struct vpci_region *r)
 {
-	uint8_t bar = drv_pci_read8(p, cap + 4);
-	uint32_t off = drv_pci_read32(p, cap + 8);
-	uint32_t len = drv_pci_read32(p, cap + 12);
-
-	if (bar >= DRV_PCI_NBARS || p->bar[bar].type == DRV_PCI_BAR_NONE ||
-	    p->bar[bar].type == DRV_PCI_BAR_IO || !p->bar[bar].base ||
-	    (uint64_t)off + len > p->bar[bar].size)
-		return NULL;
-	return kern_mm_map_device(p->bar[bar].base + off, len ? len : 1);
+	return kern_mm_map_device(p->bar[r->bar].base + r->off,
+				  r->len ? r->len : 1);
 }
 
-/* Find the modern structures; 0 when all the needed ones are there. */
-static int find_caps(struct vpci *v)
+/* Find, check (pci_caps.c) and map the modern structures. 0; -ENODEV
+ * when the device has no usable modern interface; -EINVAL when one of
+ * its capabilities is malformed (why says how); -ENOMEM. */
+static int find_caps(struct vpci *v, char *why, size_t whylen)
 {
-	struct drv_pci_dev *p = v->pci;
+	struct vpci_caps c;
+	int r = vpci_caps_find(v->pci, &c, why, whylen);
 
-	for (unsigned cap = drv_pci_find_cap(p, DRV_PCI_CAP_VENDOR, 0); cap;
-	     cap = drv_pci_find_cap(p, DRV_PCI_CAP_VENDOR, cap)) {
-		uint8_t type = drv_pci_read8(p, cap + 3);
-
-		if (type == CAP_COMMON && !v->common)
-			v->common = (volatile void *)cap_region(p, cap);
-		else if (type == CAP_NOTIFY && !v->notify) {
-			v->notify = cap_region(p, cap);
-			v->notify_mul = drv_pci_read32(p, cap + 16);
-		} else if (type == CAP_ISR && !v->isr)
-			v->isr = cap_region(p, cap);
-		else if (type == CAP_DEVICE && !v->device)
-			v->device = cap_region(p, cap);
-	}
-	return v->common && v->notify && v->isr && v->device ? 0 : -ENODEV;
+	if (r == -EINVAL && (c.found & 1u << VPCI_COMMON))
+		v->common =
+			(volatile void *)map_region(v->pci, &c.at[VPCI_COMMON]);
+	if (r) /* with common mapped, refuse() can mark the device FAILED */
+		return r;
+	v->common = (volatile void *)map_region(v->pci, &c.at[VPCI_COMMON]);
+	v->notify = map_region(v->pci, &c.at[VPCI_NOTIFY]);
+	v->isr = map_region(v->pci, &c.at[VPCI_ISR]);
+	v->device = map_region(v->pci, &c.at[VPCI_DEVICE]);
+	v->notify_mul = c.notify_mul;
+	v->notify_len = c.at[VPCI_NOTIFY].len;
+	v->dev.config_len = c.at[VPCI_DEVICE].len;
+	return v->common && v->notify && v->isr && v->device ? 0 : -ENOMEM;
 }
 
 /* The virtio device id: modern ids are 0x1040 + id; transitional ones
@@ -225,6 +231,43 @@ static int find_caps(struct vpci *v)
 static uint16_t virtio_id(const struct drv_pci_dev *p)
 {
 	return p->device >= 0x1040 ? p->device - 0x1040 : p->subsys_id;
+}
+
+/* Refuse v's device: log why, mark it FAILED if its status is
+ * reachable. -ENODEV. */
+static int refuse(struct vpci *v, const char *why)
+{
+	struct drv_pci_dev *p = v->pci;
+
+	if (v->common)
+		v->common->device_status = VIRTIO_STATUS_FAILED;
+	kern_info("virtio: pci %02x:%02x.%x: %s; device refused", p->bus,
+		  p->dev, p->fn, why);
+	return -ENODEV;
+}
+
+/* Set v up through the modern interface, else the legacy one. 0, or
+ * -ENODEV after a log line. */
+static int choose_interface(struct vpci *v)
+{
+	char why[160];
+	int r = find_caps(v, why, sizeof(why));
+
+	if (r == 0) {
+		v->dev.ops = &modern_ops;
+		v->dev.transport_name = v->msix ? "pci, MSI-X" : "pci, INTx";
+		return 0;
+	}
+	if (r == -EINVAL)
+		return refuse(v, why); /* the device lies: no fallback */
+	if (r == -ENOMEM)
+		return refuse(v, "cannot map its structures");
+	if (vpci_legacy_init(v) == 0)
+		return 0;
+	kern_info("virtio: pci %02x:%02x.%x: neither modern (%s) nor legacy "
+		  "interface usable; left alone",
+		  v->pci->bus, v->pci->dev, v->pci->fn, why);
+	return -ENODEV;
 }
 
 static int probe(struct drv_pci_dev *p)
@@ -244,15 +287,8 @@ static int probe(struct drv_pci_dev *p)
 	v->msix = drv_pci_msix_setup(p) > 0;
 	snprintf(v->dev.name, sizeof(v->dev.name), "%s at pci %02x:%02x.%x",
 		 drv_virtio_id_name(v->dev.device_id), p->bus, p->dev, p->fn);
-	if (find_caps(v) == 0) {
-		v->dev.ops = &modern_ops;
-		v->dev.transport_name = v->msix ? "pci, MSI-X" : "pci, INTx";
-	} else if (vpci_legacy_init(v)) {
-		kern_info("virtio: pci %02x:%02x.%x: neither modern nor legacy "
-			  "interface usable; left alone",
-			  p->bus, p->dev, p->fn);
+	if (choose_interface(v))
 		return -ENODEV;
-	}
 	ndevices++;
 	p->driver_data = v;
 	drv_virtio_add_device(&v->dev);

@@ -99,6 +99,9 @@ int vpci_legacy_init(struct vpci *v)
 	v->dev.legacy = 1;
 	v->dev.fixed_queue_size = 1;
 	v->dev.transport_name = "pci-legacy, INTx";
+	/* the configuration runs from L_CONFIG to the end of BAR0 */
+	v->dev.config_len =
+		bar0->size > L_CONFIG ? (uint32_t)(bar0->size - L_CONFIG) : 0;
 	return 0;
 }
 

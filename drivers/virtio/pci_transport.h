@@ -21,7 +21,7 @@ struct vpci {
 	/* modern */
 	volatile struct common_cfg *common;
 	volatile uint8_t *notify, *isr, *device;
-	uint32_t notify_mul;
+	uint32_t notify_mul, notify_len; /* checked by pci_caps.c */
 	volatile uint16_t *notify_at[DRV_VIRTIO_MAX_QUEUES];
 	/* legacy */
 	uint16_t io; /* I/O port base (BAR0) */

@@ -3,8 +3,10 @@
  * device drivers. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <drv/virtio.h>
+#include <kern/clock.h>
 #include <kern/console.h>
 #include <kern/mm.h>
 
@@ -73,6 +75,38 @@ int drv_virtio_fail(struct drv_virtio_dev *d, const char *why)
 	return -EIO;
 }
 
+int drv_virtio_reset(struct drv_virtio_dev *d)
+{
+	uint64_t deadline;
+
+	d->ops->set_status(d, 0);
+	if (d->ops->get_status(d) == 0)
+		return 0;
+	deadline = kern_clock_ns() + DRV_VIRTIO_RESET_NS;
+	while (d->ops->get_status(d) != 0)
+		if (kern_clock_ns() >= deadline) {
+			drv_virtio_fail(d, "reset not done after 1 s (the "
+					   "status never read 0); given up");
+			return -ETIMEDOUT;
+		}
+	return 0;
+}
+
+int drv_virtio_config(struct drv_virtio_dev *d, unsigned off, void *buf,
+		      unsigned len)
+{
+	char why[96];
+
+	if (off <= d->config_len && len <= d->config_len - off) {
+		d->ops->read_config(d, off, buf, len);
+		return 0;
+	}
+	snprintf(why, sizeof(why),
+		 "configuration read of %u bytes at %u is past its %u bytes",
+		 len, off, (unsigned)d->config_len);
+	return drv_virtio_fail(d, why);
+}
+
 /* Add bits to the device status (3.1.1 steps 2, 3, 5, 8). */
 static void status_add(struct drv_virtio_dev *d, uint8_t bits)
 {
@@ -82,8 +116,10 @@ static void status_add(struct drv_virtio_dev *d, uint8_t bits)
 int drv_virtio_start(struct drv_virtio_dev *d, uint64_t wanted)
 {
 	uint64_t features;
+	int r;
 
-	d->ops->set_status(d, 0);		  /* 1. reset */
+	if ((r = drv_virtio_reset(d))) /* 1. reset */
+		return r;
 	status_add(d, VIRTIO_STATUS_ACKNOWLEDGE); /* 2. noticed it */
 	status_add(d, VIRTIO_STATUS_DRIVER);	  /* 3. can drive it */
 	if (drv_virtio_negotiate(d->ops->get_features(d), wanted, d->legacy,
@@ -106,8 +142,9 @@ int drv_virtio_queue(struct drv_virtio_dev *d, unsigned index,
 {
 	uint16_t size = d->ops->queue_max(d, index);
 	int indirect = !!(d->features & VIRTIO_F_INDIRECT_DESC);
-	size_t pages, ipages;
+	size_t pages, ipages, n;
 	char *mem;
+	int r;
 
 	if (!size)
 		return -ENOENT;
@@ -118,13 +155,15 @@ int drv_virtio_queue(struct drv_virtio_dev *d, unsigned index,
 	pages = (drv_virtq_mem_size(size) + PAGE - 1) / PAGE;
 	ipages = indirect ? (drv_virtq_indirect_size(size) + PAGE - 1) / PAGE :
 			    0;
-	mem = kern_mm_alloc(pages + ipages +
-			    (size * sizeof(void *) + PAGE - 1) / PAGE);
+	n = pages + ipages + (size * sizeof(void *) + PAGE - 1) / PAGE;
+	mem = kern_mm_alloc(n);
 	drv_virtq_init(vq, (uint16_t)index, size, mem,
 		       (void **)(mem + (pages + ipages) * PAGE),
 		       indirect ? mem + pages * PAGE : NULL,
 		       !!(d->features & VIRTIO_F_EVENT_IDX));
-	return d->ops->queue_enable(d, vq);
+	if ((r = d->ops->queue_enable(d, vq)))
+		kern_mm_free(mem, n); /* the queue was not enabled */
+	return r;
 }
 
 void drv_virtio_ready(struct drv_virtio_dev *d)

@@ -3,8 +3,11 @@
  * devices, and, through a mock transport that records every status
  * write, the initialisation steps of the spec's 3.1.1 (reset,
  * ACKNOWLEDGE, DRIVER, features, FEATURES_OK and its check, FAILED),
- * queue creation, DRIVER_OK, kicks and the driver table. The kernel
- * functions virtio.c calls (kern_log, kern_mm_alloc) are stubbed here. */
+ * a reset that never finishes (given up after 1 s of a simulated clock),
+ * configuration reads kept inside the configuration space, queue
+ * creation, DRIVER_OK, kicks and the driver table. The kernel functions
+ * virtio.c calls (kern_log, kern_mm_alloc/free, kern_clock_ns) are
+ * stubbed here. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,10 +59,33 @@ void *kern_mm_alloc(size_t n)
 	return p;
 }
 
+void kern_mm_free(void *p, size_t n)
+{
+	(void)n;
+	for (int i = 0; i < nallocs; i++)
+		if (allocs[i] == p) {
+			free(p);
+			allocs[i] = allocs[--nallocs];
+			return;
+		}
+	fail_msg("kern_mm_free of %p, which kern_mm_alloc did not give", p);
+}
+
 static void free_allocs(void)
 {
 	while (nallocs)
 		free(allocs[--nallocs]);
+}
+
+/* A simulated clock: every reading is CLOCK_STEP later than the last. */
+#define CLOCK_STEP 1000000ULL /* 1 ms */
+static uint64_t now;
+static unsigned long clock_reads;
+
+uint64_t kern_clock_ns(void)
+{
+	clock_reads++;
+	return now += CLOCK_STEP;
 }
 
 /* ---- the mock transport ---- */
@@ -72,6 +98,12 @@ struct mock {
 	uint64_t device_features, driver_features;
 	int features_written;
 	int refuse; /* clear FEATURES_OK when the driver sets it */
+	int stuck;  /* a reset never finishes: the status keeps reading 0x0f */
+	int reset_reads; /* reads of the status that still show the
+			    old value after a reset */
+	unsigned long status_reads;
+	int config_reads;
+	int queue_error; /* queue_enable returns it */
 	uint16_t qmax[DRV_VIRTIO_MAX_QUEUES];
 	struct drv_virtq *enabled[DRV_VIRTIO_MAX_QUEUES];
 	int notified;
@@ -82,9 +114,19 @@ static struct mock *mk(struct drv_virtio_dev *d)
 	return d->transport;
 }
 
+/* A reset in progress shows the old status (0x0f) until reset_reads
+ * reads have passed; forever when stuck. */
 static uint8_t m_get_status(struct drv_virtio_dev *d)
 {
-	return mk(d)->status;
+	struct mock *m = mk(d);
+
+	if (++m->status_reads > 10000000)
+		fail_msg("the status was read 10^7 times: an unbounded wait");
+	if (m->status == 0 && (m->stuck || m->reset_reads > 0)) {
+		m->reset_reads--;
+		return 0x0f;
+	}
+	return m->status;
 }
 
 static void m_set_status(struct drv_virtio_dev *d, uint8_t status)
@@ -119,8 +161,8 @@ static void m_set_features(struct drv_virtio_dev *d, uint64_t features)
 static void m_read_config(struct drv_virtio_dev *d, unsigned off, void *buf,
 			  unsigned len)
 {
-	(void)d;
 	(void)off;
+	mk(d)->config_reads++;
 	memset(buf, 0, len);
 }
 
@@ -131,6 +173,8 @@ static uint16_t m_queue_max(struct drv_virtio_dev *d, unsigned q)
 
 static int m_queue_enable(struct drv_virtio_dev *d, struct drv_virtq *vq)
 {
+	if (mk(d)->queue_error)
+		return mk(d)->queue_error;
 	mk(d)->enabled[vq->index] = vq;
 	return 0;
 }
@@ -296,7 +340,104 @@ static void test_start_legacy(void **state)
 	assert_int_equal(m.status, ACK | DRIVER);
 }
 
+/* ---- the reset ---- */
+
+/* A device whose status never reads 0 after the reset: given up after
+ * DRV_VIRTIO_RESET_NS of the (simulated) kernel clock, not waited for
+ * forever; FAILED written, a log line, no ACKNOWLEDGE. */
+static void test_reset_never_done(void **state)
+{
+	struct mock m;
+	uint64_t t0;
+
+	(void)state;
+	mock_init(&m, V1, 0);
+	m.stuck = 1;
+	nlogs = 0;
+	t0 = now;
+	clock_reads = 0;
+	assert_int_equal(drv_virtio_start(&m.dev, 0), -ETIMEDOUT);
+	assert_true(now - t0 >= DRV_VIRTIO_RESET_NS);
+	assert_true(now - t0 <= DRV_VIRTIO_RESET_NS + 2 * CLOCK_STEP);
+	assert_true(clock_reads <= DRV_VIRTIO_RESET_NS / CLOCK_STEP + 2);
+	assert_int_equal(m.nwrites, 2); /* the reset, then FAILED only */
+	assert_int_equal(m.writes[0], 0);
+	assert_int_equal(m.writes[1] & FAILED, FAILED);
+	assert_int_equal(nlogs, 1);
+	assert_non_null(strstr(last_log, "virtio-rng at mock"));
+	assert_non_null(strstr(last_log, "reset not done"));
+	assert_int_equal(m.features_written, 0);
+}
+
+/* A reset that takes a few reads is waited for, within the bound. */
+static void test_reset_slow(void **state)
+{
+	static const uint8_t want[] = { 0, ACK, ACK | DRIVER,
+					ACK | DRIVER | FEATURES_OK };
+	struct mock m;
+
+	(void)state;
+	mock_init(&m, V1, 0);
+	m.reset_reads = 5;
+	nlogs = 0;
+	assert_int_equal(drv_virtio_start(&m.dev, 0), 0);
+	assert_writes(&m, want, 4);
+	assert_int_equal(m.reset_reads, 0); /* read until it showed 0 */
+	assert_int_equal(nlogs, 0);
+}
+
+/* ---- configuration reads ---- */
+
+/* Reads inside config_len reach the transport; one reaching past it
+ * (or wrapping around) does not: FAILED, -EIO, a log line with the
+ * offsets. */
+static void test_config_bounds(void **state)
+{
+	uint8_t buf[16];
+	struct mock m;
+
+	(void)state;
+	mock_init(&m, V1, 0);
+	m.status = ACK | DRIVER;
+	m.dev.config_len = 8;
+	assert_int_equal(drv_virtio_config(&m.dev, 0, buf, 8), 0);
+	assert_int_equal(drv_virtio_config(&m.dev, 6, buf, 2), 0);
+	assert_int_equal(drv_virtio_config(&m.dev, 8, buf, 0), 0);
+	assert_int_equal(m.config_reads, 3);
+	assert_false(m.status & FAILED);
+	nlogs = 0;
+	assert_int_equal(drv_virtio_config(&m.dev, 6, buf, 4), -EIO);
+	assert_true(m.status & FAILED);
+	assert_int_equal(nlogs, 1);
+	assert_non_null(strstr(last_log, "4 bytes at 6"));
+	assert_non_null(strstr(last_log, "past its 8 bytes"));
+	assert_int_equal(drv_virtio_config(&m.dev, 9, buf, 0), -EIO);
+	assert_int_equal(drv_virtio_config(&m.dev, 0xfffffffeu, buf, 4), -EIO);
+	assert_int_equal(drv_virtio_config(&m.dev, 4, buf, 0xfffffffeu), -EIO);
+	assert_int_equal(m.config_reads, 3);
+	m.dev.config_len = 0; /* a device without a configuration */
+	assert_int_equal(drv_virtio_config(&m.dev, 0, buf, 1), -EIO);
+	assert_int_equal(m.config_reads, 3);
+}
+
 /* ---- queues, DRIVER_OK, kicks ---- */
+
+/* The transport refuses the queue (say, its notification address is out
+ * of range): its error is returned and its memory given back. */
+static void test_queue_refused(void **state)
+{
+	struct drv_virtq vq;
+	struct mock m;
+
+	(void)state;
+	mock_init(&m, V1, 0);
+	m.qmax[0] = 16;
+	m.queue_error = -ERANGE;
+	assert_int_equal(drv_virtio_start(&m.dev, 0), 0);
+	assert_int_equal(drv_virtio_queue(&m.dev, 0, 16, &vq), -ERANGE);
+	assert_null(m.enabled[0]);
+	assert_int_equal(nallocs, 0);
+}
 
 static void test_queue(void **state)
 {
@@ -421,6 +562,10 @@ int main(void)
 		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test(test_start_no_version1),
 		cmocka_unit_test(test_start_legacy),
+		cmocka_unit_test(test_reset_never_done),
+		cmocka_unit_test(test_reset_slow),
+		cmocka_unit_test(test_config_bounds),
+		cmocka_unit_test(test_queue_refused),
 		cmocka_unit_test(test_queue),
 		cmocka_unit_test(test_queue_sizes),
 		cmocka_unit_test(test_kick),

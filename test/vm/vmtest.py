@@ -194,6 +194,34 @@ MMIO = case(HELLO, ["x"], 0, [r'argv\[1\] = "x"'], [r"virtio_mmio", r"argv\[2\]"
             qemu_args=["-machine", "acpi=off", "-device", "virtio-rng-device"])
 
 
+def mmio_bad(token, why):
+    """A virtio_mmio.device= token (beside QEMU's own for a virtio-rng)
+    that must stop the boot before anything is mapped, naming it."""
+    return case(HELLO, [], 121,
+                [re.escape(f"boot configuration: virtio_mmio.device={token}: ")
+                 + why, r"stopping \(exit status 121\)"],
+                [r"Hello from libos", r"virtio: "],
+                kopts=[f"virtio_mmio.device={token}"],
+                qemu_args=["-machine", "acpi=off", "-device", "virtio-rng-device"])
+
+
+MMIO_CHECKS = {
+    "mmio_token_ram": mmio_bad("4K@0x4000000:5", r"the window overlaps RAM"),
+    "mmio_token_image": mmio_bad("0x200@0x100000:5",
+                                 r"the window overlaps the kernel image"),
+    "mmio_token_small": mmio_bad("0x100@0xd0000000:5",
+                                 r"a window of 0x100 bytes is smaller than 0x200"),
+    # A window with no device behind it is unmapped again: reading it
+    # afterwards faults instead of reaching device memory.
+    "mmio_token_unmapped": case(CRASH, ["mmio_hole"], 123,
+                                [r"magic 0x[0-9a-f]+ version \d+: not a virtio-mmio "
+                                 r"device I know; skipped", r"crash: mmio_hole",
+                                 r"read of address 0xd0000000: address not mapped"],
+                                kopts=["virtio_mmio.device=0x200@0xd0000000:5"],
+                                qemu_args=["-machine", "acpi=off"]),
+}
+
+
 # PCI: the listing names a virtio-net and a virtio-rng device.
 PCI_LIST = case(HELLO, [], 0,
                 [r"pci \w\w:\w\w\.\d 1af4:(1000|1041) ", r"pci \w\w:\w\w\.\d 1af4:(1005|1044) ",
@@ -343,7 +371,7 @@ CASES.update({
 def cases_for(machine):
     """The case table for one machine type."""
     if machine == "microvm":
-        extra = {"hello_mmio_tokens": MMIO, "pci_none": NO_PCI}
+        extra = {"hello_mmio_tokens": MMIO, "pci_none": NO_PCI, **MMIO_CHECKS}
     else:
         extra = {"pci_listing": PCI_LIST, **PCI_LEGACY}
     return {**CASES, **extra}

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include <arch/boot.h>
 #include <drv/virtq.h>
 #include <kern/irq.h>
 
@@ -39,16 +40,20 @@ struct drv_virtio_dev;
 /* What a transport provides. */
 struct drv_virtio_ops {
 	uint8_t (*get_status)(struct drv_virtio_dev *d);
-	/* 0 resets the device; the call returns once the reset is done */
+	/* write the status; 0 starts a reset, which is done when the status
+	 * reads 0 again (drv_virtio_reset waits for it, bounded) */
 	void (*set_status)(struct drv_virtio_dev *d, uint8_t status);
 	uint64_t (*get_features)(struct drv_virtio_dev *d);
 	void (*set_features)(struct drv_virtio_dev *d, uint64_t features);
-	/* device-specific configuration, len bytes at offset off */
+	/* device-specific configuration, len bytes at offset off; only
+	 * through drv_virtio_config(), which keeps the read inside
+	 * config_len */
 	void (*read_config)(struct drv_virtio_dev *d, unsigned off, void *buf,
 			    unsigned len);
 	/* the largest size queue q may have, 0 if the queue does not exist */
 	uint16_t (*queue_max)(struct drv_virtio_dev *d, unsigned q);
-	/* tell the device where vq lives and enable it; 0 or -errno */
+	/* tell the device where vq lives and enable it; 0, or -errno when
+	 * the queue is not enabled */
 	int (*queue_enable)(struct drv_virtio_dev *d, struct drv_virtq *vq);
 	/* notify the device that vq has new available buffers */
 	void (*notify)(struct drv_virtio_dev *d, struct drv_virtq *vq);
@@ -76,6 +81,8 @@ struct drv_virtio_dev {
 	int fixed_queue_size;	    /* the driver cannot choose queue sizes
 				     * (legacy virtio-pci) */
 	uint64_t features;	    /* negotiated */
+	uint32_t config_len;	    /* bytes of device-specific configuration
+				     * the transport reaches */
 	struct drv_virtio_stats stats;
 	void *driver_data;
 };
@@ -96,11 +103,13 @@ int drv_virtio_pci_register(void);
 /* Find the virtio-mmio devices (QEMU microvm) and offer each to
  * drv_virtio_add_device(): those the command line's
  * virtio_mmio.device=SIZE@BASE:GSI tokens name, else, when the ACPI
- * tables are QEMU microvm's, its fixed transports at 0xfeb00000. Call
- * after kern_irq_init() and the device drivers' registration. Logs one
- * line when it looked; returns the number of devices found (0 on
- * machines without any). */
-int drv_virtio_mmio_init(void);
+ * tables are QEMU microvm's, its fixed transports at 0xfeb00000. The
+ * tokens are checked first against bi's memory map and the image; a bad
+ * one stops the boot (OS_EXIT_BOOTCONF, the token named). Call after
+ * kern_irq_init() and the device drivers' registration. Logs one line
+ * when it looked; returns the number of devices found (0 on machines
+ * without any). */
+int drv_virtio_mmio_init(const struct arch_bootinfo *bi);
 
 /* Register the virtio-net driver (drivers/virtio/net.c): each device
  * becomes a network device of drv/netdev.h. 0 or -ENOSPC. */
@@ -132,16 +141,35 @@ int drv_virtio_add_device(struct drv_virtio_dev *d);
 int drv_virtio_negotiate(uint64_t device, uint64_t wanted, int legacy,
 			 uint64_t *out);
 
-/* Steps 1-6 of 3.1.1: reset, ACKNOWLEDGE, DRIVER, read the device's
- * features, take those in wanted (see drv_virtio_negotiate), write them,
- * FEATURES_OK and check the device kept it (not for legacy devices).
- * Sets d->features. 0, or -EIO/-ENOTSUP after drv_virtio_fail(). */
+/* Longest wait for a reset to finish (the status to read 0 again). */
+#define DRV_VIRTIO_RESET_NS 1000000000ULL
+
+/* Reset d (step 1 of 3.1.1): write status 0, then wait for the status to
+ * read 0, for at most DRV_VIRTIO_RESET_NS of the kernel clock. 0, or
+ * -ETIMEDOUT after a log line (the device is then given up: FAILED is
+ * written, for what it is worth). */
+int drv_virtio_reset(struct drv_virtio_dev *d);
+
+/* Read len bytes of d's device-specific configuration at offset off into
+ * buf. A read reaching past d->config_len (overflow included) reads
+ * nothing: d is marked FAILED with a log line naming the offsets, and
+ * -EIO returned. 0 otherwise. */
+int drv_virtio_config(struct drv_virtio_dev *d, unsigned off, void *buf,
+		      unsigned len);
+
+/* Steps 1-6 of 3.1.1: reset (drv_virtio_reset), ACKNOWLEDGE, DRIVER, read the
+ * device's features, take those in wanted (see drv_virtio_negotiate), write
+ * them, FEATURES_OK and check the device kept it (not for legacy devices). Sets
+ * d->features. 0, or -ETIMEDOUT/-EIO/-ENOTSUP after a log line. */
 int drv_virtio_start(struct drv_virtio_dev *d, uint64_t wanted);
 
 /* Step 7 for one queue: size min(max_size, the device's maximum) (the
  * device's size when it is fixed), memory
  * from the kernel (zeroed, 1:1), indirect tables if negotiated, EVENT_IDX
- * if negotiated; tell the device. 0, -ENOENT (no such queue) or -ENOMEM. */
+ * if negotiated; tell the device. 0, -ENOENT (no such queue), or the
+ * transport's error when it could not enable the queue (-ERANGE: its
+ * notification address lies outside the notify structure; -EIO ...),
+ * the memory then given back. */
 int drv_virtio_queue(struct drv_virtio_dev *d, unsigned index,
 		     uint16_t max_size, struct drv_virtq *vq);
 

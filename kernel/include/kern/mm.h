@@ -31,6 +31,17 @@ void kern_mm_free(void *p, size_t n);
  * 1:1; returns the address to use, or NULL when out of memory. */
 void *kern_mm_map_device(uint64_t pa, size_t size);
 
+/* Whether the page holding physical address pa is mapped (RAM, the
+ * image, or device memory mapped earlier). */
+int kern_mm_is_mapped(uint64_t pa);
+
+/* Unmap the pages of [pa, pa + size) that kern_mm_map_device mapped, for
+ * a caller that found no device there and knows nothing else uses them.
+ * 0, or -EINVAL (nothing unmapped) when a page of the range is mapped
+ * other than as device memory: RAM and the image are never unmapped
+ * here. */
+int kern_mm_unmap_device(uint64_t pa, size_t size);
+
 /* Map size bytes of firmware memory (ACPI tables) at physical pa
  * read-only, no-execute, 1:1; returns the address, or NULL when out of
  * memory. Mapping memory that is already mapped is harmless. */

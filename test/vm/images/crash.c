@@ -10,6 +10,9 @@
 
 #define UNMAPPED ((char *)0x80000000000ULL) /* canonical, never mapped */
 #define NONCANONICAL ((char *)0x8000000000000000ULL)
+/* A hole in microvm's physical address space that a VM test names in a
+ * virtio_mmio.device= token with no device behind it. */
+#define MMIO_HOLE ((char *)0xd0000000ULL)
 
 static volatile int zero;
 
@@ -132,6 +135,8 @@ __attribute__((noinline)) static int b(const char *what)
 		return write_protected();
 	if (!strcmp(what, "past_ram"))
 		return past_ram();
+	if (!strcmp(what, "mmio_hole"))
+		return *(volatile char *)MMIO_HOLE;
 	if (!strcmp(what, "hang"))
 		for (;;)
 			__asm__ volatile("pause");
@@ -151,7 +156,7 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		printf("usage: crash div0|ud|pf|gp|libc|smash|df|triple|hang|"
 		       "null|write_text|exec_heap|exec_stack|overflow|"
-		       "mprotect|past_ram\n");
+		       "mprotect|past_ram|mmio_hole\n");
 		return 2;
 	}
 	printf("crash: %s\n", argv[1]);

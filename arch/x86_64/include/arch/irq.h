@@ -73,6 +73,9 @@ int arch_ioapic_route(uint32_t gsi, unsigned vector, int level, int active_low,
 /* Mask or unmask gsi's pin. */
 void arch_ioapic_mask(uint32_t gsi, int masked);
 
+/* Whether an I/O APIC added so far serves gsi (1) or none does (0). */
+int arch_ioapic_serves(uint32_t gsi);
+
 /* The MSI message that delivers vector to APIC dest (edge, fixed). */
 void arch_msi_message(unsigned vector, uint32_t dest, uint64_t *addr,
 		      uint32_t *data);
