@@ -71,6 +71,7 @@ struct vnet {
 
 static struct vnet nets[MAX_NETS];
 static int nnets;
+static int no_event_idx; /* kernel option virtio.no_event_idx */
 
 static struct vnet *vn(struct drv_netdev *nd)
 {
@@ -335,11 +336,7 @@ static uint64_t wanted(void)
 	 * that verifies checksums (lwIP) would drop. */
 	uint64_t f = NET_F_MAC | NET_F_STATUS | NET_F_MTU | NET_F_MRG_RXBUF |
 		     F_ANY_LAYOUT | VIRTIO_F_EVENT_IDX | VIRTIO_F_INDIRECT_DESC;
-	static int no_event_idx = -1;
 
-	if (no_event_idx < 0)
-		no_event_idx = !!kern_cmdline_take(&kern_boot_cmdline,
-						   "virtio.no_event_idx");
 	return no_event_idx ? f & ~VIRTIO_F_EVENT_IDX : f;
 }
 
@@ -429,5 +426,9 @@ static const struct drv_virtio_driver virtio_net = { "virtio-net",
 
 int drv_virtio_net_register(void)
 {
+	/* taken here, whether or not a device turns up (an option only a
+	 * probe took would be "unknown" on a machine without one) */
+	if (kern_cmdline_take(&kern_boot_cmdline, "virtio.no_event_idx"))
+		no_event_idx = 1;
 	return drv_virtio_register(&virtio_net);
 }

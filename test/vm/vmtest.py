@@ -72,6 +72,10 @@ CASES = {
                              [r"Hello from libos"], kopts=["bogus=1"]),
     "hello_bad_log": case(HELLO, [], 121, [r"log=loud: expected quiet"],
                           [r"Hello from libos"], kopts=["log=loud"]),
+    # A driver's option is taken with or without its device (no NIC here).
+    "no_event_idx_without_nic": case(HELLO, [], 0, [r"Hello from libos!"],
+                                     [r"unknown kernel option"],
+                                     kopts=["virtio.no_event_idx"]),
     "trap_div0": case(CRASH, ["div0"], 123,
                       [r"fatal CPU exception 0 #DE \(divide error\)",
                        r"at rip 0x[0-9a-f]+ <b\+0x"] + REGS + CHAIN),

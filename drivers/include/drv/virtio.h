@@ -112,7 +112,9 @@ int drv_virtio_pci_register(void);
 int drv_virtio_mmio_init(const struct arch_bootinfo *bi);
 
 /* Register the virtio-net driver (drivers/virtio/net.c): each device
- * becomes a network device of drv/netdev.h. 0 or -ENOSPC. */
+ * becomes a network device of drv/netdev.h. Takes the kernel option
+ * virtio.no_event_idx (do not negotiate EVENT_IDX) whether or not a
+ * device turns up. 0 or -ENOSPC. */
 int drv_virtio_net_register(void);
 
 /* Register the virtio-rng driver (drivers/virtio/rng.c): the device

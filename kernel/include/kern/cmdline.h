@@ -37,7 +37,9 @@ const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name);
 const char *kern_cmdline_unused(const struct kern_cmdline *cl);
 
 /* The boot command line, split by the boot sequence; each layer's init
- * takes its own options from it (kern_cmdline_take). */
+ * takes its own options from it (kern_cmdline_take), in a function the
+ * boot sequence always calls: never in a driver's probe, which runs only
+ * when the hardware is there (without it the option would be unknown). */
 extern struct kern_cmdline kern_boot_cmdline;
 
 #endif
