@@ -15,7 +15,7 @@
 
 /* The smallest window: the registers (0x100 bytes) and 0x100 bytes of
  * configuration space, as QEMU lays its transports out (0x200 apart);
- * Firecracker and cloud-hypervisor use 0x1000. */
+ * Firecracker's are 0x1000. */
 #define VMMIO_MIN_SIZE 0x200
 /* Window bases are multiples of the register block's size, so that the
  * 32-bit registers are aligned and the block never straddles a page. */
