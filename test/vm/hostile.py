@@ -15,11 +15,18 @@ an AF_PACKET socket on tap0 make a bounded barrage:
     oversized      frames up to the tap's largest (its MTU raised)
     arp-flood      20000 ARP requests from random addresses
     nd-flood       20000 IPv6 neighbour solicitations from random sources
+    ptb-mtu-N      ICMPv6 Packet Too Big for the path to the host with
+                   MTU 0, 50, 1279 and 9000 (none may change it)
+    redirects      ICMPv6 Redirects of the host's address from sources
+                   that are not its first hop, to bad targets
+    ra-mtu         Router Advertisements with MTU options 0 to 65535
     mss-injection  one spoofed segment with an MSS option of 1 on an
                    established connection must not slow its echo down
 
 Two echo connections (IPv4 and IPv6 link-local) opened before the barrage
-must still echo after each part; right after the SYN flood a new
+must still echo after each part; after each ICMPv6 part pings of 100
+and 3000 bytes over IPv6 and IPv4 and a new IPv6 connection must work
+too; right after the SYN flood a new
 connection must echo within 10 s (the flood's half-open connections are
 evicted for it), and after all of it a new connection, a 1 MiB stream and
 a UDP datagram, and the guest must still run. The fragments include IPv6
@@ -502,10 +509,80 @@ def nd_flood(env, n=20000):
             yield nd_solicit(env, m, rand_ll(), env.gll)
 
 
+def packet_too_big(env, mtu):
+    """An ICMPv6 Packet Too Big from the host, reporting mtu for the path
+    to the host itself and quoting an echo reply the guest sent it."""
+    quoted = ip6(env.gll, env.hll, 58, icmp6(env.gll, env.hll, 129, 0,
+                                             struct.pack("!HH", 1, 1) +
+                                             b"q" * 1200))
+    return env.to_guest6(env.hll, 58, icmp6(env.hll, env.gll, 2, 0,
+                                            struct.pack("!I", mtu) + quoted))
+
+
+def ptb(mtu):
+    """A part: the same Packet Too Big three times (RFC 8201: MTUs below
+    1280 are discarded, none raises the path MTU above the link's)."""
+    def part(env):
+        for _ in range(3):
+            yield packet_too_big(env, mtu)
+    return part
+
+
+def redirect(env, src, target, dest, opt_len=1):
+    """An ICMPv6 Redirect of dest to target from src (hop limit 255), with
+    a target link-layer address option of opt_len units."""
+    body = b"\0" * 4 + target + dest
+    if opt_len is not None:
+        body += struct.pack("!BB", 2, opt_len) + rand_mac() + \
+            b"\0" * max(0, opt_len * 8 - 8)
+    return env.to_guest6(src, 58, icmp6(src, env.gll, 137, 0, body),
+                         hlim=255)
+
+
+def redirects(env, n=300):
+    """Redirects the guest must refuse (RFC 4861 8.1): the host's own
+    address sent elsewhere by a source that is not its first hop, to a
+    target that is neither link-local nor the destination, or with a
+    zero-length option. Taken, any of them cuts the guest off the host."""
+    glob = bytes.fromhex("20010db8") + rng.randbytes(12)
+    for i in range(n):
+        kind = i % 3
+        if kind == 0:
+            yield redirect(env, rand_ll(), rand_ll(), env.hll)
+        elif kind == 1:
+            yield redirect(env, env.hll, glob, env.hll)
+        else:
+            yield redirect(env, env.hll, rand_ll(), env.hll, opt_len=0)
+
+
+def router_advert(env, src, mtu):
+    """A Router Advertisement with router lifetime 0 (never a default
+    router) carrying an MTU option."""
+    body = struct.pack("!BBHII", 64, 0, 0, 0, 0) + \
+        struct.pack("!BBHI", 5, 1, 0, mtu)
+    return env.to_guest6(src, 58, icmp6(src, env.gll, 134, 0, body),
+                         hlim=255)
+
+
+def ra_mtu(env):
+    """RAs whose MTU option is 0, 50, 1279 (ignored), 9000 and 65535 (at
+    most the link's), 1280 (taken), and last 1500 again: a later RA
+    raises the link's IPv6 MTU back."""
+    src = rand_ll()
+    for mtu in (0, 50, 1279, 9000, 65535, 1280, 1500):
+        yield router_advert(env, src, mtu)
+
+
 PARTS = [("syn-flood", syn_flood), ("fragments", fragments),
          ("ip-options", ip_options), ("tcp-options", tcp_options),
          ("truncated", truncated), ("oversized", oversized),
-         ("arp-flood", arp_flood), ("nd-flood", nd_flood)]
+         ("arp-flood", arp_flood), ("nd-flood", nd_flood),
+         ("ptb-mtu-0", ptb(0)), ("ptb-mtu-50", ptb(50)),
+         ("ptb-mtu-1279", ptb(1279)), ("ptb-mtu-9000", ptb(9000)),
+         ("redirects", redirects), ("ra-mtu", ra_mtu)]
+
+# The parts after which IPv6 traffic of every size is checked as well.
+IPV6_CHECKED = ("ptb-", "redirects", "ra-mtu")
 
 
 # ---- sending and checking, inside the namespace
@@ -601,6 +678,8 @@ def run_part(sender, env, name, gen, olds):
           f"{dt:.1f} s, {dropped} dropped at the tap, {refused} refused "
           f"by the host, {answers} frames from the guest meanwhile; old "
           f"connections: {'echo' if ok else 'BROKEN'}", flush=True)
+    if name.startswith(IPV6_CHECKED):
+        ok = ipv6_traffic(env, name) and ok
     if name == "syn-flood":
         new, dt = new_connection()
         print(f"hostile: syn-flood: a new connection "
@@ -611,6 +690,36 @@ def run_part(sender, env, name, gen, olds):
 
 
 SYN_FLOOD_WAIT = 10  # s: half-open connections are evicted, not waited out
+
+
+def pings(addr, size, count=3):
+    """True if addr answers count pings of size bytes (one lost is
+    retried once)."""
+    c = subprocess.run(["ping", "-q", "-c", str(count), "-i", "0.2",
+                        "-W", "2", "-s", str(size), addr],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=30)
+    return c.returncode == 0
+
+
+def ipv6_traffic(env, name):
+    """After an ICMPv6 part: pings of 100 and 3000 bytes (the guest's
+    reply fragmented at its path MTU) over IPv6 and IPv4, and a new IPv6
+    connection echoing 64 KiB (an MSS cut to 0 by a path MTU of 60 would
+    never send); True if all work."""
+    ll = socket.inet_ntop(socket.AF_INET6, env.gll) + "%tap0"
+    res = {f"ping6 {n}": pings(ll, n) for n in (100, 3000)}
+    res["ping 100"] = pings(netns.GUEST_IP, 100)
+    try:
+        res["new IPv6 connection"] = tcp_stream(ll, PORT, 1 << 16,
+                                               socket.AF_INET6)
+    except OSError:
+        res["new IPv6 connection"] = False
+    bad = [k for k, v in res.items() if not v]
+    print(f"hostile: {name}: {', '.join(res)}: "
+          f"{'all answered' if not bad else 'FAILED: ' + ', '.join(bad)}",
+          flush=True)
+    return not bad
 
 
 def new_connection():
@@ -706,7 +815,10 @@ def inside(guest_ll, seed):
               guest_ll, host_ll(), old4.getsockname()[1])
     sender = Sender()
     for name, gen in PARTS:
-        ok = run_part(sender, env, name, gen, olds) and ok
+        if not run_part(sender, env, name, gen, olds):
+            print(f"hostile: stopped after {name}: the guest no longer "
+                  f"serves", flush=True)
+            return 1
     ok = after_all() and ok
     ok = mss_injection(env, old4) and ok
     for s in olds:
@@ -742,8 +854,10 @@ def barrage(ns, g, seed):
     try:
         c = ns.run("python3", os.path.abspath(__file__), "--inside", ll,
                    "--seed", str(seed), check=False, timeout=250)
-    except subprocess.TimeoutExpired:
-        return False, "hostile: the barrage timed out\n"
+    except subprocess.TimeoutExpired as e:
+        part = e.stdout.decode() if isinstance(e.stdout, bytes) else \
+            (e.stdout or "")
+        return False, part + "hostile: the barrage timed out\n"
     return c.returncode == 0, c.stdout
 
 
