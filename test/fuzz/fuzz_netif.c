@@ -1,21 +1,33 @@
 /* libFuzzer target: raw Ethernet frames into net/netif.c's receive path,
  * from a fake network device, into lwIP built with the guest's options
  * exactly, under the socket layer and the kernel's file layer (with
- * test/unit/host_kernel.c below them). The interface is set up as a
- * guest's with net.ip=10.0.0.2/24 net.gw=10.0.0.1 net.ip6=fd00::2/64
- * (plus its link-local address and SLAAC); a dual-stack TCP socket
- * listens on port 80 and a dual-stack UDP socket is bound to port 7, and
- * both echo what they get, so ARP, ICMP, TCP, UDP, IPv6, neighbour
- * discovery and both reassemblies are reached.
+ * test/unit/host_kernel.c below them, in simulated time). The interface
+ * is set up as a guest's with net.ip=10.0.0.2/24 net.gw=10.0.0.1
+ * net.ip6=fd00::2/64 (plus its link-local address and SLAAC); a
+ * dual-stack TCP socket listens on port 80 and a dual-stack UDP socket is
+ * bound to port 7, and both echo what they get, so ARP, ICMP, TCP, UDP,
+ * IPv6, neighbour discovery (router advertisements, redirects, Packet
+ * Too Big) and both reassemblies are reached. Every input also starts
+ * lwIP's DHCP client on the interface, as a guest with net.ip=dhcp does
+ * (the static IPv4 address stays until a lease replaces it), so DHCP
+ * offers, acks and naks in the input reach its parser and state machine.
  *
  * An input is one frame, or several separated by the 4 bytes "FRAM"
  * (a TCP handshake, fragments of one datagram). Random numbers restart
- * at every input, so the first connection's initial sequence number is
- * always the same and seeds can complete a handshake. After each input
- * the stack is brought back near its start (connections closed and
- * aborted, caches flushed, reassembly timed out), and the fake device
- * checks that every received buffer came back to it and that no frame
- * sent was longer than the MTU. */
+ * at every input, so the DHCP DISCOVER's transaction id and the first
+ * connection's initial sequence number are always the same and seeds can
+ * complete a lease or a handshake (make_seeds.py computes both). After
+ * each input the stack is brought back near its start (DHCP stopped and
+ * the static addresses back, connections closed and aborted, caches
+ * flushed, reassembly timed out). An input fails (abort) when a received
+ * buffer did not come back to the fake device, when a frame sent is
+ * longer than the MTU or is an IPv6 fragment without data (ip6_frag()
+ * looping with a path MTU too small for 8 bytes), or when the simulated
+ * event loop never ran dry (a timer due again at once: host_stuck()).
+ * A loop that never returns inside lwIP is caught by libFuzzer's
+ * -timeout (unit.fuzz_netif passes one). FUZZ_NETIF_VERBOSE=1 prints
+ * what goes out and is served, and after each input a summary line that
+ * check_seeds.sh looks at for some seeds. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -25,6 +37,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include <lwip/dhcp.h>
+#include <lwip/dns.h>
 #include <lwip/etharp.h>
 #include <lwip/ip4_frag.h>
 #include <lwip/ip6_frag.h>
@@ -41,7 +55,8 @@
 		     (long)(e), (long)(f))
 #define SYS(...) SYS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
 
-#define RANDOM_SEED 0x2545f491u /* make_seeds.py knows it too */
+#define RANDOM_SEED 0x2545f491u /* make_seeds.py knows both */
+#define DHCP_SEED 0x6c078965u	/* the DHCP transaction id's */
 #define MAX_CONNS 16
 #define TCP_PORT 80
 #define UDP_PORT 7
@@ -54,12 +69,15 @@ static long bufs_out; /* received buffers lwIP has not given back */
 static struct net_if *nif;
 static int tcp_fd, udp_fd, conns[MAX_CONNS], nconns;
 static int verbose; /* FUZZ_NETIF_VERBOSE=1: what goes out, what is served */
+static unsigned sent, sent_frags; /* frames and IPv6 fragments this input */
 
-/* Say what a frame sent is (verbose): EtherType and its first bytes. */
+/* Say what a frame sent is (verbose): destination, EtherType and its
+ * first bytes. */
 static void describe(const char *what, const uint8_t *f, size_t len)
 {
-	fprintf(stderr, "%s %zu bytes, type %02x%02x:", what, len, f[12],
-		f[13]);
+	fprintf(stderr,
+		"%s %zu bytes to %02x:%02x:%02x:%02x:%02x:%02x, type %02x%02x:",
+		what, len, f[0], f[1], f[2], f[3], f[4], f[5], f[12], f[13]);
 	for (size_t i = 14; i < len && i < 14 + 48; i++)
 		fprintf(stderr, " %02x", f[i]);
 	fputc('\n', stderr);
@@ -75,6 +93,22 @@ static int dev_open(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx)
 	return 0;
 }
 
+/* Whether frame f (len bytes, at least 14) is an IPv6 fragment, and
+ * abort if it carries no data: ip6_frag() puts the Fragment header right
+ * after the IPv6 header, and sends one without data only when the path
+ * MTU leaves no room for 8 bytes, in a loop that never ends. */
+static int ip6_fragment(const uint8_t *f, size_t len)
+{
+	if (len < 14 + 40 + 8 || f[12] != 0x86 || f[13] != 0xdd ||
+	    f[14 + 6] != 44)
+		return 0;
+	if (((f[14 + 4] << 8) | f[14 + 5]) <= 8) {
+		fprintf(stderr, "sent an IPv6 fragment without data\n");
+		abort();
+	}
+	return 1;
+}
+
 /* A frame out: no longer than the MTU allows, every byte readable. */
 static int dev_send(struct drv_netdev *nd, const void *frame, size_t len)
 {
@@ -87,6 +121,8 @@ static int dev_send(struct drv_netdev *nd, const void *frame, size_t len)
 	memcpy(copy, frame, len);
 	if (verbose)
 		describe("sent", copy, len);
+	sent++;
+	sent_frags += ip6_fragment(copy, len);
 	return 0;
 }
 
@@ -173,6 +209,60 @@ static void serve(void)
 	}
 }
 
+/* ---- DHCP, and the static IPv4 address it replaces. */
+
+static void static_ip4(struct netif *n)
+{
+	ip4_addr_t ip, mask, gw;
+
+	IP4_ADDR(&ip, 10, 0, 0, 2);
+	IP4_ADDR(&mask, 255, 255, 255, 0);
+	IP4_ADDR(&gw, 10, 0, 0, 1);
+	netif_set_addr(n, &ip, &mask, &gw);
+}
+
+/* Start the DHCP client: its DISCOVER takes the first random number
+ * after DHCP_SEED as transaction id; then the numbers restart at
+ * RANDOM_SEED for the input. */
+static void dhcp_begin(struct netif *n)
+{
+	host_random_seed(DHCP_SEED);
+	if (dhcp_start(n) != ERR_OK)
+		abort();
+	if (verbose)
+		fprintf(stderr, "DHCP xid %08x\n",
+			(unsigned)netif_dhcp_data(n)->xid);
+	host_random_seed(RANDOM_SEED);
+}
+
+/* Stop it (a lease is released) and put the static address and no DNS
+ * servers back. */
+static void dhcp_end(struct netif *n)
+{
+	dhcp_release_and_stop(n);
+	static_ip4(n);
+	for (int i = 0; i < DNS_MAX_SERVERS; i++)
+		dns_setserver((u8_t)i, NULL);
+}
+
+/* What an input did (verbose): frames sent, the IPv4 address and whether
+ * DHCP gave it, the link's IPv6 MTU and the path MTU to the peer
+ * fe80::1 the seeds use (check_seeds.sh looks at them). */
+static void summary(struct netif *n)
+{
+	ip6_addr_t peer;
+	char ip[IP4ADDR_STRLEN_MAX];
+
+	IP6_ADDR(&peer, PP_HTONL(0xfe800000), 0, 0, PP_HTONL(1));
+	ip6_addr_assign_zone(&peer, IP6_UNICAST, n);
+	ip4addr_ntoa_r(netif_ip4_addr(n), ip, sizeof(ip));
+	fprintf(stderr,
+		"summary: sent %u frames, %u IPv6 fragments; IPv4 %s%s; "
+		"IPv6 MTU %u, path MTU to fe80::1 %u\n",
+		sent, sent_frags, ip, dhcp_supplied_address(n) ? " (DHCP)" : "",
+		netif_mtu6(n), nd6_get_destination_mtu(&peer, n));
+}
+
 /* ---- Back to the start between inputs. */
 
 static void abort_all(struct tcp_pcb **list)
@@ -205,6 +295,7 @@ static void reset(void)
 	host_advance(2 * HOST_S); /* retransmissions, delayed ACKs ... */
 	abort_all(&tcp_active_pcbs);
 	abort_all(&tcp_tw_pcbs);
+	dhcp_end(n);
 	for (int i = 0; i <= IP_REASS_MAXAGE; i++)
 		ip_reass_tmr();
 	for (int i = 0; i <= IPV6_REASS_MAXAGE; i++)
@@ -223,14 +314,10 @@ static void reset(void)
 
 static void static_addresses(struct netif *n)
 {
-	ip4_addr_t ip, mask, gw;
 	ip6_addr_t ip6;
 	s8_t slot;
 
-	IP4_ADDR(&ip, 10, 0, 0, 2);
-	IP4_ADDR(&mask, 255, 255, 255, 0);
-	IP4_ADDR(&gw, 10, 0, 0, 1);
-	netif_set_addr(n, &ip, &mask, &gw);
+	static_ip4(n);
 	netif_set_default(n);
 	netif_create_ip6_linklocal_address(n, 1);
 	netif_set_ip6_autoconfig_enabled(n, 1);
@@ -284,7 +371,10 @@ static size_t frame_len(const uint8_t *data, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	host_random_seed(RANDOM_SEED);
+	unsigned stuck = host_stuck();
+
+	dhcp_begin(&nif->lw);
+	sent = sent_frags = 0;
 	for (;;) {
 		size_t len = frame_len(data, size);
 
@@ -296,6 +386,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += len + sizeof(sep);
 		size -= len + sizeof(sep);
 	}
+	if (verbose)
+		summary(&nif->lw);
 	reset();
+	if (host_stuck() != stuck) {
+		fprintf(stderr, "the event loop never ran dry\n");
+		abort();
+	}
 	return 0;
 }
