@@ -80,9 +80,9 @@ struct drv_virtio_dev {
 	int legacy;		    /* a pre-1.0 interface: no VERSION_1 */
 	int fixed_queue_size;	    /* the driver cannot choose queue sizes
 				     * (legacy virtio-pci) */
-	uint64_t features;	    /* negotiated */
 	uint32_t config_len;	    /* bytes of device-specific configuration
 				     * the transport reaches */
+	uint64_t features;	    /* negotiated */
 	struct drv_virtio_stats stats;
 	void *driver_data;
 };
