@@ -1,4 +1,6 @@
-/* What happens when things go wrong: the CPU exception report, panic, and
+/* What happens when things go wrong: page faults resolved (a service
+ * page's first touch) or recovered (a fault-recovering copy's, through
+ * the exception table), else the CPU exception report; panic, and
  * stack-smashing detection, all printed with the raw console only, with a
  * backtrace that names functions from the image's embedded symbol table. */
 #include <errno.h>
@@ -167,6 +169,11 @@ static void on_trap(struct arch_trap_frame *f)
 		}
 		in_fault = 0;
 	}
+	/* a copy to or from a bad address (kern/uaccess.h): it fails */
+	if (!in_fault &&
+	    (f->vector == ARCH_TRAP_PF || f->vector == ARCH_TRAP_GP) &&
+	    arch_trap_fixup(f))
+		return;
 	if (in_fault++) {
 		kern_raw_printf("\nos: CPU exception %lu %s inside the fault "
 				"handler at rip 0x%lx; giving up\n",

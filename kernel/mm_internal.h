@@ -1,5 +1,6 @@
 /* Private to kernel/: what the service's address space (sys_mem.c) needs
- * from the memory manager (mm.c). */
+ * from the memory manager (mm.c), and what the pointer checks
+ * (uaccess.c) ask the service's address space. */
 #ifndef KERNEL_MM_INTERNAL_H
 #define KERNEL_MM_INTERNAL_H
 
@@ -31,5 +32,11 @@ void mm_service_free(uint64_t pa, int keep);
 /* Frames currently backing service memory, and promised ones. */
 size_t mm_service_frames(void);
 size_t mm_committed(void);
+
+/* Whether every byte of [lo, hi) (lo < hi) lies in the service's
+ * anonymous regions (mmap, brk, stacks) and allows prot: PROT_WRITE needs
+ * writable regions, PROT_READ any accessible ones (x86 pages are readable
+ * whenever they are mapped). Guard pages and PROT_NONE never do. */
+int kern_mm_service_range(uint64_t lo, uint64_t hi, unsigned prot);
 
 #endif

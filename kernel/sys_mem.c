@@ -306,3 +306,17 @@ long sys_mremap(const long *a)
 	mm_uncommit(old_len / PAGE); /* the new region promised them all */
 	return (long)to;
 }
+
+int kern_mm_service_range(uint64_t lo, uint64_t hi, unsigned prot)
+{
+	while (lo < hi) {
+		const struct kern_vma *v = kern_vmas_lookup(&vmas, lo);
+
+		if (!v || v->kind != KERN_VMA_ANON ||
+		    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+		    ((prot & PROT_WRITE) && !(v->prot & PROT_WRITE)))
+			return 0;
+		lo = v->end;
+	}
+	return 1;
+}

@@ -1,6 +1,7 @@
-/* The IDT for the 32 CPU exceptions, their names, and dispatch to the
- * handler the kernel registers. Built with -mgeneral-regs-only: it runs on
- * IST stacks with the interrupted code's SSE state live. */
+/* The IDT for the 32 CPU exceptions, their names, dispatch to the handler
+ * the kernel registers, and the exception table's lookup. Built with
+ * -mgeneral-regs-only: it runs on IST stacks with the interrupted code's
+ * SSE state live. */
 #include <arch/asm.h>
 #include <arch/cpu.h>
 #include <arch/trap.h>
@@ -18,9 +19,16 @@ struct idt_gate {
 #define IDT_INTERRUPT_GATE 0x8e
 #define TRAP_STUB_SIZE 16
 
+/* An exception-table entry (usercopy.S): a fault at insn resumes at
+ * fixup. The linker script gathers them between these two symbols. */
+struct extable_entry {
+	uint64_t insn, fixup;
+};
+
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static arch_trap_handler_t trap_handler;
 extern char arch_trap_stubs[];
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 
 static const char *const trap_names[32] = {
 	"divide error",
@@ -113,6 +121,17 @@ void arch_trap_dispatch(struct arch_trap_frame *frame)
 		trap_handler(frame);
 	else
 		arch_halt_forever();
+}
+
+int arch_trap_fixup(struct arch_trap_frame *frame)
+{
+	for (const struct extable_entry *e = __ex_table_start;
+	     e < __ex_table_end; e++)
+		if (e->insn == frame->rip) {
+			frame->rip = e->fixup;
+			return 1;
+		}
+	return 0;
 }
 
 const char *arch_trap_name(unsigned vec)

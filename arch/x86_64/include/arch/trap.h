@@ -14,6 +14,7 @@ struct arch_trap_frame {
 };
 
 #define ARCH_TRAP_PF 14
+#define ARCH_TRAP_GP 13
 #define ARCH_TRAP_DF 8
 
 /* One named register value, for reports. */
@@ -48,6 +49,12 @@ void arch_trap_regs(const struct arch_trap_frame *f, struct arch_reg *out);
 
 /* Whether the trap pushed a meaningful error code. */
 int arch_trap_has_error(unsigned vec);
+
+/* If the trap struck an instruction listed in the exception table (the
+ * copies of arch/usercopy.h), make the frame resume at that entry's fixup
+ * and return 1; else leave the frame alone and return 0. Safe in
+ * exception context. */
+int arch_trap_fixup(struct arch_trap_frame *frame);
 
 /* Read CR2, the faulting linear address of the last page fault. */
 uint64_t arch_read_cr2(void);
