@@ -12,6 +12,7 @@
 #include <kern/clock.h>
 #include <kern/signal.h>
 #include <kern/timer.h>
+#include <kern/uaccess.h>
 
 #include "itimer.h"
 #include "sys.h"
@@ -69,26 +70,34 @@ static void current(struct itimerval *v)
 
 long sys_getitimer(const long *a)
 {
+	struct itimerval v;
+
 	if (a[0] != ITIMER_REAL)
 		return -EINVAL;
-	current((struct itimerval *)a[1]);
-	return 0;
+	current(&v);
+	return kern_copy_out((void *)a[1], &v, sizeof(v));
 }
 
 long sys_setitimer(const long *a)
 {
-	const struct itimerval *nv = (const struct itimerval *)a[1];
-	struct itimerval *old = (struct itimerval *)a[2];
+	const void *unv = (const void *)a[1];
+	void *uold = (void *)a[2];
+	struct itimerval nv, old;
 	uint64_t value = 0, interval = 0, now = kern_clock_ns();
 	int err;
 
 	if (a[0] != ITIMER_REAL)
 		return -EINVAL;
-	if (nv && ((err = tv_ns(&nv->it_value, &value)) ||
-		   (err = tv_ns(&nv->it_interval, &interval))))
+	if (unv && kern_copy_in(&nv, unv, sizeof(nv)))
+		return -EFAULT;
+	if (unv && ((err = tv_ns(&nv.it_value, &value)) ||
+		    (err = tv_ns(&nv.it_interval, &interval))))
 		return err;
-	if (old)
-		current(old);
+	if (uold) {
+		current(&old);
+		if (kern_copy_out(uold, &old, sizeof(old)))
+			return -EFAULT;
+	}
 	if (!value) { /* a NULL new value disarms, as Linux does */
 		kern_itimer_disarm(&real);
 		kern_timer_stop(&timer);

@@ -11,8 +11,11 @@
 #include <termios.h>
 
 #include <kern/console.h>
+#include <kern/uaccess.h>
 
 #include "file_internal.h"
+
+#define CHUNK 256 /* bytes moved through the kernel's hands at a time */
 
 static int held = -1; /* a byte poll looked at, not read yet */
 
@@ -24,9 +27,11 @@ static int have_byte(void)
 	return held >= 0;
 }
 
-/* The bytes waiting, up to n: a count, -EAGAIN or -EIO. */
-static ssize_t take(char *s, size_t n)
+/* The bytes waiting, up to n (and CHUNK), into buf: a count, -EAGAIN,
+ * -EIO or -EFAULT (the bytes taken are lost then). */
+static ssize_t take(void *buf, size_t n)
 {
+	char s[CHUNK];
 	size_t got = 0;
 	int c;
 
@@ -34,9 +39,10 @@ static ssize_t take(char *s, size_t n)
 		return held;
 	s[got++] = (char)held;
 	held = -1;
+	n = n < CHUNK ? n : CHUNK;
 	while (got < n && (c = kern_console_getc()) >= 0)
 		s[got++] = (char)c;
-	return (ssize_t)got;
+	return kern_copy_safe(buf, s, got) ? -EFAULT : (ssize_t)got;
 }
 
 static ssize_t con_read(struct kern_file *f, void *buf, size_t n)
@@ -58,8 +64,18 @@ static ssize_t con_read(struct kern_file *f, void *buf, size_t n)
 
 static ssize_t con_write(struct kern_file *f, const void *buf, size_t n)
 {
+	char s[CHUNK];
+	size_t done = 0;
+
 	(void)f;
-	return (ssize_t)kern_console_write(buf, n);
+	while (done < n) {
+		size_t k = n - done < CHUNK ? n - done : CHUNK;
+
+		if (kern_copy_safe(s, (const char *)buf + done, k))
+			return done ? (ssize_t)done : -EFAULT;
+		done += kern_console_write(s, k);
+	}
+	return (ssize_t)done;
 }
 
 static unsigned con_poll(struct kern_file *f)
@@ -70,15 +86,16 @@ static unsigned con_poll(struct kern_file *f)
 
 static long con_ioctl(struct kern_file *f, unsigned long req, void *arg)
 {
+	const struct winsize ws = { .ws_row = 25, .ws_col = 80 };
+	int n;
+
 	(void)f;
 	switch (req) {
 	case TIOCGWINSZ:
-		*(struct winsize *)arg =
-			(struct winsize){ .ws_row = 25, .ws_col = 80 };
-		return 0;
+		return kern_copy_out(arg, &ws, sizeof(ws));
 	case FIONREAD:
-		*(int *)arg = have_byte(); /* at least that many */
-		return 0;
+		n = have_byte(); /* at least that many */
+		return kern_copy_out(arg, &n, sizeof(n));
 	default:
 		return -ENOTTY;
 	}

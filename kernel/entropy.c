@@ -23,6 +23,7 @@
 #include <kern/loop.h>
 #include <kern/sha256.h>
 #include <kern/signal.h>
+#include <kern/uaccess.h>
 #include <os/random.h>
 
 #include "sys.h"
@@ -323,9 +324,31 @@ long kern_getrandom(void *buf, size_t n, unsigned flags)
 	return (long)n;
 }
 
+/* getrandom(2): kern_getrandom into a kernel block at a time, copied
+ * out to the service's buffer (kern/uaccess.h). */
 long sys_getrandom(const long *a)
 {
-	return kern_getrandom((void *)a[0], (size_t)a[1], (unsigned)a[2]);
+	uint8_t block[512];
+	uint8_t *ubuf = (uint8_t *)a[0];
+	size_t n = (size_t)a[1], done = 0;
+	unsigned flags = (unsigned)a[2];
+	long r = kern_getrandom(block, 0, flags); /* flags; waits if must */
+
+	if (r < 0)
+		return r;
+	if (kern_user_check(ubuf, n, KERN_UWRITE))
+		return -EFAULT;
+	n = n > MAX_RW_COUNT ? MAX_RW_COUNT : n;
+	while (done < n) {
+		size_t k = n - done < sizeof(block) ? n - done : sizeof(block);
+
+		kern_getrandom(block, k, flags);
+		if (kern_copy_safe(ubuf + done, block, k))
+			break;
+		done += k;
+	}
+	wipe(block, sizeof(block));
+	return done || !n ? (long)done : -EFAULT;
 }
 
 void kern_entropy_stats(struct kern_entropy_stats *st)

@@ -13,6 +13,7 @@
 
 #include <kern/file.h>
 #include <kern/loop.h>
+#include <kern/uaccess.h>
 
 #include "epready.h"
 #include "file_internal.h"
@@ -242,10 +243,13 @@ long sys_epoll_ctl(const long *a)
 {
 	struct kern_file *ef = kern_fd_file((int)a[0]);
 	struct kern_file *f = kern_fd_file((int)a[2]);
-	const struct epoll_event *ev = (const struct epoll_event *)a[3];
+	struct epoll_event evc = { 0 }, *ev = &evc;
 	int op = (int)a[1], fd = (int)a[2], r;
 	struct epitem *it;
 
+	/* the event is read first, for every op but DEL, as on Linux */
+	if (op != EPOLL_CTL_DEL && kern_copy_in(ev, (void *)a[3], sizeof(*ev)))
+		return -EFAULT;
 	if (!ef || !f)
 		return -EBADF;
 	if (!f->ops->poll)
@@ -273,8 +277,9 @@ static uint32_t item_ready(struct epitem *it)
 
 struct collect {
 	struct epoll *ep;
-	struct epoll_event *out;
+	struct epoll_event *out; /* the service's, checked */
 	int max, n;
+	int fault; /* a copy out failed */
 };
 
 /* Loop condition of epoll_wait: report up to max queued items; the ones
@@ -286,15 +291,18 @@ static int collect(void *arg)
 	struct epitem *stay = NULL, **tail = &stay, *it;
 
 	c->n = 0;
-	while (c->n < c->max && (it = ep->rhead)) {
-		uint32_t got;
+	while (c->n < c->max && !c->fault && (it = ep->rhead)) {
+		struct epoll_event ev;
 
 		ready_unlink(ep, it);
-		got = kern_epready_take(&it->st, item_ready(it),
-					kern_file_polled(it->file));
-		if (got) {
-			c->out[c->n].events = got;
-			c->out[c->n++].data.u64 = it->data;
+		ev.events = kern_epready_take(&it->st, item_ready(it),
+					      kern_file_polled(it->file));
+		ev.data.u64 = it->data;
+		if (ev.events) {
+			if (kern_copy_safe(&c->out[c->n], &ev, sizeof(ev)))
+				c->fault = 1;
+			else
+				c->n++;
 		}
 		if (it->st.queued) {
 			*tail = it;
@@ -305,10 +313,11 @@ static int collect(void *arg)
 		stay = it->rnext;
 		ready_append(ep, it);
 	}
-	return c->n > 0;
+	return c->n > 0 || c->fault;
 }
 
-/* epoll_wait on the set behind epfd until deadline. */
+/* epoll_wait on the set behind epfd until deadline, into the service's
+ * out. */
 static long do_wait(long epfd, struct epoll_event *out, long max,
 		    uint64_t deadline)
 {
@@ -318,12 +327,16 @@ static long do_wait(long epfd, struct epoll_event *out, long max,
 
 	if (max <= 0 || max > INT_MAX / (long)sizeof(struct epoll_event))
 		return -EINVAL;
+	if (kern_user_check(out, (size_t)max * sizeof(*out), KERN_UWRITE))
+		return -EFAULT;
 	if (!ef)
 		return -EBADF;
 	if (!is_epoll(ef))
 		return -EINVAL;
 	c.ep = ef->priv;
 	r = kern_loop_wait(collect, &c, deadline, 1);
+	if (c.fault && !c.n)
+		return -EFAULT;
 	return r == -EINTR ? -EINTR : c.n;
 }
 

@@ -6,10 +6,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/eventfd.h>
 
 #include <kern/file.h>
+#include <kern/uaccess.h>
 
 #include "file_internal.h"
 #include "pool.h"
@@ -48,8 +48,9 @@ static ssize_t efd_read(struct kern_file *f, void *buf, size_t n)
 		if ((r = wait_ready(f, POLLIN)))
 			return r;
 	v = e->semaphore ? 1 : e->count;
+	if (kern_copy_safe(buf, &v, sizeof(v)))
+		return -EFAULT; /* the count stays */
 	e->count -= v;
-	memcpy(buf, &v, sizeof(v));
 	kern_file_notify(f);
 	return sizeof(v);
 }
@@ -62,7 +63,8 @@ static ssize_t efd_write(struct kern_file *f, const void *buf, size_t n)
 
 	if (n < sizeof(v))
 		return -EINVAL;
-	memcpy(&v, buf, sizeof(v));
+	if (kern_copy_safe(&v, buf, sizeof(v)))
+		return -EFAULT;
 	if (v == UINT64_MAX)
 		return -EINVAL;
 	while (e->count > COUNT_MAX - v)

@@ -13,6 +13,7 @@
 #include <kern/loop.h>
 #include <kern/mm.h>
 #include <kern/signal.h>
+#include <kern/uaccess.h>
 
 #include "file_internal.h"
 #include "pool.h"
@@ -163,11 +164,15 @@ int64_t kern_file_timespec_ns(const struct timespec *ts)
 
 int kern_file_sigmask_begin(const uint64_t *mask, size_t size, uint64_t *saved)
 {
+	uint64_t m;
+
 	if (!mask)
 		return 0;
 	if (size != sizeof(uint64_t))
 		return -EINVAL;
-	*saved = kern_signal_setmask(*mask);
+	if (kern_copy_in(&m, mask, sizeof(m)))
+		return -EFAULT;
+	*saved = kern_signal_setmask(m);
 	return 0;
 }
 

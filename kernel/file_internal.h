@@ -53,11 +53,12 @@ uint64_t kern_file_deadline(int64_t timeout_ns);
  * saturates at INT64_MAX. */
 int64_t kern_file_timespec_ns(const struct timespec *ts);
 
-/* Apply the blocked-signal mask *mask for the length of a wait (ppoll,
- * pselect6, epoll_pwait): begin returns 0 or -EINVAL (size is not 8) and
- * saves the old mask in *saved; end delivers the signals the wait was
- * interrupted by (when r is -EINTR) under the temporary mask, restores
- * the old one and returns r. Both do nothing when mask is NULL. */
+/* Apply the blocked-signal mask *mask (the service's) for the length of
+ * a wait (ppoll, pselect6, epoll_pwait): begin returns 0, -EINVAL (size
+ * is not 8) or -EFAULT, and saves the old mask in *saved; end delivers
+ * the signals the wait was interrupted by (when r is -EINTR) under the
+ * temporary mask, restores the old one and returns r. Both do nothing
+ * when mask is NULL. */
 int kern_file_sigmask_begin(const uint64_t *mask, size_t size, uint64_t *saved);
 long kern_file_sigmask_end(long r, const uint64_t *mask, uint64_t saved);
 

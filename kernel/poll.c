@@ -1,6 +1,7 @@
-/* poll, ppoll, select and pselect6 over any kind of file: each looks at
- * every descriptor's readiness (ops->poll) from the event loop until one
- * is ready, the timeout passes or a signal arrives. */
+/* poll, ppoll, select and pselect6 over any kind of file: each copies
+ * the service's descriptor sets in, looks at every descriptor's readiness
+ * (ops->poll) from the event loop until one is ready, the timeout passes
+ * or a signal arrives, and copies the results out. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <kern/clock.h>
 #include <kern/file.h>
 #include <kern/loop.h>
+#include <kern/uaccess.h>
 
 #include "file_internal.h"
 #include "sys.h"
@@ -63,14 +65,22 @@ static int wait_for(int (*cond)(void *), void *arg, uint64_t deadline)
 	return kern_loop_wait(cond, arg, deadline, 1);
 }
 
-static long do_poll(struct pollfd *fds, unsigned long n, uint64_t deadline)
+/* poll on the service's n pollfds at ufds, through a kernel copy. */
+static long do_poll(struct pollfd *ufds, unsigned long n, uint64_t deadline)
 {
+	static struct pollfd fds[KERN_FD_MAX]; /* one core, one call */
 	struct pollset ps = { fds, n, 0 };
+	size_t bytes = n * sizeof(*fds);
 	int r;
 
 	if (n > KERN_FD_MAX)
 		return -EINVAL;
+	if (kern_user_check(ufds, bytes, KERN_UREAD | KERN_UWRITE) ||
+	    kern_copy_in(fds, ufds, bytes))
+		return -EFAULT;
 	r = wait_for(poll_scan, &ps, deadline);
+	if (kern_copy_out(ufds, fds, bytes))
+		return -EFAULT;
 	return r == -EINTR ? -EINTR : ps.count;
 }
 
@@ -82,48 +92,56 @@ long sys_poll(const long *a)
 		       kern_file_deadline(ms < 0 ? -1 : ms * MS));
 }
 
-/* The deadline of an optional timespec timeout, or -EINVAL. */
-static int64_t ts_deadline(const struct timespec *ts, uint64_t *deadline)
+/* The deadline of the service's optional timespec timeout uts (a copy in
+ * *ts), or -EFAULT, -EINVAL. */
+static int64_t ts_deadline(const struct timespec *uts, struct timespec *ts,
+			   uint64_t *deadline)
 {
-	int64_t ns = ts ? kern_file_timespec_ns(ts) : -1;
+	int64_t ns = -1;
 
-	if (ts && ns < 0)
+	if (uts && kern_copy_in(ts, uts, sizeof(*ts)))
+		return -EFAULT;
+	if (uts && (ns = kern_file_timespec_ns(ts)) < 0)
 		return ns;
 	*deadline = kern_file_deadline(ns);
 	return 0;
 }
 
-/* Write the time left before deadline back into ts (Linux does). */
-static void ts_left(struct timespec *ts, uint64_t deadline)
+/* Write the time left before deadline back into the service's uts, as
+ * Linux does (and, as Linux, not minding if that fails). */
+static void ts_left(struct timespec *uts, uint64_t deadline)
 {
 	uint64_t now = kern_clock_ns(), left;
+	struct timespec ts;
 
-	if (!ts)
+	if (!uts)
 		return;
 	left = deadline > now ? deadline - now : 0;
-	ts->tv_sec = (time_t)(left / 1000000000);
-	ts->tv_nsec = (long)(left % 1000000000);
+	ts.tv_sec = (time_t)(left / 1000000000);
+	ts.tv_nsec = (long)(left % 1000000000);
+	kern_copy_out(uts, &ts, sizeof(ts));
 }
 
 long sys_ppoll(const long *a)
 {
-	struct timespec *ts = (struct timespec *)a[2];
+	struct timespec *uts = (struct timespec *)a[2], ts;
 	const uint64_t *mask = (const uint64_t *)a[3];
 	uint64_t deadline, saved = 0;
-	long r = ts_deadline(ts, &deadline);
+	long r = ts_deadline(uts, &ts, &deadline);
 
 	if (!r)
 		r = kern_file_sigmask_begin(mask, (size_t)a[4], &saved);
 	if (r)
 		return r;
 	r = do_poll((struct pollfd *)a[0], (unsigned long)a[1], deadline);
-	ts_left(ts, deadline);
+	ts_left(uts, deadline);
 	return kern_file_sigmask_end(r, mask, saved);
 }
 
 struct selset {
 	int n;
-	uint64_t *in[3]; /* the caller's sets (NULL: none) */
+	uint64_t *in[3]; /* the caller's sets, copied (NULL: none) */
+	uint64_t copy[3][WORDS(KERN_FD_MAX)];
 	uint64_t out[3][WORDS(KERN_FD_MAX)];
 	long count;
 	int bad;
@@ -182,12 +200,31 @@ static int select_scan(void *arg)
 	return ss->count || ss->bad;
 }
 
-/* Copy the results over the caller's sets. */
-static void select_out(const struct selset *ss)
+/* Copy the service's sets in: 0 or -EFAULT. Each must be readable and
+ * writable (the results go over it). */
+static int select_in(struct selset *ss, fd_set **sets)
+{
+	size_t bytes = WORDS(ss->n) * 8;
+
+	for (int s = 0; s < 3; s++) {
+		if (!sets[s])
+			continue;
+		if (kern_user_check(sets[s], bytes, KERN_UREAD | KERN_UWRITE) ||
+		    kern_copy_in(ss->copy[s], sets[s], bytes))
+			return -EFAULT;
+		ss->in[s] = ss->copy[s];
+	}
+	return 0;
+}
+
+/* Copy the results over the service's sets: 0 or -EFAULT. */
+static int select_out(const struct selset *ss, fd_set **sets)
 {
 	for (int s = 0; s < 3; s++)
-		if (ss->in[s])
-			memcpy(ss->in[s], ss->out[s], WORDS(ss->n) * 8);
+		if (sets[s] &&
+		    kern_copy_out(sets[s], ss->out[s], WORDS(ss->n) * 8))
+			return -EFAULT;
+	return 0;
 }
 
 static long do_select(int n, fd_set **sets, uint64_t deadline)
@@ -199,38 +236,46 @@ static long do_select(int n, fd_set **sets, uint64_t deadline)
 		return -EINVAL;
 	memset(&ss, 0, sizeof(ss));
 	ss.n = n > KERN_FD_MAX ? KERN_FD_MAX : n;
-	for (int s = 0; s < 3; s++)
-		ss.in[s] = (uint64_t *)sets[s];
+	if (select_in(&ss, sets))
+		return -EFAULT;
 	r = wait_for(select_scan, &ss, deadline);
 	if (ss.bad)
 		return -EBADF;
 	if (r == -EINTR)
 		return -EINTR;
-	select_out(&ss);
-	return ss.count;
+	return select_out(&ss, sets) ? -EFAULT : ss.count;
+}
+
+/* The deadline of select's timeval tv, or -EINVAL. */
+static long tv_deadline(const struct timeval *tv, uint64_t *deadline)
+{
+	if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+		return -EINVAL;
+	*deadline = kern_file_deadline(tv->tv_sec > INT64_MAX / 1000000000 - 1 ?
+					       INT64_MAX :
+					       tv->tv_sec * 1000000000 +
+						       tv->tv_usec * US);
+	return 0;
 }
 
 long sys_select(const long *a)
 {
 	fd_set *sets[3] = { (fd_set *)a[1], (fd_set *)a[2], (fd_set *)a[3] };
-	struct timeval *tv = (struct timeval *)a[4];
+	struct timeval *utv = (struct timeval *)a[4], tv;
 	uint64_t deadline = KERN_LOOP_FOREVER, now, left;
 	long r;
 
-	if (tv) {
-		if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
-			return -EINVAL;
-		deadline = kern_file_deadline(
-			tv->tv_sec > INT64_MAX / 1000000000 - 1 ?
-				INT64_MAX :
-				tv->tv_sec * 1000000000 + tv->tv_usec * US);
-	}
+	if (utv && kern_copy_in(&tv, utv, sizeof(tv)))
+		return -EFAULT;
+	if (utv && (r = tv_deadline(&tv, &deadline)))
+		return r;
 	r = do_select((int)a[0], sets, deadline);
-	if (tv) {
+	if (utv) { /* the time left, as Linux writes it (failing quietly) */
 		now = kern_clock_ns();
 		left = deadline > now ? deadline - now : 0;
-		tv->tv_sec = (time_t)(left / 1000000000);
-		tv->tv_usec = (suseconds_t)(left % 1000000000 / US);
+		tv.tv_sec = (time_t)(left / 1000000000);
+		tv.tv_usec = (suseconds_t)(left % 1000000000 / US);
+		kern_copy_out(utv, &tv, sizeof(tv));
 	}
 	return r;
 }
@@ -244,17 +289,18 @@ struct sigmask_arg {
 long sys_pselect6(const long *a)
 {
 	fd_set *sets[3] = { (fd_set *)a[1], (fd_set *)a[2], (fd_set *)a[3] };
-	struct timespec *ts = (struct timespec *)a[4];
-	const struct sigmask_arg *sa = (const struct sigmask_arg *)a[5];
-	const uint64_t *mask = sa ? sa->mask : NULL;
+	struct timespec *uts = (struct timespec *)a[4], ts;
+	struct sigmask_arg sa = { NULL, 0 };
 	uint64_t deadline, saved = 0;
-	long r = ts_deadline(ts, &deadline);
+	long r = ts_deadline(uts, &ts, &deadline);
 
+	if (!r && a[5] && kern_copy_in(&sa, (const void *)a[5], sizeof(sa)))
+		r = -EFAULT;
 	if (!r)
-		r = kern_file_sigmask_begin(mask, sa ? sa->size : 0, &saved);
+		r = kern_file_sigmask_begin(sa.mask, sa.size, &saved);
 	if (r)
 		return r;
 	r = do_select((int)a[0], sets, deadline);
-	ts_left(ts, deadline);
-	return kern_file_sigmask_end(r, mask, saved);
+	ts_left(uts, deadline);
+	return kern_file_sigmask_end(r, sa.mask, saved);
 }

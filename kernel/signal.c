@@ -9,6 +9,7 @@
 #include <kern/console.h>
 #include <kern/exit.h>
 #include <kern/signal.h>
+#include <kern/uaccess.h>
 
 #include "sys.h"
 
@@ -99,40 +100,47 @@ void kern_signal_deliver(void)
 long sys_rt_sigaction(const long *a)
 {
 	int sig = (int)a[0];
-	const struct ksigaction *act = (const struct ksigaction *)a[1];
-	struct ksigaction *old = (struct ksigaction *)a[2];
+	const void *uact = (const void *)a[1];
+	void *uold = (void *)a[2];
+	struct ksigaction act;
 
 	if (sig < 1 || sig > NSIG_LINUX || a[3] != 8)
 		return -EINVAL;
-	if (act && (sig == SIGKILL || sig == SIGSTOP))
+	if (uact && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (old)
-		*old = actions[sig];
-	if (act)
-		actions[sig] = *act;
+	if (uact && kern_copy_in(&act, uact, sizeof(act)))
+		return -EFAULT;
+	if (uold && kern_copy_out(uold, &actions[sig], sizeof(actions[sig])))
+		return -EFAULT;
+	if (uact)
+		actions[sig] = act;
 	return 0;
 }
 
 long sys_rt_sigprocmask(const long *a)
 {
-	const uint64_t *set = (const uint64_t *)a[1];
-	uint64_t *old = (uint64_t *)a[2];
+	const void *uset = (const void *)a[1];
+	void *uold = (void *)a[2];
+	uint64_t set;
 
-	if (a[3] != 8)
+	if (a[3] != 8 || (uset && a[0] != SIG_BLOCK && a[0] != SIG_UNBLOCK &&
+			  a[0] != SIG_SETMASK))
 		return -EINVAL;
-	if (old)
-		*old = blocked;
-	if (!set)
+	if (uset && kern_copy_in(&set, uset, sizeof(set)))
+		return -EFAULT;
+	if (uold && kern_copy_out(uold, &blocked, sizeof(blocked)))
+		return -EFAULT;
+	if (!uset)
 		return 0;
 	switch (a[0]) {
 	case SIG_BLOCK:
-		blocked |= *set;
+		blocked |= set;
 		break;
 	case SIG_UNBLOCK:
-		blocked &= ~*set;
+		blocked &= ~set;
 		break;
 	case SIG_SETMASK:
-		blocked = *set;
+		blocked = set;
 		break;
 	default:
 		return -EINVAL;
@@ -151,10 +159,11 @@ unsigned long long kern_signal_setmask(unsigned long long mask)
 
 long sys_rt_sigpending(const long *a)
 {
+	uint64_t set = pending & blocked;
+
 	if (a[1] != 8)
 		return -EINVAL;
-	*(uint64_t *)a[0] = pending & blocked;
-	return 0;
+	return kern_copy_out((void *)a[0], &set, sizeof(set));
 }
 
 /* A signal to the service itself; delivered when this call returns. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <kern/file.h>
+#include <kern/uaccess.h>
 
 #include "file_internal.h"
 #include "pool.h"
@@ -191,7 +192,8 @@ static ssize_t synth_read(struct kern_file *f, void *buf, size_t n)
 		return -EISDIR;
 	left = (size_t)o->pos < o->size ? o->size - (size_t)o->pos : 0;
 	n = n < left ? n : left;
-	memcpy(buf, o->text + o->pos, n);
+	if (kern_copy_safe(buf, o->text + o->pos, n))
+		return -EFAULT;
 	o->pos += (off_t)n;
 	return (ssize_t)n;
 }
@@ -290,14 +292,34 @@ static long do_open(int dirfd, const char *path, int flags)
 	return r ? r : open_node(&nd, flags);
 }
 
+/* The service's path (a system-call argument) in the kernel's buffer,
+ * or NULL with *err set (-EFAULT, -ENAMETOOLONG). */
+static const char *path_in(long upath, long *err)
+{
+	static char path[PATH_MAX]; /* one core, one call at a time */
+	long r = kern_strncpy_in(path, (const char *)upath, sizeof(path));
+
+	*err = r < 0 ? r : 0;
+	return r < 0 ? NULL : path;
+}
+
+/* open and openat: path (the service's) relative to dirfd. */
+static long open_path(int dirfd, long upath, int flags)
+{
+	long err;
+	const char *path = path_in(upath, &err);
+
+	return path ? do_open(dirfd, path, flags) : err;
+}
+
 long sys_open(const long *a)
 {
-	return do_open(AT_FDCWD, (const char *)a[0], (int)a[1]);
+	return open_path(AT_FDCWD, a[0], (int)a[1]);
 }
 
 long sys_openat(const long *a)
 {
-	return do_open((int)a[0], (const char *)a[1], (int)a[2]);
+	return open_path((int)a[0], a[1], (int)a[2]);
 }
 
 /* stat of path relative to dirfd into st. */
@@ -317,33 +339,49 @@ static long stat_path(int dirfd, const char *path, struct stat *st)
 	return 0;
 }
 
+/* stat and newfstatat: path (the service's) relative to dirfd, or the
+ * file dirfd itself when empty_fd, into the service's ust. */
+static long stat_call(int dirfd, long upath, long ust, int empty_fd)
+{
+	struct stat st;
+	struct kern_file *f;
+	long r;
+	const char *path = path_in(upath, &r);
+
+	if (!path)
+		return r;
+	if (!path[0] && empty_fd) {
+		f = kern_fd_file(dirfd);
+		r = f ? kern_file_stat(f, &st) : -EBADF;
+	} else {
+		r = stat_path(dirfd, path, &st);
+	}
+	return r ? r : kern_copy_out((void *)ust, &st, sizeof(st));
+}
+
 long sys_stat(const long *a)
 {
-	return stat_path(AT_FDCWD, (const char *)a[0], (struct stat *)a[1]);
+	return stat_call(AT_FDCWD, a[0], a[1], 0);
 }
 
 long sys_newfstatat(const long *a)
 {
-	const char *path = (const char *)a[1];
-	struct kern_file *f;
-
 	if (a[3] & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
-	if (!path[0] && (a[3] & AT_EMPTY_PATH)) {
-		f = kern_fd_file((int)a[0]);
-		return f ? kern_file_stat(f, (struct stat *)a[2]) : -EBADF;
-	}
-	return stat_path((int)a[0], path, (struct stat *)a[2]);
+	return stat_call((int)a[0], a[1], a[2], (a[3] & AT_EMPTY_PATH) != 0);
 }
 
-/* access of path relative to dirfd for mode. */
-static long access_path(int dirfd, const char *path, long mode)
+/* access of path (the service's) relative to dirfd for mode. */
+static long access_path(int dirfd, long upath, long mode)
 {
 	struct node nd;
-	int r;
+	long r;
+	const char *path;
 
 	if (mode & ~(F_OK | R_OK | W_OK | X_OK))
 		return -EINVAL;
+	if (!(path = path_in(upath, &r)))
+		return r;
 	if ((r = lookup(dirfd, path, &nd)))
 		return r;
 	if (mode & W_OK)
@@ -353,10 +391,10 @@ static long access_path(int dirfd, const char *path, long mode)
 
 long sys_access(const long *a)
 {
-	return access_path(AT_FDCWD, (const char *)a[0], a[1]);
+	return access_path(AT_FDCWD, a[0], a[1]);
 }
 
 long sys_faccessat(const long *a)
 {
-	return access_path((int)a[0], (const char *)a[1], a[2]);
+	return access_path((int)a[0], a[1], a[2]);
 }

@@ -1,15 +1,17 @@
 /* The generic I/O system calls on descriptors: read, write, readv,
  * writev, close, dup, dup2, dup3, fcntl, ioctl, fstat and lseek, for
- * every kind of file (kern/file.h); each kind's own calls live with it. */
+ * every kind of file (kern/file.h); each kind's own calls live with it.
+ * Buffers are checked here (kern/uaccess.h); the files' operations move
+ * the bytes with kern_copy_safe. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <kern/file.h>
+#include <kern/uaccess.h>
 
 #include "file_internal.h"
 #include "sys.h"
@@ -52,6 +54,8 @@ long sys_read(const long *a)
 		return err;
 	if (!f->ops->read)
 		return -EINVAL;
+	if (kern_user_check((void *)a[1], (size_t)a[2], KERN_UWRITE))
+		return -EFAULT;
 	return f->ops->read(f, (void *)a[1], clamp((size_t)a[2]));
 }
 
@@ -64,22 +68,9 @@ long sys_write(const long *a)
 		return err;
 	if (!f->ops->write)
 		return -EINVAL;
+	if (kern_user_check((const void *)a[1], (size_t)a[2], KERN_UREAD))
+		return -EFAULT;
 	return f->ops->write(f, (const void *)a[1], clamp((size_t)a[2]));
-}
-
-/* -EINVAL unless cnt iovecs at iov are a valid vector. */
-static long check_iov(const struct iovec *iov, long cnt)
-{
-	size_t total = 0;
-
-	if (cnt < 0 || cnt > IOV_MAX)
-		return -EINVAL;
-	for (long i = 0; i < cnt; i++) {
-		if (iov[i].iov_len > (size_t)SSIZE_MAX - total)
-			return -EINVAL;
-		total += iov[i].iov_len;
-	}
-	return 0;
 }
 
 /* readv as reads: the first segment with data may wait; the later ones
@@ -130,13 +121,14 @@ static long write_vec(struct kern_file *f, const struct iovec *iov, long cnt)
 
 long sys_readv(const long *a)
 {
-	const struct iovec *iov = (const struct iovec *)a[1];
+	const struct iovec *iov;
 	long err;
 	struct kern_file *f = file_for(a[0], 0, &err);
 
 	if (!f)
 		return err;
-	if ((err = check_iov(iov, a[2])))
+	if ((err = kern_iov_in((const struct iovec *)a[1], a[2], KERN_UWRITE,
+			       &iov)))
 		return err;
 	if (f->ops->readv)
 		return f->ops->readv(f, iov, (int)a[2]);
@@ -147,13 +139,14 @@ long sys_readv(const long *a)
 
 long sys_writev(const long *a)
 {
-	const struct iovec *iov = (const struct iovec *)a[1];
+	const struct iovec *iov;
 	long err;
 	struct kern_file *f = file_for(a[0], 1, &err);
 
 	if (!f)
 		return err;
-	if ((err = check_iov(iov, a[2])))
+	if ((err = kern_iov_in((const struct iovec *)a[1], a[2], KERN_UREAD,
+			       &iov)))
 		return err;
 	if (f->ops->writev)
 		return f->ops->writev(f, iov, (int)a[2]);
@@ -249,19 +242,21 @@ long sys_fcntl(const long *a)
 	}
 }
 
-/* FIONREAD for a file with an offset: what is left before its end. */
+/* FIONREAD for a file with an offset: what is left before its end, to
+ * the service's *n. */
 static long bytes_left(struct kern_file *f, int *n)
 {
 	struct stat st;
 	off_t pos;
+	int left;
 
 	if (!f->ops->lseek || kern_file_stat(f, &st) || !S_ISREG(st.st_mode))
 		return -ENOTTY;
 	pos = f->ops->lseek(f, 0, SEEK_CUR);
 	if (pos < 0)
 		return -ENOTTY;
-	*n = st.st_size > pos ? (int)(st.st_size - pos) : 0;
-	return 0;
+	left = st.st_size > pos ? (int)(st.st_size - pos) : 0;
+	return kern_copy_out(n, &left, sizeof(left));
 }
 
 long sys_ioctl(const long *a)
@@ -269,13 +264,15 @@ long sys_ioctl(const long *a)
 	struct kern_file *f = file_of(a[0]);
 	void *arg = (void *)a[2];
 	long r;
+	int on;
 
 	if (!f)
 		return -EBADF;
 	switch ((unsigned long)a[1]) {
 	case FIONBIO:
-		f->flags = *(int *)arg ? f->flags | O_NONBLOCK :
-					 f->flags & ~O_NONBLOCK;
+		if (kern_copy_in(&on, arg, sizeof(on)))
+			return -EFAULT;
+		f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
 		return 0;
 	case FIOCLEX:
 	case FIONCLEX:
@@ -292,8 +289,14 @@ long sys_ioctl(const long *a)
 long sys_fstat(const long *a)
 {
 	struct kern_file *f = file_of(a[0]);
+	struct stat st;
+	int r;
 
-	return f ? kern_file_stat(f, (struct stat *)a[1]) : -EBADF;
+	if (!f)
+		return -EBADF;
+	if ((r = kern_file_stat(f, &st)))
+		return r;
+	return kern_copy_out((void *)a[1], &st, sizeof(st));
 }
 
 long sys_lseek(const long *a)

@@ -10,6 +10,7 @@
 #include <kern/console.h>
 #include <kern/exit.h>
 #include <kern/loop.h>
+#include <kern/uaccess.h>
 
 #include "sys.h"
 
@@ -26,6 +27,8 @@ long sys_exit(const long *a)
 
 long sys_arch_prctl(const long *a)
 {
+	uint64_t v;
+
 	if ((a[0] == ARCH_SET_FS || a[0] == ARCH_SET_GS) &&
 	    !arch_canonical((uint64_t)a[1]))
 		return -EPERM;
@@ -37,11 +40,11 @@ long sys_arch_prctl(const long *a)
 		arch_wrmsr(MSR_GS_BASE, (uint64_t)a[1]);
 		return 0;
 	case ARCH_GET_FS:
-		*(uint64_t *)a[1] = arch_rdmsr(MSR_FS_BASE);
-		return 0;
+		v = arch_rdmsr(MSR_FS_BASE);
+		return kern_copy_out((void *)a[1], &v, sizeof(v));
 	case ARCH_GET_GS:
-		*(uint64_t *)a[1] = arch_rdmsr(MSR_GS_BASE);
-		return 0;
+		v = arch_rdmsr(MSR_GS_BASE);
+		return kern_copy_out((void *)a[1], &v, sizeof(v));
 	default:
 		return -EINVAL;
 	}
@@ -73,15 +76,15 @@ long sys_getuid(const long *a)
 
 long sys_uname(const long *a)
 {
-	struct utsname *u = (struct utsname *)a[0];
+	struct utsname u;
 
-	memset(u, 0, sizeof(*u));
-	strcpy(u->sysname, "libos");
-	strcpy(u->nodename, "libos");
-	strcpy(u->release, "0.1");
-	strcpy(u->version, "libos");
-	strcpy(u->machine, "x86_64");
-	return 0;
+	memset(&u, 0, sizeof(u));
+	strcpy(u.sysname, "libos");
+	strcpy(u.nodename, "libos");
+	strcpy(u.release, "0.1");
+	strcpy(u.version, "libos");
+	strcpy(u.machine, "x86_64");
+	return kern_copy_out((void *)a[0], &u, sizeof(u));
 }
 
 /* Let the kernel's pending work (interrupts, timers) run. */

@@ -1,5 +1,6 @@
 /* Time system calls: clock_gettime/getres, gettimeofday, time, nanosleep
- * and clock_nanosleep, on the kernel's clocks and event loop. */
+ * and clock_nanosleep, on the kernel's clocks and event loop. The
+ * service's structures are copied in and out (kern/uaccess.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <sys/time.h>
@@ -7,6 +8,7 @@
 
 #include <kern/clock.h>
 #include <kern/loop.h>
+#include <kern/uaccess.h>
 
 #include "sys.h"
 
@@ -32,10 +34,12 @@ static int64_t clock_now(long clk)
 	}
 }
 
-static void to_timespec(uint64_t ns, struct timespec *ts)
+/* ns as a timespec, copied out to the service's uts: 0 or -EFAULT. */
+static long put_timespec(uint64_t ns, void *uts)
 {
-	ts->tv_sec = (time_t)(ns / NS);
-	ts->tv_nsec = (long)(ns % NS);
+	struct timespec ts = { (time_t)(ns / NS), (long)(ns % NS) };
+
+	return kern_copy_out(uts, &ts, sizeof(ts));
 }
 
 long sys_clock_gettime(const long *a)
@@ -44,43 +48,37 @@ long sys_clock_gettime(const long *a)
 
 	if (ns < 0)
 		return ns;
-	to_timespec((uint64_t)ns, (struct timespec *)a[1]);
-	return 0;
+	return put_timespec((uint64_t)ns, (void *)a[1]);
 }
 
 long sys_clock_getres(const long *a)
 {
 	if (clock_now(a[0]) < 0)
 		return -EINVAL;
-	if (a[1])
-		to_timespec(1, (struct timespec *)a[1]);
-	return 0;
+	return a[1] ? put_timespec(1, (void *)a[1]) : 0;
 }
 
 long sys_gettimeofday(const long *a)
 {
-	struct timeval *tv = (struct timeval *)a[0];
 	uint64_t ns = kern_clock_realtime_ns();
+	struct timeval tv = { (time_t)(ns / NS),
+			      (suseconds_t)(ns % NS / 1000) };
 
-	if (tv) {
-		tv->tv_sec = (time_t)(ns / NS);
-		tv->tv_usec = (suseconds_t)(ns % NS / 1000);
-	}
-	return 0;
+	return a[0] ? kern_copy_out((void *)a[0], &tv, sizeof(tv)) : 0;
 }
 
 long sys_time(const long *a)
 {
 	time_t t = (time_t)(kern_clock_realtime_ns() / NS);
 
-	if (a[0])
-		*(time_t *)a[0] = t;
+	if (a[0] && kern_copy_out((void *)a[0], &t, sizeof(t)))
+		return -EFAULT;
 	return (long)t;
 }
 
 /* Sleep until monotonic deadline; on a signal, -EINTR with the time left
- * in *rem (if given). */
-static long sleep_until(uint64_t deadline, struct timespec *rem)
+ * in the service's *urem (if given; -EFAULT if that cannot be written). */
+static long sleep_until(uint64_t deadline, void *urem)
 {
 	int r = kern_loop_wait(0, 0, deadline, 1);
 	uint64_t now;
@@ -88,45 +86,48 @@ static long sleep_until(uint64_t deadline, struct timespec *rem)
 	if (r != -EINTR)
 		return 0;
 	now = kern_clock_ns();
-	if (rem)
-		to_timespec(deadline > now ? deadline - now : 0, rem);
+	if (urem && put_timespec(deadline > now ? deadline - now : 0, urem))
+		return -EFAULT;
 	return -EINTR;
 }
 
-/* Checked nanoseconds of ts, or -EINVAL. */
-static int64_t timespec_ns(const struct timespec *ts)
+/* Checked nanoseconds of the service's timespec uts, or -EFAULT,
+ * -EINVAL. */
+static int64_t timespec_ns(const void *uts)
 {
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long)NS)
+	struct timespec ts;
+
+	if (kern_copy_in(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS)
 		return -EINVAL;
-	if ((uint64_t)ts->tv_sec > INT64_MAX / NS - 1)
+	if ((uint64_t)ts.tv_sec > INT64_MAX / NS - 1)
 		return INT64_MAX;
-	return (int64_t)((uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec);
+	return (int64_t)((uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec);
 }
 
 long sys_nanosleep(const long *a)
 {
-	int64_t ns = timespec_ns((const struct timespec *)a[0]);
+	int64_t ns = timespec_ns((const void *)a[0]);
 
 	if (ns < 0)
 		return ns;
-	return sleep_until(kern_clock_ns() + (uint64_t)ns,
-			   (struct timespec *)a[1]);
+	return sleep_until(kern_clock_ns() + (uint64_t)ns, (void *)a[1]);
 }
 
 long sys_clock_nanosleep(const long *a)
 {
-	int64_t ns = timespec_ns((const struct timespec *)a[2]);
-	int64_t now = clock_now(a[0]);
+	int64_t now = clock_now(a[0]), ns;
 	uint64_t mono = kern_clock_ns();
 
 	if (now < 0 || a[0] == CLOCK_PROCESS_CPUTIME_ID ||
 	    a[0] == CLOCK_THREAD_CPUTIME_ID)
 		return -EINVAL;
+	ns = timespec_ns((const void *)a[2]);
 	if (ns < 0)
 		return ns;
 	if (!(a[1] & TIMER_ABSTIME))
-		return sleep_until(mono + (uint64_t)ns,
-				   (struct timespec *)a[3]);
+		return sleep_until(mono + (uint64_t)ns, (void *)a[3]);
 	/* An absolute time on clock a[0], as a monotonic deadline. */
 	return ns <= now ? 0 : sleep_until(mono + (uint64_t)(ns - now), 0);
 }

@@ -8,13 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <string.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
 #include <kern/clock.h>
 #include <kern/file.h>
 #include <kern/timer.h>
+#include <kern/uaccess.h>
 
 #include "file_internal.h"
 #include "itimer.h"
@@ -79,8 +79,10 @@ static ssize_t tfd_read(struct kern_file *f, void *buf, size_t n)
 		if (r < 0)
 			return r;
 	}
-	v = kern_itimer_take(&t->it);
-	memcpy(buf, &v, sizeof(v));
+	v = t->it.ticks;
+	if (kern_copy_safe(buf, &v, sizeof(v)))
+		return -EFAULT; /* the expirations stay counted */
+	kern_itimer_take(&t->it);
 	return sizeof(v);
 }
 
@@ -195,31 +197,37 @@ static long apply(struct timerfd *t, const struct itimerspec *new, int abs)
 
 long sys_timerfd_settime(const long *a)
 {
-	const struct itimerspec *new = (const struct itimerspec *)a[2];
-	struct itimerspec *old = (struct itimerspec *)a[3];
+	struct itimerspec new, old;
+	void *uold = (void *)a[3];
 	long err;
 	struct timerfd *t = timerfd_of(a[0], &err);
 
 	if (!t)
 		return err;
+	if (kern_copy_in(&new, (const void *)a[2], sizeof(new)) ||
+	    (uold && kern_user_check(uold, sizeof(old), KERN_UWRITE)))
+		return -EFAULT;
 	if ((a[1] & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) ||
-	    kern_file_timespec_ns(&new->it_value) < 0 ||
-	    kern_file_timespec_ns(&new->it_interval) < 0)
+	    kern_file_timespec_ns(&new.it_value) < 0 ||
+	    kern_file_timespec_ns(&new.it_interval) < 0)
 		return -EINVAL;
-	if (old)
-		get_setting(t, old);
-	err = apply(t, new, (a[1] & TFD_TIMER_ABSTIME) != 0);
+	if (uold)
+		get_setting(t, &old);
+	err = apply(t, &new, (a[1] & TFD_TIMER_ABSTIME) != 0);
 	kern_file_notify(t->file); /* readiness may have gone */
+	if (uold && kern_copy_out(uold, &old, sizeof(old)))
+		return -EFAULT;
 	return err;
 }
 
 long sys_timerfd_gettime(const long *a)
 {
+	struct itimerspec cur;
 	long err;
 	struct timerfd *t = timerfd_of(a[0], &err);
 
 	if (!t)
 		return err;
-	get_setting(t, (struct itimerspec *)a[1]);
-	return 0;
+	get_setting(t, &cur);
+	return kern_copy_out((void *)a[1], &cur, sizeof(cur));
 }

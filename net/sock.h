@@ -70,17 +70,21 @@ struct net_sock {
 	uint64_t drops;
 };
 
-/* sockaddr <-> lwIP address, for domain (AF_INET or AF_INET6). IPv4
- * peers of AF_INET6 sockets appear as ::ffff:a.b.c.d. 0 or -errno. */
+/* sockaddr <-> lwIP address, for domain (AF_INET or AF_INET6), in the
+ * kernel's memory. IPv4 peers of AF_INET6 sockets appear as
+ * ::ffff:a.b.c.d. 0 or -errno. */
 int net_sockaddr_in(int domain, const struct sockaddr *sa, socklen_t len,
 		    ip_addr_t *ip, uint16_t *port);
 socklen_t net_sockaddr_out(int domain, const ip_addr_t *ip, uint16_t port,
 			   struct sockaddr_storage *ss);
 
-/* Copy an address out to the service as getsockname/accept/recvfrom do:
- * at most *len bytes, *len set to the full size. */
-void net_sockaddr_copy(const struct sockaddr_storage *ss, socklen_t full,
-		       struct sockaddr *out, socklen_t *len);
+/* Copy up to n bytes of the pbuf chain p (following next) to dst, a
+ * buffer checked as kern/uaccess.h says: the count, or -EFAULT. */
+long net_pbuf_copy_out(const struct pbuf *p, void *dst, size_t n);
+
+/* Fill the pbuf chain p with n bytes from src, checked likewise: 0 or
+ * -EFAULT. */
+int net_pbuf_copy_in(struct pbuf *p, const void *src, size_t n);
 
 /* lwIP error to negative errno. */
 int net_errno(err_t err);

@@ -84,15 +84,6 @@ socklen_t net_sockaddr_out(int domain, const ip_addr_t *ip, uint16_t port,
 	return sizeof(*sin6);
 }
 
-void net_sockaddr_copy(const struct sockaddr_storage *ss, socklen_t full,
-		       struct sockaddr *out, socklen_t *len)
-{
-	if (!out || !len)
-		return;
-	memcpy(out, ss, *len < full ? *len : full);
-	*len = full;
-}
-
 int net_errno(err_t err)
 {
 	switch (err) {

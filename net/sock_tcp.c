@@ -13,6 +13,8 @@
 #include <lwip/priv/altcp_priv.h>
 #include <lwip/tcp.h>
 
+#include <kern/uaccess.h>
+
 #include "sock.h"
 
 #define MAX_BACKLOG 255		  /* lwIP counts a listener's backlog in a u8 */
@@ -427,13 +429,13 @@ size_t net_tcp_readable(struct net_sock *s)
 	return s->rx_len;
 }
 
-/* Copy up to n received bytes; consume them unless peek. */
-static size_t take(struct net_sock *s, void *buf, size_t n, int peek)
+/* Copy up to n received bytes; consume them unless peek. The count, or
+ * -EFAULT (nothing consumed). */
+static long take(struct net_sock *s, void *buf, size_t n, int peek)
 {
-	size_t got = pbuf_copy_partial(s->rx, buf,
-				       (u16_t)(n > 0xffff ? 0xffff : n), 0);
+	long got = net_pbuf_copy_out(s->rx, buf, n > 0xffff ? 0xffff : n);
 
-	if (peek || !got)
+	if (peek || got <= 0)
 		return got;
 	s->rx = pbuf_free_header(s->rx, (u16_t)got);
 	s->rx_len -= got;
@@ -455,8 +457,12 @@ ssize_t net_tcp_recv(struct net_sock *s, void *buf, size_t n, int flags)
 		return -ENOTCONN;
 	while (got < n) {
 		if (s->rx) {
-			got += take(s, (char *)buf + got, n - got,
-				    flags & MSG_PEEK);
+			long k = take(s, (char *)buf + got, n - got,
+				      flags & MSG_PEEK);
+
+			if (k < 0)
+				return got ? (ssize_t)got : k;
+			got += (size_t)k;
 			if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK))
 				break;
 			continue;
@@ -506,6 +512,9 @@ static size_t send_room(struct net_sock *s)
 
 ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)
 {
+	/* lwIP copies with its own memcpy: the bytes come here first, with
+	 * a copy that fails cleanly on a bad address (one core, no reentry) */
+	static uint8_t chunk[0xffff];
 	int64_t timeout = (flags & MSG_DONTWAIT) ? 0 : s->sndtimeo;
 	size_t sent = 0;
 	int r;
@@ -534,9 +543,11 @@ ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)
 		}
 		if (room > n - sent)
 			room = n - sent;
-		if (room > 0xffff)
-			room = 0xffff;
-		if (altcp_write(s->pcb, (const char *)buf + sent, (u16_t)room,
+		if (room > sizeof(chunk))
+			room = sizeof(chunk);
+		if (kern_copy_safe(chunk, (const char *)buf + sent, room))
+			return sent ? (ssize_t)sent : -EFAULT;
+		if (altcp_write(s->pcb, chunk, (u16_t)room,
 				TCP_WRITE_FLAG_COPY |
 					(sent + room < n ? TCP_WRITE_FLAG_MORE :
 							   0)) != ERR_OK) {

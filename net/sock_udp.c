@@ -83,7 +83,10 @@ ssize_t net_udp_recv(struct net_sock *s, void *buf, size_t n, int flags,
 			return r;
 	}
 	d = s->dq;
-	len = pbuf_copy_partial(d->p, buf, (u16_t)(n > 0xffff ? 0xffff : n), 0);
+	r = (int)net_pbuf_copy_out(d->p, buf, n > 0xffff ? 0xffff : n);
+	if (r < 0)
+		return r; /* the datagram stays queued */
+	len = (size_t)r;
 	if (ip)
 		*ip = d->addr;
 	if (port)
@@ -116,7 +119,10 @@ ssize_t net_udp_send(struct net_sock *s, const void *buf, size_t n,
 	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
 	if (!p)
 		return -ENOBUFS;
-	pbuf_take(p, buf, (u16_t)n);
+	if (net_pbuf_copy_in(p, buf, n)) {
+		pbuf_free(p);
+		return -EFAULT;
+	}
 	err = ip ? udp_sendto(s->udp, p, ip, port) : udp_send(s->udp, p);
 	pbuf_free(p);
 	return err == ERR_OK ? (ssize_t)n : net_errno(err);

@@ -1,7 +1,10 @@
 /* The socket system calls (socket, bind, listen, accept4, connect,
  * send/recv and their to/from/msg forms, shutdown, get/setsockopt,
  * getsockname/getpeername), registered with the kernel by net_socket_init;
- * a socket is a kernel file whose operations are in this file. */
+ * a socket is a kernel file whose operations are in this file. The
+ * service's pointers are checked and copied as kern/uaccess.h says, all
+ * before a call takes anything (a connection, a datagram, data): a bad
+ * pointer is EFAULT with nothing lost. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,6 +22,7 @@
 
 #include <kern/file.h>
 #include <kern/syscall.h>
+#include <kern/uaccess.h>
 
 #include "sockapi.h"
 #include "sock.h"
@@ -32,6 +36,34 @@ static uint8_t bounce[BOUNCE]; /* gathers UDP iovecs; one core, no reentry */
 static int is_tcp(const struct net_sock *s)
 {
 	return s->type == SOCK_STREAM;
+}
+
+long net_pbuf_copy_out(const struct pbuf *p, void *dst, size_t n)
+{
+	size_t done = 0;
+
+	for (; p && done < n; p = p->next) {
+		size_t k = p->len < n - done ? p->len : n - done;
+
+		if (kern_copy_safe((char *)dst + done, p->payload, k))
+			return -EFAULT;
+		done += k;
+	}
+	return (long)done;
+}
+
+int net_pbuf_copy_in(struct pbuf *p, const void *src, size_t n)
+{
+	size_t done = 0;
+
+	for (; p && done < n; p = p->next) {
+		size_t k = p->len < n - done ? p->len : n - done;
+
+		if (kern_copy_safe(p->payload, (const char *)src + done, k))
+			return -EFAULT;
+		done += k;
+	}
+	return 0;
 }
 
 int net_sock_wait(struct net_sock *s, unsigned events, int64_t timeout)
@@ -87,13 +119,14 @@ static unsigned sock_poll(struct kern_file *f)
 static long sock_ioctl(struct kern_file *f, unsigned long req, void *arg)
 {
 	struct net_sock *s = f->priv;
+	int n;
 
 	if (req != FIONREAD)
 		return -ENOTTY;
-	*(int *)arg = (int)(is_tcp(s) ? net_tcp_readable(s) :
-			    s->udp    ? net_udp_readable(s) :
-					0);
-	return 0;
+	n = (int)(is_tcp(s) ? net_tcp_readable(s) :
+		  s->udp    ? net_udp_readable(s) :
+			      0);
+	return kern_copy_out(arg, &n, sizeof(n));
 }
 
 static void sock_release(struct kern_file *f)
@@ -182,6 +215,22 @@ static long sys_socket(const long *a)
 	return fd;
 }
 
+/* The service's socket address (uaddr, len) as an lwIP address for s:
+ * 0, -EINVAL (len negative or beyond any address), -EFAULT, or what
+ * net_sockaddr_in says of it. */
+static int addr_in(struct net_sock *s, const void *uaddr, socklen_t len,
+		   ip_addr_t *ip, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+
+	if ((int)len < 0 || len > sizeof(ss))
+		return -EINVAL;
+	if (kern_copy_in(&ss, uaddr, len))
+		return -EFAULT;
+	return net_sockaddr_in(s->domain, (const struct sockaddr *)&ss, len, ip,
+			       port);
+}
+
 /* bind's and connect's common part: the socket fd a[0] with its control
  * block made, and the address (a[1], a[2]) in *ip, *port; or NULL with
  * *err set. */
@@ -192,8 +241,8 @@ static struct net_sock *sock_and_addr(const long *a, ip_addr_t *ip,
 
 	if (!s)
 		return NULL;
-	if ((*err = net_sockaddr_in(s->domain, (const void *)a[1],
-				    (socklen_t)a[2], ip, port)) ||
+	if ((*err = addr_in(s, (const void *)a[1], (socklen_t)a[2], ip,
+			    port)) ||
 	    (*err = ensure_pcb(s)))
 		return NULL;
 	return s;
@@ -229,17 +278,64 @@ static long sys_listen(const long *a)
 	return net_tcp_listen(s, (int)a[1]);
 }
 
-/* Copy a socket's address (local or peer) out to the service. */
-static long put_addr(struct net_sock *s, const ip_addr_t *ip, uint16_t port,
-		     struct sockaddr *out, socklen_t *len)
+/* The size of s's addresses. */
+static socklen_t addr_size(const struct net_sock *s)
+{
+	return s->domain == AF_INET ? sizeof(struct sockaddr_in) :
+				      sizeof(struct sockaddr_in6);
+}
+
+/* Copy an address of s out to the service's uout: at most *len bytes
+ * (the kernel's), then *len set to the full size. 0 or -EFAULT. */
+static int name_out(struct net_sock *s, const ip_addr_t *ip, uint16_t port,
+		    void *uout, socklen_t *len)
 {
 	struct sockaddr_storage ss;
 	socklen_t full = net_sockaddr_out(s->domain, ip, port, &ss);
+	int r = kern_copy_out(uout, &ss, *len < full ? *len : full);
 
-	if (out && !len)
+	*len = full;
+	return r;
+}
+
+/* name_out with the length in the service's *ulen, which then gets the
+ * full size, as getsockname, accept and recvfrom do. 0, -EFAULT or
+ * -EINVAL (a negative length). */
+static long put_addr(struct net_sock *s, const ip_addr_t *ip, uint16_t port,
+		     void *uout, socklen_t *ulen)
+{
+	socklen_t len;
+
+	if (kern_copy_in(&len, ulen, sizeof(len)))
 		return -EFAULT;
-	net_sockaddr_copy(&ss, full, out, len);
-	return 0;
+	if ((int)len < 0)
+		return -EINVAL;
+	if (name_out(s, ip, port, uout, &len))
+		return -EFAULT;
+	return kern_copy_out(ulen, &len, sizeof(len));
+}
+
+/* Whether name_out of len bytes to uout will work: 0, -EINVAL (len is
+ * negative) or -EFAULT. */
+static int name_ok(struct net_sock *s, void *uout, socklen_t len)
+{
+	if ((int)len < 0)
+		return -EINVAL;
+	return kern_user_check(uout, len < addr_size(s) ? len : addr_size(s),
+			       KERN_UWRITE);
+}
+
+/* Whether put_addr into (uout, ulen) will work, for the calls that must
+ * know before they take something (accept, recvfrom): 0 or as put_addr
+ * fails. */
+static long addr_out_ok(struct net_sock *s, void *uout, socklen_t *ulen)
+{
+	socklen_t len;
+
+	if (kern_copy_in(&len, ulen, sizeof(len)) ||
+	    kern_user_check(ulen, sizeof(len), KERN_UWRITE))
+		return -EFAULT;
+	return name_ok(s, uout, len);
 }
 
 static long sys_accept4(const long *a)
@@ -254,6 +350,9 @@ static long sys_accept4(const long *a)
 		return -EOPNOTSUPP;
 	if (a[3] & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
+	if (a[1] &&
+	    (err = (int)addr_out_ok(s, (void *)a[1], (socklen_t *)a[2])))
+		return err;
 	if ((err = net_tcp_accept(s, &c)))
 		return err;
 	fd = install(c, (int)a[3]);
@@ -263,7 +362,7 @@ static long sys_accept4(const long *a)
 	}
 	if (a[1])
 		put_addr(c, &c->peer, c->peer_port, (void *)a[1],
-			 (socklen_t *)a[2]);
+			 (socklen_t *)a[2]); /* checked: cannot fail */
 	return fd;
 }
 
@@ -333,7 +432,8 @@ static long sys_shutdown(const long *a)
 	return 0;
 }
 
-/* One send of n bytes from buf, to (addr, len) if given. */
+/* One send of n bytes from buf (checked), to the kernel's copy of an
+ * address (to, tolen) if given. */
 static long send_one(struct net_sock *s, const void *buf, size_t n, int flags,
 		     const struct sockaddr *to, socklen_t tolen)
 {
@@ -354,44 +454,69 @@ static long send_one(struct net_sock *s, const void *buf, size_t n, int flags,
 	return net_udp_send(s, buf, n, &ip, port);
 }
 
+/* The service's destination address (uto, len), if any, copied into
+ * *ss: the kernel's copy or NULL, with *err 0, -EINVAL or -EFAULT. */
+static const struct sockaddr *dest_in(const void *uto, socklen_t len,
+				      struct sockaddr_storage *ss, int *err)
+{
+	*err = 0;
+	if (!uto)
+		return NULL;
+	if ((int)len < 0 || len > sizeof(*ss))
+		*err = -EINVAL;
+	else if (kern_copy_in(ss, uto, len))
+		*err = -EFAULT;
+	return (const struct sockaddr *)ss;
+}
+
 static long sys_sendto(const long *a)
 {
 	int err;
 	struct net_sock *s = sock_of(a[0], &err);
+	struct sockaddr_storage ss;
+	const struct sockaddr *to;
 
 	if (!s)
 		return err;
-	return send_one(s, (const void *)a[1], (size_t)a[2], (int)a[3],
-			(const void *)a[4], (socklen_t)a[5]);
+	if (kern_user_check((const void *)a[1], (size_t)a[2], KERN_UREAD))
+		return -EFAULT;
+	to = dest_in((const void *)a[4], (socklen_t)a[5], &ss, &err);
+	if (err)
+		return err;
+	return send_one(s, (const void *)a[1], (size_t)a[2], (int)a[3], to,
+			(socklen_t)a[5]);
 }
 
-/* One receive into buf, the sender's address to (from, *fromlen). */
+/* One receive into buf (checked); a datagram's sender in *ip, *port. */
 static long recv_one(struct net_sock *s, void *buf, size_t n, int flags,
-		     struct sockaddr *from, socklen_t *fromlen)
+		     ip_addr_t *ip, uint16_t *port)
 {
-	ip_addr_t ip;
-	uint16_t port;
-	long r;
-
 	if (is_tcp(s))
 		return net_tcp_recv(s, buf, n, flags);
 	if (ensure_pcb(s))
 		return -ENOMEM;
-	r = net_udp_recv(s, buf, n, flags, &ip, &port);
-	if (r >= 0 && from)
-		put_addr(s, &ip, port, from, fromlen);
-	return r;
+	return net_udp_recv(s, buf, n, flags, ip, port);
 }
 
 static long sys_recvfrom(const long *a)
 {
 	int err;
 	struct net_sock *s = sock_of(a[0], &err);
+	void *from = (void *)a[4];
+	ip_addr_t ip;
+	uint16_t port;
+	long r;
 
 	if (!s)
 		return err;
-	return recv_one(s, (void *)a[1], (size_t)a[2], (int)a[3], (void *)a[4],
-			(socklen_t *)a[5]);
+	if (kern_user_check((void *)a[1], (size_t)a[2], KERN_UWRITE))
+		return -EFAULT;
+	if (from && (r = addr_out_ok(s, from, (socklen_t *)a[5])))
+		return r;
+	r = recv_one(s, (void *)a[1], (size_t)a[2], (int)a[3], &ip, &port);
+	if (r >= 0 && from && !is_tcp(s))
+		put_addr(s, &ip, port, from, (socklen_t *)a[5]); /* checked */
+	return r;
 }
 
 /* Total length of an iovec array, or -EINVAL. */
@@ -421,8 +546,9 @@ static long send_msg(struct net_sock *s, const struct msghdr *m, int flags)
 		if (total > BOUNCE)
 			return -EMSGSIZE;
 		for (size_t i = 0, off = 0; i < (size_t)m->msg_iovlen; i++) {
-			memcpy(bounce + off, m->msg_iov[i].iov_base,
-			       m->msg_iov[i].iov_len);
+			if (kern_copy_safe(bounce + off, m->msg_iov[i].iov_base,
+					   m->msg_iov[i].iov_len))
+				return -EFAULT;
 			off += m->msg_iov[i].iov_len;
 		}
 		return send_one(s, bounce, (size_t)total, flags, m->msg_name,
@@ -441,8 +567,9 @@ static long send_msg(struct net_sock *s, const struct msghdr *m, int flags)
 	return sent;
 }
 
-/* Scatter n bytes of the bounce buffer over m's segments. */
-static void scatter(const struct msghdr *m, size_t n)
+/* Scatter n bytes of the bounce buffer over m's segments: 0 or
+ * -EFAULT. */
+static int scatter(const struct msghdr *m, size_t n)
 {
 	size_t off = 0;
 
@@ -451,18 +578,24 @@ static void scatter(const struct msghdr *m, size_t n)
 				   m->msg_iov[i].iov_len :
 				   n - off;
 
-		memcpy(m->msg_iov[i].iov_base, bounce + off, k);
+		if (kern_copy_safe(m->msg_iov[i].iov_base, bounce + off, k))
+			return -EFAULT;
 		off += k;
 	}
+	return 0;
 }
 
-/* recvmsg's work: one receive (a whole datagram) scattered over the
- * segments; MSG_TRUNC in msg_flags when a datagram did not fit. Returns
- * the bytes stored (the datagram's length if flags has MSG_TRUNC). */
+/* recvmsg's work on the kernel's m (its segments and name checked): one
+ * receive (a whole datagram) scattered over the segments; MSG_TRUNC in
+ * msg_flags when a datagram did not fit; a datagram's sender to
+ * msg_name. Returns the bytes stored (the datagram's length if flags has
+ * MSG_TRUNC). */
 static long recv_msg(struct net_sock *s, struct msghdr *m, int flags)
 {
 	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), r;
 	size_t want;
+	ip_addr_t ip;
+	uint16_t port;
 
 	if (total < 0)
 		return total;
@@ -472,31 +605,72 @@ static long recv_msg(struct net_sock *s, struct msghdr *m, int flags)
 	if (is_tcp(s))
 		r = recv_one(s, bounce, want, flags, NULL, NULL);
 	else
-		r = recv_one(s, bounce, BOUNCE, flags | MSG_TRUNC, m->msg_name,
-			     m->msg_name ? &m->msg_namelen : NULL);
+		r = recv_one(s, bounce, BOUNCE, flags | MSG_TRUNC, &ip, &port);
 	if (r < 0)
 		return r;
-	scatter(m, (size_t)r < want ? (size_t)r : want);
+	if (scatter(m, (size_t)r < want ? (size_t)r : want) ||
+	    (!is_tcp(s) && m->msg_name &&
+	     name_out(s, &ip, port, m->msg_name, &m->msg_namelen)))
+		return -EFAULT;
 	if (is_tcp(s) || (size_t)r <= want)
 		return r;
 	m->msg_flags |= MSG_TRUNC;
 	return flags & MSG_TRUNC ? r : (long)want;
 }
 
+/* The service's msghdr um copied into *m, with its segments (checked for
+ * access) in the kernel's array: 0, -EFAULT or -EINVAL. */
+static int msg_in(const struct msghdr *um, struct msghdr *m, unsigned access)
+{
+	const struct iovec *iov;
+	int err;
+
+	if (kern_copy_in(m, um, sizeof(*m)))
+		return -EFAULT;
+	if ((err = kern_iov_in(m->msg_iov, m->msg_iovlen, access, &iov)))
+		return err;
+	m->msg_iov = (struct iovec *)iov;
+	return 0;
+}
+
 static long sys_sendmsg(const long *a)
 {
 	int err;
 	struct net_sock *s = sock_of(a[0], &err);
+	struct sockaddr_storage ss;
+	struct msghdr m;
 
-	return s ? send_msg(s, (const struct msghdr *)a[1], (int)a[2]) : err;
+	if (!s)
+		return err;
+	if ((err = msg_in((const struct msghdr *)a[1], &m, KERN_UREAD)))
+		return err;
+	m.msg_name = (void *)dest_in(m.msg_name, m.msg_namelen, &ss, &err);
+	return err ? err : send_msg(s, &m, (int)a[2]);
 }
 
 static long sys_recvmsg(const long *a)
 {
 	int err;
 	struct net_sock *s = sock_of(a[0], &err);
+	struct msghdr m, *um = (struct msghdr *)a[1];
+	long r;
 
-	return s ? recv_msg(s, (struct msghdr *)a[1], (int)a[2]) : err;
+	if (!s)
+		return err;
+	if (kern_user_check(um, sizeof(*um), KERN_UWRITE))
+		return -EFAULT; /* msg_flags and the lengths come back */
+	if ((err = msg_in(um, &m, KERN_UWRITE)) ||
+	    (m.msg_name && (err = name_ok(s, m.msg_name, m.msg_namelen))))
+		return err;
+	r = recv_msg(s, &m, (int)a[2]);
+	if (r >= 0 && /* checked: these cannot fail */
+	    ((m.msg_name && kern_copy_out(&um->msg_namelen, &m.msg_namelen,
+					  sizeof(m.msg_namelen))) ||
+	     kern_copy_out(&um->msg_controllen, &m.msg_controllen,
+			   sizeof(m.msg_controllen)) ||
+	     kern_copy_out(&um->msg_flags, &m.msg_flags, sizeof(m.msg_flags))))
+		return -EFAULT;
+	return r;
 }
 
 /* readv and writev on a socket are recvmsg and sendmsg without flags. */

@@ -1,40 +1,40 @@
 /* setsockopt and getsockopt for the options libos sockets have:
  * SO_REUSEADDR, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, SO_ERROR,
  * SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE, SO_DOMAIN, SO_ACCEPTCONN,
- * TCP_NODELAY, IPV6_V6ONLY. Others: ENOPROTOOPT. */
+ * TCP_NODELAY, IPV6_V6ONLY. Others: ENOPROTOOPT. Values and lengths are
+ * the service's, copied in and out (kern/uaccess.h). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #undef TCP_MSS /* glibc's socket option (host builds); lwIP's is the MSS */
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+
+#include <kern/uaccess.h>
 
 #include "sockapi.h"
 
 #define NS_PER_US 1000LL
+#define NS_PER_S 1000000000LL
 
-/* An int option's value, or -EINVAL/-EFAULT. */
+/* An int option's value (the service's val), or -EINVAL/-EFAULT. */
 static int int_arg(const void *val, socklen_t len, int *out)
 {
-	if (!val)
-		return -EFAULT;
 	if (len < (socklen_t)sizeof(int))
 		return -EINVAL;
-	memcpy(out, val, sizeof(int));
-	return 0;
+	return kern_copy_in(out, val, sizeof(int));
 }
 
-/* A timeout option's value in ns (-1: none), or -EINVAL/-EDOM. */
+/* A timeout option's value (the service's val) in ns (-1: none), or
+ * -EINVAL, -EFAULT, -EDOM. */
 static int time_arg(const void *val, socklen_t len, int64_t *out)
 {
 	struct timeval tv;
 
-	if (!val)
-		return -EFAULT;
 	if (len < (socklen_t)sizeof(tv))
 		return -EINVAL;
-	memcpy(&tv, val, sizeof(tv));
+	if (kern_copy_in(&tv, val, sizeof(tv)))
+		return -EFAULT;
 	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000 || tv.tv_sec < 0)
 		return -EDOM;
 	*out = tv.tv_sec || tv.tv_usec ? (int64_t)tv.tv_sec * 1000000000LL +
@@ -101,6 +101,8 @@ long net_sys_setsockopt(const long *a)
 
 	if (!s)
 		return err;
+	if ((int)a[4] < 0)
+		return -EINVAL;
 	if (a[1] == SOL_SOCKET)
 		return set_socket(s, (int)a[2], (const void *)a[3],
 				  (socklen_t)a[4]);
@@ -139,33 +141,48 @@ static long get_int(struct net_sock *s, int level, int opt, int *v)
 	return 0;
 }
 
+/* Copy an option's value v (size bytes) out to the service's val: at
+ * most len bytes (what *ulen held), then size to *ulen. 0 or -EFAULT. */
+static long put_opt(const void *v, socklen_t size, void *val, socklen_t *ulen,
+		    socklen_t len)
+{
+	if (kern_copy_out(val, v, len < size ? len : size) ||
+	    kern_copy_out(ulen, &size, sizeof(size)))
+		return -EFAULT;
+	return 0;
+}
+
 long net_sys_getsockopt(const long *a)
 {
 	int err, v;
 	struct net_sock *s = net_sock_of_fd(a[0], &err);
 	void *val = (void *)a[3];
-	socklen_t *len = (socklen_t *)a[4];
+	socklen_t *ulen = (socklen_t *)a[4], len;
+	struct timeval tv = { 0, 0 };
+	int timeo = a[1] == SOL_SOCKET &&
+		    (a[2] == SO_RCVTIMEO || a[2] == SO_SNDTIMEO);
+	socklen_t size = timeo ? sizeof(tv) : sizeof(v);
 
 	if (!s)
 		return err;
-	if (!val || !len)
+	if (kern_copy_in(&len, ulen, sizeof(len)))
 		return -EFAULT;
-	if (a[1] == SOL_SOCKET &&
-	    (a[2] == SO_RCVTIMEO || a[2] == SO_SNDTIMEO)) {
+	if ((int)len < 0)
+		return -EINVAL;
+	/* before get_int, which may clear SO_ERROR */
+	if (kern_user_check(val, len < size ? len : size, KERN_UWRITE) ||
+	    kern_user_check(ulen, sizeof(len), KERN_UWRITE))
+		return -EFAULT;
+	if (timeo) {
 		int64_t ns = a[2] == SO_RCVTIMEO ? s->rcvtimeo : s->sndtimeo;
-		struct timeval tv = { 0, 0 };
 
 		if (ns > 0) {
-			tv.tv_sec = ns / 1000000000LL;
-			tv.tv_usec = ns % 1000000000LL / NS_PER_US;
+			tv.tv_sec = ns / NS_PER_S;
+			tv.tv_usec = ns % NS_PER_S / NS_PER_US;
 		}
-		memcpy(val, &tv, *len < sizeof(tv) ? *len : sizeof(tv));
-		*len = sizeof(tv);
-		return 0;
+		return put_opt(&tv, sizeof(tv), val, ulen, len);
 	}
 	if ((err = (int)get_int(s, (int)a[1], (int)a[2], &v)))
 		return err;
-	memcpy(val, &v, *len < sizeof(v) ? *len : sizeof(v));
-	*len = sizeof(v);
-	return 0;
+	return put_opt(&v, sizeof(v), val, ulen, len);
 }

@@ -1172,6 +1172,99 @@ static void test_options(void **state)
 	close_fd(u);
 }
 
+/* Bad pointers into the socket calls fail with EFAULT (NULL, and ranges
+ * that wrap around the address space), before anything is taken: the
+ * datagram, the received bytes and the pending connection are still
+ * there afterwards. */
+static void test_bad_pointers(void **state)
+{
+	struct sockaddr_storage aa, ss;
+	socklen_t alen, len = sizeof(ss);
+	int a = udp_bound(AF_INET, &aa, &alen), b, c, s, l, v, ep;
+	void *wrap = (void *)-4096L;
+	char buf[16] = "";
+	struct iovec iov = { NULL, 16 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	uint16_t port;
+
+	(void)state;
+	b = new_socket(AF_INET, SOCK_DGRAM);
+	assert_int_equal(SYS(SYS_sendto, b, "data", 4, 0, &aa, alen), 4);
+	assert_int_equal(SYS(SYS_sendto, b, NULL, 4, 0, &aa, alen), -EFAULT);
+	assert_int_equal(SYS(SYS_sendto, b, wrap, 8192, 0, &aa, alen),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_sendto, b, "x", 1, 0, (void *)16, alen),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_sendmsg, b, NULL, 0), -EFAULT);
+	m.msg_name = &aa;
+	m.msg_namelen = alen;
+	assert_int_equal(SYS(SYS_sendmsg, b, &m, 0), -EFAULT); /* iov base */
+	m.msg_name = NULL;
+	host_run();
+	assert_int_equal(SYS(SYS_recvfrom, a, NULL, 16, 0, 0, 0), -EFAULT);
+	assert_int_equal(SYS(SYS_read, a, wrap, 8192), -EFAULT);
+	assert_int_equal(SYS(SYS_recvfrom, a, buf, 16, 0, &ss, NULL),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_recvfrom, a, buf, 16, 0, (void *)8, &len),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_recvmsg, a, NULL, 0), -EFAULT);
+	assert_int_equal(SYS(SYS_recvmsg, a, &m, 0), -EFAULT);
+	assert_int_equal(SYS(SYS_readv, a, &iov, 1), -EFAULT);
+	assert_int_equal(SYS(SYS_readv, a, NULL, 1), -EFAULT);
+	assert_int_equal(SYS(SYS_ioctl, a, FIONREAD, NULL), -EFAULT);
+	assert_int_equal(fionread(a), 4); /* the datagram is still there */
+	assert_int_equal(SYS(SYS_recvfrom, a, buf, 16, 0, &ss, &len), 4);
+	assert_memory_equal(buf, "data", 4);
+	assert_int_equal(SYS(SYS_bind, b, NULL, alen), -EFAULT);
+	assert_int_equal(SYS(SYS_bind, b, &aa, sizeof(ss) + 1), -EINVAL);
+	assert_int_equal(SYS(SYS_connect, b, wrap, 8192), -EINVAL);
+	assert_int_equal(SYS(SYS_connect, b, wrap, alen), -EFAULT);
+	assert_int_equal(SYS(SYS_getsockname, a, NULL, &len), -EFAULT);
+	assert_int_equal(SYS(SYS_getsockname, a, &ss, NULL), -EFAULT);
+	assert_int_equal(SYS(SYS_setsockopt, a, SOL_SOCKET, SO_REUSEADDR,
+			     NULL, sizeof(int)),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_getsockopt, a, SOL_SOCKET, SO_TYPE, &v,
+			     NULL),
+			 -EFAULT);
+	len = (socklen_t)-1;
+	assert_int_equal(SYS(SYS_getsockopt, a, SOL_SOCKET, SO_TYPE, &v,
+			     &len),
+			 -EINVAL);
+	ep = (int)SYS(SYS_epoll_create1, 0);
+	assert_int_equal(SYS(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, a, NULL),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_epoll_wait, ep, NULL, 1, 0), -EFAULT);
+	assert_int_equal(SYS(SYS_poll, NULL, 1, 0), -EFAULT);
+	close_fd(ep);
+	close_fd(a);
+	close_fd(b);
+
+	/* TCP: received bytes stay, and so does a pending connection */
+	tcp_pair(AF_INET, &c, &s);
+	write_all(c, "kept");
+	host_run();
+	assert_int_equal(SYS(SYS_read, s, NULL, 4), -EFAULT);
+	assert_int_equal(SYS(SYS_write, c, NULL, 4), -EFAULT);
+	assert_int_equal(SYS(SYS_write, c, wrap, 8192), -EFAULT);
+	read_expect(s, "kept");
+	close_fd(c);
+	close_fd(s);
+	l = listener(AF_INET, 4, &port);
+	c = new_socket(AF_INET, SOCK_STREAM);
+	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
+	len = sizeof(ss);
+	assert_int_equal(SYS(SYS_accept4, l, &ss, (socklen_t *)8, 0),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_accept4, l, (void *)8, &len, 0), -EFAULT);
+	s = (int)SYS(SYS_accept4, l, &ss, &len, 0);
+	assert_true(s >= 0);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	close_fd(s);
+	close_fd(c);
+	close_fd(l);
+}
+
 /* TCP_NODELAY and SO_KEEPALIVE carry over from listener to accepted
  * socket, as on Linux. */
 static void test_options_inherited(void **state)
@@ -1653,6 +1746,7 @@ int main(void)
 		T(test_reuseaddr),
 		T(test_options),
 		T(test_options_inherited),
+		T(test_bad_pointers),
 		T(test_tcp_flags),
 		T(test_send_buffer_full),
 		T(test_bulk_v4),

@@ -371,6 +371,11 @@ CASES.update({
                            after=r"waiting in epoll_wait", powerdown=True),
 })
 
+# Bad pointers to system calls: EFAULT, and the service goes on.
+CASES["efault"] = case("test/vm/efaulttest.elf", [], 0,
+                       [r"efaulttest: image ends at", r"efaulttest: \d+ checks ok"],
+                       [r"efaulttest: line", r"fatal CPU exception"])
+
 
 def cases_for(machine):
     """The case table for one machine type."""

@@ -25,14 +25,19 @@ struct kern_file_ops {
 	const char *name; /* "console", "socket", "eventfd" ... */
 	/* read/write n bytes at most; -EAGAIN when not ready and the file
 	 * is non-blocking (O_NONBLOCK in f->flags); blocking files wait in
-	 * the loop (interruptibly: -EINTR). NULL: -EINVAL. */
+	 * the loop (interruptibly: -EINTR). NULL: -EINVAL. buf is the
+	 * service's, checked by the caller, or the kernel's: the bytes move
+	 * only with kern_copy_safe (kern/uaccess.h); a fault there fails
+	 * the call with -EFAULT */
 	ssize_t (*read)(struct kern_file *f, void *buf, size_t n);
 	ssize_t (*write)(struct kern_file *f, const void *buf, size_t n);
 	/* readiness now, a POLL* mask; must not block or notify. NULL: a
 	 * file epoll refuses (EPERM) and poll/select see as always ready
 	 * for reading and writing, like a regular file */
 	unsigned (*poll)(struct kern_file *f);
-	/* an ioctl the generic layer does not handle; NULL: -ENOTTY */
+	/* an ioctl the generic layer does not handle; NULL: -ENOTTY. arg
+	 * is the service's pointer, unchecked: reach it only with
+	 * kern_copy_in/kern_copy_out */
 	long (*ioctl)(struct kern_file *f, unsigned long req, void *arg);
 	/* fstat: st comes filled in for a character device (st_ino,
 	 * st_dev, st_nlink, st_blksize, st_mode S_IFCHR | 0600); adjust
@@ -43,9 +48,10 @@ struct kern_file_ops {
 	/* reposition (whence SEEK_SET/SEEK_CUR/SEEK_END); returns the new
 	 * offset. NULL: -ESPIPE (pipes, sockets, devices) */
 	off_t (*lseek)(struct kern_file *f, off_t off, int whence);
-	/* readv/writev of cnt checked segments with the file's own
-	 * semantics (a datagram socket moves one datagram across all of
-	 * them). NULL: read or write each segment in turn */
+	/* readv/writev of cnt segments with the file's own semantics (a
+	 * datagram socket moves one datagram across all of them): iov is
+	 * the kernel's copy, each segment checked as read's and write's
+	 * buf. NULL: read or write each segment in turn */
 	ssize_t (*readv)(struct kern_file *f, const struct iovec *iov, int cnt);
 	ssize_t (*writev)(struct kern_file *f, const struct iovec *iov,
 			  int cnt);

@@ -7,7 +7,9 @@
 long kern_syscall(long nr, const long *args);
 
 /* A system call's implementation: the six raw arguments in, the result
- * or a negative errno out. */
+ * or a negative errno out. Pointers among the arguments are the
+ * service's: reached only as kern/uaccess.h says (a bad one is -EFAULT,
+ * never a fault). */
 typedef long (*kern_syscall_fn)(const long *args);
 
 /* Let a higher layer (net/ for the socket calls) implement call nr.
