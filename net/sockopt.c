@@ -25,21 +25,37 @@ static int int_arg(const void *val, socklen_t len, int *out)
 	return kern_copy_in(out, val, sizeof(int));
 }
 
-/* A timeout option's value (the service's val) in ns (-1: none), or
- * -EINVAL, -EFAULT, -EDOM. */
+/* A SO_RCVTIMEO/SO_SNDTIMEO value in ns, as Linux's sock_set_timeout
+ * reads it: -EDOM when tv_usec is outside [0, 1000000); 0 (no wait at
+ * all) when tv_sec is negative; -1 (forever) for {0, 0} and for times
+ * too long to count in int64_t nanoseconds (Linux's too are forever). */
+static int64_t timeout_ns(const struct timeval *tv)
+{
+	if (tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+		return -EDOM;
+	if (tv->tv_sec < 0)
+		return 0;
+	if (!tv->tv_sec && !tv->tv_usec)
+		return -1;
+	if (tv->tv_sec > (INT64_MAX - NS_PER_S) / NS_PER_S)
+		return -1;
+	return (int64_t)tv->tv_sec * NS_PER_S + tv->tv_usec * NS_PER_US;
+}
+
+/* A timeout option's value (the service's val) in ns, or -EINVAL,
+ * -EFAULT, -EDOM. */
 static int time_arg(const void *val, socklen_t len, int64_t *out)
 {
 	struct timeval tv;
+	int64_t ns;
 
 	if (len < (socklen_t)sizeof(tv))
 		return -EINVAL;
 	if (kern_copy_in(&tv, val, sizeof(tv)))
 		return -EFAULT;
-	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000 || tv.tv_sec < 0)
+	if ((ns = timeout_ns(&tv)) == -EDOM)
 		return -EDOM;
-	*out = tv.tv_sec || tv.tv_usec ? (int64_t)tv.tv_sec * 1000000000LL +
-						 tv.tv_usec * NS_PER_US :
-					 -1;
+	*out = ns;
 	return 0;
 }
 

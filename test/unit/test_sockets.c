@@ -9,6 +9,7 @@
  * act "later", as another program would. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -1172,6 +1173,79 @@ static void test_options(void **state)
 	close_fd(u);
 }
 
+static void write_late(struct later *l)
+{
+	write_all(l->fd, "late");
+}
+
+/* Set SO_RCVTIMEO (or SO_SNDTIMEO) of fd to {sec, usec}: the result. */
+static long set_timeo(int fd, int opt, long sec, long usec)
+{
+	struct timeval tv = { sec, usec };
+
+	return SYS(SYS_setsockopt, fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* SO_RCVTIMEO and SO_SNDTIMEO as Linux's sock_set_timeout reads them:
+ * times too long for nanoseconds in 64 bits are forever (they used to
+ * overflow, {2^55 s, 0} to exactly 0: EAGAIN at once), a negative tv_sec
+ * is no wait at all, tv_usec outside [0, 1e6) is EDOM. */
+static void test_timeout_overflow(void **state)
+{
+	static const long huge[][2] = {
+		{ 1L << 55, 0 },       /* 2^55 * 1e9 is 0 mod 2^64 */
+		{ LONG_MAX, 999999 },  /* the largest there is */
+		{ 9223372036L, 0 },    /* the first second past int64_t ns */
+		{ 9223372035L, 999999 }, /* the last that fits: kept */
+	};
+	struct later lt = { .fn = write_late };
+	struct timeval got;
+	socklen_t len = sizeof(got);
+	char buf[8] = "";
+	uint64_t t0;
+	int c, s;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	lt.fd = s;
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		assert_int_equal(set_timeo(c, SO_RCVTIMEO, huge[i][0],
+					   huge[i][1]),
+				 0);
+		assert_int_equal(set_timeo(c, SO_SNDTIMEO, huge[i][0],
+					   huge[i][1]),
+				 0);
+		assert_int_equal(SYS(SYS_getsockopt, c, SOL_SOCKET,
+				     SO_RCVTIMEO, &got, &len),
+				 0);
+		if (i < 3) { /* forever reads back as {0, 0}, as on Linux */
+			assert_int_equal(got.tv_sec, 0);
+			assert_int_equal(got.tv_usec, 0);
+		} else {
+			assert_int_equal(got.tv_sec, huge[i][0]);
+			assert_int_equal(got.tv_usec, huge[i][1]);
+		}
+		t0 = host_now();
+		lt.done = 0;
+		at(&lt, 2 * HOST_S);
+		assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), 4);
+		assert_memory_equal(buf, "late", 4);
+		assert_true(lt.done && host_now() >= t0 + 2 * HOST_S);
+	}
+	/* a negative tv_sec: accepted, and a read does not wait at all */
+	assert_int_equal(set_timeo(c, SO_RCVTIMEO, -1, 0), 0);
+	t0 = host_now();
+	assert_int_equal(SYS(SYS_read, c, buf, sizeof(buf)), -EAGAIN);
+	assert_true(host_now() == t0);
+	assert_int_equal(set_timeo(c, SO_RCVTIMEO, 5, -1), -EDOM);
+	assert_int_equal(set_timeo(c, SO_SNDTIMEO, -5, 1000000), -EDOM);
+	assert_int_equal(SYS(SYS_setsockopt, c, SOL_SOCKET, SO_RCVTIMEO,
+			     &got, sizeof(got) - 1),
+			 -EINVAL);
+	close_fd(c);
+	close_fd(s);
+}
+
 /* Bad pointers into the socket calls fail with EFAULT (NULL, and ranges
  * that wrap around the address space), before anything is taken: the
  * datagram, the received bytes and the pending connection are still
@@ -1704,6 +1778,82 @@ static void test_uptime_past_2_32_ms(void **state)
 	close_fd(s);
 }
 
+/* Memory charged to connections: while the net/ heap is under
+ * pressure, a connection whose reader never reads holds at most its
+ * share (here the smallest, 16 KiB, plus one segment) at each end, its
+ * writer waits, and another connection is still served; once the
+ * pressure is gone the dropped data is retransmitted and arrives whole. */
+static void test_memory_pressure(void **state)
+{
+	static unsigned char out[256 * 1024], in[sizeof(out)];
+	long r, total = 0, got = 0;
+	int c, s, c2, s2;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (unsigned char)(i * 7 + i / 251);
+	tcp_pair(AF_INET, &c, &s);
+	tcp_pair(AF_INET6, &c2, &s2);
+	set_nonblock(c);
+	host_set_pressure(1);
+	for (int i = 0; i < 100; i++) { /* until the writer must wait */
+		r = SYS(SYS_write, c, out + total, 16384);
+		if (r > 0)
+			total += r;
+		else if (!(poll1(c, POLLOUT, 500) & POLLOUT))
+			break;
+	}
+	host_advance(30 * HOST_S); /* retransmissions, dropped again */
+	assert_true(fionread(s) <= 16384 + 1460);
+	assert_true(total <= 2 * 16384 + 2 * 1460);
+	assert_false(poll1(c, POLLOUT, 0) & POLLOUT);
+	write_all(c2, "still served");
+	read_expect(s2, "still served");
+	host_set_pressure(0);
+	while (got < total) {
+		assert_true(poll1(s, POLLIN, 120000) & POLLIN);
+		r = SYS(SYS_read, s, in + got, sizeof(in) - got);
+		assert_true(r > 0);
+		got += r;
+	}
+	assert_int_equal(got, total);
+	assert_memory_equal(in, out, total);
+	assert_true(poll1(c, POLLOUT, 5000) & POLLOUT);
+	close_fd(c);
+	close_fd(s);
+	close_fd(c2);
+	close_fd(s2);
+}
+
+/* A UDP socket nobody reads keeps at most 256 KiB of datagrams (not
+ * 64 datagrams of any size: 4 MiB); the rest are dropped, and what is
+ * kept reads back in order. */
+static void test_udp_queue_bytes(void **state)
+{
+	static char dgram[8000];
+	struct sockaddr_storage aa, ba;
+	socklen_t alen, blen;
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = udp_bound(AF_INET, &ba, &blen), kept = 0;
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		dgram[0] = (char)i;
+		assert_int_equal(SYS(SYS_sendto, b, dgram, sizeof(dgram), 0,
+				     &aa, alen),
+				 sizeof(dgram));
+		host_run();
+	}
+	while (SYS(SYS_recvfrom, a, dgram, sizeof(dgram), MSG_DONTWAIT, NULL,
+		   NULL) == sizeof(dgram)) {
+		assert_int_equal(dgram[0], kept);
+		kept++;
+	}
+	assert_int_equal(kept, 256 * 1024 / sizeof(dgram));
+	close_fd(a);
+	close_fd(b);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1746,6 +1896,7 @@ int main(void)
 		T(test_reuseaddr),
 		T(test_options),
 		T(test_options_inherited),
+		T(test_timeout_overflow),
 		T(test_bad_pointers),
 		T(test_tcp_flags),
 		T(test_send_buffer_full),
@@ -1757,6 +1908,8 @@ int main(void)
 		T(test_retransmit_timeout),
 		T(test_keepalive_timeout),
 		T(test_accept_emfile),
+		T(test_memory_pressure),
+		T(test_udp_queue_bytes),
 		T(test_uptime_past_2_32_ms), /* last: the clock stays there */
 	};
 
