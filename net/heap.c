@@ -64,6 +64,11 @@ void net_heap_stats(struct net_heap_stats *out)
 	*out = st;
 }
 
+size_t net_heap_pressure(void)
+{
+	return st.in_use >= st.limit / 2 ? st.limit : 0;
+}
+
 /* n frames within the limit, leaving the kernel's reserve and what the
  * service was promised; NULL otherwise. */
 static void *take_frames(size_t n)

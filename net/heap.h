@@ -24,4 +24,10 @@ void net_heap_init(size_t limit);
 /* The counters so far. */
 void net_heap_stats(struct net_heap_stats *st);
 
+/* Whether the heap is under pressure: 0 while less than half its limit
+ * is handed out, else the limit in bytes. Connections are then held to a
+ * share each (net/sock_tcp.c), so that a few peers cannot take what the
+ * rest need. */
+size_t net_heap_pressure(void);
+
 #endif

@@ -16,7 +16,13 @@
 
 #include <kern/file.h>
 
-#define NET_UDP_QUEUE 64 /* datagrams kept for the reader */
+#define NET_UDP_QUEUE 64		/* datagrams kept for the reader */
+#define NET_UDP_QUEUE_BYTES (256 * 1024) /* and their bytes at most */
+/* Under heap pressure (net_heap_pressure()) a TCP connection may hold at
+ * most its share (unread, unsent or unacknowledged, out of order): a
+ * quarter of the heap's limit over the connections there are, and at
+ * least this much. More data from the peer is dropped, sends wait. */
+#define NET_TCP_SHARE (16 * 1024)
 
 enum net_sock_state {
 	NS_NEW,	       /* just made */
@@ -59,6 +65,8 @@ struct net_sock {
 	int mem_wait;		   /* a write failed for memory: not
 				    * writable until data is acked or
 				    * lwIP's poll timer runs */
+	int pressed;		   /* not writable for memory pressure:
+				    * lwIP's poll timer looks again */
 	ip_addr_t peer;		   /* the peer, kept for accept */
 	uint16_t peer_port;
 	struct net_sock **acceptq; /* listening: connections not accepted */
@@ -67,6 +75,7 @@ struct net_sock {
 	struct udp_pcb *udp;
 	struct net_dgram *dq, **dq_tail;
 	int dqlen;
+	size_t dqbytes; /* bytes of the datagrams in dq */
 	uint64_t drops;
 };
 

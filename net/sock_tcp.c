@@ -10,11 +10,15 @@
 #include <lwip/altcp_tcp.h>
 #include <lwip/mem.h>
 #include <lwip/pbuf.h>
+#include <lwip/stats.h>
 #include <lwip/priv/altcp_priv.h>
+#include <lwip/priv/tcp_priv.h>
 #include <lwip/tcp.h>
 
+#include <kern/console.h>
 #include <kern/uaccess.h>
 
+#include "heap.h"
 #include "sock.h"
 
 #define MAX_BACKLOG 255		  /* lwIP counts a listener's backlog in a u8 */
@@ -36,6 +40,67 @@ static void notify(struct net_sock *s)
 {
 	if (s->file)
 		kern_file_notify(s->file);
+}
+
+static uint64_t pressure_drops; /* segments dropped under pressure */
+
+/* The socket of an established connection's pcb, or NULL (a half-open
+ * one still carries its listener's argument). */
+static struct net_sock *sock_of(const struct tcp_pcb *pcb)
+{
+	const struct altcp_pcb *a = pcb->callback_arg;
+
+	if (pcb->state < ESTABLISHED || !a || a->state != pcb)
+		return NULL;
+	return a->arg;
+}
+
+/* Bytes connection pcb holds in memory: sent but not acknowledged or
+ * not sent yet, received out of order, and (with its socket s) received
+ * but not read. */
+static size_t held(const struct tcp_pcb *pcb, const struct net_sock *s)
+{
+	size_t n = TCP_SND_BUF - pcb->snd_buf;
+
+#if TCP_QUEUE_OOSEQ
+	for (const struct tcp_seg *q = pcb->ooseq; q; q = q->next)
+		n += q->p->tot_len;
+#endif
+	return n + (s ? s->rx_len : 0);
+}
+
+/* What one connection may hold now: no limit (SIZE_MAX) unless the heap
+ * is under pressure, else a quarter of its limit over the connections
+ * there are, and at least NET_TCP_SHARE. */
+static size_t share(void)
+{
+	size_t limit = net_heap_pressure(), n = 1, v;
+
+#if MEMP_STATS
+	n = lwip_stats.memp[MEMP_TCP_PCB]->used;
+#endif
+	if (!limit)
+		return SIZE_MAX;
+	v = limit / 4 / (n ? n : 1);
+	return v > NET_TCP_SHARE ? v : NET_TCP_SHARE;
+}
+
+int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
+		     const struct pbuf *p)
+{
+	size_t max;
+
+	if (!p->tot_len || pcb->state == LISTEN || pcb->state == TIME_WAIT ||
+	    (max = share()) == SIZE_MAX)
+		return 0;
+	/* tcp_input turned the header's numbers to host order already */
+	if (hdr->seqno == pcb->rcv_nxt &&
+	    held(pcb, sock_of(pcb)) + p->tot_len <= max)
+		return 0;
+	if (!pressure_drops++)
+		kern_info("net: memory pressure: each connection held to "
+			  "its share of the heap");
+	return 1;
 }
 
 /* Copy small chain p into the tail buffer of s's receive queue (a new
@@ -149,14 +214,15 @@ static err_t on_sent(void *arg, struct altcp_pcb *pcb, u16_t len)
 	return ERR_OK;
 }
 
-/* lwIP's periodic poll: a write that failed for memory may try again. */
+/* lwIP's periodic poll: a write that failed for memory, or waited for
+ * memory pressure, may try again. */
 static err_t on_poll(void *arg, struct altcp_pcb *pcb)
 {
 	struct net_sock *s = arg;
 
 	(void)pcb;
-	if (s && s->mem_wait) {
-		s->mem_wait = 0;
+	if (s && (s->mem_wait || s->pressed)) {
+		s->mem_wait = s->pressed = 0;
 		notify(s);
 	}
 	return ERR_OK;
@@ -496,10 +562,11 @@ static size_t seg_size(struct net_sock *s)
 
 /* Space for more data in the send queue now: the send buffer, and the
  * segments tcp_write may still queue (one per MSS, plus one that tops up
- * the last segment). */
+ * the last segment); under memory pressure, what is left of the
+ * connection's share. */
 static size_t send_room(struct net_sock *s)
 {
-	size_t segs, room;
+	size_t segs, room, h, max;
 
 	if (!s->pcb || s->mem_wait)
 		return 0;
@@ -507,7 +574,16 @@ static size_t send_room(struct net_sock *s)
 	if (segs + 2 >= TCP_SND_QUEUELEN)
 		return 0;
 	room = (TCP_SND_QUEUELEN - segs - 2) * seg_size(s);
-	return room < altcp_sndbuf(s->pcb) ? room : altcp_sndbuf(s->pcb);
+	if (room > altcp_sndbuf(s->pcb))
+		room = altcp_sndbuf(s->pcb);
+	if ((max = share()) == SIZE_MAX)
+		return room;
+	h = held(raw_pcb(s), s);
+	if (h >= max) {
+		s->pressed = 1;
+		return 0;
+	}
+	return room < max - h ? room : max - h;
 }
 
 ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)

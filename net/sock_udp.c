@@ -1,6 +1,7 @@
 /* UDP sockets on lwIP's raw UDP API (see sock.h): received datagrams wait
- * in a bounded queue (NET_UDP_QUEUE; beyond it they are dropped and
- * counted) until the service reads them. */
+ * in a queue bounded in datagrams and in bytes (NET_UDP_QUEUE,
+ * NET_UDP_QUEUE_BYTES; beyond it they are dropped and counted) until the
+ * service reads them. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -18,7 +19,8 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	struct net_dgram *d;
 
 	(void)pcb;
-	if (s->dqlen >= NET_UDP_QUEUE || s->shut_rd ||
+	if (s->dqlen >= NET_UDP_QUEUE ||
+	    s->dqbytes + p->tot_len > NET_UDP_QUEUE_BYTES || s->shut_rd ||
 	    !(d = mem_malloc(sizeof(*d)))) {
 		s->drops++;
 		pbuf_free(p);
@@ -28,6 +30,7 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	*s->dq_tail = d;
 	s->dq_tail = &d->next;
 	s->dqlen++;
+	s->dqbytes += p->tot_len;
 	if (s->file)
 		kern_file_notify(s->file);
 }
@@ -99,6 +102,7 @@ ssize_t net_udp_recv(struct net_sock *s, void *buf, size_t n, int flags,
 	if (!s->dq)
 		s->dq_tail = &s->dq;
 	s->dqlen--;
+	s->dqbytes -= d->p->tot_len;
 	pbuf_free(d->p);
 	mem_free(d);
 	return (ssize_t)len;

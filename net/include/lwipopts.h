@@ -127,6 +127,11 @@
 /* Initial sequence numbers from the kernel's random pool, not lwIP's
  * predictable counter. */
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) net_tcp_isn()
+/* Memory charged to connections: under heap pressure, data for a
+ * connection that holds its share already is dropped (and retransmitted
+ * by the peer later), as is out-of-order data (net/sock_tcp.c). */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+	(net_tcp_inpacket(pcb, hdr, p) ? ERR_MEM : ERR_OK)
 
 /* ---- Checksums: all in software, both ways. */
 #define CHECKSUM_GEN_IP 1

@@ -101,6 +101,18 @@ void *net_calloc(size_t n, size_t size)
 	return calloc(n ? n : 1, size ? size : 1);
 }
 
+static size_t pressure;
+
+size_t net_heap_pressure(void)
+{
+	return pressure;
+}
+
+void host_set_pressure(size_t limit)
+{
+	pressure = limit;
+}
+
 void net_free(void *p)
 {
 	free(p);

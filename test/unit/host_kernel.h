@@ -39,6 +39,10 @@ void host_advance(uint64_t ns);
  * that has been up that long, or a paused VM resumed). */
 void host_jump(uint64_t ns);
 
+/* While limit is not 0, the net/ heap says it is under pressure with
+ * that limit (net/heap.h); 1 gives every connection the smallest share. */
+void host_set_pressure(size_t limit);
+
 /* While on, frames sent over loopback are lost (a network partition:
  * retransmission and keepalive timeouts). */
 void host_drop_loopback(int on);

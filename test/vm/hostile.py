@@ -20,6 +20,10 @@ an AF_PACKET socket on tap0 make a bounded barrage:
     redirects      ICMPv6 Redirects of the host's address from sources
                    that are not its first hop, to bad targets
     ra-mtu         Router Advertisements with MTU options 0 to 65535
+    never-reading  250 connections with 2 KiB receive buffers send until
+                   they stall and never read, while a new client's echo
+                   is timed against the idle guest's
+    out-of-order   100 connections each sent 64 KiB beyond a hole
     mss-injection  one spoofed segment with an MSS option of 1 on an
                    established connection must not slow its echo down
 
@@ -803,6 +807,166 @@ def mss_injection(env, old4):
     return ok
 
 
+# ---- connection-level memory exhaustion (real sockets, inside)
+
+HOGS = 250          # never-reading connections
+HOG_RCVBUF = 2048   # their receive buffers: the guest's echoes stall
+OOO_CONNS = 100     # connections flooded with out-of-order data
+OOO_BYTES = 64 << 10
+
+
+LEGIT_BYTES = 64 << 10  # what the legitimate client echoes
+
+
+def legit_echo_time():
+    """Seconds for a new connection to echo LEGIT_BYTES, or None."""
+    t0 = time.monotonic()
+    try:
+        s = socket.create_connection((netns.GUEST_IP, PORT), timeout=30)
+    except OSError:
+        return None
+    ok = echoes(s, rng.randbytes(LEGIT_BYTES))
+    s.close()
+    return time.monotonic() - t0 if ok else None
+
+
+def median_echo_time(n=3):
+    times = [legit_echo_time() for _ in range(n)]
+    return None if None in times else sorted(times)[n // 2]
+
+
+def hogs(n=HOGS, limit=90):
+    """n connections with tiny receive buffers that send until they stall
+    and never read: the guest's echoes back up into its send buffers and
+    then its receive windows. Returns the sockets and bytes sent."""
+    socks, sent = [], 0
+    chunk = b"h" * 65536
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, HOG_RCVBUF)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+        s.settimeout(30)
+        try:
+            s.connect((netns.GUEST_IP, PORT))
+        except OSError:
+            s.close()
+            continue
+        s.setblocking(False)
+        socks.append(s)
+    end, idle = time.monotonic() + limit, 0
+    while time.monotonic() < end and idle < 3:
+        moved = 0
+        for s in socks:
+            try:
+                moved += s.send(chunk)
+            except OSError:
+                pass
+        sent += moved
+        idle = idle + 1 if moved == 0 else 0
+        time.sleep(0.5 if moved == 0 else 0.05)
+    return socks, sent
+
+
+class Sniffer:
+    """The guest's and the host's initial sequence numbers of connections
+    to the guest's port, read off tap0 (AF_PACKET) while they open."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                               socket.htons(0x0003))
+        self.s.bind(("tap0", 0))
+        self.s.settimeout(0.2)
+        self.isn = {}  # host port -> (host ISN, guest ISN)
+
+    def read(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                f = self.s.recv(2048)
+            except OSError:
+                continue
+            if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+                continue
+            ihl = (f[14] & 15) * 4
+            t = f[14 + ihl:]
+            sport, dport, seq = struct.unpack("!HHI", t[:8])
+            flags = t[13]
+            if dport == PORT and flags & 0x12 == 0x02:      # SYN
+                self.isn[sport] = (seq, None)
+            elif sport == PORT and flags & 0x12 == 0x12:    # SYN-ACK
+                h = self.isn.get(dport, (None, None))[0]
+                self.isn[dport] = (h, seq)
+
+    def close(self):
+        self.s.close()
+
+
+def ooo_flood(env, sender, n=OOO_CONNS, nbytes=OOO_BYTES):
+    """n new connections, each sent nbytes of data out of order (a hole
+    of two segments at the front that is never filled), by raw frames
+    with the connections' real sequence numbers. Returns the sockets."""
+    sn = Sniffer()
+    socks = []
+    for _ in range(n):
+        try:
+            socks.append(socket.create_connection((netns.GUEST_IP, PORT),
+                                                  timeout=30))
+        except OSError:
+            pass
+    sn.read(1.0)
+    sn.close()
+    frames = []
+    for s in socks:
+        port = s.getsockname()[1]
+        hisn, gisn = sn.isn.get(port, (None, None))
+        if hisn is None or gisn is None:
+            continue
+        for off in range(2920, 2920 + nbytes, 1460):
+            seg = tcp(lambda l: pseudo4(env.hip, env.gip, 6, l), port, PORT,
+                      (hisn + 1 + off) & 0xffffffff, (gisn + 1) & 0xffffffff,
+                      0x10, payload=rng.randbytes(1460), wnd=1024)
+            frames.append(env.to_guest4(env.hip, 6, seg))
+    sender.send_all(frames)
+    return socks, len(frames)
+
+
+def exhaustion(env, olds):
+    """Connection-level memory exhaustion: a legitimate client's 64 KiB
+    echo on a new connection, timed on the idle guest, must still work
+    (within 100 times that or 3 s, at most 15 s) while HOGS never-reading
+    connections are held and while OOO_CONNS connections are flooded
+    with out-of-order data; the old connections echo throughout and after
+    the hogs are gone. True if so."""
+    idle = median_echo_time()
+    socks, sent = hogs()
+    held = median_echo_time()
+    bound = min(15.0, max(3.0, 100 * idle)) if idle else 0
+    ok = idle is not None and held is not None and held <= bound
+    ok = all(echoes(s, b"while held\n") for s in olds) and ok
+    print(f"hostile: never-reading: {len(socks)} connections sent "
+          f"{sent / 1e6:.1f} MB and stalled; a new client's 64 KiB echo "
+          f"took {held if held is None else round(held * 1000)} ms "
+          f"(idle guest: {idle if idle is None else round(idle * 1000)} ms,"
+          f" bound {bound * 1000:.0f} ms): {'ok' if ok else 'FAIL'}",
+          flush=True)
+    ooo, nframes = ooo_flood(env, Sender())
+    during = median_echo_time()
+    ok2 = during is not None and during <= bound
+    ok2 = all(echoes(s, b"after ooo\n") for s in olds) and ok2
+    print(f"hostile: out-of-order: {nframes} segments on {len(ooo)} "
+          f"connections; a new client's echo took "
+          f"{during if during is None else round(during * 1000)} ms: "
+          f"{'ok' if ok2 else 'FAIL'}", flush=True)
+    for s in socks + ooo:
+        s.close()
+    time.sleep(1)
+    after = median_echo_time()
+    ok3 = after is not None and all(echoes(s, b"freed\n") for s in olds)
+    print(f"hostile: after the hogs closed: "
+          f"{'echo' if ok3 else 'BROKEN'}", flush=True)
+    return ok and ok2 and ok3
+
+
 def inside(guest_ll, seed):
     """The barrage and its checks (inside the namespace); exit status."""
     rng.seed(seed)
@@ -819,6 +983,7 @@ def inside(guest_ll, seed):
             print(f"hostile: stopped after {name}: the guest no longer "
                   f"serves", flush=True)
             return 1
+    ok = exhaustion(env, olds) and ok
     ok = after_all() and ok
     ok = mss_injection(env, old4) and ok
     for s in olds:

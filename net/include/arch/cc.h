@@ -37,6 +37,16 @@ uint32_t net_rand(void);
 /* A random initial sequence number for a new TCP connection. */
 uint32_t net_tcp_isn(void);
 
+/* lwIP's LWIP_HOOK_TCP_INPACKET_PCB (net/sock_tcp.c): a segment for
+ * pcb whose data p carries; 0 to take it, nonzero to drop it (memory
+ * pressure: the connection holds its share already, or the data is out
+ * of order). */
+struct tcp_pcb;
+struct tcp_hdr;
+struct pbuf;
+int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
+		     const struct pbuf *p);
+
 /* lwIP's state may have changed (any raw-API call): recompute its next
  * timeout and flush queued frames at the next pass of the event loop. */
 void net_lwip_touched(void);
