@@ -340,6 +340,14 @@ def seeds():
     out["ipv6_option_at_end"] = eth(OUR_MAC, 0x86DD, ipv6(
         0, bytes([59, 0, 1, 3, 0, 0, 0, 1])))
 
+    # A UDP packet to an address not ours whose IP header (with options)
+    # ends the frame: lwIP 2.1.3 read its destination port past the frame
+    # (net/lwip-patches/ip4-dhcp-port-bounds.patch).
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x40 | 12, 0, 48, 9, 0, 64, 17, 0,
+                      PEER_IP, bytes([10, 0, 0, 99])) + b"\x01" * 28
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    out["ipv4_udp_no_header"] = eth(OUR_MAC, 0x0800, hdr)
+
     dhcp_seeds(out)
     icmp6_seeds(out)
     return out
