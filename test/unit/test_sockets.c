@@ -1193,9 +1193,9 @@ static long set_timeo(int fd, int opt, long sec, long usec)
 static void test_timeout_overflow(void **state)
 {
 	static const long huge[][2] = {
-		{ 1L << 55, 0 },       /* 2^55 * 1e9 is 0 mod 2^64 */
-		{ LONG_MAX, 999999 },  /* the largest there is */
-		{ 9223372036L, 0 },    /* the first second past int64_t ns */
+		{ 1L << 55, 0 },	 /* 2^55 * 1e9 is 0 mod 2^64 */
+		{ LONG_MAX, 999999 },	 /* the largest there is */
+		{ 9223372036L, 0 },	 /* the first second past int64_t ns */
 		{ 9223372035L, 999999 }, /* the last that fits: kept */
 	};
 	struct later lt = { .fn = write_late };
@@ -1209,14 +1209,12 @@ static void test_timeout_overflow(void **state)
 	tcp_pair(AF_INET, &c, &s);
 	lt.fd = s;
 	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
-		assert_int_equal(set_timeo(c, SO_RCVTIMEO, huge[i][0],
-					   huge[i][1]),
-				 0);
-		assert_int_equal(set_timeo(c, SO_SNDTIMEO, huge[i][0],
-					   huge[i][1]),
-				 0);
-		assert_int_equal(SYS(SYS_getsockopt, c, SOL_SOCKET,
-				     SO_RCVTIMEO, &got, &len),
+		assert_int_equal(
+			set_timeo(c, SO_RCVTIMEO, huge[i][0], huge[i][1]), 0);
+		assert_int_equal(
+			set_timeo(c, SO_SNDTIMEO, huge[i][0], huge[i][1]), 0);
+		assert_int_equal(SYS(SYS_getsockopt, c, SOL_SOCKET, SO_RCVTIMEO,
+				     &got, &len),
 				 0);
 		if (i < 3) { /* forever reads back as {0, 0}, as on Linux */
 			assert_int_equal(got.tv_sec, 0);
@@ -1239,8 +1237,8 @@ static void test_timeout_overflow(void **state)
 	assert_true(host_now() == t0);
 	assert_int_equal(set_timeo(c, SO_RCVTIMEO, 5, -1), -EDOM);
 	assert_int_equal(set_timeo(c, SO_SNDTIMEO, -5, 1000000), -EDOM);
-	assert_int_equal(SYS(SYS_setsockopt, c, SOL_SOCKET, SO_RCVTIMEO,
-			     &got, sizeof(got) - 1),
+	assert_int_equal(SYS(SYS_setsockopt, c, SOL_SOCKET, SO_RCVTIMEO, &got,
+			     sizeof(got) - 1),
 			 -EINVAL);
 	close_fd(c);
 	close_fd(s);
@@ -1265,8 +1263,7 @@ static void test_bad_pointers(void **state)
 	b = new_socket(AF_INET, SOCK_DGRAM);
 	assert_int_equal(SYS(SYS_sendto, b, "data", 4, 0, &aa, alen), 4);
 	assert_int_equal(SYS(SYS_sendto, b, NULL, 4, 0, &aa, alen), -EFAULT);
-	assert_int_equal(SYS(SYS_sendto, b, wrap, 8192, 0, &aa, alen),
-			 -EFAULT);
+	assert_int_equal(SYS(SYS_sendto, b, wrap, 8192, 0, &aa, alen), -EFAULT);
 	assert_int_equal(SYS(SYS_sendto, b, "x", 1, 0, (void *)16, alen),
 			 -EFAULT);
 	assert_int_equal(SYS(SYS_sendmsg, b, NULL, 0), -EFAULT);
@@ -1277,8 +1274,7 @@ static void test_bad_pointers(void **state)
 	host_run();
 	assert_int_equal(SYS(SYS_recvfrom, a, NULL, 16, 0, 0, 0), -EFAULT);
 	assert_int_equal(SYS(SYS_read, a, wrap, 8192), -EFAULT);
-	assert_int_equal(SYS(SYS_recvfrom, a, buf, 16, 0, &ss, NULL),
-			 -EFAULT);
+	assert_int_equal(SYS(SYS_recvfrom, a, buf, 16, 0, &ss, NULL), -EFAULT);
 	assert_int_equal(SYS(SYS_recvfrom, a, buf, 16, 0, (void *)8, &len),
 			 -EFAULT);
 	assert_int_equal(SYS(SYS_recvmsg, a, NULL, 0), -EFAULT);
@@ -1295,15 +1291,13 @@ static void test_bad_pointers(void **state)
 	assert_int_equal(SYS(SYS_connect, b, wrap, alen), -EFAULT);
 	assert_int_equal(SYS(SYS_getsockname, a, NULL, &len), -EFAULT);
 	assert_int_equal(SYS(SYS_getsockname, a, &ss, NULL), -EFAULT);
-	assert_int_equal(SYS(SYS_setsockopt, a, SOL_SOCKET, SO_REUSEADDR,
-			     NULL, sizeof(int)),
+	assert_int_equal(SYS(SYS_setsockopt, a, SOL_SOCKET, SO_REUSEADDR, NULL,
+			     sizeof(int)),
 			 -EFAULT);
-	assert_int_equal(SYS(SYS_getsockopt, a, SOL_SOCKET, SO_TYPE, &v,
-			     NULL),
+	assert_int_equal(SYS(SYS_getsockopt, a, SOL_SOCKET, SO_TYPE, &v, NULL),
 			 -EFAULT);
 	len = (socklen_t)-1;
-	assert_int_equal(SYS(SYS_getsockopt, a, SOL_SOCKET, SO_TYPE, &v,
-			     &len),
+	assert_int_equal(SYS(SYS_getsockopt, a, SOL_SOCKET, SO_TYPE, &v, &len),
 			 -EINVAL);
 	ep = (int)SYS(SYS_epoll_create1, 0);
 	assert_int_equal(SYS(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, a, NULL),
@@ -1328,8 +1322,7 @@ static void test_bad_pointers(void **state)
 	c = new_socket(AF_INET, SOCK_STREAM);
 	assert_int_equal(connect_to(c, AF_INET, 0, port), 0);
 	len = sizeof(ss);
-	assert_int_equal(SYS(SYS_accept4, l, &ss, (socklen_t *)8, 0),
-			 -EFAULT);
+	assert_int_equal(SYS(SYS_accept4, l, &ss, (socklen_t *)8, 0), -EFAULT);
 	assert_int_equal(SYS(SYS_accept4, l, (void *)8, &len, 0), -EFAULT);
 	s = (int)SYS(SYS_accept4, l, &ss, &len, 0);
 	assert_true(s >= 0);
