@@ -8,7 +8,10 @@
  * follows (fast key erasure: a later compromise does not reveal earlier
  * output). While unseeded, output comes from a key mixed with a snapshot
  * of the input so far. RDSEED and RDRAND are read at first use and again
- * every minute; devices register and are asked. Also getrandom(2) and
+ * every minute; devices register and are asked. The boot seeds the pool
+ * before anything draws from it (kern_entropy_boot: the CPU, else the
+ * device, else jitter), so that AT_RANDOM, musl's canary and lwIP's
+ * numbers never come from time stamps alone. Also getrandom(2) and
  * include/os/random.h. */
 #include <errno.h>
 #include <string.h>
@@ -32,6 +35,7 @@
 #define RESEED_NS (60ULL * 1000000000)	 /* fresh input at least this often */
 #define ASK_NS (1000000000ULL)		 /* not asking devices more often */
 #define BOOT_WAIT_NS (1000ULL * 1000000) /* for a device's first bytes */
+#define BOOT_JITTER_NS 5000000000ULL	 /* jitter at boot, at most */
 #define JITTER_NS (200ULL * 1000)	 /* one jitter sample per wake-up */
 #define MAX_RW_COUNT 0x7ffff000UL	 /* Linux's limit for one call */
 #define MAX_SOURCES 4
@@ -50,6 +54,7 @@ static struct {
 	uint8_t key[32];	  /* the ChaCha20 key output comes from */
 	unsigned pending;	  /* bits credited since the last reseed */
 	int ready;		  /* CPU sources read once */
+	int booted;		  /* kern_entropy_boot ran */
 	uint64_t reseed_ns;	  /* time of the last reseed */
 	uint64_t asked_ns;	  /* time the sources were last asked */
 	struct kern_entropy_stats st;
@@ -75,6 +80,15 @@ static void credited_names(char *buf, size_t size)
 	}
 }
 
+/* Bits credited by the strong sources: RDSEED, RDRAND, virtio-rng. */
+static uint64_t strong_bits(void)
+{
+	return pool.st.bits[KERN_ENTROPY_RDSEED] +
+	       pool.st.bits[KERN_ENTROPY_RDRAND] +
+	       pool.st.bits[KERN_ENTROPY_VIRTIO_RNG];
+}
+
+/* The one line the boot log has about the seeding. */
 static void became_seeded(void)
 {
 	char names[80];
@@ -82,21 +96,31 @@ static void became_seeded(void)
 	pool.st.seeded = 1;
 	pool.st.seeded_ns = kern_clock_ns();
 	credited_names(names, sizeof(names));
-	kern_info("entropy: pool seeded after %lu us (from %s)",
-		  (unsigned long)(pool.st.seeded_ns / 1000), names);
+	kern_info("entropy: pool seeded after %lu us from %s: %s",
+		  (unsigned long)(pool.st.seeded_ns / 1000), names,
+		  pool.st.strong ? "strong" :
+		  strong_bits()	 ? "partly jitter" :
+				   "jitter only");
 }
 
-/* A new key from the input and the old key; the input starts afresh. */
+/* A new key from the input and the old key; the input starts afresh.
+ * Every credited bit so far is in the key then: strong once 256 of them
+ * came from the strong sources. */
 static void reseed(void)
 {
+	int was_strong = pool.st.strong;
+
 	kern_sha256_update(&pool.input, pool.key, sizeof(pool.key));
 	kern_sha256_final(&pool.input, pool.key);
 	kern_sha256_init(&pool.input);
 	pool.pending = 0;
 	pool.reseed_ns = kern_clock_ns();
 	pool.st.reseeds++;
+	pool.st.strong = strong_bits() >= SEED_BITS;
 	if (!pool.st.seeded)
 		became_seeded();
+	else if (pool.st.strong && !was_strong)
+		kern_info("entropy: pool strong from now on");
 }
 
 static void add_cpu_sources(void);
@@ -211,6 +235,8 @@ static void extract(void *buf, size_t n)
 	}
 	memcpy(pool.key, next, sizeof(next));
 	pool.st.output += n;
+	if (!pool.st.seeded)
+		pool.st.unseeded_output += n;
 	wipe(block, sizeof(block));
 	wipe(next, sizeof(next));
 }
@@ -236,19 +262,7 @@ static int seeded_cond(void *arg)
 
 int kern_entropy_fill(void *buf, size_t n)
 {
-	static int warned;
-
-	pool_init();
-	if (!pool.st.seeded && nsources) {
-		ask_sources(2 * SEED_BITS / 8);
-		kern_loop_wait(seeded_cond, 0, kern_clock_ns() + BOOT_WAIT_NS,
-			       0);
-	}
-	if (!pool.st.seeded && !warned++)
-		kern_info(nsources ? "warning: no bytes from the random device "
-				     "in time: entropy is weak" :
-				     "warning: no hardware random source: "
-				     "entropy is weak");
+	kern_entropy_boot();
 	extract(buf, n);
 	return pool.st.seeded;
 }
@@ -272,10 +286,11 @@ int kern_entropy_seeded(void)
 	return pool.st.seeded;
 }
 
-/* Wait until seeded: ask the sources, and time each short wait in the
- * loop; an interval that differs from the last is credited one bit
- * (Linux's jitter fallback). 0 or -EINTR. */
-static int wait_seeded(void)
+/* Wait until seeded or until monotonic time deadline: ask the sources,
+ * and time each short wait in the loop; an interval that differs from
+ * the last is credited one bit (Linux's jitter fallback). 0, -ETIMEDOUT,
+ * or -EINTR if interruptible. */
+static int collect_jitter(uint64_t deadline, int interruptible)
 {
 	uint64_t last = 0;
 
@@ -283,10 +298,12 @@ static int wait_seeded(void)
 		uint64_t t0 = arch_rdtsc(), d;
 		int r;
 
+		if (kern_clock_ns() >= deadline)
+			return -ETIMEDOUT;
 		if (kern_clock_ns() - pool.asked_ns >= ASK_NS)
 			ask_sources(SEED_BITS / 8);
 		r = kern_loop_wait(seeded_cond, 0, kern_clock_ns() + JITTER_NS,
-				   1);
+				   interruptible);
 		if (r == -EINTR)
 			return r;
 		d = arch_rdtsc() - t0;
@@ -295,6 +312,34 @@ static int wait_seeded(void)
 		last = d;
 	}
 	return 0;
+}
+
+/* Seeding at boot. The network's numbers and AT_RANDOM are drawn before
+ * main() and cannot wait later, so the boot waits here, once, for the
+ * best source there is: the CPU's (read by pool_init), the device's first
+ * bytes (up to BOOT_WAIT_NS), and without them the jitter a blocking
+ * getrandom would collect anyway (0.2 to 0.3 s under TCG). The jitter is
+ * cut off after BOOT_JITTER_NS (a deterministic TSC, as with QEMU's
+ * -icount, might never vary): a boot that stops for good is worse than
+ * one that says its entropy is weak. */
+int kern_entropy_boot(void)
+{
+	if (pool.booted)
+		return pool.st.seeded;
+	pool.booted = 1;
+	pool_init();
+	if (!pool.st.seeded && nsources) {
+		ask_sources(2 * SEED_BITS / 8);
+		kern_loop_wait(seeded_cond, 0, kern_clock_ns() + BOOT_WAIT_NS,
+			       0);
+	}
+	if (!pool.st.seeded)
+		collect_jitter(kern_clock_ns() + BOOT_JITTER_NS, 0);
+	if (!pool.st.seeded)
+		kern_info("warning: entropy pool not seeded after %lu ms of "
+			  "jitter: entropy is weak",
+			  (unsigned long)(BOOT_JITTER_NS / 1000000));
+	return pool.st.seeded;
 }
 
 long kern_getrandom(void *buf, size_t n, unsigned flags)
@@ -310,7 +355,7 @@ long kern_getrandom(void *buf, size_t n, unsigned flags)
 
 		if (flags & GRND_NONBLOCK)
 			return -EAGAIN;
-		r = wait_seeded();
+		r = collect_jitter(KERN_LOOP_FOREVER, 1);
 		if (r)
 			return r;
 	}
@@ -365,10 +410,16 @@ void os_random_stats(struct os_random_stats *st)
 		.rdrand = k->bytes[KERN_ENTROPY_RDRAND],
 		.virtio_rng = k->bytes[KERN_ENTROPY_VIRTIO_RNG],
 		.jitter = k->bytes[KERN_ENTROPY_JITTER],
+		.rdseed_bits = k->bits[KERN_ENTROPY_RDSEED],
+		.rdrand_bits = k->bits[KERN_ENTROPY_RDRAND],
+		.virtio_rng_bits = k->bits[KERN_ENTROPY_VIRTIO_RNG],
+		.jitter_bits = k->bits[KERN_ENTROPY_JITTER],
 		.reseeds = k->reseeds,
 		.output = k->output,
+		.unseeded_output = k->unseeded_output,
 		.seeded_ns = k->seeded_ns,
 		.seeded = k->seeded,
+		.strong = k->strong,
 	};
 	for (int i = 0; i < KERN_ENTROPY_NSRC; i++)
 		st->credited += k->bits[i];

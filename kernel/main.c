@@ -11,6 +11,7 @@
 #include <kern/clock.h>
 #include <kern/cmdline.h>
 #include <kern/console.h>
+#include <kern/entropy.h>
 #include <kern/exit.h>
 #include <kern/fault.h>
 #include <kern/file.h>
@@ -85,6 +86,7 @@ void kern_main(uint64_t start_info)
 	drv_virtio_pci_register();       /* virtio devices on PCI */
 	drv_pci_init();                  /* enumerate PCI, probe drivers */
 	drv_virtio_mmio_init(&bootinfo); /* virtio-mmio devices (microvm) */
+	kern_entropy_boot();             /* seeded before lwIP, AT_RANDOM */
 	net_init();                      /* lwIP on the network devices */
 	drv_devstats_init();             /* devstats: counters at exit */
 	banner();                        /* RAM, page sizes, boot time */

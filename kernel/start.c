@@ -78,6 +78,9 @@ void kern_start_service(char *const *argv, size_t stack_size)
 	if (!hi)
 		kern_panic("no memory for the service stack (%lu bytes)",
 			   (unsigned long)size);
+	/* From the pool the boot seeded (kern_entropy_boot); musl's
+	 * __init_ssp makes the first 8 bytes the stack-protector canary,
+	 * which kernel code shares (the boot stub's early one is replaced). */
 	kern_entropy_fill(random, sizeof(random));
 	sp = kern_start_stack(hi - size, hi, argv, random,
 			      (uintptr_t)__ehdr_start + eh->e_phoff,

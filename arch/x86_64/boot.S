@@ -144,7 +144,9 @@ boot_xsave_enable:
 1:	popq %rbx
 	ret
 
-/* Seed the shared stack-protector canary: RDRAND if present, else TSC. */
+/* Seed the shared stack-protector canary: RDRAND if present, else TSC.
+ * It guards the kernel until the service starts: musl's __init_ssp then
+ * replaces it with AT_RANDOM's bytes, from the seeded entropy pool. */
 boot_seed_canary:
 	pushq %rbx
 	movl $1, %eax

@@ -183,8 +183,9 @@ CASES = {
     "regs_qemu64": case("test/vm/regs.elf", [], 0, [r"regs: ok \(xmm0-15 checked\)"],
                         cpu="qemu64"),
     "hello_qemu64": case(HELLO, ["exit=5"], 5,
-                         [r"warning: no hardware random source: entropy is weak",
-                          r"Hello from libos!"], cpu="qemu64"),
+                         [r"entropy: pool seeded after \d+ us from tsc-jitter: "
+                          r"jitter only", r"Hello from libos!"],
+                         [r"entropy is weak"], cpu="qemu64"),
 }
 
 # The memory cases again under -cpu qemu64: no 1 GiB pages, no XSAVE.
@@ -293,6 +294,30 @@ def differ_across_boots(out):
     return None
 
 
+def seeded_before_main(strong, source):
+    """A verify hook: an error unless, in each boot, main() found the
+    pool seeded (strong or not, as given) with at least 256 bits credited
+    by source, and nothing handed out before the seeding (AT_RANDOM
+    included)."""
+    def verify(out):
+        lines = re.findall(r"rngtest: at main: (.*)", out)
+        if not lines:
+            return "no 'at main' counters"
+        for line in lines:
+            f = dict(re.findall(r"([\w-]+)[ =](\d+)", line))
+            bits = int(re.search(rf"{source}=\d+/(\d+)", line).group(1))
+            if (f.get("seeded") != "1" or f.get("strong") != str(int(strong))
+                    or f.get("unseeded_output") != "0" or bits < 256):
+                return f"at main: {line}"
+        return None
+    return verify
+
+
+def all_of(*checks):
+    """A verify hook running each of checks; the first error."""
+    return lambda out: next((e for e in (c(out) for c in checks) if e), None)
+
+
 def disk_sha_matches(out):
     """An error unless the guest's SHA-256 of the disk is hashlib's."""
     want = hashlib.sha256(disk_pattern()).hexdigest()
@@ -300,24 +325,43 @@ def disk_sha_matches(out):
     return None if m and m.group(1) == want else f"sha256 is not {want}"
 
 
+# The pool is seeded in the boot, before lwIP starts (the banner comes
+# after net_init) and before AT_RANDOM is filled: main() finds it seeded,
+# with nothing handed out before (seeded_before_main).
 RNG_VIRTIO = case(RNGTEST, ["hex"], 0,
-                  [r"entropy: pool seeded after \d+ us \(from virtio-rng\)",
-                   r"rngtest: hex [0-9a-f]{64}",
-                   r"rngtest: seeded 1 rdseed=0 rdrand=0 virtio-rng=[1-9]",
-                   r"rngtest: hex ok"],
-                  [r"entropy is weak"], cpu="qemu64", setup=rng_device())
+                  [r"entropy: pool seeded after \d+ us from virtio-rng: strong",
+                   r"libos: booting",
+                   r"rngtest: at main: seeded 1 strong 1 rdseed=0/0 rdrand=0/0 "
+                   r"virtio-rng=[1-9]\d*/[1-9]\d* jitter=\d+/0 ",
+                   r"rngtest: hex [0-9a-f]{64}", r"rngtest: hex ok"],
+                  [r"entropy is weak", r"jitter only"], cpu="qemu64",
+                  setup=rng_device(),
+                  verify=seeded_before_main(True, "virtio-rng"))
 CASES.update({
     # -cpu qemu64 has no RDRAND: virtio-rng is the one strong source.
-    "rng_virtio_qemu64": dict(RNG_VIRTIO, boots=2, verify=differ_across_boots),
+    "rng_virtio_qemu64": dict(RNG_VIRTIO, boots=2, verify=all_of(
+        differ_across_boots, seeded_before_main(True, "virtio-rng"))),
     "rng_cpu": case(RNGTEST, ["hex"], 0,
-                    [r"entropy: pool seeded after \d+ us \(from [^)]*rdrand",
-                     r"rngtest: seeded 1 ", r"rngtest: hex ok"],
+                    [r"entropy: pool seeded after \d+ us from [^:]*rd(seed|rand)"
+                     r"[^:]*: strong", r"libos: booting",
+                     r"rngtest: at main: seeded 1 strong 1 ", r"rngtest: hex ok"],
                     [r"entropy is weak"]),
-    "rng_jitter_qemu64": case(RNGTEST, ["unseeded"], 0,
-                              [r"warning: no hardware random source: entropy is weak",
-                               r"rngtest: nonblock EAGAIN while unseeded",
-                               r"entropy: pool seeded after \d+ us \(from tsc-jitter\)",
-                               r"rngtest: unseeded ok"], cpu="qemu64"),
+    # Neither RDRAND nor virtio-rng: the boot collects jitter (one credited
+    # bit per timed wake-up, 256 of them) before lwIP (its ports, the DHCP
+    # xid: a lease is taken) and AT_RANDOM; main() finds the pool seeded,
+    # AT_RANDOM differs across boots, the canary is AT_RANDOM's and
+    # getrandom does not wait.
+    "rng_jitter_qemu64": case(RNGTEST, ["hex"], 0,
+                              [r"entropy: pool seeded after \d+ us from "
+                               r"tsc-jitter: jitter only",
+                               r"IPv4 \S+, gateway \S+ \(DHCP from", r"libos: booting",
+                               r"rngtest: at main: seeded 1 strong 0 rdseed=0/0 "
+                               r"rdrand=0/0 virtio-rng=0/0 jitter=",
+                               r"rngtest: at_random [0-9a-f]{32}",
+                               r"rngtest: hex ok"],
+                              [r"entropy is weak"], cpu="qemu64", net="user", boots=2,
+                              verify=all_of(differ_across_boots,
+                                            seeded_before_main(False, "jitter"))),
     "blk_rw": case(BLKTEST, ["rw"], 0,
                    [r"virtio-blk: disk 0: 32768 sectors \(16 MiB\)",
                     r"blktest: rw ok"], setup=disk()),

@@ -3,9 +3,10 @@
  * input pool; output comes from a ChaCha20 key derived from it, replaced
  * after every request (fast key erasure). The pool counts as seeded once
  * 256 credited bits went into it. Sources that deliver later (devices)
- * register here and are asked for bytes when the pool wants them. Behind
- * getrandom(2), AT_RANDOM, the kernel's own random numbers (lwIP) and
- * include/os/random.h. */
+ * register here and are asked for bytes when the pool wants them; the
+ * boot seeds the pool (kern_entropy_boot) before anything draws from it.
+ * Behind getrandom(2), AT_RANDOM, the kernel's own random numbers (lwIP)
+ * and include/os/random.h. */
 #ifndef KERN_ENTROPY_H
 #define KERN_ENTROPY_H
 
@@ -42,8 +43,10 @@ struct kern_entropy_stats {
 	uint64_t reseeds;		   /* new keys from the input pool */
 	uint64_t requests;		   /* times sources were asked */
 	uint64_t output;		   /* bytes handed out */
+	uint64_t unseeded_output;	   /* of which before it was seeded */
 	uint64_t seeded_ns;		   /* when seeded; 0 if not yet */
 	int seeded;
+	int strong; /* the key holds 256 bits from RDSEED, RDRAND, virtio-rng */
 };
 
 /* Mix len bytes from src into the pool, crediting bits of entropy (at
@@ -58,11 +61,22 @@ void kern_entropy_add(enum kern_entropy_src src, const void *buf, size_t len,
  * at once. 0, or -ENOSPC. */
 int kern_entropy_register(const struct kern_entropy_source *s);
 
-/* For the boot (AT_RANDOM): fill buf with n bytes from the pool. If it is
- * not seeded but a device source is registered, first run the event loop
- * for up to a second for the device's bytes. If it is still not seeded,
- * warn once that entropy is weak (the bytes then rest on the CPU's time
- * stamps only). Returns 1 if the pool was seeded, else 0. */
+/* The boot step that seeds the pool before anything draws a secret from
+ * it (lwIP's ports, sequence numbers and DHCP xid, AT_RANDOM and so
+ * musl's canary): after the devices were probed, before the network
+ * starts. RDSEED/RDRAND seed it at once when the CPU has them; else, with
+ * a delivering source registered (virtio-rng), the event loop runs for up
+ * to a second for its bytes; else, or if none came, the loop's wake-ups
+ * are timed for jitter (as a blocking getrandom would, one credited bit
+ * per changed interval) for up to 5 s. The seeding is logged in one line
+ * with its sources and "strong" or "jitter only"; if the pool is still
+ * unseeded a warning says entropy is weak. Only the first call does
+ * anything. Returns 1 if the pool is seeded, else 0. */
+int kern_entropy_boot(void);
+
+/* For the boot (AT_RANDOM): kern_entropy_boot() if it has not run, then
+ * n bytes from the pool into buf. Returns 1 if the pool was seeded, else
+ * 0 (the bytes then rest on the CPU's time stamps only). */
 int kern_entropy_fill(void *buf, size_t n);
 
 /* n bytes from the pool, never blocking (the kernel's own needs: lwIP's

@@ -1,11 +1,12 @@
 /* rngtest: randomness inside libos, for the VM tests and measurements.
- * The first argument picks the check:
+ * First of all it prints the pool's counters as main() finds them ("at
+ * main": seeded, strong, bytes/credited bits per source, bytes handed out
+ * before the seeding). The first argument picks the check:
  *   hex        prints 32 bytes of getrandom() and AT_RANDOM in hex (the
- *              test boots twice and compares), checks getrandom's flags
- *              and errors, prints the pool's counters
- *   unseeded   (no random source but the TSC) GRND_NONBLOCK fails with
- *              EAGAIN, a blocking getrandom returns once jitter seeded
- *              the pool
+ *              test boots twice and compares), checks that the canary is
+ *              AT_RANDOM's (musl's __init_ssp), that GRND_NONBLOCK does
+ *              not fail (the boot seeded the pool), getrandom's flags and
+ *              errors, prints the pool's counters
  *   hwbench K [B]  reads K KiB raw from the hardware device, B bytes
  *              (default 4096) a read: bytes/s
  *   bench M    M MiB of getrandom output: bytes/s
@@ -37,17 +38,43 @@ static void print_hex(const char *what, const uint8_t *p, size_t n)
 	printf("\n");
 }
 
-static void print_stats(void)
+/* The counters: bytes/credited bits per source. */
+static void print_stats(const char *when)
 {
 	struct os_random_stats st;
 
 	os_random_stats(&st);
-	printf("rngtest: seeded %d rdseed=%llu rdrand=%llu virtio-rng=%llu "
-	       "jitter=%llu credited=%llu reseeds=%llu\n",
-	       st.seeded, (unsigned long long)st.rdseed,
-	       (unsigned long long)st.rdrand, (unsigned long long)st.virtio_rng,
-	       (unsigned long long)st.jitter, (unsigned long long)st.credited,
-	       (unsigned long long)st.reseeds);
+	printf("rngtest: %s: seeded %d strong %d rdseed=%llu/%llu "
+	       "rdrand=%llu/%llu virtio-rng=%llu/%llu jitter=%llu/%llu "
+	       "credited=%llu reseeds=%llu output=%llu unseeded_output=%llu\n",
+	       when, st.seeded, st.strong, (unsigned long long)st.rdseed,
+	       (unsigned long long)st.rdseed_bits,
+	       (unsigned long long)st.rdrand,
+	       (unsigned long long)st.rdrand_bits,
+	       (unsigned long long)st.virtio_rng,
+	       (unsigned long long)st.virtio_rng_bits,
+	       (unsigned long long)st.jitter,
+	       (unsigned long long)st.jitter_bits,
+	       (unsigned long long)st.credited, (unsigned long long)st.reseeds,
+	       (unsigned long long)st.output,
+	       (unsigned long long)st.unseeded_output);
+}
+
+/* musl's (and the kernel's) stack-protector canary. */
+extern uintptr_t __stack_chk_guard;
+
+/* Whether the canary is AT_RANDOM's first 8 bytes with the second one
+ * zeroed, as musl's __init_ssp makes it. */
+static int canary_from_at_random(const uint8_t *at)
+{
+	uint8_t want[8];
+
+	memcpy(want, at, sizeof(want));
+	want[1] = 0;
+	if (memcmp(&__stack_chk_guard, want, sizeof(want)) == 0)
+		return 1;
+	printf("rngtest: the canary is not AT_RANDOM's\n");
+	return 0;
 }
 
 /* getrandom's result r against what it should be: n, or -1 with err. */
@@ -77,40 +104,22 @@ static int flags_and_errors(void)
 	return ok;
 }
 
+/* GRND_NONBLOCK first: the boot seeded the pool, nothing may wait. */
 static int check_hex(void)
 {
 	uint8_t b[32];
 	const uint8_t *at = (const uint8_t *)getauxval(AT_RANDOM);
-	int ok;
+	int ok = expect("NONBLOCK at start",
+			getrandom(b, sizeof(b), GRND_NONBLOCK), sizeof(b), 0);
 
 	if (getrandom(b, sizeof(b), 0) != sizeof(b))
 		return 0;
 	print_hex("hex", b, sizeof(b));
 	print_hex("at_random", at, 16);
-	ok = flags_and_errors();
-	print_stats();
+	ok &= canary_from_at_random(at);
+	ok &= flags_and_errors();
+	print_stats("after");
 	return ok;
-}
-
-static int check_unseeded(void)
-{
-	uint8_t b[32];
-	uint64_t t0;
-	long r = getrandom(b, sizeof(b), GRND_NONBLOCK);
-
-	if (r != -1 || errno != EAGAIN) {
-		printf("rngtest: NONBLOCK gave %ld, not EAGAIN\n", r);
-		return 0;
-	}
-	printf("rngtest: nonblock EAGAIN while unseeded\n");
-	print_stats();
-	t0 = now_ns();
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return 0;
-	printf("rngtest: seeded after %llu ms of waiting\n",
-	       (unsigned long long)((now_ns() - t0) / 1000000));
-	print_stats();
-	return getrandom(b, sizeof(b), GRND_NONBLOCK) == sizeof(b);
 }
 
 static void report_rate(const char *what, uint64_t bytes, uint64_t ns)
@@ -162,10 +171,9 @@ int main(int argc, char **argv)
 	size_t n = argc > 2 ? strtoul(argv[2], 0, 0) : 64;
 	int ok;
 
+	print_stats("at main");
 	if (!strcmp(mode, "hex"))
 		ok = check_hex();
-	else if (!strcmp(mode, "unseeded"))
-		ok = check_unseeded();
 	else if (!strcmp(mode, "hwbench"))
 		ok = hwbench(n, argc > 3 ? strtoul(argv[3], 0, 0) : 4096);
 	else if (!strcmp(mode, "bench"))
