@@ -157,36 +157,80 @@ int kern_pt_map(struct kern_pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	return 0;
 }
 
+/* The lowest non-empty leaf entry mapping an address in [va, end) within
+ * the table at tpa, whose entries are at level and whose span holds va;
+ * NULL if there is none. Its page's start goes to *at, its level to *lp.
+ * Empty entries are stepped over whole. */
+static uint64_t *scan(struct kern_pt *pt, uint64_t tpa, int level, uint64_t va,
+		      uint64_t end, uint64_t *at, int *lp)
+{
+	uint64_t *t = table(tpa), size = KERN_PT_SIZE(level);
+
+	for (unsigned i = index_of(va, level); i < ARCH_PT_ENTRIES && va < end;
+	     i++) {
+		uint64_t *e = &t[i], base = va & ~(size - 1);
+
+		pt->visits++;
+		if (arch_pte_is_table(*e, level)) {
+			uint64_t *found = scan(pt, arch_pte_addr(*e), level - 1,
+					       va, end, at, lp);
+
+			if (found)
+				return found;
+		} else if (!arch_pte_none(*e)) {
+			*at = base;
+			*lp = level;
+			return e;
+		}
+		va = base + size;
+	}
+	return NULL;
+}
+
+int kern_pt_next_leaf(struct kern_pt *pt, uint64_t va, uint64_t size,
+		      struct kern_pt_leaf *leaf)
+{
+	uint64_t *e;
+
+	if (!valid_range(va, size))
+		return -EINVAL;
+	e = scan(pt, pt->root, TOP, va, va + size, &leaf->va, &leaf->level);
+	if (!e)
+		return -ENOENT;
+	leaf->pa = arch_pte_addr(*e);
+	leaf->attrs = arch_pte_attrs(*e);
+	return 0;
+}
+
 enum range_op {
 	OP_UNMAP,
 	OP_PROTECT
 };
 
-/* Apply op to every leaf in [va, va + size), splitting partial ones. */
+/* Apply op to every leaf in [va, va + size), splitting partial ones;
+ * only the tables present are walked. */
 static int for_range(struct kern_pt *pt, uint64_t va, uint64_t size,
 		     enum range_op op, unsigned attrs)
 {
-	uint64_t pos = va, end = va + size;
+	uint64_t pos = va, end = va + size, at;
+	uint64_t *e;
+	int l;
 
 	if (!valid_range(va, size))
 		return -EINVAL;
-	while (pos < end) {
-		int l;
-		uint64_t *e = find(pt, pos, &l);
-		uint64_t next =
-			(pos & ~(KERN_PT_SIZE(l) - 1)) + KERN_PT_SIZE(l);
+	while (pos < end && (e = scan(pt, pt->root, TOP, pos, end, &at, &l))) {
+		uint64_t next = at + KERN_PT_SIZE(l);
 
-		if (!arch_pte_none(*e) && (!aligned(pos, l) || next > end)) {
+		if (at < pos || next > end) {
 			if (split_entry(pt, e, l)) {
 				pt->ops->flush(pt->ctx, va, pos - va);
 				return -ENOMEM;
 			}
-			continue;
+			continue; /* the leaf at pos is smaller now */
 		}
-		if (!arch_pte_none(*e))
-			*e = op == OP_UNMAP ?
-				     0 :
-				     arch_pte_leaf(arch_pte_addr(*e), attrs, l);
+		*e = op == OP_UNMAP ?
+			     0 :
+			     arch_pte_leaf(arch_pte_addr(*e), attrs, l);
 		pos = next;
 	}
 	pt->ops->flush(pt->ctx, va, size);

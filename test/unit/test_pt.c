@@ -1,4 +1,5 @@
-/* Unit tests of kernel/pt.c: map, unmap, protect, translate and split. */
+/* Unit tests of kernel/pt.c: map, unmap, protect, translate, split and the
+ * range walk's cost. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -684,6 +685,117 @@ static void test_flush_on_every_change(void **state)
 	expect_flushed(c, G1, 2 * K4);
 }
 
+/* Collect the leaves of [va, va + size) with kern_pt_next_leaf into
+ * got[0..max); how many there were. */
+static size_t walk(struct ctx *c, uint64_t va, uint64_t size,
+		   struct kern_pt_leaf *got, size_t max)
+{
+	uint64_t end = va + size;
+	struct kern_pt_leaf l;
+	size_t n = 0;
+
+	while (va < end && kern_pt_next_leaf(&c->pt, va, end - va, &l) == 0) {
+		assert_true(n < max);
+		got[n++] = l;
+		va = l.va + KERN_PT_SIZE(l.level);
+	}
+	return n;
+}
+
+/* Assert leaf l maps va to pa with attrs at level. */
+static void expect_leaf(const struct kern_pt_leaf *l, uint64_t va, uint64_t pa,
+			unsigned attrs, int level)
+{
+	assert_int_equal(l->va, va);
+	assert_int_equal(l->pa, pa);
+	assert_int_equal(l->attrs, attrs);
+	assert_int_equal(l->level, level);
+}
+
+static void test_next_leaf_empty_and_einval(void **state)
+{
+	struct ctx *c = *state;
+	struct kern_pt_leaf l;
+
+	assert_int_equal(kern_pt_next_leaf(&c->pt, 0, 1ULL << 47, &l), -ENOENT);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, G1, 0, &l), -ENOENT);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, G1 + 8, K4, &l), -EINVAL);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, G1, 100, &l), -EINVAL);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, -K4, K4, &l), -EINVAL);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, K4, -K4, &l), -EINVAL);
+	assert_int_equal(
+		kern_pt_next_leaf(&c->pt, (1ULL << 47) - K4, 2 * K4, &l),
+		-EINVAL);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, 1ULL << 47, K4, &l),
+			 -EINVAL);
+	assert_int_equal(c->allocs, 1);
+	check_tables(c);
+}
+
+/* Leaves of every size, inaccessible ones too, in address order; a leaf
+ * is found from inside it; the range's end is exclusive. */
+static void test_next_leaf_sizes(void **state)
+{
+	struct ctx *c = *state;
+	struct kern_pt_leaf got[8], l;
+
+	assert_int_equal(kern_pt_map(&c->pt, G1 + 5 * K4, 9 * K4, K4, RW), 0);
+	assert_int_equal(kern_pt_map(&c->pt, 3 * G1 + 2 * M2, 4 * M2, M2, R),
+			 0);
+	assert_int_equal(kern_pt_map(&c->pt, 5 * G1, G1, G1, RX), 0);
+	assert_int_equal(kern_pt_map(&c->pt, 7 * G1, 3 * K4, K4, RW), 0);
+	assert_int_equal(kern_pt_protect(&c->pt, 7 * G1, K4, 0), 0);
+	assert_int_equal(walk(c, 0, 1ULL << 47, got, 8), 4);
+	expect_leaf(&got[0], G1 + 5 * K4, 9 * K4, RW, 0);
+	expect_leaf(&got[1], 3 * G1 + 2 * M2, 4 * M2, R, 1);
+	expect_leaf(&got[2], 5 * G1, G1, RX, 2);
+	expect_leaf(&got[3], 7 * G1, 3 * K4, 0, 0);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, 5 * G1 + 3 * M2, K4, &l), 0);
+	expect_leaf(&l, 5 * G1, G1, RX, 2);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, G1 + 6 * K4,
+					   3 * G1 + 2 * M2 - (G1 + 6 * K4), &l),
+			 -ENOENT);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, G1, 5 * K4, &l), -ENOENT);
+	assert_int_equal(kern_pt_next_leaf(&c->pt, G1, 6 * K4, &l), 0);
+	expect_leaf(&l, G1 + 5 * K4, 9 * K4, RW, 0);
+	check_tables(c);
+}
+
+/* Walking and unmapping 1 TiB that holds three pages costs about the
+ * entries of the tables present (9 here), not 2^28 page steps; so does a
+ * second walk over the tables the unmap emptied. */
+static void test_range_cost(void **state)
+{
+	struct ctx *c = *state;
+	const uint64_t lo = 1ULL << 44, tib = 1ULL << 40;
+	const uint64_t va[] = { lo, lo + 300 * G1 + 7 * K4, lo + tib - K4 };
+	struct kern_pt_leaf got[4];
+	size_t bound;
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+			kern_pt_map(&c->pt, va[i], (i + 1) * K4, K4, RW), 0);
+	assert_int_equal(c->pt.tables, 9);
+	bound = ARCH_PT_ENTRIES * c->pt.tables + 4 * 4;
+	c->pt.visits = 0;
+	assert_int_equal(walk(c, lo, tib, got, 4), 3);
+	for (int i = 0; i < 3; i++)
+		expect_leaf(&got[i], va[i], (i + 1) * K4, RW, 0);
+	assert_true(c->pt.visits <= bound);
+	c->pt.visits = 0;
+	assert_int_equal(kern_pt_unmap(&c->pt, lo, tib), 0);
+	assert_true(c->pt.visits <= bound);
+	for (int i = 0; i < 3; i++)
+		expect_none(c, va[i]);
+	c->pt.visits = 0;
+	assert_int_equal(walk(c, lo, tib, got, 4), 0);
+	assert_true(c->pt.visits <= bound);
+	c->pt.visits = 0;
+	assert_int_equal(kern_pt_protect(&c->pt, 0, 1ULL << 47, R), 0);
+	assert_true(c->pt.visits <= bound);
+	check_tables(c);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define T3(f) cmocka_unit_test_setup_teardown(f, setup_no_1g, teardown)
 
@@ -727,6 +839,9 @@ int main(void)
 		T(test_top_of_lower_half),
 		T3(test_top_of_lower_half),
 		T(test_flush_on_every_change),
+		T(test_next_leaf_empty_and_einval),
+		T(test_next_leaf_sizes),
+		T(test_range_cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

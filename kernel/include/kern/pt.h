@@ -36,6 +36,14 @@ struct kern_pt {
 	const struct kern_pt_ops *ops;
 	void *ctx;
 	size_t tables; /* table pages in use, the root included */
+	size_t visits; /* entries examined by range walks: their cost */
+};
+
+/* A leaf mapping, as kern_pt_next_leaf finds it. */
+struct kern_pt_leaf {
+	uint64_t va, pa; /* where its page starts, virtual and physical */
+	int level;	 /* its size: KERN_PT_SIZE(level) */
+	unsigned attrs;
 };
 
 /* Set pt up with an empty root table. 0, or -ENOMEM. */
@@ -48,8 +56,10 @@ int kern_pt_init(struct kern_pt *pt, const struct kern_pt_ops *ops, void *ctx,
 int kern_pt_map(struct kern_pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 		unsigned attrs);
 
-/* Remove every mapping in [va, va + size); holes are skipped. 0, -EINVAL,
- * or -ENOMEM when a larger page had to be split and could not be. */
+/* Remove every mapping in [va, va + size); holes are skipped at the cost
+ * of the tables present (as kern_pt_next_leaf). 0, -EINVAL, or -ENOMEM
+ * when a larger page had to be split and could not be. Tables emptied
+ * stay. */
 int kern_pt_unmap(struct kern_pt *pt, uint64_t va, uint64_t size);
 
 /* Give every mapping in [va, va + size) the attributes attrs, keeping its
@@ -62,6 +72,15 @@ int kern_pt_protect(struct kern_pt *pt, uint64_t va, uint64_t size,
  * -ENOENT when nothing is mapped there. Any output may be NULL. */
 int kern_pt_translate(const struct kern_pt *pt, uint64_t va, uint64_t *pa,
 		      unsigned *attrs, int *level);
+
+/* The lowest leaf (a mapped page, accessible or not) mapping an address in
+ * [va, va + size): 0 with *leaf filled (its page may start below va), or
+ * -ENOENT if there is none, -EINVAL if the range is misaligned or outside
+ * the lower half. Empty entries are skipped whole at whatever level they
+ * stand, so the cost follows the tables present, not the range's length;
+ * each entry examined adds 1 to pt->visits. */
+int kern_pt_next_leaf(struct kern_pt *pt, uint64_t va, uint64_t size,
+		      struct kern_pt_leaf *leaf);
 
 /* Split the page mapping va down to pages of level (keeping addresses and
  * attributes). 0 (also when it is already that small), -ENOENT, -ENOMEM. */
