@@ -6,6 +6,24 @@
 
 #define PAGE 4096ULL
 
+enum kern_vma_range kern_vma_range(uint64_t addr, uint64_t len, uint64_t top,
+				   uint64_t *end)
+{
+	uint64_t pages;
+
+	if (addr % PAGE)
+		return KERN_VMA_RANGE_UNALIGNED;
+	if (!len)
+		return KERN_VMA_RANGE_EMPTY;
+	pages = (len + PAGE - 1) & ~(PAGE - 1);
+	if (pages < len || pages > UINT64_MAX - addr)
+		return KERN_VMA_RANGE_WRAPS;
+	if (addr > top || pages > top - addr)
+		return KERN_VMA_RANGE_OUTSIDE;
+	*end = addr + pages;
+	return KERN_VMA_RANGE_OK;
+}
+
 void kern_vmas_init(struct kern_vmas *s, uint64_t lo, uint64_t hi,
 		    struct kern_vma *array, size_t cap)
 {
@@ -125,7 +143,9 @@ int kern_vmas_remove(struct kern_vmas *s, uint64_t start, uint64_t end)
 {
 	size_t i, j;
 
-	if (start >= end)
+	if (end < start)
+		return -EINVAL;
+	if (start == end)
 		return 0;
 	if (s->n + cuts_needed(s, start, end) > s->cap)
 		return -ENOMEM;
@@ -139,9 +159,10 @@ int kern_vmas_remove(struct kern_vmas *s, uint64_t start, uint64_t end)
 	return 0;
 }
 
-/* Whether [start, end) is wholly covered by anonymous regions. */
-static int covered(const struct kern_vmas *s, uint64_t start, uint64_t end)
+int kern_vmas_covered(const struct kern_vmas *s, uint64_t start, uint64_t end)
 {
+	if (end < start)
+		return 0;
 	for (size_t i = first_after(s, start); start < end; i++) {
 		if (i == s->n || s->v[i].start > start ||
 		    s->v[i].kind != KERN_VMA_ANON)
@@ -156,9 +177,9 @@ int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
 {
 	size_t i;
 
-	if (start >= end)
+	if (start == end)
 		return 0;
-	if (!covered(s, start, end) ||
+	if (!kern_vmas_covered(s, start, end) ||
 	    s->n + cuts_needed(s, start, end) > s->cap)
 		return -ENOMEM;
 	cut_at(s, start);
@@ -167,4 +188,30 @@ int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
 		s->v[i].prot = prot;
 	merge_range(s, start ? start - 1 : 0, end);
 	return 0;
+}
+
+uint64_t kern_vmas_anon_bytes(const struct kern_vmas *s, uint64_t start,
+			      uint64_t end)
+{
+	uint64_t n = 0;
+
+	if (end <= start)
+		return 0;
+	for (size_t i = first_after(s, start); i < s->n && s->v[i].start < end;
+	     i++) {
+		const struct kern_vma *v = &s->v[i];
+
+		if (v->kind == KERN_VMA_ANON)
+			n += (v->end < end ? v->end : end) -
+			     (v->start > start ? v->start : start);
+	}
+	return n;
+}
+
+int kern_vmas_is_free(const struct kern_vmas *s, uint64_t start, uint64_t end)
+{
+	size_t i = first_after(s, start);
+
+	return start < end && start >= s->lo && end <= s->hi &&
+	       (i == s->n || s->v[i].start >= end);
 }

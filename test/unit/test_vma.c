@@ -1,4 +1,5 @@
-/* Unit tests of kernel/vma.c: address-space regions, gaps and merging. */
+/* Unit tests of kernel/vma.c: address-space regions, gaps and merging, and
+ * the classification of system calls' ranges. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -299,7 +300,7 @@ static void test_remove_exact_and_holes(void **state)
 	expect_regions(x, want, 1);
 	assert_int_equal(kern_vmas_remove(&x->s, 60 * P, 70 * P), 0);
 	assert_int_equal(kern_vmas_remove(&x->s, 45 * P, 45 * P), 0);
-	assert_int_equal(kern_vmas_remove(&x->s, 46 * P, 45 * P), 0);
+	assert_int_equal(kern_vmas_remove(&x->s, 46 * P, 45 * P), -EINVAL);
 	expect_regions(x, want, 1);
 	assert_int_equal(kern_vmas_remove(&x->s, 0, ~0ULL & ~(P - 1)), 0);
 	assert_int_equal(x->s.n, 0);
@@ -421,6 +422,124 @@ static void test_protect_full_array(void **state)
 	assert_int_equal(x->s.n, CAP);
 }
 
+/* A system call's (addr, len) classified against top = 2^47. */
+static void test_range_classes(void **state)
+{
+	const uint64_t top = 1ULL << 47;
+	static const struct {
+		uint64_t addr, len;
+		enum kern_vma_range want;
+		uint64_t end;
+	} t[] = {
+		{ P, P, KERN_VMA_RANGE_OK, 2 * P },
+		{ P, 1, KERN_VMA_RANGE_OK, 2 * P },
+		{ 0, P + 1, KERN_VMA_RANGE_OK, 2 * P },
+		{ 0, 1ULL << 47, KERN_VMA_RANGE_OK, 1ULL << 47 },
+		{ (1ULL << 47) - P, P, KERN_VMA_RANGE_OK, 1ULL << 47 },
+		{ P, 0, KERN_VMA_RANGE_EMPTY, 0 },
+		{ -P, 0, KERN_VMA_RANGE_EMPTY, 0 },
+		{ P + 1, 0, KERN_VMA_RANGE_UNALIGNED, 0 },
+		{ -1ULL, P, KERN_VMA_RANGE_UNALIGNED, 0 },
+		{ -P, P, KERN_VMA_RANGE_WRAPS, 0 },
+		{ -P, 1, KERN_VMA_RANGE_WRAPS, 0 },
+		{ P, -P, KERN_VMA_RANGE_WRAPS, 0 },
+		{ P, -1ULL, KERN_VMA_RANGE_WRAPS, 0 },
+		{ 0, -1ULL, KERN_VMA_RANGE_WRAPS, 0 },
+		{ 0, -P, KERN_VMA_RANGE_OUTSIDE, 0 },
+		{ -2 * P, P, KERN_VMA_RANGE_OUTSIDE, 0 },
+		{ 1ULL << 47, P, KERN_VMA_RANGE_OUTSIDE, 0 },
+		{ (1ULL << 47) - P, 2 * P, KERN_VMA_RANGE_OUTSIDE, 0 },
+		{ P, 1ULL << 47, KERN_VMA_RANGE_OUTSIDE, 0 },
+		{ 0xffff800000000000ULL, P, KERN_VMA_RANGE_OUTSIDE, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint64_t end = 0;
+
+		assert_int_equal(kern_vma_range(t[i].addr, t[i].len, top, &end),
+				 t[i].want);
+		assert_int_equal(end, t[i].end);
+	}
+}
+
+/* A range whose end lies below its start (a wrapped one) is refused, and
+ * changes nothing. */
+static void test_wrapped_ranges_refused(void **state)
+{
+	struct fixture *x = *state;
+	static const struct kern_vma want[] = { { 20, 40, RW, ANON, heap } };
+
+	ins(x, 20, 40, RW);
+	assert_int_equal(kern_vmas_remove(&x->s, 30 * P, 25 * P), -EINVAL);
+	assert_int_equal(kern_vmas_remove(&x->s, -P, 0), -EINVAL);
+	assert_int_equal(kern_vmas_protect(&x->s, 30 * P, 25 * P, R), -ENOMEM);
+	assert_int_equal(kern_vmas_protect(&x->s, -P, 0, R), -ENOMEM);
+	assert_int_equal(kern_vmas_protect(&x->s, 25 * P, 25 * P, R), 0);
+	assert_false(kern_vmas_covered(&x->s, 30 * P, 25 * P));
+	assert_false(kern_vmas_covered(&x->s, -P, 0));
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 30 * P, 25 * P), 0);
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, -P, 0), 0);
+	assert_false(kern_vmas_is_free(&x->s, 50 * P, 45 * P));
+	assert_false(kern_vmas_is_free(&x->s, -P, 0));
+	expect_regions(x, want, 1);
+}
+
+static void test_covered(void **state)
+{
+	struct fixture *x = *state;
+
+	ins(x, 20, 30, RW);
+	ins(x, 30, 40, R);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 40 * P, 41 * P, 0, GUARD, stack), 0);
+	ins(x, 50, 60, RW);
+	assert_true(kern_vmas_covered(&x->s, 20 * P, 40 * P));
+	assert_true(kern_vmas_covered(&x->s, 25 * P, 35 * P));
+	assert_true(kern_vmas_covered(&x->s, 25 * P, 25 * P));
+	assert_false(kern_vmas_covered(&x->s, 19 * P, 21 * P));
+	assert_false(kern_vmas_covered(&x->s, 35 * P, 41 * P));
+	assert_false(kern_vmas_covered(&x->s, 45 * P, 55 * P));
+	assert_false(kern_vmas_covered(&x->s, 50 * P, 61 * P));
+	assert_false(kern_vmas_covered(&x->s, 50 * P, -P));
+}
+
+static void test_anon_bytes(void **state)
+{
+	struct fixture *x = *state;
+
+	ins(x, 20, 30, RW);
+	ins(x, 30, 40, R);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 40 * P, 41 * P, 0, GUARD, stack), 0);
+	ins(x, 50, 60, RW);
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 0, -P), 30 * P);
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 25 * P, 55 * P), 20 * P);
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 40 * P, 50 * P), 0);
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 21 * P, 22 * P), P);
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 59 * P, 1ULL << 47), P);
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 60 * P, 1ULL << 47), 0);
+}
+
+static void test_is_free(void **state)
+{
+	struct fixture *x = *state;
+
+	ins(x, 20, 30, RW);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 40 * P, 41 * P, 0, GUARD, stack), 0);
+	assert_true(kern_vmas_is_free(&x->s, LO, 20 * P));
+	assert_true(kern_vmas_is_free(&x->s, 30 * P, 40 * P));
+	assert_true(kern_vmas_is_free(&x->s, 41 * P, HI));
+	assert_false(kern_vmas_is_free(&x->s, 29 * P, 31 * P));
+	assert_false(kern_vmas_is_free(&x->s, 35 * P, 41 * P));
+	assert_false(kern_vmas_is_free(&x->s, 25 * P, 26 * P));
+	assert_false(kern_vmas_is_free(&x->s, 30 * P, 30 * P));
+	assert_false(kern_vmas_is_free(&x->s, LO - P, LO + P));
+	assert_false(kern_vmas_is_free(&x->s, HI - P, HI + P));
+	assert_false(kern_vmas_is_free(&x->s, 50 * P, -P));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -447,6 +566,11 @@ int main(void)
 		T(test_protect_uncovered),
 		T(test_protect_guard),
 		T(test_protect_full_array),
+		T(test_range_classes),
+		T(test_wrapped_ranges_refused),
+		T(test_covered),
+		T(test_anon_bytes),
+		T(test_is_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

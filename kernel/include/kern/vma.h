@@ -30,6 +30,23 @@ struct kern_vmas {
 	size_t n, cap;
 };
 
+/* How a system call's (addr, len) names a range, before any lookup. */
+enum kern_vma_range {
+	KERN_VMA_RANGE_OK,	  /* page-aligned, non-empty, ends by top */
+	KERN_VMA_RANGE_EMPTY,	  /* len is 0 (addr is aligned) */
+	KERN_VMA_RANGE_UNALIGNED, /* addr is not page-aligned */
+	KERN_VMA_RANGE_WRAPS,	  /* len rounded up to pages, or the range's
+				     end, passes 2^64 */
+	KERN_VMA_RANGE_OUTSIDE,	  /* the range ends above top */
+};
+
+/* Classify [addr, addr + len) with len rounded up to whole pages, checked
+ * in the order of the enumeration (each system call maps the classes to
+ * Linux's errors); with KERN_VMA_RANGE_OK, *end gets the range's end.
+ * top bounds the address space (a page multiple). */
+enum kern_vma_range kern_vma_range(uint64_t addr, uint64_t len, uint64_t top,
+				   uint64_t *end);
+
 /* Start with no regions in [lo, hi), storing up to cap in array. */
 void kern_vmas_init(struct kern_vmas *s, uint64_t lo, uint64_t hi,
 		    struct kern_vma *array, size_t cap);
@@ -44,15 +61,31 @@ int kern_vmas_insert(struct kern_vmas *s, uint64_t start, uint64_t end,
 		     unsigned prot, enum kern_vma_kind kind, const char *name);
 
 /* Remove whatever lies in [start, end), cutting regions that straddle its
- * ends. 0, or -ENOMEM when a cut needs a slot and the array is full
- * (nothing is changed then). */
+ * ends. 0 (also when the range is empty), -EINVAL when end < start, or
+ * -ENOMEM when a cut needs a slot and the array is full (nothing is
+ * changed then). */
 int kern_vmas_remove(struct kern_vmas *s, uint64_t start, uint64_t end);
 
 /* Set the protections of [start, end), which must be wholly covered by
- * anonymous regions: 0, -ENOMEM if not covered or the array is full
+ * anonymous regions: 0 (also when the range is empty), -ENOMEM if not
+ * covered (a range with end < start never is) or the array is full
  * (nothing is changed then). */
 int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
 		      unsigned prot);
+
+/* Whether every address of [start, end) lies in an anonymous region: 1
+ * (also for an empty range) or 0 (also when end < start). The cost grows
+ * with the regions crossed, not the length. */
+int kern_vmas_covered(const struct kern_vmas *s, uint64_t start, uint64_t end);
+
+/* Bytes of [start, end) that lie in anonymous regions (0 when
+ * end <= start), visiting only the regions that meet the range. */
+uint64_t kern_vmas_anon_bytes(const struct kern_vmas *s, uint64_t start,
+			      uint64_t end);
+
+/* Whether [start, end) is non-empty, inside the window and meets no
+ * region (it could be inserted). */
+int kern_vmas_is_free(const struct kern_vmas *s, uint64_t start, uint64_t end);
 
 /* The region containing addr, or NULL. */
 const struct kern_vma *kern_vmas_lookup(const struct kern_vmas *s,
