@@ -228,6 +228,9 @@ int kern_mm_init(const struct arch_bootinfo *bi)
 	arch_pt_load(mm_pt.root);
 	tables_live = 1;
 	kern_mm_vm_init();
+	if (!arch_pte_nx)
+		kern_info("warning: the CPU has no NX bit: every mapped page "
+			  "is executable, W^X holds for writes only");
 	return 0;
 }
 

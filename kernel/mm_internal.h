@@ -9,8 +9,16 @@
 
 #include <kern/pt.h>
 
+struct kern_cmdline;
+
 /* Set the service's address space up (empty). */
 void kern_mm_vm_init(void);
+
+/* Take the memory manager's kernel options from cl when the command line
+ * is parsed: mm.allow_wx (or =1; =0 undoes it) lets the service map
+ * memory writable and executable at once (a JIT). Another value stops
+ * the boot (OS_EXIT_BOOTCONF). */
+void mm_take_options(struct kern_cmdline *cl);
 
 /* The one set of page tables. */
 extern struct kern_pt mm_pt;

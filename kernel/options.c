@@ -5,6 +5,7 @@
 #include <kern/exit.h>
 #include <kern/ksyms.h>
 
+#include "mm_internal.h"
 #include "options.h"
 
 static void option_log(struct kern_cmdline *cl)
@@ -34,6 +35,7 @@ void kern_options_parse(struct kern_cmdline *cl, const struct arch_bootinfo *bi)
 			       sizeof(err)))
 		kern_bootconf_error("%s", err);
 	option_log(cl);
+	mm_take_options(cl); /* mm.allow_wx */
 	kern_debug("command line: %s", bi->cmdline);
 }
 

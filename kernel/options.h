@@ -6,7 +6,7 @@
 #include <kern/cmdline.h>
 
 /* Split bi's command line into cl and apply the kernel's own options
- * (log=quiet|info|debug). A malformed line stops the boot with
+ * (log=quiet|info|debug, mm.allow_wx). A malformed line stops the boot with
  * OS_EXIT_BOOTCONF and a message naming the problem. */
 void kern_options_parse(struct kern_cmdline *cl,
 			const struct arch_bootinfo *bi);

@@ -131,6 +131,30 @@ CASES = {
                         r"mremap moves contents", r"memtest: ok"], mem="32M"),
     "memory_32m_qemu64": case("test/vm/memtest.elf", [], 0, [r"memtest: ok"],
                               mem="32M", cpu="qemu64"),
+    # Wrapping, huge, misaligned and non-canonical ranges fail as on Linux
+    # (no panic); munmap of 1 and 16 TiB over a few pages completes.
+    "memory_ranges": case("test/vm/memtest.elf", ["ranges"], 0,
+                          [rf"ranges: {g} done" for g in
+                           ("mprotect", "munmap", "mmap", "madvise", "mremap", "brk")]
+                          + [r"munmap of 1 TiB over 64 KiB mapped took \d+ us",
+                             r"munmap of 16 TiB over 16 KiB mapped took \d+ us",
+                             r"ranges: huge done", r"memtest: ranges ok"],
+                          [r"expected", r"changed", r"panic"]),
+    # W^X: memory writable and executable at once only with mm.allow_wx.
+    "memory_wx_refused": case("test/vm/memtest.elf", ["wx"], 0,
+                              [r"W\+X refused with EACCES", r"memtest: wx ok"],
+                              [r"expected", r"mm\.allow_wx", r"no NX bit"]),
+    "memory_wx_allowed": case("test/vm/memtest.elf", ["wx_allowed"], 0,
+                              [r"mm\.allow_wx: .*writable and executable",
+                               r"memtest: wx ok"], [r"expected"],
+                              kopts=["mm.allow_wx"]),
+    "memory_wx_bad_option": case("test/vm/memtest.elf", ["wx"], 121,
+                                 [r"mm\.allow_wx=yes: expected"], [r"memtest:"],
+                                 kopts=["mm.allow_wx=yes"]),
+    # A CPU without NX: nothing can be no-execute, and the boot log says so.
+    "memory_no_nx": case(HELLO, [], 0,
+                         [r"warning: the CPU has no NX bit", r"Hello from libos!"],
+                         cpu="qemu64,-nx"),
     "hello_2g": case(HELLO, [], 0, [r"2047 MiB RAM, mapped as 1 x 1 GiB \+ ",
                                     r"Hello from libos!"], mem="2048M"),
     "hello_2g_qemu64": case(HELLO, [], 0, [r"2047 MiB RAM, mapped as \d+ x 2 MiB \+ ",

@@ -4,8 +4,13 @@
  * MADV_DONTNEED re-zeroes, that mremap keeps contents, and prints the
  * memory statistics. Exits 0 when every check passed. With "warm", checks
  * memory after a reset instead (see warm()); with "net", exhausts memory
- * while serving UDP echo and taking timer signals (see net_main()). */
+ * while serving UDP echo and taking timer signals (see net_main()); with
+ * "ranges", passes wrapping, huge, misaligned and out-of-range ranges to
+ * the memory calls (see ranges()); with "wx" or "wx_allowed", checks that
+ * memory writable and executable at once is refused, or allowed under the
+ * kernel option mm.allow_wx (see wx()). */
 #define _GNU_SOURCE /* mremap */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -17,11 +22,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_BLOCKS 65536
-#define PAGE 4096
+#define PAGE 4096L
 
 static void *blocks[MAX_BLOCKS];
 
@@ -233,6 +240,334 @@ static int net_main(void)
 	return !(ok && quit);
 }
 
+/* "ranges" and "wx": how many checks failed. */
+static int failed;
+
+/* Check a system call's result r, taken with errno e right after it: -1
+ * with errno err, or want when err is 0. */
+static void check_call(const char *what, long r, int e, long want, int err)
+{
+	if (err ? r == -1 && e == err : r == want)
+		return;
+	printf("memtest: %s: returned %ld (%s), expected %s\n", what, r,
+	       r == -1 ? strerror(e) : "no error",
+	       err ? strerror(err) : "success");
+	failed++;
+}
+
+#define FAILS(err, call)                               \
+	do {                                           \
+		long r_ = (errno = 0, (long)(call));   \
+		check_call(#call, r_, errno, -1, err); \
+	} while (0)
+#define GIVES(want, call)                                      \
+	do {                                                   \
+		long r_ = (errno = 0, (long)(call));           \
+		check_call(#call, r_, errno, (long)(want), 0); \
+	} while (0)
+
+#define RW (PROT_READ | PROT_WRITE)
+#define RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define TOP (1L << 47) /* the end of the lower half */
+#define TIB (1L << 40)
+#define SCRATCH (1L << 45) /* 32 TiB */
+#define FAR (5L << 44)	   /* 80 TiB */
+
+/* mmap through the system call itself (musl's wrapper checks lengths). */
+static long sys_mmap(long addr, long len, int prot, int flags)
+{
+	return syscall(SYS_mmap, addr, len, prot, flags, -1L, 0L);
+}
+
+/* Whether the len bytes at p all hold byte c (and are still writable). */
+static int intact(unsigned char *p, size_t len, unsigned char c)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != c)
+			return 0;
+	p[0] = c;
+	return 1;
+}
+
+/* Whether the page at p is mapped: mprotect without a change says so. */
+static int mapped(long p)
+{
+	return syscall(SYS_mprotect, p, PAGE, RW) == 0;
+}
+
+static long elapsed_us(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* pages fresh pages of byte c at the fixed address at, with nothing else
+ * mapped in the TiB above (on Linux too: 32 and 80 TiB are unused there);
+ * 0 (counted as a failure) if that cannot be done. */
+static long fixed_at(long at, long pages, unsigned char c)
+{
+	long q = sys_mmap(at, pages * PAGE, RW, ANON | MAP_FIXED);
+
+	if (q != at) {
+		printf("memtest: MAP_FIXED at 0x%lx gave 0x%lx\n", at, q);
+		failed++;
+		return 0;
+	}
+	memset((void *)q, c, pages * PAGE);
+	return q;
+}
+
+/* Ranges aimed at p (4 pages that must stay as they are) fail before
+ * anything is done; so do ranges running past the mapping at SCRATCH
+ * (Linux changes its mapped part first, libos nothing). */
+static void ranges_mprotect(long p)
+{
+	long s = fixed_at(SCRATCH, 4, 0x55);
+
+	FAILS(ENOMEM, syscall(SYS_mprotect, -PAGE, PAGE, PROT_READ));
+	FAILS(ENOMEM, syscall(SYS_mprotect, p, -PAGE, PROT_READ));
+	FAILS(ENOMEM, syscall(SYS_mprotect, p, -1L, PROT_READ));
+	FAILS(ENOMEM, syscall(SYS_mprotect, TOP - PAGE, 2 * PAGE, PROT_READ));
+	FAILS(ENOMEM, syscall(SYS_mprotect, TOP, PAGE, PROT_READ));
+	FAILS(ENOMEM, syscall(SYS_mprotect, -TOP, PAGE, PROT_READ));
+	FAILS(EINVAL, syscall(SYS_mprotect, p + 1, PAGE, PROT_READ));
+	FAILS(EINVAL, syscall(SYS_mprotect, p, PAGE, 0x100L));
+	GIVES(0, syscall(SYS_mprotect, p, 0L, PROT_READ));
+	GIVES(0, syscall(SYS_mprotect, -PAGE, 0L, PROT_READ));
+	FAILS(ENOMEM, syscall(SYS_mprotect, s, TIB, PROT_READ));
+	FAILS(ENOMEM, syscall(SYS_mprotect, s, 5 * PAGE, PROT_READ));
+}
+
+static void ranges_munmap(long p)
+{
+	FAILS(EINVAL, syscall(SYS_munmap, -PAGE, PAGE));
+	FAILS(EINVAL, syscall(SYS_munmap, p, -PAGE));
+	FAILS(EINVAL, syscall(SYS_munmap, p, -1L));
+	FAILS(EINVAL, syscall(SYS_munmap, p, TOP));
+	FAILS(EINVAL, syscall(SYS_munmap, TOP, PAGE));
+	FAILS(EINVAL, syscall(SYS_munmap, -TOP, PAGE));
+	FAILS(EINVAL, syscall(SYS_munmap, p + 1, PAGE));
+	FAILS(EINVAL, syscall(SYS_munmap, p, 0L));
+}
+
+static void ranges_mmap(long p)
+{
+	long q;
+
+	FAILS(ENOMEM, sys_mmap(-PAGE, PAGE, RW, ANON | MAP_FIXED));
+	FAILS(ENOMEM, sys_mmap(TOP - PAGE, 2 * PAGE, RW, ANON | MAP_FIXED));
+	FAILS(ENOMEM, sys_mmap(TOP, PAGE, RW, ANON | MAP_FIXED));
+	FAILS(ENOMEM, sys_mmap(p, -PAGE, RW, ANON | MAP_FIXED));
+	FAILS(ENOMEM, sys_mmap(p, TOP, RW, ANON | MAP_FIXED));
+	FAILS(ENOMEM, sys_mmap(-PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE));
+	FAILS(EEXIST, sys_mmap(p, PAGE, RW, ANON | MAP_FIXED_NOREPLACE));
+	FAILS(EINVAL, sys_mmap(p + 1, PAGE, RW, ANON | MAP_FIXED));
+	FAILS(EINVAL, sys_mmap(0, 0, RW, ANON));
+	FAILS(ENOMEM, sys_mmap(0, -1L, RW, ANON));
+	FAILS(ENOMEM, sys_mmap(0, -PAGE, RW, ANON));
+	FAILS(ENOMEM, sys_mmap(0, TOP, RW, ANON));
+	/* A hint is only a hint: one that cannot be used is ignored. */
+	q = sys_mmap(-PAGE, PAGE, RW, ANON);
+	if (q == -1 || q == -PAGE || q % PAGE || !mapped(q)) {
+		printf("memtest: mmap with hint -4096 gave 0x%lx\n", q);
+		failed++;
+	}
+	GIVES(0, syscall(SYS_munmap, q, PAGE));
+}
+
+static void ranges_madvise(long p)
+{
+	long s = fixed_at(SCRATCH, 4, 0x55);
+
+	FAILS(EINVAL, syscall(SYS_madvise, -PAGE, PAGE, MADV_DONTNEED));
+	FAILS(EINVAL, syscall(SYS_madvise, p, -PAGE, MADV_DONTNEED));
+	FAILS(EINVAL, syscall(SYS_madvise, p, -1L, MADV_DONTNEED));
+	FAILS(EINVAL, syscall(SYS_madvise, p + 1, PAGE, MADV_DONTNEED));
+	FAILS(ENOMEM, syscall(SYS_madvise, TOP, PAGE, MADV_DONTNEED));
+	FAILS(ENOMEM, syscall(SYS_madvise, TOP - PAGE, 2 * PAGE, MADV_NORMAL));
+	FAILS(ENOMEM, syscall(SYS_madvise, -TOP, PAGE, MADV_WILLNEED));
+	GIVES(0, syscall(SYS_madvise, p, 0L, MADV_DONTNEED));
+	FAILS(ENOMEM, syscall(SYS_madvise, s, TIB, MADV_DONTNEED));
+}
+
+static void ranges_mremap(long p)
+{
+	long q;
+
+	FAILS(EFAULT,
+	      syscall(SYS_mremap, -PAGE, PAGE, 2 * PAGE, MREMAP_MAYMOVE));
+	FAILS(EFAULT, syscall(SYS_mremap, TOP, PAGE, 2 * PAGE, MREMAP_MAYMOVE));
+	FAILS(EFAULT,
+	      syscall(SYS_mremap, p, 8 * PAGE, 16 * PAGE, MREMAP_MAYMOVE));
+	FAILS(EINVAL, syscall(SYS_mremap, p, -PAGE, 2 * PAGE, MREMAP_MAYMOVE));
+	FAILS(EINVAL, syscall(SYS_mremap, p, -1L, 2 * PAGE, MREMAP_MAYMOVE));
+	FAILS(EINVAL, syscall(SYS_mremap, p, TOP, 2 * PAGE, MREMAP_MAYMOVE));
+	FAILS(EINVAL, syscall(SYS_mremap, p, PAGE, -PAGE, MREMAP_MAYMOVE));
+	FAILS(EINVAL, syscall(SYS_mremap, p, PAGE, -1L, MREMAP_MAYMOVE));
+	FAILS(EINVAL, syscall(SYS_mremap, p, PAGE, 0L, MREMAP_MAYMOVE));
+	FAILS(EINVAL,
+	      syscall(SYS_mremap, p + 1, PAGE, 2 * PAGE, MREMAP_MAYMOVE));
+	FAILS(ENOMEM, syscall(SYS_mremap, p, PAGE, TIB, MREMAP_MAYMOVE));
+	/* A page of a fresh mapping moved into a larger one. */
+	q = sys_mmap(0, PAGE, RW, ANON);
+	memset((void *)q, 0x24, PAGE);
+	q = syscall(SYS_mremap, q, PAGE, 256 * PAGE, MREMAP_MAYMOVE);
+	if (q == -1 || !intact((void *)q, PAGE, 0x24) ||
+	    syscall(SYS_munmap, q, 256 * PAGE)) {
+		printf("memtest: mremap of a fresh page failed\n");
+		failed++;
+	}
+}
+
+static void ranges_brk(long p)
+{
+	long cur = syscall(SYS_brk, 0L);
+
+	(void)p;
+	GIVES(cur, syscall(SYS_brk, -PAGE));
+	GIVES(cur, syscall(SYS_brk, TOP));
+	GIVES(cur, syscall(SYS_brk, 0L));
+}
+
+/* munmap of a length far beyond what is mapped costs what is mapped (the
+ * test's timeout catches a walk over every page): 1 TiB over 64 KiB
+ * mapped, and 16 TiB over 16 KiB mapped that a MAP_FIXED of 16 TiB,
+ * failing, must leave intact. */
+static void ranges_huge(long p)
+{
+	struct timespec t0;
+	long s = fixed_at(SCRATCH, 16, 0x11), far = fixed_at(FAR, 4, 0x22);
+
+	(void)p;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	GIVES(0, syscall(SYS_munmap, s, TIB));
+	printf("memtest: munmap of 1 TiB over 64 KiB mapped took %ld us\n",
+	       elapsed_us(&t0));
+	if (mapped(s) || mapped(s + 15 * PAGE)) {
+		printf("memtest: munmap of 1 TiB left pages mapped\n");
+		failed++;
+	}
+	FAILS(ENOMEM, sys_mmap(FAR, 16 * TIB, RW, ANON | MAP_FIXED));
+	if (!intact((void *)far, 4 * PAGE, 0x22)) {
+		printf("memtest: a failed MAP_FIXED lost the mapping\n");
+		failed++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	GIVES(0, syscall(SYS_munmap, far, 16 * TIB));
+	printf("memtest: munmap of 16 TiB over 16 KiB mapped took %ld us\n",
+	       elapsed_us(&t0));
+	if (mapped(far)) {
+		printf("memtest: munmap of 16 TiB left pages mapped\n");
+		failed++;
+	}
+}
+
+/* Every memory call given ranges that wrap, are huge, misaligned, empty,
+ * non-canonical or in the upper half fails as Linux fails (or succeeds
+ * where Linux does) and leaves the mapping it was aimed at intact. Runs
+ * the group of calls named only, if one is named. */
+static int ranges(const char *only)
+{
+	static const struct {
+		const char *name;
+		void (*run)(long p);
+	} groups[] = {
+		{ "mprotect", ranges_mprotect }, { "munmap", ranges_munmap },
+		{ "mmap", ranges_mmap },	 { "madvise", ranges_madvise },
+		{ "mremap", ranges_mremap },	 { "brk", ranges_brk },
+		{ "huge", ranges_huge },
+	};
+	unsigned char *p = mmap(0, 4 * PAGE, RW, ANON, -1, 0);
+
+	if (p == MAP_FAILED)
+		return perror("memtest: ranges: mmap"), 1;
+	memset(p, 0x42, 4 * PAGE);
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (only && strcmp(only, groups[i].name))
+			continue;
+		groups[i].run((long)p);
+		if (!intact(p, 4 * PAGE, 0x42)) {
+			printf("memtest: %s: the mapping under test changed\n",
+			       groups[i].name);
+			failed++;
+		}
+		printf("memtest: ranges: %s done\n", groups[i].name);
+	}
+	printf("memtest: ranges %s\n", failed ? "FAILED" : "ok");
+	return failed != 0;
+}
+
+/* mov $42, %eax; ret */
+static const unsigned char ret42[] = { 0xb8, 42, 0, 0, 0, 0xc3 };
+
+/* Copy ret42 to p and call it: whether it returned 42. */
+static int run_code(void *p)
+{
+	memcpy(p, ret42, sizeof(ret42));
+	return ((int (*)(void))p)() == 42;
+}
+
+/* W+X under mm.allow_wx: mmap and mprotect grant it, and code written
+ * there runs. */
+static void wx_allowed(void *p)
+{
+	void *q = mmap(0, PAGE, RWX, ANON, -1, 0);
+
+	if (q == MAP_FAILED || !run_code(q)) {
+		printf("memtest: mmap W+X failed though allowed\n");
+		failed++;
+	}
+	GIVES(0, mprotect(p, PAGE, RWX));
+	if (!failed && !run_code(p)) {
+		printf("memtest: code in W+X memory failed\n");
+		failed++;
+	}
+}
+
+/* W+X refused: mmap and mprotect fail with EACCES (after the range checks)
+ * and change nothing; writing code, then making it read+execute, works. */
+static void wx_refused(void *p)
+{
+	void *q;
+
+	errno = 0;
+	q = mmap(0, PAGE, RWX, ANON, -1, 0);
+	check_call("mmap(0, PAGE, RWX, ANON, -1, 0)",
+		   q == MAP_FAILED ? -1 : (long)q, errno, -1, EACCES);
+	FAILS(EACCES, sys_mmap(0, PAGE, PROT_WRITE | PROT_EXEC, ANON));
+	FAILS(EACCES, mprotect(p, PAGE, RWX));
+	FAILS(EACCES, mprotect(p, PAGE, PROT_WRITE | PROT_EXEC));
+	memset(p, 0x90, PAGE); /* still writable */
+	FAILS(ENOMEM, syscall(SYS_mprotect, TOP, PAGE, RWX));
+	memcpy(p, ret42, sizeof(ret42));
+	GIVES(0, mprotect(p, PAGE, PROT_READ | PROT_EXEC));
+	if (((int (*)(void))p)() != 42) {
+		printf("memtest: W then X failed\n");
+		failed++;
+	}
+	if (!failed)
+		printf("memtest: W+X refused with EACCES\n");
+}
+
+/* W^X for the service's memory: refused, or allowed under mm.allow_wx. */
+static int wx(int allowed)
+{
+	void *p = mmap(0, PAGE, RW, ANON, -1, 0);
+
+	if (p == MAP_FAILED)
+		return perror("memtest: wx: mmap"), 1;
+	if (allowed)
+		wx_allowed(p);
+	else
+		wx_refused(p);
+	printf("memtest: wx %s\n", failed ? "FAILED" : "ok");
+	return failed != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int ok = 1;
@@ -241,6 +576,12 @@ int main(int argc, char **argv)
 		return warm();
 	if (argc > 1 && !strcmp(argv[1], "net"))
 		return net_main();
+	if (argc > 1 && !strcmp(argv[1], "ranges"))
+		return ranges(argc > 2 ? argv[2] : NULL);
+	if (argc > 1 && !strcmp(argv[1], "wx"))
+		return wx(0);
+	if (argc > 1 && !strcmp(argv[1], "wx_allowed"))
+		return wx(1);
 	stats("at start");
 	ok &= check_exhaustion(1 << 20, "1 MiB blocks");
 	ok &= check_exhaustion(1000, "1000-byte blocks");
