@@ -162,9 +162,13 @@ CASES = {
                             mem="2048M", cpu="qemu64"),
     "hello_3m": case(HELLO, [], 0, [r"Hello from libos!"], mem="3M"),
     "sleep": case(TIMERS, ["sleep"], 0, [r"sleep 10 ms took", r"sleep ok"]),
+    # One-shot timers fire in the order of the deadlines they really got,
+    # not of their delays (a start may be stalled by the host; some rounds
+    # stall on purpose), decided for at least one pair of timers.
     "periodic_timer": case(TIMERS, ["periodic"], 0,
-                           [r"periodic fired 20 times", r"order 0 1 2 \(3 fired\)",
-                            r"periodic ok"]),
+                           [r"periodic fired 20 times",
+                            r"order: \d+ rounds .* fired in deadline order; "
+                            r"[1-9]\d* pairs ordered", r"periodic ok"]),
     "monotonic": case(TIMERS, ["monotonic"], 0, [r"monotonic ok"]),
     "realtime": case(TIMERS, ["realtime"], 0, [r"timers: realtime \d+"],
                      verify=lambda out: near_host_time(out)),
