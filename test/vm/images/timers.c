@@ -35,9 +35,10 @@ long redzone_spin(long rounds);
 
 /* How late a timer or a sleep may end and still pass. Generous on
  * purpose: the host may take the vCPU away while the guest clock goes on
- * (CI runs two VMs on two cores; the worst seen with a load average of 16
- * on two cores was under 10 ms), so this only catches a wake-up that was
- * lost and came from something else, such as a timer half a second off. */
+ * (CI runs two VMs on two cores; with load averages of 5 to 16 on two
+ * cores, timers fired up to 10 ms and sleeps ended up to 37 ms late), so
+ * this only catches a wake-up that was lost and came from something else,
+ * such as a timer half a second off. */
 #define LATE_NS 250000000ULL
 
 static uint64_t now_ns(void)
