@@ -167,7 +167,7 @@ CASES = {
     "hello_2g_qemu64": case(HELLO, [], 0, [r"2047 MiB RAM, mapped as \d+ x 2 MiB \+ ",
                                            r"Hello from libos!"], [r"1 GiB"],
                             mem="2048M", cpu="qemu64"),
-    "hello_3m": case(HELLO, [], 0, [r"Hello from libos!"], mem="3M"),
+    "hello_4m": case(HELLO, [], 0, [r"Hello from libos!"], mem="4M"),
     "sleep": case(TIMERS, ["sleep"], 0, [r"sleep 10 ms took", r"sleep ok"]),
     # One-shot timers fire in the order of the deadlines they really got,
     # not of their delays (a start may be stalled by the host; some rounds
