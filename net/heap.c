@@ -69,6 +69,11 @@ size_t net_heap_pressure(void)
 	return st.in_use >= st.limit / 2 ? st.limit : 0;
 }
 
+size_t net_heap_left(void)
+{
+	return st.in_use < st.limit ? st.limit - st.in_use : 0;
+}
+
 /* n frames within the limit, leaving the kernel's reserve and what the
  * service was promised; NULL otherwise. */
 static void *take_frames(size_t n)

@@ -30,4 +30,7 @@ void net_heap_stats(struct net_heap_stats *st);
  * rest need. */
 size_t net_heap_pressure(void);
 
+/* Bytes the heap may still hand out before its limit. */
+size_t net_heap_left(void);
+
 #endif

@@ -18,10 +18,12 @@
 
 #define NET_UDP_QUEUE 64		/* datagrams kept for the reader */
 #define NET_UDP_QUEUE_BYTES (256 * 1024) /* and their bytes at most */
-/* Under heap pressure (net_heap_pressure()) a TCP connection may hold at
- * most its share (unread, unsent or unacknowledged, out of order): a
- * quarter of the heap's limit over the connections there are, and at
- * least this much. More data from the peer is dropped, sends wait. */
+/* Under heap pressure (net_heap_pressure()) each direction of a TCP
+ * connection may hold at most its share (received: unread and out of
+ * order; sent: unsent and unacknowledged): a quarter of the heap's limit
+ * over the connections there are, and at least this much while a
+ * quarter of the limit is free. More data from the peer is dropped,
+ * sends wait. */
 #define NET_TCP_SHARE (16 * 1024)
 
 enum net_sock_state {

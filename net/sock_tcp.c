@@ -55,23 +55,36 @@ static struct net_sock *sock_of(const struct tcp_pcb *pcb)
 	return a->arg;
 }
 
-/* Bytes connection pcb holds in memory: sent but not acknowledged or
- * not sent yet, received out of order, and (with its socket s) received
- * but not read. */
-static size_t held(const struct tcp_pcb *pcb, const struct net_sock *s)
+/* Heap bytes a queued segment costs beyond its data (tcp_seg, pbuf
+ * headers): a peer that asks for tiny segments pays for them. */
+#define SEG_COST 160
+
+/* Bytes the receive side of pcb holds: received out of order, and (with
+ * its socket s) received but not read. */
+static size_t held_rx(const struct tcp_pcb *pcb, const struct net_sock *s)
 {
-	size_t n = TCP_SND_BUF - pcb->snd_buf;
+	size_t n = s ? s->rx_len : 0;
 
 #if TCP_QUEUE_OOSEQ
 	for (const struct tcp_seg *q = pcb->ooseq; q; q = q->next)
-		n += q->p->tot_len;
+		n += q->p->tot_len + SEG_COST;
 #endif
-	return n + (s ? s->rx_len : 0);
+	return n;
 }
 
-/* What one connection may hold now: no limit (SIZE_MAX) unless the heap
- * is under pressure, else a quarter of its limit over the connections
- * there are, and at least NET_TCP_SHARE. */
+/* Bytes the send side of pcb holds: sent but not acknowledged, or not
+ * sent yet, with what its queued pbufs cost. */
+static size_t held_tx(const struct tcp_pcb *pcb)
+{
+	return TCP_SND_BUF - pcb->snd_buf +
+	       (size_t)pcb->snd_queuelen * SEG_COST;
+}
+
+/* What each direction of one connection may hold now: no limit
+ * (SIZE_MAX) unless the heap is under pressure, else a quarter of its
+ * limit over the connections there are; at least NET_TCP_SHARE while a
+ * quarter of the limit is still free, so that many connections cannot
+ * add up past it. */
 static size_t share(void)
 {
 	size_t limit = net_heap_pressure(), n = 1, v;
@@ -82,20 +95,30 @@ static size_t share(void)
 	if (!limit)
 		return SIZE_MAX;
 	v = limit / 4 / (n ? n : 1);
-	return v > NET_TCP_SHARE ? v : NET_TCP_SHARE;
+	if (v < NET_TCP_SHARE && net_heap_left() > limit / 4)
+		v = NET_TCP_SHARE;
+	return v;
 }
 
 int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 		     const struct pbuf *p)
 {
-	size_t max;
+	/* tcp_input turned the header's numbers to host order already */
+	u32_t end = hdr->seqno + p->tot_len;
+	size_t max, rx;
 
 	if (!p->tot_len || pcb->state == LISTEN || pcb->state == TIME_WAIT ||
 	    (max = share()) == SIZE_MAX)
 		return 0;
-	/* tcp_input turned the header's numbers to host order already */
-	if (hdr->seqno == pcb->rcv_nxt &&
-	    held(pcb, sock_of(pcb)) + p->tot_len <= max)
+	/* nothing new (a retransmission, a keep-alive) or a closed window
+	 * (a window probe): lwIP keeps none of it and answers with an ACK */
+	if (TCP_SEQ_LEQ(end, pcb->rcv_nxt) || !pcb->rcv_wnd)
+		return 0;
+	/* in order: the new bytes, within the share; a connection that holds
+	 * nothing always gets one segment through */
+	rx = held_rx(pcb, sock_of(pcb));
+	if (TCP_SEQ_LEQ(hdr->seqno, pcb->rcv_nxt) &&
+	    (!rx || rx + (end - pcb->rcv_nxt) <= max))
 		return 0;
 	if (!pressure_drops++)
 		kern_info("net: memory pressure: each connection held to "
@@ -578,7 +601,7 @@ static size_t send_room(struct net_sock *s)
 		room = altcp_sndbuf(s->pcb);
 	if ((max = share()) == SIZE_MAX)
 		return room;
-	h = held(raw_pcb(s), s);
+	h = held_tx(raw_pcb(s));
 	if (h >= max) {
 		s->pressed = 1;
 		return 0;

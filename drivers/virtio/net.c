@@ -23,6 +23,7 @@
 #define NET_F_CSUM (1ULL << 0)
 #define NET_F_GUEST_CSUM (1ULL << 1)
 #define NET_F_MTU (1ULL << 3)
+#define NET_MTU_MIN 68 /* the spec's and IPv4's least MTU */
 #define NET_F_MAC (1ULL << 5)
 #define NET_F_MRG_RXBUF (1ULL << 15)
 #define NET_F_STATUS (1ULL << 16)
@@ -302,6 +303,11 @@ static int read_mac_mtu(struct vnet *v)
 	    ((d->features & NET_F_STATUS) &&
 	     drv_virtio_config(d, CFG_STATUS, &status, 2)))
 		return -EIO;
+	if (mtu < NET_MTU_MIN) { /* virtio 1.x 5.1.4.1: 68 at least */
+		kern_error("%s: device MTU %u below %u: device refused",
+			   v->nd.name, mtu, NET_MTU_MIN);
+		return -EIO;
+	}
 	v->nd.mtu = mtu > 1500 ? 1500 : mtu; /* our buffers hold 1500 */
 	return 0;
 }
