@@ -272,10 +272,33 @@ void kern_mm_free(void *p, size_t n)
 	kern_frames_free(&frames, (uint64_t)p / PAGE, n);
 }
 
+/* Whether [lo, hi) holds a page mapped other than as device memory:
+ * RAM or the image. */
+static int holds_memory(uint64_t lo, uint64_t hi)
+{
+	struct kern_pt_leaf leaf;
+
+	for (uint64_t p = lo; p < hi; p = leaf.va + KERN_PT_SIZE(leaf.level)) {
+		if (kern_pt_next_leaf(&mm_pt, p, hi - p, &leaf))
+			return 0;
+		if (!(leaf.attrs & KERN_PT_UNCACHED))
+			return 1;
+	}
+	return 0;
+}
+
 void *kern_mm_map_device(uint64_t pa, size_t size)
 {
 	uint64_t lo = page_down(pa), hi = page_up(pa + size);
 
+	if (pa + size < pa || hi <= lo)
+		return NULL;
+	if (holds_memory(lo, hi)) {
+		kern_error("mm: device memory at %#lx-%#lx would cover RAM or "
+			   "the image: refused",
+			   (unsigned long)pa, (unsigned long)(pa + size));
+		return NULL;
+	}
 	if (kern_pt_map(&mm_pt, lo, lo, hi - lo,
 			KERN_PT_READ | KERN_PT_WRITE | KERN_PT_UNCACHED))
 		return NULL;

@@ -179,15 +179,17 @@ static void read_config(struct drv_virtio_dev *d, unsigned off, void *buf,
 			unsigned len)
 {
 	uint32_t gen;
+	unsigned tries = 0;
 
 	if (d->legacy) {
 		copy_config(regs(d) + R_CONFIG, off, buf, len);
 		return;
 	}
-	do {
+	do { /* bounded: see DRV_VIRTIO_GEN_TRIES */
 		gen = rd(regs(d), R_CONFIG_GENERATION);
 		copy_config(regs(d) + R_CONFIG, off, buf, len);
-	} while (gen != rd(regs(d), R_CONFIG_GENERATION));
+	} while (gen != rd(regs(d), R_CONFIG_GENERATION) &&
+		 ++tries < DRV_VIRTIO_GEN_TRIES);
 }
 
 /* 4.2.3.2: a queue exists when QueueNumMax is not 0; it must not be in

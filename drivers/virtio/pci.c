@@ -83,19 +83,22 @@ static void set_features(struct drv_virtio_dev *d, uint64_t features)
 	c->driver_feature = (uint32_t)(features >> 32);
 }
 
-/* Device configuration, read until the generation is stable (4.1.4.3). */
+/* Device configuration, read until the generation is stable (4.1.4.3),
+ * at most DRV_VIRTIO_GEN_TRIES times: a device whose generation never
+ * settles gets its last reading, not a hang. */
 static void read_config(struct drv_virtio_dev *d, unsigned off, void *buf,
 			unsigned len)
 {
 	volatile struct common_cfg *c = vp(d)->common;
 	uint8_t gen;
+	unsigned tries = 0;
 
 	/* drv_virtio_config kept off + len inside the structure */
 	do {
 		gen = c->config_generation;
 		for (unsigned i = 0; i < len; i++)
 			((uint8_t *)buf)[i] = vp(d)->device[off + i];
-	} while (gen != c->config_generation);
+	} while (gen != c->config_generation && ++tries < DRV_VIRTIO_GEN_TRIES);
 }
 
 static uint16_t queue_max(struct drv_virtio_dev *d, unsigned q)

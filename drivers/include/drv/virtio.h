@@ -22,6 +22,11 @@
 #define VIRTIO_STATUS_NEEDS_RESET 64
 #define VIRTIO_STATUS_FAILED 128
 
+/* Readings of a device's configuration before its generation counter is
+ * taken as it is: a device that changes it on every read must not hang
+ * the driver. */
+#define DRV_VIRTIO_GEN_TRIES 64
+
 /* Device-independent feature bits (6). */
 #define VIRTIO_F_INDIRECT_DESC (1ULL << 28)
 #define VIRTIO_F_EVENT_IDX (1ULL << 29)

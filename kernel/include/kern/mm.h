@@ -28,7 +28,9 @@ void *kern_mm_alloc(size_t n);
 void kern_mm_free(void *p, size_t n);
 
 /* Map size bytes of device memory at physical pa uncached, no-execute,
- * 1:1; returns the address to use, or NULL when out of memory. */
+ * 1:1; returns the address to use, or NULL when out of memory, when the
+ * range wraps, or when it would cover RAM or the image (a device, or a
+ * firmware table, that places registers there is not believed). */
 void *kern_mm_map_device(uint64_t pa, size_t size);
 
 /* Whether the page holding physical address pa is mapped (RAM, the
