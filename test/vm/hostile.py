@@ -28,11 +28,11 @@ an AF_PACKET socket on tap0 make a bounded barrage:
                    established connection must not slow its echo down
 
 Two echo connections (IPv4 and IPv6 link-local) opened before the barrage
-must still echo after each part; after each ICMPv6 part pings of 100
-and 3000 bytes over IPv6 and IPv4 and a new IPv6 connection must work
-too; right after the SYN flood a new
-connection must echo within 10 s (the flood's half-open connections are
-evicted for it), and after all of it a new connection, a 1 MiB stream and
+must still echo after each part, and new IPv4 and IPv6 connections must
+echo within 10 s of it (right after the SYN flood, the flood's half-open
+connections are evicted for them); after each ICMPv6 part pings of 100
+and 3000 bytes over IPv6 and IPv4 and a new IPv6 stream must work too;
+and after all of it a new connection, a 1 MiB stream and
 a UDP datagram, and the guest must still run. The fragments include IPv6
 packets that reassemble into another Fragment header.
 
@@ -663,7 +663,8 @@ def set_mtu(mtu):
 
 
 def run_part(sender, env, name, gen, olds):
-    """Send one part; check the old connections; True if they echo."""
+    """Send one part; check the old connections and new IPv4 and IPv6
+    ones; True if they all echo."""
     if name == "oversized":
         set_mtu(TAP_MAX_MTU)
     drop0, rx0 = counter("tx_dropped"), counter("rx_packets")
@@ -684,9 +685,10 @@ def run_part(sender, env, name, gen, olds):
           f"connections: {'echo' if ok else 'BROKEN'}", flush=True)
     if name.startswith(IPV6_CHECKED):
         ok = ipv6_traffic(env, name) and ok
-    if name == "syn-flood":
-        new, dt = new_connection()
-        print(f"hostile: syn-flood: a new connection "
+    ll = socket.inet_ntop(socket.AF_INET6, env.gll) + "%tap0"
+    for family, addr in (("IPv4", None), ("IPv6", ll)):
+        new, dt = new_connection(addr)
+        print(f"hostile: {name}: a new {family} connection "
               f"{'echoes' if new else 'FAILS'} after {dt:.1f} s (at most "
               f"{SYN_FLOOD_WAIT} s allowed)", flush=True)
         ok = ok and new and dt <= SYN_FLOOD_WAIT
@@ -726,13 +728,15 @@ def ipv6_traffic(env, name):
     return not bad
 
 
-def new_connection():
-    """A new echo connection, retried while the SYN flood's half-open
-    connections hold the backlog; (ok, seconds it took)."""
+def new_connection(addr=None):
+    """A new echo connection to addr (the guest's IPv4 address by
+    default), retried while the SYN flood's half-open connections hold
+    the backlog; (ok, seconds it took)."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < 60:
         try:
-            s = socket.create_connection((netns.GUEST_IP, PORT), timeout=30)
+            s = socket.create_connection((addr or netns.GUEST_IP, PORT),
+                                         timeout=30)
         except OSError:
             time.sleep(1)
             continue
