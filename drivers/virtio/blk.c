@@ -1,25 +1,26 @@
-/* The virtio block device (virtio 1.x section 5.2) and the public API of
- * include/os/blk.h. A request is a chain: a device-readable header (type,
- * sector), the data (device-readable for writes, device-writable for
- * reads, split at the device's size_max), a device-writable status byte;
- * one indirect table per request when negotiated. Data moves through
- * bounce buffers of the driver's own (1:1) memory, since the service's
- * memory is not identity-mapped; NSLOTS requests are in flight at once so
- * that the device works while the driver copies. Calls wait in the event
- * loop; completions are taken by the queue's interrupt or by the waiter. */
+/* The virtio block device (virtio 1.x section 5.2), offered as a block
+ * device of drv/blkdev.h: drivers/blkdev.c checks the calls of
+ * include/os/blk.h and hands this driver the valid ones, interrupts off.
+ * A request is a chain: a device-readable header (type, sector), the data
+ * (device-readable for writes, device-writable for reads, split at the
+ * device's size_max), a device-writable status byte; one indirect table
+ * per request when negotiated. Data moves through bounce buffers of the
+ * driver's own (1:1) memory, since the service's memory is not
+ * identity-mapped; NSLOTS requests are in flight at once so that the
+ * device works while the driver copies. Calls wait in the event loop;
+ * completions are taken by the queue's interrupt or by the waiter. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <arch/irq.h>
+#include <drv/blkdev.h>
 #include <drv/devstats.h>
 #include <drv/virtio.h>
 #include <kern/clock.h>
 #include <kern/console.h>
 #include <kern/loop.h>
 #include <kern/mm.h>
-#include <os/blk.h>
 
 #define BLK_F_SIZE_MAX (1ULL << 1)
 #define BLK_F_SEG_MAX (1ULL << 2)
@@ -40,12 +41,11 @@
 
 #define REQQ 0
 #define QUEUE_MAX 64
-#define MAX_DEVS 4
 #define NSLOTS 4
 #define CHUNK (256 * 1024) /* bounce buffer per request */
 #define MAX_SEGS (VIRTQ_INDIRECT_MAX - 2)
 #define TIMEOUT_NS (30ULL * 1000000000)
-#define SECTOR OS_BLK_SECTOR
+#define SECTOR 512 /* virtio's unit, whatever the block size */
 #define PAGE 4096
 
 /* Counters; interrupts and notifications are in the device's
@@ -81,18 +81,16 @@ struct slot {
 struct blk {
 	struct drv_virtio_dev *dev;
 	struct drv_virtq vq;
-	uint64_t sectors;
-	uint32_t block_size;
+	/* bd.failed: a request timed out, the disk is never used again */
+	struct drv_blkdev bd;
 	uint32_t seg_size; /* bytes per data descriptor */
 	uint32_t chunk;	   /* bytes per request */
-	int read_only, cache;
-	int broken; /* a request timed out: never used again */
 	struct slot *slots;
 	struct drv_virtio_blk_stats stats;
 	struct drv_devstats ds;
 };
 
-static struct blk blks[MAX_DEVS];
+static struct blk blks[DRV_BLKDEV_MAX];
 static int nblks;
 
 /* The counters as include/os/devstats.h has them. */
@@ -136,10 +134,10 @@ static int slot_back(void *arg)
 /* Wait for s to come back; -EIO (and the device given up) on time-out. */
 static int wait_slot(struct blk *b, struct slot *s)
 {
-	if (b->broken)
+	if (b->bd.failed)
 		return -EIO;
 	if (kern_loop_wait(slot_back, s, kern_clock_ns() + TIMEOUT_NS, 0)) {
-		b->broken = 1;
+		b->bd.failed = 1;
 		b->stats.errors++;
 		drv_virtio_fail(b->dev, "request timed out: device given up");
 		return -EIO;
@@ -249,10 +247,13 @@ static int drain(struct blk *b)
 }
 
 /* Read or write count sectors in requests of up to chunk bytes, NSLOTS
- * out at once, taken round-robin. */
-static int transfer(struct blk *b, uint32_t type, uint64_t sector, uint8_t *buf,
-		    size_t count)
+ * out at once, taken round-robin (drv_blkdev_ops.transfer). */
+static int transfer(struct drv_blkdev *bd, int write, uint64_t sector,
+		    void *buf, size_t count)
 {
+	struct blk *b = bd->ctx;
+	uint32_t type = write ? T_OUT : T_IN;
+	uint8_t *p = buf;
 	size_t per = b->chunk / SECTOR;
 	int err = 0, e;
 
@@ -262,9 +263,9 @@ static int transfer(struct blk *b, uint32_t type, uint64_t sector, uint8_t *buf,
 
 		err = finish(b, s);
 		if (!err)
-			err = start(b, s, type, sector, buf,
+			err = start(b, s, type, sector, p,
 				    (uint32_t)(n * SECTOR));
-		buf += n * SECTOR;
+		p += n * SECTOR;
 		sector += n;
 		count -= n;
 	}
@@ -272,96 +273,20 @@ static int transfer(struct blk *b, uint32_t type, uint64_t sector, uint8_t *buf,
 	return err ? err : e;
 }
 
-static struct blk *lookup(int dev)
+/* Wait for the requests out, then a flush request (drv_blkdev_ops.flush). */
+static int flush(struct drv_blkdev *bd)
 {
-	return dev >= 0 && dev < nblks ? &blks[dev] : 0;
-}
+	struct blk *b = bd->ctx;
+	int r = drain(b);
 
-/* Checks common to reads and writes; 1 when there is nothing to do. */
-static int check(struct blk *b, uint64_t sector, const void *buf, size_t count)
-{
-	uint64_t per_block = b->block_size / SECTOR;
-
-	if (count > b->sectors || sector > b->sectors - count ||
-	    sector % per_block || count % per_block)
-		return -EINVAL;
-	if (count && !buf)
-		return -EFAULT;
-	if (b->broken)
-		return -EIO;
-	return count == 0;
-}
-
-/* The public calls come from the service, with interrupts on; the
- * driver's work runs with them off, as in the loop. */
-static int io(int dev, uint32_t type, uint64_t sector, void *buf, size_t count)
-{
-	struct blk *b = lookup(dev);
-	int r, was;
-
-	if (!b)
-		return -ENODEV;
-	if (type == T_OUT && b->read_only)
-		return -EROFS;
-	r = check(b, sector, buf, count);
-	if (r)
-		return r < 0 ? r : 0;
-	was = arch_irq_save();
-	r = transfer(b, type, sector, buf, count);
-	arch_irq_restore(was);
-	return r;
-}
-
-int os_blk_count(void)
-{
-	return nblks;
-}
-
-int os_blk_info(int dev, struct os_blk_info *info)
-{
-	struct blk *b = lookup(dev);
-
-	if (!b)
-		return -ENODEV;
-	*info = (struct os_blk_info){ .sectors = b->sectors,
-				      .block_size = b->block_size,
-				      .read_only = b->read_only,
-				      .cache = b->cache };
-	memcpy(info->name, b->dev->name, sizeof(info->name));
-	info->name[sizeof(info->name) - 1] = 0;
-	return 0;
-}
-
-int os_blk_read(int dev, uint64_t sector, void *buf, size_t count)
-{
-	return io(dev, T_IN, sector, buf, count);
-}
-
-int os_blk_write(int dev, uint64_t sector, const void *buf, size_t count)
-{
-	return io(dev, T_OUT, sector, (void *)buf, count);
-}
-
-int os_blk_flush(int dev)
-{
-	struct blk *b = lookup(dev);
-	int r, was;
-
-	if (!b)
-		return -ENODEV;
-	if (b->broken)
-		return -EIO;
-	if (!b->cache)
-		return 0;
-	was = arch_irq_save();
-	r = drain(b);
 	if (!r)
 		r = start(b, &b->slots[0], T_FLUSH, 0, 0, 0);
 	if (!r)
 		r = finish(b, &b->slots[0]);
-	arch_irq_restore(was);
 	return r;
 }
+
+static const struct drv_blkdev_ops blk_ops = { transfer, flush };
 
 /* Capacity, block size and segment limits from the configuration (a
  * device whose configuration is too short for them is failed). 0 or
@@ -372,8 +297,8 @@ static int read_limits(struct blk *b, uint32_t *seg_max)
 	uint32_t size_max = 0, bs = 0;
 
 	*seg_max = 0;
-	if (drv_virtio_config(d, CFG_CAPACITY, &b->sectors,
-			      sizeof(b->sectors)) ||
+	if (drv_virtio_config(d, CFG_CAPACITY, &b->bd.sectors,
+			      sizeof(b->bd.sectors)) ||
 	    ((d->features & BLK_F_SIZE_MAX) &&
 	     drv_virtio_config(d, CFG_SIZE_MAX, &size_max, 4)) ||
 	    ((d->features & BLK_F_SEG_MAX) &&
@@ -381,7 +306,7 @@ static int read_limits(struct blk *b, uint32_t *seg_max)
 	    ((d->features & BLK_F_BLK_SIZE) &&
 	     drv_virtio_config(d, CFG_BLK_SIZE, &bs, 4)))
 		return -EIO;
-	b->block_size =
+	b->bd.block_size =
 		bs >= SECTOR && bs <= CHUNK && !(bs & (bs - 1)) ? bs : SECTOR;
 	b->seg_size =
 		size_max && size_max < CHUNK ? size_max & ~(SECTOR - 1) : CHUNK;
@@ -400,7 +325,7 @@ static void set_chunk(struct blk *b, uint32_t seg_max)
 	if (!b->vq.indirect && b->vq.size - 2u < segs)
 		segs = b->vq.size - 2u;
 	b->chunk = b->seg_size * segs < CHUNK ? b->seg_size * segs : CHUNK;
-	b->chunk &= ~(b->block_size - 1);
+	b->chunk &= ~(b->bd.block_size - 1);
 }
 
 /* The slots and their bounce buffers, in 1:1 memory. */
@@ -427,7 +352,7 @@ static int blk_probe(struct drv_virtio_dev *d)
 	uint32_t seg_max;
 	int err;
 
-	if (nblks == MAX_DEVS)
+	if (nblks == DRV_BLKDEV_MAX)
 		return drv_virtio_fail(d, "too many block devices");
 	err = drv_virtio_start(d, wanted);
 	if (err)
@@ -440,11 +365,16 @@ static int blk_probe(struct drv_virtio_dev *d)
 	if (d->ops->irq_attach(d, REQQ, blk_irq, b))
 		return drv_virtio_fail(d, "no interrupt for the queue");
 	set_chunk(b, seg_max);
-	if (b->chunk < b->block_size)
+	if (b->chunk < b->bd.block_size)
 		return drv_virtio_fail(d, "transfer limits below a block");
-	b->read_only = !!(d->features & BLK_F_RO);
-	b->cache = !!(d->features & BLK_F_FLUSH);
+	b->bd.name = d->name;
+	b->bd.read_only = !!(d->features & BLK_F_RO);
+	b->bd.cache = !!(d->features & BLK_F_FLUSH);
+	b->bd.ops = &blk_ops;
+	b->bd.ctx = b;
 	alloc_slots(b);
+	if (drv_blkdev_register(&b->bd))
+		return drv_virtio_fail(d, "too many block devices");
 	d->driver_data = b;
 	drv_virtio_ready(d);
 	nblks++;
@@ -455,10 +385,10 @@ static int blk_probe(struct drv_virtio_dev *d)
 	drv_devstats_register(&b->ds);
 	kern_info("virtio-blk: disk %d: %llu sectors (%llu MiB), %u-byte "
 		  "blocks%s%s",
-		  nblks - 1, (unsigned long long)b->sectors,
-		  (unsigned long long)(b->sectors >> 11), b->block_size,
-		  b->read_only ? ", read-only" : "",
-		  b->cache ? ", write cache" : "");
+		  nblks - 1, (unsigned long long)b->bd.sectors,
+		  (unsigned long long)(b->bd.sectors >> 11), b->bd.block_size,
+		  b->bd.read_only ? ", read-only" : "",
+		  b->bd.cache ? ", write cache" : "");
 	return 0;
 }
 
