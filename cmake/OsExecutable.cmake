@@ -1,26 +1,55 @@
-# os_add_executable(<name> SOURCES <src>... [LIBRARIES <lib>...])
+# os_add_executable(<name> SOURCES <src>... [USES <part>...]
+#                   [LIBRARIES <lib>...])
 #
 # Builds <name>.elf, a bootable libos image: the service's sources linked
 # with the libos archives, musl's libc.a and libgcc into one ELF with a PVH
 # note. Linking happens twice: pass 1 with an empty symbol table, then
 # tools/mksyms writes the table of pass 1's functions and pass 2 links it
 # in (last in the image, so no address moves; a post-build check proves
-# it). Expects OS_LIBRARIES, OS_LINKER_SCRIPT and OS_MKSYMS to be set.
+# it). Expects OS_LIBRARIES (top layer first), OS_LINKER_SCRIPT and
+# OS_MKSYMS to be set.
+#
+# An image contains only what its service uses (docs/architecture.md,
+# "What goes into an image"). Parts the service reaches by calling their
+# functions come with the call: os_blk_* brings the block-device layer
+# and virtio-blk, os_net_* the network devices and virtio-net. The
+# network stack cannot be seen that way (musl's socket() is a bare system
+# call), so it is declared: USES net. Pass 1's link map is then checked
+# (cmake/OsUsesCheck.cmake): a service that pulls in any of musl's socket
+# calls without USES net fails the build, naming the call.
 
-function(_os_link target)
+set(_OS_USES_CHECK ${CMAKE_CURRENT_LIST_DIR}/OsUsesCheck.cmake)
+
+# What each USES part forces into the link.
+set(_os_uses_net -Wl,-u,net_init)
+
+# Link target from the layers down, each archive once, no --start-group:
+# a call that points up a layer is an undefined symbol here. The PVH
+# stub (arch) enters the boot sequence (kern_main), the one call up.
+function(_os_link target uses)
+  set(forced)
+  foreach(part ${uses})
+    list(APPEND forced ${_os_uses_${part}})
+  endforeach()
   target_link_options(${target} PRIVATE
     -nostdlib -static -no-pie -Wl,-T,${OS_LINKER_SCRIPT} -Wl,-u,arch_pvh_start
+    -Wl,-u,kern_main ${forced}
     -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--build-id=none
     -Wl,--wrap=__stack_chk_fail -Wl,--gc-sections)
   target_link_libraries(${target} PRIVATE ${ARGN}
-    -Wl,--start-group ${OS_LIBRARIES} ${OS_MUSL_LIBC} ${OS_LIBGCC}
-    -Wl,--end-group)
+    ${OS_LIBRARIES} ${OS_MUSL_LIBC} ${OS_LIBGCC})
   set_target_properties(${target} PROPERTIES LINK_DEPENDS ${OS_LINKER_SCRIPT})
 endfunction()
 
 function(os_add_executable name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;USES;LIBRARIES" ${ARGN})
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  foreach(part ${ARG_USES})
+    if(NOT DEFINED _os_uses_${part})
+      message(FATAL_ERROR "os_add_executable(${name}): unknown USES part "
+        "'${part}' (known: net)")
+    endif()
+  endforeach()
 
   add_library(${name}_objs OBJECT ${ARG_SOURCES})
   target_link_libraries(${name}_objs PRIVATE os_guest_flags ${ARG_LIBRARIES})
@@ -31,14 +60,20 @@ function(os_add_executable name)
     DEPENDS ${OS_MKSYMS} VERBATIM)
   add_executable(${name}_pass1 $<TARGET_OBJECTS:${name}_objs>
     ${dir}/${name}.ksyms0.S)
-  _os_link(${name}_pass1 ${ARG_LIBRARIES})
+  _os_link(${name}_pass1 "${ARG_USES}" ${ARG_LIBRARIES})
+  target_link_options(${name}_pass1 PRIVATE -Wl,-Map,${dir}/${name}_pass1.map)
+  string(REPLACE ";" "," uses "${ARG_USES}")
+  add_custom_command(TARGET ${name}_pass1 POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -DMAP=${dir}/${name}_pass1.map -DNAME=${name}
+            -DUSES=${uses} -P ${_OS_USES_CHECK}
+    VERBATIM)
 
   add_custom_command(OUTPUT ${dir}/${name}.ksyms.S
     COMMAND ${OS_MKSYMS} --name ${name} -o ${dir}/${name}.ksyms.S
             $<TARGET_FILE:${name}_pass1>
     DEPENDS ${name}_pass1 ${OS_MKSYMS} VERBATIM)
   add_executable(${name} $<TARGET_OBJECTS:${name}_objs> ${dir}/${name}.ksyms.S)
-  _os_link(${name} ${ARG_LIBRARIES})
+  _os_link(${name} "${ARG_USES}" ${ARG_LIBRARIES})
   set_target_properties(${name} PROPERTIES SUFFIX .elf)
   add_custom_command(TARGET ${name} POST_BUILD
     COMMAND ${OS_MKSYMS} --name ${name} --check ${dir}/${name}.ksyms.S

@@ -58,8 +58,8 @@ static void print_all(void)
 	}
 }
 
-void drv_devstats_init(void)
+void drv_devstats_init(struct kern_cmdline *cl)
 {
-	if (kern_cmdline_take(&kern_boot_cmdline, "devstats"))
+	if (kern_cmdline_take(cl, "devstats"))
 		kern_atexit(print_all);
 }

@@ -1,10 +1,14 @@
 /* The table of network devices, and the raw-frame API of include/os/net.h
  * on top of it: a per-device queue of received buffers that os_net_recv
- * takes from, waiting in the event loop. */
+ * takes from, waiting in the event loop. An optional part of the image
+ * (kern/component.h): linked in when the service uses include/os/net.h or
+ * the network stack (net/), it brings the network drivers with it. */
 #include <errno.h>
 #include <string.h>
 
 #include <drv/netdev.h>
+#include <drv/virtio.h>
+#include <kern/component.h>
 #include <kern/loop.h>
 #include <kern/clock.h>
 #include <os/net.h>
@@ -189,3 +193,12 @@ ssize_t os_net_recv(int dev, void *buf, size_t size, int64_t timeout_ns)
 	nd->ops->rx_done(nd, b);
 	return (ssize_t)n;
 }
+
+/* Register the network drivers before the buses are probed. */
+static int netdev_setup(struct kern_cmdline *cl)
+{
+	(void)cl;
+	return drv_virtio_net_register();
+}
+
+KERN_COMPONENT(netdev, .setup = netdev_setup);

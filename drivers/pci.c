@@ -380,9 +380,9 @@ static void assign_bars(const struct drv_pci_cfg *cfg)
 		kern_info("pci: assigned %d BARs the firmware left unset", r);
 }
 
-void drv_pci_init(void)
+void drv_pci_init(struct kern_cmdline *cl)
 {
-	int dump = kern_cmdline_take(&kern_boot_cmdline, "pci.dump") != NULL;
+	int dump = kern_cmdline_take(cl, "pci.dump") != NULL;
 	const struct drv_pci_cfg *cfg;
 	int n, claimed = 0, err;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <kern/clock.h>
+#include <kern/component.h>
 #include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/exit.h>
@@ -284,12 +285,12 @@ static void add_interface(struct drv_netdev *nd, int first)
 	configure(nif, first ? &cfg : &dhcp);
 }
 
-void net_init(void)
+void net_init(struct kern_cmdline *cl)
 {
 	char err[160];
 	int n = drv_netdev_count();
 
-	if (net_config_parse(&cfg, &kern_boot_cmdline, err, sizeof(err)))
+	if (net_config_parse(&cfg, cl, err, sizeof(err)))
 		kern_bootconf_error("%s", err);
 	if (kern_synth_register("/etc/resolv.conf", net_resolv_conf))
 		kern_error("net: cannot register /etc/resolv.conf");
@@ -309,3 +310,8 @@ void net_init(void)
 	wait_for_leases();
 	log_dns();
 }
+
+/* The network stack is an optional part of the image (kern/component.h):
+ * linked in when the service's os_add_executable() says USES net, which
+ * forces net_init into the link. */
+KERN_COMPONENT(net, .start = net_init);

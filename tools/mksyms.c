@@ -1,7 +1,7 @@
 /*
  * mksyms: the second link pass's symbol table. Reads the function symbols
  * of a linked libos image (ELF64) and writes an assembly file defining the
- * .ksyms section the kernel's backtraces use (layout: kern/ksyms.h), plus
+ * .ksyms section the kernel's backtraces use (layout: kernel/debug/ksyms.h), plus
  * the image's name. A host program, built with the host compiler.
  *
  *   mksyms --name NAME -o OUT.S [--empty | IMAGE]

@@ -414,7 +414,8 @@ static int gsi_ok(uint32_t gsi)
 
 /* (a): the command line's tokens, every one checked before any window is
  * mapped; a bad one stops the boot. Returns the devices found. */
-static int from_cmdline(const struct arch_bootinfo *bi)
+static int from_cmdline(const struct arch_bootinfo *bi,
+			const char *const *tokens, int n)
 {
 	const struct vmmio_limits lim = {
 		.mem = bi->memmap,
@@ -424,12 +425,11 @@ static int from_cmdline(const struct arch_bootinfo *bi)
 		.addr_limit = addr_limit(),
 		.gsi_ok = gsi_ok,
 	};
-	struct vmmio_window w[KERN_CMDLINE_MMIO];
-	int n = kern_boot_cmdline.nmmio, found = 0;
+	struct vmmio_window w[KERN_CMDLINE_APPENDED];
+	int found = 0;
 	char err[256];
 
-	if (vmmio_tokens_check(kern_boot_cmdline.mmio, n, &lim, w, err,
-			       sizeof(err)))
+	if (vmmio_tokens_check(tokens, n, &lim, w, err, sizeof(err)))
 		kern_bootconf_error("%s", err);
 	for (int i = 0; i < n; i++)
 		if (probe_window(w[i].base, w[i].size, w[i].gsi) > 0)
@@ -471,13 +471,17 @@ static int from_microvm_slots(unsigned nslots, uint32_t gsi_base)
 	return found;
 }
 
-int drv_virtio_mmio_init(const struct arch_bootinfo *bi)
+int drv_virtio_mmio_init(const struct arch_bootinfo *bi,
+			 const struct kern_cmdline *cl)
 {
+	const char *tokens[KERN_CMDLINE_APPENDED];
+	int n = kern_cmdline_appended(cl, "virtio_mmio.device=", tokens,
+				      KERN_CMDLINE_APPENDED);
 	unsigned nslots;
 	uint32_t gsi_base;
 
-	if (kern_boot_cmdline.nmmio)
-		return from_cmdline(bi);
+	if (n)
+		return from_cmdline(bi, tokens, n);
 	if (is_microvm(&nslots, &gsi_base))
 		return from_microvm_slots(nslots, gsi_base);
 	return 0;

@@ -199,7 +199,7 @@ int vmmio_window_check(const struct vmmio_window *w,
 	return 0;
 }
 
-int vmmio_tokens_check(char *const *tokens, int n, const struct vmmio_limits *l,
+int vmmio_tokens_check(const char *const *tokens, int n, const struct vmmio_limits *l,
 		       struct vmmio_window *w, char *err, size_t errlen)
 {
 	char why[160];

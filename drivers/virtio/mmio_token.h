@@ -53,7 +53,7 @@ int vmmio_window_check(const struct vmmio_window *w,
 
 /* Parse and check tokens[0..n) in order into w[0..n). 0, or -EINVAL at
  * the first bad token with "virtio_mmio.device=TOKEN: reason" in err. */
-int vmmio_tokens_check(char *const *tokens, int n, const struct vmmio_limits *l,
+int vmmio_tokens_check(const char *const *tokens, int n, const struct vmmio_limits *l,
 		       struct vmmio_window *w, char *err, size_t errlen);
 
 #endif

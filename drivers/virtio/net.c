@@ -72,7 +72,6 @@ struct vnet {
 
 static struct vnet nets[MAX_NETS];
 static int nnets;
-static int no_event_idx; /* kernel option virtio.no_event_idx */
 
 static struct vnet *vn(struct drv_netdev *nd)
 {
@@ -343,7 +342,7 @@ static uint64_t wanted(void)
 	uint64_t f = NET_F_MAC | NET_F_STATUS | NET_F_MTU | NET_F_MRG_RXBUF |
 		     F_ANY_LAYOUT | VIRTIO_F_EVENT_IDX | VIRTIO_F_INDIRECT_DESC;
 
-	return no_event_idx ? f & ~VIRTIO_F_EVENT_IDX : f;
+	return drv_virtio_no_event_idx() ? f & ~VIRTIO_F_EVENT_IDX : f;
 }
 
 static int tx_drained(void *arg)
@@ -432,9 +431,5 @@ static const struct drv_virtio_driver virtio_net = { "virtio-net",
 
 int drv_virtio_net_register(void)
 {
-	/* taken here, whether or not a device turns up (an option only a
-	 * probe took would be "unknown" on a machine without one) */
-	if (kern_cmdline_take(&kern_boot_cmdline, "virtio.no_event_idx"))
-		no_event_idx = 1;
 	return drv_virtio_register(&virtio_net);
 }

@@ -7,6 +7,7 @@
 
 #include <drv/virtio.h>
 #include <kern/clock.h>
+#include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/mm.h>
 
@@ -15,6 +16,18 @@
 
 static const struct drv_virtio_driver *drivers[MAX_DRIVERS];
 static int ndrivers;
+static int no_event_idx; /* kernel option virtio.no_event_idx */
+
+void drv_virtio_init(struct kern_cmdline *cl)
+{
+	if (kern_cmdline_take(cl, "virtio.no_event_idx"))
+		no_event_idx = 1;
+}
+
+int drv_virtio_no_event_idx(void)
+{
+	return no_event_idx;
+}
 
 const char *drv_virtio_id_name(uint16_t id)
 {

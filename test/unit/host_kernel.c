@@ -19,17 +19,17 @@
 #include <kern/file.h>
 #include <kern/loop.h>
 #include <kern/mm.h>
-#include <kern/signal.h>
+#include "proc/signal.h"
 #include <kern/syscall.h>
 #include <kern/timer.h>
 #include <lwip/init.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
 
-#include "fdtable.h"
-#include "file_internal.h"
-#include "pool.h"
-#include "sys.h"
+#include "fs/fdtable.h"
+#include "fs/file_internal.h"
+#include "mm/pool.h"
+#include "core/sys.h"
 
 #include "host_kernel.h"
 

@@ -3,7 +3,7 @@
  * monotonic time, the timer service, the event loop (lwIP's loopback
  * queue and due timers, time jumping to the next deadline while a call
  * waits), object pools, the system-call table and the log. The kernel's
- * own file layer (kernel/file.c, sys_io.c, poll.c, epoll.c) is linked
+ * own file layer (kernel/fs/file.c, sys_io.c, poll.c, epoll.c) is linked
  * unchanged on top of it. */
 #ifndef HOST_KERNEL_H
 #define HOST_KERNEL_H

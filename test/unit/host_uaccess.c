@@ -1,13 +1,15 @@
-/* The running image's side of kern/uaccess.h (kernel/ucheck.c) on the
+/* The running image's side of kern/uaccess.h (kernel/mm/ucheck.c) on the
  * host, for the socket tests and the netif fuzz target: the service's
  * memory is everything from 4096 to the top of the lower half (the
- * host's own pointers), under kernel/urange.c's rule, so that NULL and
+ * host's own pointers), under kernel/mm/urange.c's rule, so that NULL and
  * wrapping ranges fail as in the guest; the copies are plain (a host
  * fault is a test failure, as it should be). */
 #include <errno.h>
 #include <string.h>
 
 #include <kern/uaccess.h>
+
+#include "mm/urange.h"
 
 #define HOST_LO 4096ULL
 #define HOST_HI (1ULL << 47)

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/acpi.c against ACPI tables recorded from QEMU
+/* Unit tests of kernel/platform/acpi.c against ACPI tables recorded from QEMU
  * (test/fixtures/acpi, written by tools/capture-acpi), intact and damaged. */
 #include <errno.h>
 #include <setjmp.h>
@@ -47,7 +47,7 @@ static int dump_option; /* kern_cmdline_take finds acpi.dump */
 
 /* Stubs for what kern_acpi_init uses from the rest of the kernel. */
 
-struct kern_cmdline kern_boot_cmdline;
+static struct kern_cmdline cmdline; /* no options */
 
 const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name)
 {
@@ -799,7 +799,7 @@ static void test_info_zeroed(void **state)
 static void check_summary(const char *machine, const char *want)
 {
 	mem = load(machine);
-	kern_acpi_init(mem->rsdp);
+	kern_acpi_init(mem->rsdp, &cmdline);
 	assert_true(kern_acpi.valid);
 	assert_int_equal(nlog, 1);
 	assert_string_equal(logs[0], want);
@@ -828,13 +828,13 @@ static void test_init_no_rsdp(void **state)
 {
 	(void)state;
 	mem = load("pc");
-	kern_acpi_init(0);
+	kern_acpi_init(0, &cmdline);
 	assert_false(kern_acpi.valid);
 	assert_int_equal(nlog, 1);
 	assert_string_equal(logs[0], "acpi: no RSDP");
 	nlog = 0;
 	find(mem, "RSDP")->data[8] ^= 1;
-	kern_acpi_init(mem->rsdp);
+	kern_acpi_init(mem->rsdp, &cmdline);
 	assert_false(kern_acpi.valid);
 	assert_int_equal(logged("acpi: RSDP: bad signature or checksum"), 1);
 	assert_int_equal(logged("acpi: no valid RSDP at 0xf35e0"), 1);
@@ -875,7 +875,7 @@ static void test_init_dump(void **state)
 			memset(copy->r[i].data, 0, copy->r[i].len);
 		dump_option = 1;
 		mem = orig;
-		kern_acpi_init(orig->rsdp);
+		kern_acpi_init(orig->rsdp, &cmdline);
 		assert_true(kern_acpi.valid);
 		for (int i = 0; i < nklines; i++)
 			if (strncmp(klines[i], "acpi-dump ", 10) == 0)

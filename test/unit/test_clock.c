@@ -1,4 +1,4 @@
-/* Unit tests of kernel/tsc.c, arch/x86_64/tscfreq.c and the APIC helpers. */
+/* Unit tests of kernel/time/tsc.c, arch/x86_64/tscfreq.c and the APIC helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -210,7 +210,7 @@ static void test_roundtrip_short(void **state)
 }
 
 /* The same after a second, a minute, an hour, a day, a year, 100 years:
- * the TSC deadline the timer service programs for d (kernel/timer.c:133)
+ * the TSC deadline the timer service programs for d (kernel/time/timer.c:133)
  * must not arrive long before kern_clock_ns() reads d.
  * (kern_ns_to_tsc is the exact inverse of kern_tsc_to_ns's truncated
  * multiplier, so the two cannot drift apart.) */

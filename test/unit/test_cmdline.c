@@ -1,4 +1,4 @@
-/* Unit tests of kernel/cmdline.c: options, argv, virtio_mmio, quoting. */
+/* Unit tests of kernel/core/cmdline.c: options, argv, virtio_mmio, quoting. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,7 +74,7 @@ static void test_split_at_dashes(void **state)
 	assert_string_equal(cl->argv[1], "a");
 	assert_string_equal(cl->argv[2], "b");
 	assert_null(cl->argv[3]);
-	assert_int_equal(cl->nmmio, 0);
+	assert_int_equal(cl->nappended, 0);
 }
 
 static void test_second_dashes_is_argument(void **state)
@@ -137,6 +137,8 @@ static void test_blanks_separate(void **state)
 	assert_string_equal(cl->argv[2], "e");
 }
 
+#define MMIO "virtio_mmio.device="
+
 static void test_mmio_taken_out(void **state)
 {
 	struct kern_cmdline *cl =
@@ -144,10 +146,14 @@ static void test_mmio_taken_out(void **state)
 				"virtio_mmio.device=512@0xfeb00200:13 -- arg "
 				"virtio_mmio.device=512@0xfeb00400:14 last");
 
-	assert_int_equal(cl->nmmio, 3);
-	assert_string_equal(cl->mmio[0], "512@0xfeb00000:12");
-	assert_string_equal(cl->mmio[1], "512@0xfeb00200:13");
-	assert_string_equal(cl->mmio[2], "512@0xfeb00400:14");
+	const char *v[KERN_CMDLINE_APPENDED];
+
+	assert_int_equal(kern_cmdline_appended(cl, MMIO, v, 16), 3);
+	assert_string_equal(v[0], "512@0xfeb00000:12");
+	assert_string_equal(v[1], "512@0xfeb00200:13");
+	assert_string_equal(v[2], "512@0xfeb00400:14");
+	assert_int_equal(kern_cmdline_appended(cl, MMIO, v, 2), 2);
+	assert_int_equal(kern_cmdline_appended(cl, "virtio_mmio.x=", v, 16), 0);
 	assert_int_equal(cl->nopt, 1);
 	assert_string_equal(cl->opt[0], "log=info");
 	assert_int_equal(cl->argc, 3);
@@ -161,15 +167,18 @@ static void test_mmio_prefix_only(void **state)
 	struct kern_cmdline *cl =
 		parse_ok(state, "virtio_mmio.dev=1 virtio_mmio.device=");
 
-	assert_int_equal(cl->nmmio, 1);
-	assert_string_equal(cl->mmio[0], "");
+	const char *v[KERN_CMDLINE_APPENDED];
+
+	assert_int_equal(kern_cmdline_appended(cl, MMIO, v, 16), 1);
+	assert_string_equal(v[0], "");
 	assert_int_equal(cl->nopt, 1);
 	assert_string_equal(cl->opt[0], "virtio_mmio.dev=1");
 }
 
 static void test_too_many_mmio(void **state)
 {
-	char *line = repeat("", "virtio_mmio.device=x", KERN_CMDLINE_MMIO + 1);
+	char *line =
+		repeat("", "virtio_mmio.device=x", KERN_CMDLINE_APPENDED + 1);
 
 	parse_bad(state, line);
 	free(line);

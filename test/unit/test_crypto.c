@@ -1,4 +1,4 @@
-/* Unit tests of kernel/sha256.c and kernel/chacha20.c: SHA-256 against
+/* Unit tests of kernel/entropy/sha256.c and kernel/entropy/chacha20.c: SHA-256 against
  * the FIPS 180-4 / NIST CAVP examples, incremental against one-shot
  * hashing, the padding boundary; the ChaCha20 block function against RFC
  * 8439's test vectors and its block counter. */
@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include <kern/chacha20.h>
-#include <kern/sha256.h>
+#include "entropy/chacha20.h"
+#include "entropy/sha256.h"
 
 #define MSG448 "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
 #define MSG896                                                             \

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/entropy.c, the pool, on a simulated machine: a CPU
+/* Unit tests of kernel/entropy/entropy.c, the pool, on a simulated machine: a CPU
  * with or without RDRAND, a device source that answers after a while or
  * never, a monotonic clock that moves only when the event loop waits.
  * Each scenario runs in a child process of its own, since the pool is

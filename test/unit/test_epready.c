@@ -1,4 +1,4 @@
-/* Unit tests of kernel/epready.c: what epoll reports for one item,
+/* Unit tests of kernel/fs/epready.c: what epoll reports for one item,
  * level-triggered, edge-triggered (EPOLLET) and one-shot, given a
  * sequence of readiness masks and notifies. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "epready.h"
+#include "fs/epready.h"
 
 /* A wait looks at the item if it is queued (as on the ready list). */
 static uint32_t wait_once(struct kern_epready *s, uint32_t ready)

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/exit.c: statuses mapped onto QEMU's exit device. */
+/* Unit tests of kernel/proc/exit.c: statuses mapped onto QEMU's exit device. */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/fdtable.c: the descriptor table's lowest-free
+/* Unit tests of kernel/fs/fdtable.c: the descriptor table's lowest-free
  * allocation, close, dup/dup2/F_DUPFD rules, FD_CLOEXEC and EMFILE. */
 #include <errno.h>
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "fdtable.h"
+#include "fs/fdtable.h"
 
 struct fixture {
 	struct kern_fdtable t;

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/frames.c: the frame allocator over host memory. */
+/* Unit tests of kernel/mm/frames.c: the frame allocator over host memory. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include <kern/frames.h>
+#include "mm/frames.h"
 
 #define FS KERN_FRAME_SIZE
 #define N 1100 /* frames: several bitmap words, not a multiple of 64 */
@@ -389,7 +389,7 @@ static void test_take_past_end(void **state)
 	assert_int_equal(x->f.nfree, 2);
 }
 
-/* Boot claims frames with take and marks them dirty (kernel/mm.c): once
+/* Boot claims frames with take and marks them dirty (kernel/mm/mm.c): once
  * freed, they come back zeroed. */
 static void test_take_dirty_free_realloc_zeroed(void **state)
 {

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/ksyms.c: address-to-symbol and name-to-address. */
+/* Unit tests of kernel/debug/ksyms.c: address-to-symbol and name-to-address. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include <kern/ksyms.h>
+#include "debug/ksyms.h"
 
 struct sym_spec {
 	uint64_t addr;

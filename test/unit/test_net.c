@@ -1,5 +1,5 @@
 /* Host unit tests of net/'s pure parts: the net.* option parser
- * (net/config.c over kernel/cmdline.c) and the heap (net/heap.c, with the
+ * (net/config.c over kernel/core/cmdline.c) and the heap (net/heap.c, with the
  * kernel's frame allocator and memory statistics stubbed). */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/pt.c: map, unmap, protect, translate, split and the
+/* Unit tests of kernel/mm/pt.c: map, unmap, protect, translate, split and the
  * range walk's cost. */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include <kern/pt.h>
+#include "mm/pt.h"
 
 uint64_t arch_pte_nx = 1ULL << 63;
 

@@ -1,4 +1,4 @@
-/* Unit tests of kern_start_stack (kernel/start.c): the initial stack. */
+/* Unit tests of kern_start_stack (kernel/proc/exec.c): the initial stack. */
 #include <elf.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,9 +13,9 @@
 #include <arch/irq.h>
 #include <kern/entropy.h>
 #include <kern/exit.h>
-#include <kern/fault.h>
+#include "debug/fault.h"
 #include <kern/mm.h>
-#include <kern/start.h>
+#include "proc/exec.h"
 
 /* Stubs for what the rest of start.c (kern_start_service) calls; the
  * tests never reach them. */

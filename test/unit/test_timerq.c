@@ -1,4 +1,4 @@
-/* Unit tests of kernel/timerq.c: the timer queue (a min-heap of deadlines). */
+/* Unit tests of kernel/time/timerq.c: the timer queue (a min-heap of deadlines). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/unwind.c: frame-pointer walks over fake stacks. */
+/* Unit tests of kernel/debug/unwind.c: frame-pointer walks over fake stacks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include <kern/unwind.h>
+#include "debug/unwind.h"
 
 #define TEXT_LO 0x400000UL
 #define TEXT_HI 0x500000UL

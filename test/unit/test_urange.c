@@ -1,4 +1,4 @@
-/* Unit tests of kernel/urange.c: which ranges pass as the service's
+/* Unit tests of kernel/mm/urange.c: which ranges pass as the service's
  * pointers (empty ones; the service's regions, through the callback; the
  * image's spans with their accesses, joined where they touch; never a
  * kernel stack or its guard page; never a range that wraps). */
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include <kern/urange.h>
+#include "mm/urange.h"
 
 #define P 4096ULL
 #define R KERN_UREAD

@@ -1,4 +1,4 @@
-/* Unit tests of kernel/vma.c: address-space regions, gaps and merging, and
+/* Unit tests of kernel/mm/vma.c: address-space regions, gaps and merging, and
  * the classification of system calls' ranges. */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include <kern/vma.h>
+#include "mm/vma.h"
 
 #define P 4096ULL
 #define LO (16 * P)

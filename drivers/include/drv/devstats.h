@@ -4,6 +4,8 @@
 
 #include <os/devstats.h>
 
+struct kern_cmdline;
+
 struct drv_devstats {
 	char name[16];
 	const char *driver;
@@ -17,6 +19,6 @@ int drv_devstats_register(struct drv_devstats *ds);
 
 /* Take the kernel option devstats: print every device's counters at
  * exit. Call from the boot sequence before the service starts. */
-void drv_devstats_init(void);
+void drv_devstats_init(struct kern_cmdline *cl);
 
 #endif

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct kern_cmdline;
+
 /* Configuration-space registers (type 0 and type 1 headers). */
 #define DRV_PCI_VENDOR 0x00
 #define DRV_PCI_DEVICE 0x02
@@ -168,7 +170,7 @@ int drv_pci_register(const struct drv_pci_driver *drv);
  * by tools/capture-pci). Logs "pci: no host bridge" and returns when
  * there is no PCI (no function at 00:00.0), as on microvm. Call once,
  * after the memory manager and ACPI (for the MCFG table). */
-void drv_pci_init(void);
+void drv_pci_init(struct kern_cmdline *cl);
 
 /* The number of functions drv_pci_init() found, and the i-th of them
  * (NULL when i is out of range), in bus order. */

@@ -14,6 +14,8 @@
 #include <drv/virtq.h>
 #include <kern/irq.h>
 
+struct kern_cmdline;
+
 /* Device status bits (2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
 #define VIRTIO_STATUS_DRIVER 2
@@ -114,12 +116,19 @@ int drv_virtio_pci_register(void);
  * kern_irq_init() and the device drivers' registration. Logs one line
  * when it looked; returns the number of devices found (0 on machines
  * without any). */
-int drv_virtio_mmio_init(const struct arch_bootinfo *bi);
+int drv_virtio_mmio_init(const struct arch_bootinfo *bi,
+			 const struct kern_cmdline *cl);
+
+/* Take the virtio kernel options, in every image whatever its drivers:
+ * virtio.no_event_idx (virtio-net does not negotiate EVENT_IDX). Call
+ * from the boot sequence before any device is probed. */
+void drv_virtio_init(struct kern_cmdline *cl);
+
+/* Whether kernel option virtio.no_event_idx was given. */
+int drv_virtio_no_event_idx(void);
 
 /* Register the virtio-net driver (drivers/virtio/net.c): each device
- * becomes a network device of drv/netdev.h. Takes the kernel option
- * virtio.no_event_idx (do not negotiate EVENT_IDX) whether or not a
- * device turns up. 0 or -ENOSPC. */
+ * becomes a network device of drv/netdev.h. 0 or -ENOSPC. */
 int drv_virtio_net_register(void);
 
 /* Register the virtio-rng driver (drivers/virtio/rng.c): the device

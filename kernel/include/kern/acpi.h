@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct kern_cmdline;
+
 #define KERN_ACPI_MAX_IOAPIC 4
 #define KERN_ACPI_MAX_OVERRIDE 16
 #define KERN_ACPI_MAX_MCFG 4
@@ -108,6 +110,6 @@ extern struct kern_acpi_info kern_acpi;
  * acpi.dump: then every table reached (RSDP, RSDT/XSDT, their tables, the
  * DSDT and FACS) is also printed, at any log level, as lines
  * "acpi-dump SIG 0xADDR LEN HEX" of at most 32 bytes each. */
-void kern_acpi_init(uint64_t rsdp_pa);
+void kern_acpi_init(uint64_t rsdp_pa, struct kern_cmdline *cl);
 
 #endif

@@ -8,7 +8,7 @@
 
 #define KERN_CMDLINE_MAX 4096
 #define KERN_CMDLINE_TOKENS 128
-#define KERN_CMDLINE_MMIO 16
+#define KERN_CMDLINE_APPENDED 16
 
 struct kern_cmdline {
 	char buf[KERN_CMDLINE_MAX];	/* the tokens, NUL-separated */
@@ -18,8 +18,8 @@ struct kern_cmdline {
 	int nopt;
 	char *argv[KERN_CMDLINE_TOKENS + 1]; /* argv[0] is the image name */
 	int argc;
-	char *mmio[KERN_CMDLINE_MMIO]; /* values of virtio_mmio.device= */
-	int nmmio;
+	char *appended[KERN_CMDLINE_APPENDED]; /* tokens QEMU appends */
+	int nappended;
 };
 
 /* Split line into cl. Tokens are separated by blanks; "..." groups blanks
@@ -36,10 +36,15 @@ const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name);
 /* The first kernel option nobody took, or NULL. */
 const char *kern_cmdline_unused(const struct kern_cmdline *cl);
 
-/* The boot command line, split by the boot sequence; each layer's init
- * takes its own options from it (kern_cmdline_take), in a function the
- * boot sequence always calls: never in a driver's probe, which runs only
- * when the hardware is there (without it the option would be unknown). */
-extern struct kern_cmdline kern_boot_cmdline;
+/* The values (what follows prefix) of the tokens QEMU appended that start
+ * with prefix, such as "virtio_mmio.device=", in order: up to max of them
+ * into vals; returns how many were stored.
+ *
+ * The boot sequence splits the line once and hands it to each layer's
+ * init function, which takes its own options there: never in a driver's
+ * probe, which runs only when the hardware is there (without it the
+ * option would be unknown). */
+int kern_cmdline_appended(const struct kern_cmdline *cl, const char *prefix,
+			  const char **vals, int max);
 
 #endif

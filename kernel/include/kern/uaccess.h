@@ -1,6 +1,6 @@
 /* The service's pointers in system calls. Every pointer a system call
  * receives is checked against the service's own memory before use
- * (kern/urange.h says which ranges pass), and the kernel then reaches
+ * (kernel/mm/urange.h says which ranges pass), and the kernel then reaches
  * that memory only through copies that recover from faults (the
  * exception table of arch/usercopy.h): a bad pointer makes the call fail
  * with EFAULT, as on Linux, and never faults the kernel. A first touch of
@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <sys/uio.h>
 
-#include <kern/urange.h>
+/* The access asked for: the service's memory is read, written, or both. */
+#define KERN_UREAD 0x1
+#define KERN_UWRITE 0x2
 
 /* 0 if the service may access [p, p + n) as asked (KERN_UREAD,
  * KERN_UWRITE or both), else -EFAULT. */

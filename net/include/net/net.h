@@ -6,6 +6,8 @@
 #ifndef NET_NET_H
 #define NET_NET_H
 
+struct kern_cmdline;
+
 /* Take the net.* options (a bad value stops the boot, naming it), then,
  * unless net.raw is given, give every network device an lwIP interface:
  * static IPv4 or DHCP on net0 (DHCP on the others), IPv6 link-local and
@@ -13,7 +15,7 @@
  * event loop) up to 4 s for a lease. Logs each interface, its addresses
  * and where they came from, and the name servers. Call once at boot,
  * after the drivers have registered their devices. */
-void net_init(void);
+void net_init(struct kern_cmdline *cl);
 
 /* The text of /etc/resolv.conf (net_init registers it as a synthetic
  * file): a "nameserver ADDR" line for each server from net.dns, then those

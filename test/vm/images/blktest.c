@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <kern/sha256.h> /* kernel/sha256.c, built into this image */
+#include "entropy/sha256.h" /* kernel/entropy/sha256.c, built into this image */
 
 #define SEC OS_BLK_SECTOR
 #define BIG 2048 /* sectors: 1 MiB */

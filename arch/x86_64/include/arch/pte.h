@@ -1,5 +1,5 @@
 /* The x86_64 page-table entry format (4-level paging), behind the
- * portable attributes kernel/pt.c works with. Level 0 maps 4 KiB pages,
+ * portable attributes kernel/mm/pt.c works with. Level 0 maps 4 KiB pages,
  * level 1 2 MiB, level 2 1 GiB; level 3 (PML4) only points to tables. */
 #ifndef ARCH_PTE_H
 #define ARCH_PTE_H

@@ -1,0 +1,146 @@
+/* Splitting the kernel command line into kernel options, the service's
+ * argv, and the tokens QEMU appends (see kern/cmdline.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <kern/cmdline.h>
+
+/* What QEMU appends to the line by itself, wherever the line's own
+ * "--" stands: microvm's virtio-mmio devices. */
+static const char *const appended_prefixes[] = { "virtio_mmio.device=" };
+
+/* Whether t is a token QEMU appended. */
+static int is_appended(const char *t)
+{
+	for (size_t i = 0;
+	     i < sizeof(appended_prefixes) / sizeof(appended_prefixes[0]); i++)
+		if (strncmp(t, appended_prefixes[i],
+			    strlen(appended_prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Copy the next token of *line to *out (NUL-terminated); return its start,
+ * or NULL at the end of the line. -EINVAL via *bad on an open quote. */
+static char *next_token(const char **line, char **out, const char *end,
+			int *bad)
+{
+	const char *s = *line;
+	char *start = *out, *d = *out;
+	int quoted = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	if (!*s)
+		return NULL;
+	for (; *s && (quoted || (*s != ' ' && *s != '\t' && *s != '\n')); s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (d < end - 1)
+			*d++ = *s;
+	}
+	*bad = quoted;
+	*d++ = '\0';
+	*line = s;
+	*out = d;
+	return start;
+}
+
+/* File token t under kernel options, argv or the appended tokens;
+ * -E2BIG when full. */
+static int file_token(struct kern_cmdline *cl, char *t, int *seen_dashes)
+{
+	if (is_appended(t)) {
+		if (cl->nappended == KERN_CMDLINE_APPENDED)
+			return -E2BIG;
+		cl->appended[cl->nappended++] = t;
+	} else if (!*seen_dashes && strcmp(t, "--") == 0) {
+		*seen_dashes = 1;
+	} else if (*seen_dashes) {
+		if (cl->argc == KERN_CMDLINE_TOKENS)
+			return -E2BIG;
+		cl->argv[cl->argc++] = t;
+	} else {
+		if (cl->nopt == KERN_CMDLINE_TOKENS)
+			return -E2BIG;
+		cl->opt[cl->nopt++] = t;
+	}
+	return 0;
+}
+
+int kern_cmdline_parse(struct kern_cmdline *cl, const char *line,
+		       const char *name, char *err, size_t errlen)
+{
+	char *out = cl->buf, *t;
+	const char *end = cl->buf + sizeof(cl->buf);
+	int dashes = 0, bad = 0;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->argv[cl->argc++] = (char *)name;
+	if (strlen(line) >= sizeof(cl->buf)) {
+		snprintf(err, errlen, "command line longer than %d bytes",
+			 KERN_CMDLINE_MAX - 1);
+		return -EINVAL;
+	}
+	while ((t = next_token(&line, &out, end, &bad))) {
+		if (bad) {
+			snprintf(err, errlen, "unterminated quote in '%s'", t);
+			return -EINVAL;
+		}
+		if (file_token(cl, t, &dashes)) {
+			snprintf(err, errlen, "too many %s at '%s'",
+				 is_appended(t) ? "virtio_mmio.device= tokens" :
+						  "arguments",
+				 t);
+			return -EINVAL;
+		}
+	}
+	cl->argv[cl->argc] = NULL;
+	return 0;
+}
+
+/* If option o is called name, its value ("" for a flag); else NULL. */
+static const char *match(const char *o, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(o, name, n) != 0)
+		return NULL;
+	if (o[n] == '=')
+		return o + n + 1;
+	return o[n] == '\0' ? o + n : NULL;
+}
+
+const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name)
+{
+	for (int i = 0; i < cl->nopt; i++) {
+		const char *v = match(cl->opt[i], name);
+
+		if (v && !cl->opt_used[i]) {
+			cl->opt_used[i] = 1;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+const char *kern_cmdline_unused(const struct kern_cmdline *cl)
+{
+	for (int i = 0; i < cl->nopt; i++)
+		if (!cl->opt_used[i])
+			return cl->opt[i];
+	return NULL;
+}
+
+int kern_cmdline_appended(const struct kern_cmdline *cl, const char *prefix,
+			  const char **vals, int max)
+{
+	size_t n = strlen(prefix);
+	int found = 0;
+
+	for (int i = 0; i < cl->nappended; i++)
+		if (strncmp(cl->appended[i], prefix, n) == 0 && found < max)
+			vals[found++] = cl->appended[i] + n;
+	return found;
+}

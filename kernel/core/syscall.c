@@ -1,0 +1,123 @@
+/* System-call dispatch: the one table from Linux x86_64 numbers (musl's
+ * <sys/syscall.h>) to their implementations, all of the one signature
+ * kern_syscall_fn. The kernel's own entries are filled in here; a higher
+ * layer adds its own at boot (kern_syscall_register: net/'s sockets). */
+#include <errno.h>
+#include <sys/syscall.h>
+
+#include <kern/console.h>
+#include "proc/signal.h"
+#include <kern/syscall.h>
+
+#include "core/sys.h"
+
+#define NR_MAX 512
+
+static kern_syscall_fn table[NR_MAX] = {
+	[SYS_read] = sys_read,
+	[SYS_write] = sys_write,
+	[SYS_readv] = sys_readv,
+	[SYS_writev] = sys_writev,
+	[SYS_ioctl] = sys_ioctl,
+	[SYS_close] = sys_close,
+	[SYS_lseek] = sys_lseek,
+	[SYS_fcntl] = sys_fcntl,
+	[SYS_dup] = sys_dup,
+	[SYS_dup2] = sys_dup2,
+	[SYS_dup3] = sys_dup3,
+	[SYS_fstat] = sys_fstat,
+	[SYS_poll] = sys_poll,
+	[SYS_ppoll] = sys_ppoll,
+	[SYS_select] = sys_select,
+	[SYS_pselect6] = sys_pselect6,
+	[SYS_epoll_create] = sys_epoll_create,
+	[SYS_epoll_create1] = sys_epoll_create1,
+	[SYS_epoll_ctl] = sys_epoll_ctl,
+	[SYS_epoll_wait] = sys_epoll_wait,
+	[SYS_epoll_pwait] = sys_epoll_pwait,
+	[SYS_eventfd] = sys_eventfd,
+	[SYS_eventfd2] = sys_eventfd2,
+	[SYS_timerfd_create] = sys_timerfd_create,
+	[SYS_timerfd_settime] = sys_timerfd_settime,
+	[SYS_timerfd_gettime] = sys_timerfd_gettime,
+	[SYS_open] = sys_open,
+	[SYS_openat] = sys_openat,
+	[SYS_stat] = sys_stat,
+	[SYS_lstat] = sys_stat,
+	[SYS_newfstatat] = sys_newfstatat,
+	[SYS_access] = sys_access,
+	[SYS_faccessat] = sys_faccessat,
+	[SYS_brk] = sys_brk,
+	[SYS_mmap] = sys_mmap,
+	[SYS_munmap] = sys_munmap,
+	[SYS_mremap] = sys_mremap,
+	[SYS_madvise] = sys_madvise,
+	[SYS_mprotect] = sys_mprotect,
+	[SYS_exit] = sys_exit,
+	[SYS_exit_group] = sys_exit,
+	[SYS_arch_prctl] = sys_arch_prctl,
+	[SYS_set_tid_address] = sys_set_tid_address,
+	[SYS_getpid] = sys_getpid,
+	[SYS_gettid] = sys_getpid,
+	[SYS_getppid] = sys_getppid,
+	[SYS_getuid] = sys_getuid,
+	[SYS_geteuid] = sys_getuid,
+	[SYS_getgid] = sys_getuid,
+	[SYS_getegid] = sys_getuid,
+	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_rt_sigaction] = sys_rt_sigaction,
+	[SYS_rt_sigpending] = sys_rt_sigpending,
+	[SYS_clock_gettime] = sys_clock_gettime,
+	[SYS_clock_getres] = sys_clock_getres,
+	[SYS_gettimeofday] = sys_gettimeofday,
+	[SYS_time] = sys_time,
+	[SYS_nanosleep] = sys_nanosleep,
+	[SYS_getitimer] = sys_getitimer,
+	[SYS_setitimer] = sys_setitimer,
+	[SYS_clock_nanosleep] = sys_clock_nanosleep,
+	[SYS_kill] = sys_kill,
+	[SYS_tkill] = sys_tkill,
+	[SYS_tgkill] = sys_tgkill,
+	[SYS_uname] = sys_uname,
+	[SYS_sched_yield] = sys_sched_yield,
+	[SYS_getrandom] = sys_getrandom,
+};
+
+static unsigned char logged[NR_MAX / 8];
+
+/* Log an unimplemented call the first time it is made. */
+static void log_unknown(long nr)
+{
+	const char *name = kern_syscall_name(nr);
+
+	if (nr >= 0 && nr < NR_MAX) {
+		if (logged[nr / 8] & (1 << (nr % 8)))
+			return;
+		logged[nr / 8] |= 1 << (nr % 8);
+	}
+	kern_info("system call %s (%ld) is not supported: ENOSYS",
+		  name ? name : "?", nr);
+}
+
+int kern_syscall_register(long nr, kern_syscall_fn fn)
+{
+	if (nr < 0 || nr >= NR_MAX || table[nr])
+		return -EBUSY;
+	table[nr] = fn;
+	return 0;
+}
+
+long kern_syscall(long nr, const long *args)
+{
+	long r;
+
+	if (nr >= 0 && nr < NR_MAX && table[nr]) {
+		r = table[nr](args);
+	} else {
+		log_unknown(nr);
+		r = -ENOSYS;
+	}
+	if (kern_signal_pending())
+		kern_signal_deliver();
+	return r;
+}

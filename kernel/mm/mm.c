@@ -1,0 +1,397 @@
+/*
+ * The memory manager's physical side (see kern/mm.h): frames from the PVH
+ * memory map, the page tables (all RAM 1:1 with the largest pages that fit,
+ * the image with W^X permissions, guard pages below the kernel's stacks,
+ * device memory on request), kernel allocations with a reserve, commit
+ * accounting for the service, and the statistics.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <arch/boot.h>
+#include <arch/pte.h>
+#include <kern/console.h>
+#include <kern/exit.h>
+#include "debug/fault.h"
+#include "mm/frames.h"
+#include <kern/mm.h>
+#include "mm/pt.h"
+#include <os/mem.h>
+
+#include "mm/mm_internal.h"
+
+#define PAGE KERN_FRAME_SIZE
+#define LOW_MEMORY (1ULL << 20)
+#define RESERVE_MIN 32 /* frames the service can never take */
+#define RESERVE_MAX 1024
+#define BOOT_MARK 0x6b72616d746f6f62ULL /* "bootmark" */
+
+struct kern_pt mm_pt;
+static struct kern_frames frames;
+static int tables_live;
+static size_t reserve, committed, service_frames;
+static uint64_t ram_total;
+
+static uint64_t page_up(uint64_t v)
+{
+	return (v + PAGE - 1) & ~(PAGE - 1);
+}
+
+static uint64_t page_down(uint64_t v)
+{
+	return v & ~(PAGE - 1);
+}
+
+/* n frames for the kernel, never taking what was promised to the service;
+ * the first frame's index or KERN_FRAMES_NONE. */
+static size_t kernel_frames(size_t n)
+{
+	if (frames.nfree < committed + n)
+		return KERN_FRAMES_NONE;
+	return kern_frames_alloc(&frames, n, 1);
+}
+
+static uint64_t table_alloc(void *ctx)
+{
+	size_t f = kernel_frames(1);
+
+	(void)ctx;
+	return f == KERN_FRAMES_NONE ? 0 : f * PAGE;
+}
+
+static void table_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	kern_frames_free(&frames, pa / PAGE, 1);
+}
+
+static void table_flush(void *ctx, uint64_t va, uint64_t size)
+{
+	(void)ctx;
+	if (!tables_live)
+		return;
+	if (size > 64 * PAGE) {
+		arch_pt_load(mm_pt.root);
+		return;
+	}
+	for (uint64_t off = 0; off < size; off += PAGE)
+		arch_tlb_flush_page(va + off);
+}
+
+static const struct kern_pt_ops pt_ops = { table_alloc, table_free,
+					   table_flush };
+
+/* Claim [lo, hi) wherever it is free RAM (boot: image, low memory). */
+static void claim(uint64_t lo, uint64_t hi)
+{
+	for (uint64_t f = lo / PAGE; f < page_up(hi) / PAGE; f++)
+		if (kern_frames_is_free(&frames, f))
+			kern_frames_take(&frames, f, 1);
+}
+
+/* The RAM in bi's map: total bytes, and the end of the highest range. */
+static uint64_t ram_size(const struct arch_bootinfo *bi, uint64_t *top)
+{
+	uint64_t total = 0;
+
+	*top = 0;
+	for (size_t i = 0; i < bi->nmem; i++) {
+		const struct arch_mem_range *r = &bi->memmap[i];
+
+		if (r->type != ARCH_MEM_RAM)
+			continue;
+		total += r->size;
+		if (r->addr + r->size > *top)
+			*top = r->addr + r->size;
+	}
+	return total;
+}
+
+/* Whether RAM was used by an earlier boot (a reset keeps its contents):
+ * a cold boot finds zero at mark, which is then set. */
+static int warm_boot(uint64_t *mark)
+{
+	int warm = *mark == BOOT_MARK;
+
+	*mark = BOOT_MARK;
+	return warm;
+}
+
+/* Set the frame allocator up: its bitmaps, then a page holding the boot
+ * mark, in the RAM right after the image. */
+static int frames_init(const struct arch_bootinfo *bi)
+{
+	uint64_t top, maps = page_up((uint64_t)__image_end), bytes, end;
+	size_t n;
+	int warm;
+
+	ram_total = ram_size(bi, &top);
+	n = top / PAGE;
+	bytes = page_up(2 * KERN_FRAMES_WORDS(n) * 8);
+	end = maps + bytes + PAGE;
+	kern_frames_init(&frames, 0, n, (uint64_t *)maps,
+			 (uint64_t *)maps + KERN_FRAMES_WORDS(n));
+	for (size_t i = 0; i < bi->nmem; i++) {
+		const struct arch_mem_range *r = &bi->memmap[i];
+		uint64_t lo = page_up(r->addr),
+			 hi = page_down(r->addr + r->size);
+
+		if (r->type == ARCH_MEM_RAM && hi > lo && lo <= maps &&
+		    end <= hi)
+			break;
+		if (i + 1 == bi->nmem)
+			return -ENOMEM; /* no room for the bitmaps */
+	}
+	warm = warm_boot((uint64_t *)(end - PAGE));
+	if (warm)
+		memset((void *)maps, 0, bytes);
+	for (size_t i = 0; i < bi->nmem; i++) {
+		const struct arch_mem_range *r = &bi->memmap[i];
+		uint64_t lo = page_up(r->addr),
+			 hi = page_down(r->addr + r->size);
+
+		if (r->type == ARCH_MEM_RAM && hi > lo)
+			kern_frames_add(&frames, lo / PAGE, (hi - lo) / PAGE);
+	}
+	claim(0, end);
+	kern_frames_mark_dirty(&frames, 0, warm ? n : end / PAGE);
+	if (warm)
+		kern_info("warm boot: RAM holds an earlier boot's data; every "
+			  "frame is cleared before use");
+	reserve = frames.nfree / 64;
+	reserve = reserve < RESERVE_MIN ? RESERVE_MIN :
+		  reserve > RESERVE_MAX ? RESERVE_MAX :
+					  reserve;
+	return frames.nfree > 2 * reserve ? 0 : -ENOMEM;
+}
+
+/* Map every RAM range 1:1, read/write, no-execute; page 0 stays out. */
+static int map_ram(const struct arch_bootinfo *bi)
+{
+	for (size_t i = 0; i < bi->nmem; i++) {
+		const struct arch_mem_range *r = &bi->memmap[i];
+		uint64_t lo = page_up(r->addr),
+			 hi = page_down(r->addr + r->size);
+
+		if (lo < PAGE)
+			lo = PAGE;
+		if (r->type != ARCH_MEM_RAM || hi <= lo)
+			continue;
+		if (kern_pt_map(&mm_pt, lo, lo, hi - lo,
+				KERN_PT_READ | KERN_PT_WRITE))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The image's permissions: text R+X, rodata and symbols R, data RW. */
+static int protect_image(void)
+{
+	const struct {
+		char *lo, *hi;
+		unsigned attrs;
+	} parts[] = {
+		{ __image_start, __rodata_start, KERN_PT_READ | KERN_PT_EXEC },
+		{ __rodata_start, __data_start, KERN_PT_READ },
+		{ __ksyms_start, __image_end, KERN_PT_READ },
+	};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (kern_pt_protect(&mm_pt, (uint64_t)parts[i].lo,
+				    page_up((uint64_t)parts[i].hi) -
+					    (uint64_t)parts[i].lo,
+				    parts[i].attrs))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Unmap the guard page below every stack registered so far. */
+static int unmap_guards(void)
+{
+	size_t n;
+	const struct kern_stack *s = kern_stacks(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (kern_pt_unmap(&mm_pt, s[i].lo - PAGE, PAGE))
+			return -ENOMEM;
+	return 0;
+}
+
+int kern_mm_init(const struct arch_bootinfo *bi)
+{
+	arch_mmu_init();
+	if (frames_init(bi) ||
+	    kern_pt_init(&mm_pt, &pt_ops, NULL, arch_pt_leaf_levels()) ||
+	    map_ram(bi) || protect_image() || unmap_guards())
+		return -ENOMEM;
+	arch_pt_load(mm_pt.root);
+	tables_live = 1;
+	kern_mm_vm_init();
+	if (!arch_pte_nx)
+		kern_info("warning: the CPU has no NX bit: every mapped page "
+			  "is executable, W^X holds for writes only");
+	return 0;
+}
+
+void kern_mm_report(void)
+{
+	static const char *const sizes[] = { "4 KiB", "2 MiB", "1 GiB" };
+	size_t leaves[ARCH_PT_LEVELS];
+	char buf[96];
+	int len = 0;
+
+	kern_pt_count_leaves(&mm_pt, leaves);
+	for (int l = 2; l >= 0; l--)
+		if (leaves[l])
+			len += snprintf(buf + len, sizeof(buf) - len,
+					"%s%zu x %s", len ? " + " : "",
+					leaves[l], sizes[l]);
+	kern_info("memory: %lu MiB RAM, mapped as %s pages; image %lu KiB; "
+		  "%lu MiB free",
+		  (unsigned long)(ram_total >> 20), buf,
+		  (unsigned long)((__image_end - __image_start) >> 10),
+		  (unsigned long)((frames.nfree * PAGE) >> 20));
+}
+
+void *kern_mm_alloc(size_t n)
+{
+	size_t f = kernel_frames(n);
+
+	if (f == KERN_FRAMES_NONE)
+		kern_panic("out of memory: the kernel needs %lu KiB; %lu KiB "
+			   "free, %lu KiB of it promised to the service",
+			   (unsigned long)(n * PAGE / 1024),
+			   (unsigned long)(frames.nfree * PAGE / 1024),
+			   (unsigned long)(committed * PAGE / 1024));
+	return (void *)(f * PAGE);
+}
+
+void kern_mm_free(void *p, size_t n)
+{
+	kern_frames_free(&frames, (uint64_t)p / PAGE, n);
+}
+
+/* Whether [lo, hi) holds a page mapped other than as device memory:
+ * RAM or the image. */
+static int holds_memory(uint64_t lo, uint64_t hi)
+{
+	struct kern_pt_leaf leaf;
+
+	for (uint64_t p = lo; p < hi; p = leaf.va + KERN_PT_SIZE(leaf.level)) {
+		if (kern_pt_next_leaf(&mm_pt, p, hi - p, &leaf))
+			return 0;
+		if (!(leaf.attrs & KERN_PT_UNCACHED))
+			return 1;
+	}
+	return 0;
+}
+
+void *kern_mm_map_device(uint64_t pa, size_t size)
+{
+	uint64_t lo = page_down(pa), hi = page_up(pa + size);
+
+	if (pa + size < pa || hi <= lo)
+		return NULL;
+	if (holds_memory(lo, hi)) {
+		kern_error("mm: device memory at %#lx-%#lx would cover RAM or "
+			   "the image: refused",
+			   (unsigned long)pa, (unsigned long)(pa + size));
+		return NULL;
+	}
+	if (kern_pt_map(&mm_pt, lo, lo, hi - lo,
+			KERN_PT_READ | KERN_PT_WRITE | KERN_PT_UNCACHED))
+		return NULL;
+	return (void *)pa;
+}
+
+int kern_mm_is_mapped(uint64_t pa)
+{
+	return kern_pt_translate(&mm_pt, page_down(pa), NULL, NULL, NULL) == 0;
+}
+
+int kern_mm_unmap_device(uint64_t pa, size_t size)
+{
+	uint64_t lo = page_down(pa), hi = page_up(pa + size);
+	unsigned attrs;
+
+	for (uint64_t p = lo; p < hi; p += PAGE)
+		if (kern_pt_translate(&mm_pt, p, NULL, &attrs, NULL) == 0 &&
+		    !(attrs & KERN_PT_UNCACHED))
+			return -EINVAL;
+	return kern_pt_unmap(&mm_pt, lo, hi - lo);
+}
+
+const void *kern_mm_map_firmware(uint64_t pa, size_t size)
+{
+	uint64_t lo = page_down(pa), hi = page_up(pa + size);
+	uint64_t mapped;
+	unsigned attrs;
+
+	for (uint64_t p = lo; p < hi; p += PAGE) {
+		if (kern_pt_translate(&mm_pt, p, &mapped, &attrs, NULL) == 0 &&
+		    mapped == p && (attrs & KERN_PT_READ))
+			continue; /* already reachable (RAM, image) */
+		if (kern_pt_map(&mm_pt, p, p, PAGE, KERN_PT_READ))
+			return NULL;
+	}
+	return (const void *)pa;
+}
+
+int mm_commit(size_t n)
+{
+	if (frames.nfree < committed + reserve + n)
+		return -ENOMEM;
+	committed += n;
+	return 0;
+}
+
+void mm_uncommit(size_t n)
+{
+	committed -= n;
+}
+
+uint64_t mm_commit_take(void)
+{
+	size_t f;
+
+	if (committed == 0)
+		kern_panic("service page fault with nothing promised");
+	f = kern_frames_alloc(&frames, 1, 1);
+	if (f == KERN_FRAMES_NONE)
+		kern_panic("no frame for a promised service page");
+	committed--;
+	service_frames++;
+	return f * PAGE;
+}
+
+void mm_service_free(uint64_t pa, int keep)
+{
+	kern_frames_free(&frames, pa / PAGE, 1);
+	service_frames--;
+	if (keep)
+		committed++;
+}
+
+size_t mm_service_frames(void)
+{
+	return service_frames;
+}
+
+size_t mm_committed(void)
+{
+	return committed;
+}
+
+void os_mem_stats(struct os_mem_stats *st)
+{
+	*st = (struct os_mem_stats){
+		.total = ram_total,
+		.free = frames.nfree * PAGE,
+		.heap = service_frames * PAGE,
+		.committed = committed * PAGE,
+		.reserve = reserve * PAGE,
+		.page_tables = mm_pt.tables * PAGE,
+		.touched = frames.ndirty * PAGE,
+	};
+}

@@ -1,0 +1,451 @@
+/*
+ * The service's address space: brk, mmap, munmap, mremap, mprotect and
+ * madvise, service stacks, and page faults on first touch. Regions live in
+ * a window far above RAM (kernel/mm/vma.h); each page gets a frame when it is
+ * first touched, and every page of a region is promised (committed) when
+ * the region is made, so running out shows as -ENOMEM from mmap or brk,
+ * never as a fault later. Ranges from the service are checked as Linux
+ * checks them (wrapping, misaligned, empty, beyond the lower half) before
+ * anything is looked up, so none reaches a panic; the work done follows
+ * the regions and pages mapped, not the length asked for. Regions are
+ * never writable and executable at once unless the kernel option
+ * mm.allow_wx is given (for a JIT).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <kern/cmdline.h>
+#include <kern/console.h>
+#include <kern/exit.h>
+#include "debug/fault.h"
+#include <kern/mm.h>
+#include "mm/vma.h"
+
+#include "mm/mm_internal.h"
+#include "core/sys.h"
+
+#define PAGE 4096ULL
+#define VM_LO 0x100000000000ULL	 /* 16 TiB: mmap regions and stacks */
+#define BRK_LO 0x700000000000ULL /* 112 TiB: the brk heap */
+#define BRK_MAX (64ULL << 30)
+#define VM_HI (BRK_LO + BRK_MAX) /* the end of the window */
+#define TOP (1ULL << 47)	 /* the lower half: the address space's bound */
+#define VMA_MAX 4096
+#define PF_PRESENT 0x1
+#define PF_WRITE 0x2
+#define PF_FETCH 0x10
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define PROT_SEM 0x8 /* accepted by Linux's mprotect, meaningless here */
+
+static struct kern_vmas vmas;
+static uint64_t brk_cur = BRK_LO;
+static int allow_wx; /* mm.allow_wx: regions may be writable and executable */
+
+void mm_take_options(struct kern_cmdline *cl)
+{
+	const char *v;
+
+	while ((v = kern_cmdline_take(cl, "mm.allow_wx"))) {
+		if (strcmp(v, "") && strcmp(v, "1") && strcmp(v, "0"))
+			kern_bootconf_error("mm.allow_wx=%s: expected 0 or 1",
+					    v);
+		allow_wx = strcmp(v, "0") != 0;
+	}
+	if (allow_wx)
+		kern_info("mm.allow_wx: service memory may be writable and "
+			  "executable at once");
+}
+
+/* Whether prot asks for what W^X refuses: writable and executable. */
+static int wx_refused(unsigned prot)
+{
+	return (prot & PROT_WRITE) && (prot & PROT_EXEC) && !allow_wx;
+}
+
+/* The region table lives in frames of its own: untouched until used. */
+void kern_mm_vm_init(void)
+{
+	size_t pages = (VMA_MAX * sizeof(struct kern_vma) + PAGE - 1) / PAGE;
+
+	kern_vmas_init(&vmas, VM_LO, BRK_LO + BRK_MAX, kern_mm_alloc(pages),
+		       VMA_MAX);
+}
+
+static uint64_t page_up(uint64_t v)
+{
+	return (v + PAGE - 1) & ~(PAGE - 1);
+}
+
+static unsigned pt_attrs(unsigned prot)
+{
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return 0;
+	return KERN_PT_READ | (prot & PROT_WRITE ? KERN_PT_WRITE : 0) |
+	       (prot & PROT_EXEC ? KERN_PT_EXEC : 0);
+}
+
+/* Pages of [lo, hi) inside anonymous regions. */
+static size_t anon_pages(uint64_t lo, uint64_t hi)
+{
+	return kern_vmas_anon_bytes(&vmas, lo, hi) / PAGE;
+}
+
+/* Whether n more pages could be promised now. */
+static int can_commit(size_t n)
+{
+	if (mm_commit(n))
+		return 0;
+	mm_uncommit(n);
+	return 1;
+}
+
+/* Free the frames of [lo, hi) (inside the window) and unmap them; keep
+ * their promise if keep. Only the page tables present are walked, so the
+ * cost follows the pages mapped. Returns how many there were. */
+static size_t drop_frames(uint64_t lo, uint64_t hi, int keep)
+{
+	struct kern_pt_leaf l;
+	size_t n = 0;
+
+	for (uint64_t va = lo;
+	     va < hi && kern_pt_next_leaf(&mm_pt, va, hi - va, &l) == 0;
+	     va = l.va + PAGE) {
+		if (l.level)
+			kern_panic("a large page in the service's window");
+		mm_service_free(l.pa, keep);
+		n++;
+	}
+	if (n && kern_pt_unmap(&mm_pt, lo, hi - lo))
+		kern_panic("cannot unmap service memory");
+	return n;
+}
+
+/* Remove [lo, hi) (inside the window, or empty) from the address space
+ * with its frames and promises. 0, or -ENOMEM when the region table is
+ * full (nothing changed). */
+static int unmap_range(uint64_t lo, uint64_t hi)
+{
+	size_t pages = anon_pages(lo, hi);
+
+	if (lo >= hi)
+		return 0;
+	if (kern_vmas_remove(&vmas, lo, hi))
+		return -ENOMEM;
+	mm_uncommit(pages - drop_frames(lo, hi, 0));
+	return 0;
+}
+
+/* Add an anonymous region, promising its pages. */
+static int add_region(uint64_t lo, uint64_t hi, unsigned prot)
+{
+	int err;
+
+	if (mm_commit((hi - lo) / PAGE))
+		return -ENOMEM;
+	err = kern_vmas_insert(&vmas, lo, hi, prot, KERN_VMA_ANON, NULL);
+	if (err)
+		mm_uncommit((hi - lo) / PAGE);
+	return err;
+}
+
+int kern_mm_fault(uint64_t addr, uint64_t err)
+{
+	const struct kern_vma *v = kern_vmas_lookup(&vmas, addr);
+	uint64_t page = addr & ~(PAGE - 1);
+
+	if (!v || v->kind != KERN_VMA_ANON || (err & PF_PRESENT) ||
+	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+	    ((err & PF_WRITE) && !(v->prot & PROT_WRITE)) ||
+	    ((err & PF_FETCH) && !(v->prot & PROT_EXEC)))
+		return -EFAULT;
+	if (kern_pt_map(&mm_pt, page, mm_commit_take(), PAGE,
+			pt_attrs(v->prot)))
+		kern_panic("no memory for a page table at 0x%lx", page);
+	return 0;
+}
+
+const char *kern_mm_fault_reason(uint64_t addr, uint64_t err)
+{
+	const struct kern_vma *v = kern_vmas_lookup(&vmas, addr);
+
+	if (v && v->kind == KERN_VMA_GUARD)
+		return v->name;
+	if (v && !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return "access to PROT_NONE memory";
+	if ((err & PF_FETCH) && (v || (err & PF_PRESENT)))
+		return "execute of no-execute memory";
+	if ((err & PF_WRITE) && (v || (err & PF_PRESENT)))
+		return "write to read-only memory";
+	if (err & PF_PRESENT)
+		return "protection violation";
+	return "address not mapped (no RAM, device or mapping there)";
+}
+
+uint64_t kern_mm_stack(size_t size, const char *name)
+{
+	uint64_t lo = kern_vmas_find_gap(&vmas, size + PAGE);
+
+	if (!lo || lo >= BRK_LO || size % PAGE ||
+	    kern_vmas_insert(&vmas, lo, lo + PAGE, 0, KERN_VMA_GUARD, name))
+		return 0;
+	if (add_region(lo + PAGE, lo + PAGE + size, PROT_READ | PROT_WRITE)) {
+		kern_vmas_remove(&vmas, lo, lo + PAGE);
+		return 0;
+	}
+	kern_stack_register(name, lo + PAGE, lo + PAGE + size);
+	return lo + PAGE + size;
+}
+
+/* brk(addr): move the break; returns the new break, or the old one when
+ * addr is 0, out of the window, or memory is exhausted. */
+long sys_brk(const long *a)
+{
+	uint64_t want = (uint64_t)a[0], old_top = page_up(brk_cur);
+	uint64_t new_top = page_up(want);
+
+	if (want < BRK_LO || want > BRK_LO + BRK_MAX)
+		return (long)brk_cur;
+	if (new_top > old_top &&
+	    add_region(old_top, new_top, PROT_READ | PROT_WRITE))
+		return (long)brk_cur;
+	if (new_top < old_top && unmap_range(new_top, old_top))
+		return (long)brk_cur;
+	brk_cur = want;
+	return (long)brk_cur;
+}
+
+/* Where a MAP_FIXED mapping of len bytes (page-aligned, at most TOP)
+ * goes: addr, after clearing what was there (MAP_FIXED_NOREPLACE: if
+ * nothing was). 0 with *err set on failure, the old mapping kept when
+ * the new one could not be promised. */
+static uint64_t place_fixed(uint64_t addr, uint64_t len, int flags, long *err)
+{
+	uint64_t end;
+	size_t old;
+
+	*err = -EINVAL;
+	switch (kern_vma_range(addr, len, TOP, &end)) {
+	case KERN_VMA_RANGE_UNALIGNED:
+		return 0;
+	case KERN_VMA_RANGE_OK:
+		break;
+	default:
+		*err = -ENOMEM;
+		return 0;
+	}
+	*err = -ENOMEM;
+	if (addr < VM_LO || end > BRK_LO)
+		return 0;
+	if (flags & MAP_FIXED_NOREPLACE) {
+		*err = -EEXIST;
+		return kern_vmas_is_free(&vmas, addr, end) ? addr : 0;
+	}
+	old = anon_pages(addr, end);
+	if (len / PAGE > old && !can_commit(len / PAGE - old))
+		return 0;
+	return unmap_range(addr, end) ? 0 : addr;
+}
+
+/* Where a mapping of len bytes (page-aligned, at most TOP) goes without
+ * MAP_FIXED: at the hint rounded up to a page if that range is free in
+ * the mmap window, else in the lowest gap. 0 when there is none. */
+static uint64_t place_free(uint64_t hint, uint64_t len)
+{
+	uint64_t addr = page_up(hint);
+
+	if (addr >= VM_LO && addr < BRK_LO && len <= BRK_LO - addr &&
+	    kern_vmas_is_free(&vmas, addr, addr + len))
+		return addr;
+	addr = kern_vmas_find_gap(&vmas, len);
+	return addr && addr + len <= BRK_LO ? addr : 0;
+}
+
+long sys_mmap(const long *a)
+{
+	uint64_t addr = (uint64_t)a[0], len = (uint64_t)a[1];
+	unsigned prot = (unsigned)a[2] & PROT_ALL;
+	int flags = (int)a[3];
+	long err = -ENOMEM;
+
+	if (!len || a[5] % PAGE)
+		return -EINVAL;
+	if (len > TOP)
+		return -ENOMEM; /* larger than the address space */
+	len = page_up(len);
+	if (!(flags & MAP_ANONYMOUS))
+		return -ENODEV; /* no files to map yet */
+	if (wx_refused(prot))
+		return -EACCES;
+	addr = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) ?
+		       place_fixed(addr, len, flags, &err) :
+		       place_free(addr, len);
+	if (!addr)
+		return err;
+	err = add_region(addr, addr + len, prot);
+	if (err)
+		return err;
+	if (flags & MAP_POPULATE)
+		for (uint64_t va = addr; va < addr + len; va += PAGE)
+			kern_mm_fault(va, 0);
+	return (long)addr;
+}
+
+/* munmap: EINVAL for a range misaligned, empty, wrapping or beyond the
+ * lower half, as Linux; what lies outside the window is not the
+ * service's to unmap and is left alone. */
+long sys_munmap(const long *a)
+{
+	uint64_t addr = (uint64_t)a[0], end;
+
+	if (kern_vma_range(addr, (uint64_t)a[1], TOP, &end) !=
+	    KERN_VMA_RANGE_OK)
+		return -EINVAL;
+	return unmap_range(addr < VM_LO ? VM_LO : addr,
+			   end > VM_HI ? VM_HI : end);
+}
+
+/* mprotect: EINVAL for a misaligned address or unknown protections,
+ * ENOMEM for a range wrapping, beyond the lower half or not wholly
+ * mapped, EACCES for W+X (after those checks, as Linux's security
+ * checks come after them); nothing changed on failure. */
+long sys_mprotect(const long *a)
+{
+	uint64_t addr = (uint64_t)a[0], end;
+	unsigned prot = (unsigned)a[2];
+
+	switch (kern_vma_range(addr, (uint64_t)a[1], TOP, &end)) {
+	case KERN_VMA_RANGE_UNALIGNED:
+		return -EINVAL;
+	case KERN_VMA_RANGE_EMPTY:
+		return 0;
+	case KERN_VMA_RANGE_OK:
+		break;
+	default:
+		return -ENOMEM;
+	}
+	if ((unsigned long)a[2] & ~(unsigned long)(PROT_ALL | PROT_SEM))
+		return -EINVAL;
+	prot &= PROT_ALL;
+	if (!kern_vmas_covered(&vmas, addr, end))
+		return -ENOMEM;
+	if (wx_refused(prot))
+		return -EACCES;
+	if (kern_vmas_protect(&vmas, addr, end, prot))
+		return -ENOMEM;
+	if (kern_pt_protect(&mm_pt, addr, end - addr, pt_attrs(prot)))
+		kern_panic("cannot change service page protections");
+	return 0;
+}
+
+/* MADV_DONTNEED and MADV_FREE drop the pages' frames: the next touch
+ * gets a zeroed page. Other advice is only advice. EINVAL for a range
+ * misaligned or wrapping, ENOMEM for one beyond the lower half or (for
+ * the advice that drops frames) not wholly mapped, as Linux. */
+long sys_madvise(const long *a)
+{
+	uint64_t addr = (uint64_t)a[0], end;
+
+	switch (kern_vma_range(addr, (uint64_t)a[1], TOP, &end)) {
+	case KERN_VMA_RANGE_EMPTY:
+		return 0;
+	case KERN_VMA_RANGE_OUTSIDE:
+		return -ENOMEM;
+	case KERN_VMA_RANGE_OK:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (a[2] != MADV_DONTNEED && a[2] != MADV_FREE)
+		return 0;
+	if (!kern_vmas_covered(&vmas, addr, end))
+		return -ENOMEM;
+	drop_frames(addr, end, 1);
+	return 0;
+}
+
+/* Move the frames of [from, from + len) to [to, to + len), walking only
+ * the pages mapped. */
+static void move_pages(uint64_t from, uint64_t to, uint64_t len)
+{
+	uint64_t end = from + len;
+	struct kern_pt_leaf l;
+
+	for (uint64_t va = from;
+	     va < end && kern_pt_next_leaf(&mm_pt, va, end - va, &l) == 0;
+	     va = l.va + PAGE)
+		if (l.level ||
+		    kern_pt_map(&mm_pt, to + (l.va - from), l.pa, PAGE,
+				l.attrs) ||
+		    kern_pt_unmap(&mm_pt, l.va, PAGE))
+			kern_panic("cannot move service pages");
+}
+
+/* mremap's checks, as Linux: EINVAL for a misaligned address, unknown
+ * flags, a new length of 0 or beyond the lower half, an old length of 0
+ * (only shared mappings can be duplicated), or a shrinking old range
+ * that wraps or leaves the lower half; EFAULT when the old range is not
+ * inside one anonymous region below the brk heap. 0 with the region. */
+static long mremap_check(const long *a, const struct kern_vma **v)
+{
+	uint64_t old = (uint64_t)a[0], end;
+	enum kern_vma_range r = kern_vma_range(old, (uint64_t)a[1], TOP, &end);
+
+	if (r == KERN_VMA_RANGE_UNALIGNED || (a[3] & ~MREMAP_MAYMOVE) ||
+	    !a[2] || (uint64_t)a[2] > TOP || r == KERN_VMA_RANGE_EMPTY)
+		return -EINVAL;
+	if (r != KERN_VMA_RANGE_OK)
+		return (uint64_t)a[1] >= page_up((uint64_t)a[2]) ? -EINVAL :
+								   -EFAULT;
+	*v = kern_vmas_lookup(&vmas, old);
+	if (!*v || (*v)->kind != KERN_VMA_ANON || end > (*v)->end ||
+	    old >= BRK_LO)
+		return -EFAULT;
+	return 0;
+}
+
+/* mremap without MREMAP_FIXED: shrink, grow in place, or move. */
+long sys_mremap(const long *a)
+{
+	uint64_t old = (uint64_t)a[0], old_len = page_up((uint64_t)a[1]);
+	uint64_t new_len = page_up((uint64_t)a[2]), to;
+	const struct kern_vma *v;
+	long err = mremap_check(a, &v);
+	unsigned prot;
+
+	if (err)
+		return err;
+	prot = v->prot;
+	if (new_len <= old_len)
+		return unmap_range(old + new_len, old + old_len) ? -ENOMEM :
+								   (long)old;
+	if (old + new_len <= BRK_LO &&
+	    add_region(old + old_len, old + new_len, prot) == 0)
+		return (long)old;
+	/* A move needs up to 3 slots (the new region, 2 cuts): make sure the
+	 * removal below cannot fail. */
+	if (!(a[3] & MREMAP_MAYMOVE) || vmas.n + 3 > vmas.cap)
+		return -ENOMEM;
+	to = kern_vmas_find_gap(&vmas, new_len);
+	if (!to || to + new_len > BRK_LO || add_region(to, to + new_len, prot))
+		return -ENOMEM;
+	move_pages(old, to, old_len);
+	if (kern_vmas_remove(&vmas, old, old + old_len))
+		kern_panic("cannot remove a moved region");
+	mm_uncommit(old_len / PAGE); /* the new region promised them all */
+	return (long)to;
+}
+
+int kern_mm_service_range(uint64_t lo, uint64_t hi, unsigned prot)
+{
+	while (lo < hi) {
+		const struct kern_vma *v = kern_vmas_lookup(&vmas, lo);
+
+		if (!v || v->kind != KERN_VMA_ANON ||
+		    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+		    ((prot & PROT_WRITE) && !(v->prot & PROT_WRITE)))
+			return 0;
+		lo = v->end;
+	}
+	return 1;
+}

@@ -1,0 +1,217 @@
+/* The service's address-space regions (see kernel/mm/vma.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "mm/vma.h"
+
+#define PAGE 4096ULL
+
+enum kern_vma_range kern_vma_range(uint64_t addr, uint64_t len, uint64_t top,
+				   uint64_t *end)
+{
+	uint64_t pages;
+
+	if (addr % PAGE)
+		return KERN_VMA_RANGE_UNALIGNED;
+	if (!len)
+		return KERN_VMA_RANGE_EMPTY;
+	pages = (len + PAGE - 1) & ~(PAGE - 1);
+	if (pages < len || pages > UINT64_MAX - addr)
+		return KERN_VMA_RANGE_WRAPS;
+	if (addr > top || pages > top - addr)
+		return KERN_VMA_RANGE_OUTSIDE;
+	*end = addr + pages;
+	return KERN_VMA_RANGE_OK;
+}
+
+void kern_vmas_init(struct kern_vmas *s, uint64_t lo, uint64_t hi,
+		    struct kern_vma *array, size_t cap)
+{
+	*s = (struct kern_vmas){ .lo = lo, .hi = hi, .v = array, .cap = cap };
+}
+
+/* Index of the first region ending after addr (n if none). */
+static size_t first_after(const struct kern_vmas *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->v[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct kern_vma *kern_vmas_lookup(const struct kern_vmas *s,
+					uint64_t addr)
+{
+	size_t i = first_after(s, addr);
+
+	return i < s->n && s->v[i].start <= addr ? &s->v[i] : NULL;
+}
+
+uint64_t kern_vmas_find_gap(const struct kern_vmas *s, uint64_t size)
+{
+	uint64_t at = s->lo;
+
+	for (size_t i = 0; i <= s->n; i++) {
+		uint64_t next = i < s->n ? s->v[i].start : s->hi;
+
+		if (next >= at && next - at >= size && size)
+			return at;
+		if (i < s->n)
+			at = s->v[i].end;
+	}
+	return 0;
+}
+
+static int alike(const struct kern_vma *a, const struct kern_vma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->kind == b->kind &&
+	       a->name == b->name;
+}
+
+/* Merge alike neighbours among the regions touching [start, end]. */
+static void merge_range(struct kern_vmas *s, uint64_t start, uint64_t end)
+{
+	size_t i = first_after(s, start);
+
+	while (i + 1 < s->n && s->v[i].start <= end) {
+		if (!alike(&s->v[i], &s->v[i + 1])) {
+			i++;
+			continue;
+		}
+		s->v[i].end = s->v[i + 1].end;
+		memmove(&s->v[i + 1], &s->v[i + 2],
+			(s->n - i - 2) * sizeof(s->v[0]));
+		s->n--;
+	}
+}
+
+/* Open a slot at index i; the array must have room. */
+static void open_slot(struct kern_vmas *s, size_t i)
+{
+	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(s->v[0]));
+	s->n++;
+}
+
+int kern_vmas_insert(struct kern_vmas *s, uint64_t start, uint64_t end,
+		     unsigned prot, enum kern_vma_kind kind, const char *name)
+{
+	size_t i = first_after(s, start);
+
+	if (start >= end || start < s->lo || end > s->hi || start % PAGE ||
+	    end % PAGE)
+		return -EINVAL;
+	if (i < s->n && s->v[i].start < end)
+		return -EEXIST;
+	if (s->n == s->cap)
+		return -ENOMEM;
+	open_slot(s, i);
+	s->v[i] = (struct kern_vma){ start, end, prot, kind, name };
+	merge_range(s, start ? start - 1 : 0, end);
+	return 0;
+}
+
+/* Cut the region straddling addr (if any) in two at addr. */
+static void cut_at(struct kern_vmas *s, uint64_t addr)
+{
+	size_t i = first_after(s, addr);
+
+	if (i == s->n || s->v[i].start >= addr)
+		return;
+	open_slot(s, i);
+	s->v[i].end = addr;
+	s->v[i + 1].start = addr;
+}
+
+/* Slots cuts at start and end would need. */
+static size_t cuts_needed(const struct kern_vmas *s, uint64_t start,
+			  uint64_t end)
+{
+	const struct kern_vma *a = kern_vmas_lookup(s, start);
+	const struct kern_vma *b = kern_vmas_lookup(s, end);
+
+	return (a && a->start < start) + (b && b->start < end);
+}
+
+int kern_vmas_remove(struct kern_vmas *s, uint64_t start, uint64_t end)
+{
+	size_t i, j;
+
+	if (end < start)
+		return -EINVAL;
+	if (start == end)
+		return 0;
+	if (s->n + cuts_needed(s, start, end) > s->cap)
+		return -ENOMEM;
+	cut_at(s, start);
+	cut_at(s, end);
+	i = first_after(s, start);
+	for (j = i; j < s->n && s->v[j].start < end; j++)
+		;
+	memmove(&s->v[i], &s->v[j], (s->n - j) * sizeof(s->v[0]));
+	s->n -= j - i;
+	return 0;
+}
+
+int kern_vmas_covered(const struct kern_vmas *s, uint64_t start, uint64_t end)
+{
+	if (end < start)
+		return 0;
+	for (size_t i = first_after(s, start); start < end; i++) {
+		if (i == s->n || s->v[i].start > start ||
+		    s->v[i].kind != KERN_VMA_ANON)
+			return 0;
+		start = s->v[i].end;
+	}
+	return 1;
+}
+
+int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
+		      unsigned prot)
+{
+	size_t i;
+
+	if (start == end)
+		return 0;
+	if (!kern_vmas_covered(s, start, end) ||
+	    s->n + cuts_needed(s, start, end) > s->cap)
+		return -ENOMEM;
+	cut_at(s, start);
+	cut_at(s, end);
+	for (i = first_after(s, start); i < s->n && s->v[i].start < end; i++)
+		s->v[i].prot = prot;
+	merge_range(s, start ? start - 1 : 0, end);
+	return 0;
+}
+
+uint64_t kern_vmas_anon_bytes(const struct kern_vmas *s, uint64_t start,
+			      uint64_t end)
+{
+	uint64_t n = 0;
+
+	if (end <= start)
+		return 0;
+	for (size_t i = first_after(s, start); i < s->n && s->v[i].start < end;
+	     i++) {
+		const struct kern_vma *v = &s->v[i];
+
+		if (v->kind == KERN_VMA_ANON)
+			n += (v->end < end ? v->end : end) -
+			     (v->start > start ? v->start : start);
+	}
+	return n;
+}
+
+int kern_vmas_is_free(const struct kern_vmas *s, uint64_t start, uint64_t end)
+{
+	size_t i = first_after(s, start);
+
+	return start < end && start >= s->lo && end <= s->hi &&
+	       (i == s->n || s->v[i].start >= end);
+}
