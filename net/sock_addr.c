@@ -1,11 +1,22 @@
-/* Socket addresses to and from lwIP's, and lwIP errors to errno. */
+/* What the protocols (sock_tcp.c, sock_udp.c) use of the socket layer,
+ * declared in sock.h: socket addresses to and from lwIP's, lwIP errors to
+ * errno, copies between pbufs and the service's memory, waiting for a
+ * socket, and the bounce buffer. It calls no protocol. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 
 #include <lwip/err.h>
+#include <lwip/pbuf.h>
+
+#include <kern/file.h>
+#include <kern/uaccess.h>
 
 #include "sock.h"
+
+uint8_t net_bounce[NET_BOUNCE];
 
 static int is_v4_mapped(const struct in6_addr *a)
 {
@@ -122,4 +133,42 @@ int net_errno(err_t err)
 	default:
 		return -EIO;
 	}
+}
+
+long net_pbuf_copy_out(const struct pbuf *p, void *dst, size_t n)
+{
+	size_t done = 0;
+
+	for (; p && done < n; p = p->next) {
+		size_t k = p->len < n - done ? p->len : n - done;
+
+		if (kern_copy_safe((char *)dst + done, p->payload, k))
+			return -EFAULT;
+		done += k;
+	}
+	return (long)done;
+}
+
+int net_pbuf_copy_in(struct pbuf *p, const void *src, size_t n)
+{
+	size_t done = 0;
+
+	for (; p && done < n; p = p->next) {
+		size_t k = p->len < n - done ? p->len : n - done;
+
+		if (kern_copy_safe(p->payload, (const char *)src + done, k))
+			return -EFAULT;
+		done += k;
+	}
+	return 0;
+}
+
+int net_sock_wait(struct net_sock *s, unsigned events, int64_t timeout)
+{
+	long r;
+
+	if (!s->file || (s->file->flags & O_NONBLOCK) || timeout == 0)
+		return -EAGAIN;
+	r = kern_file_wait(s->file, events | POLLERR | POLLHUP, timeout);
+	return r < 0 ? (int)r : r == 0 ? -EAGAIN : 0;
 }

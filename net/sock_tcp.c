@@ -1,11 +1,16 @@
-/* TCP sockets on lwIP's altcp API (see sock.h). lwIP's callbacks only
- * record what happened and notify the socket's file; reads, writes,
- * accepts and connects happen in the system calls, which wait in the
- * event loop when they must block. */
+/* TCP sockets on lwIP's altcp API: net_tcp_proto, the operations the
+ * socket calls reach them by (see sock.h). lwIP's callbacks only record
+ * what happened and notify the socket's file; reads, writes, accepts and
+ * connects happen in the system calls, which wait in the event loop when
+ * they must block. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#undef TCP_MSS /* glibc's socket option (host builds); lwIP's is the MSS */
 #include <poll.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <lwip/altcp_tcp.h>
 #include <lwip/mem.h>
@@ -292,7 +297,8 @@ static void hook(struct net_sock *s)
 	altcp_poll(s->pcb, on_poll, POLL_TICKS);
 }
 
-void net_tcp_options(struct net_sock *s)
+/* Apply s's TCP_NODELAY and SO_KEEPALIVE to its connection. */
+static void apply_options(struct net_sock *s)
 {
 	if (!s->pcb || s->state == NS_LISTEN)
 		return;
@@ -359,7 +365,8 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 		altcp_abort(pcb);
 		return ERR_ABRT;
 	}
-	*c = (struct net_sock){ .domain = ls->domain,
+	*c = (struct net_sock){ .ops = &net_tcp_proto,
+				.domain = ls->domain,
 				.type = SOCK_STREAM,
 				.state = NS_CONNECTED,
 				.pcb = pcb,
@@ -368,7 +375,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 				.rcvtimeo = -1,
 				.sndtimeo = -1 };
 	hook(c);
-	net_tcp_options(c);
+	apply_options(c);
 	altcp_get_tcp_addrinfo(pcb, 0, &c->peer, &c->peer_port);
 	tcp_backlog_delayed(raw_pcb(c));
 	ls->acceptq[(ls->qhead + ls->qlen++) % ls->backlog] = c;
@@ -376,7 +383,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-int net_tcp_open(struct net_sock *s)
+static int pcb_new(struct net_sock *s)
 {
 	u8_t type = s->domain == AF_INET ? IPADDR_TYPE_V4 :
 		    s->v6only		 ? IPADDR_TYPE_V6 :
@@ -386,11 +393,17 @@ int net_tcp_open(struct net_sock *s)
 	if (!s->pcb)
 		return -ENOMEM;
 	hook(s);
-	net_tcp_options(s); /* those set before the pcb existed */
+	apply_options(s); /* those set before the pcb existed */
 	return 0;
 }
 
-int net_tcp_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
+/* A pcb for a new socket, or one whose connect failed (NS_NEW again). */
+static int stream_open(struct net_sock *s)
+{
+	return s->pcb || s->state != NS_NEW ? 0 : pcb_new(s);
+}
+
+static int stream_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 {
 	err_t err;
 
@@ -404,7 +417,7 @@ int net_tcp_bind(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 	return net_errno(err);
 }
 
-int net_tcp_listen(struct net_sock *s, int backlog)
+static int stream_listen(struct net_sock *s, int backlog)
 {
 	struct altcp_pcb *lp;
 	err_t err = ERR_OK;
@@ -412,11 +425,11 @@ int net_tcp_listen(struct net_sock *s, int backlog)
 	if (s->state == NS_LISTEN)
 		return 0;
 	if (s->state == NS_NEW) { /* any address of the socket's kind */
-		int r = net_tcp_bind(s,
-				     s->domain == AF_INET ? IP4_ADDR_ANY :
-				     s->v6only		  ? IP6_ADDR_ANY :
-							    IP_ANY_TYPE,
-				     0);
+		int r = stream_bind(s,
+				    s->domain == AF_INET ? IP4_ADDR_ANY :
+				    s->v6only		 ? IP6_ADDR_ANY :
+							   IP_ANY_TYPE,
+				    0);
 
 		if (r)
 			return r;
@@ -443,7 +456,8 @@ int net_tcp_listen(struct net_sock *s, int backlog)
 	return 0;
 }
 
-int net_tcp_accept(struct net_sock *s, struct net_sock **out)
+static int stream_accept(struct net_sock *s, struct net_sock **out,
+			 struct net_peer *peer)
 {
 	int r;
 
@@ -457,10 +471,11 @@ int net_tcp_accept(struct net_sock *s, struct net_sock **out)
 	s->qlen--;
 	if ((*out)->pcb) /* its place in the backlog is free again */
 		tcp_backlog_accepted(raw_pcb(*out));
+	*peer = (struct net_peer){ (*out)->peer, (*out)->peer_port, 1 };
 	return 0;
 }
 
-void net_tcp_unaccept(struct net_sock *s, struct net_sock *c)
+static void stream_unaccept(struct net_sock *s, struct net_sock *c)
 {
 	s->qhead = (s->qhead + s->backlog - 1) % s->backlog;
 	s->acceptq[s->qhead] = c;
@@ -469,7 +484,8 @@ void net_tcp_unaccept(struct net_sock *s, struct net_sock *c)
 		tcp_backlog_delayed(raw_pcb(c));
 }
 
-int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
+static int stream_connect(struct net_sock *s, const ip_addr_t *ip,
+			  uint16_t port)
 {
 	err_t err;
 	int r;
@@ -513,7 +529,7 @@ int net_tcp_connect(struct net_sock *s, const ip_addr_t *ip, uint16_t port)
 	return r ? r : -ECONNREFUSED;
 }
 
-size_t net_tcp_readable(struct net_sock *s)
+static size_t stream_readable(struct net_sock *s)
 {
 	return s->rx_len;
 }
@@ -537,11 +553,13 @@ static long take(struct net_sock *s, void *buf, size_t n, int peek)
 	return got;
 }
 
-ssize_t net_tcp_recv(struct net_sock *s, void *buf, size_t n, int flags)
+static ssize_t stream_recv(struct net_sock *s, void *buf, size_t n, int flags,
+			   struct net_peer *from)
 {
 	size_t got = 0;
 	int r;
 
+	(void)from; /* a stream has no senders */
 	if (s->state == NS_LISTEN || s->state == NS_NEW || s->state == NS_BOUND)
 		return -ENOTCONN;
 	while (got < n) {
@@ -609,7 +627,9 @@ static size_t send_room(struct net_sock *s)
 	return room < max - h ? room : max - h;
 }
 
-ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)
+/* Send n bytes of buf on s's connection, waiting for room. */
+static ssize_t send_bytes(struct net_sock *s, const void *buf, size_t n,
+			  int flags)
 {
 	/* lwIP copies with its own memcpy: the bytes come here first, with
 	 * a copy that fails cleanly on a bad address (one core, no reentry) */
@@ -663,7 +683,39 @@ ssize_t net_tcp_send(struct net_sock *s, const void *buf, size_t n, int flags)
 	return (ssize_t)sent;
 }
 
-int net_tcp_shutdown(struct net_sock *s, int how)
+/* send, sendto: a destination is refused once connected, else ignored. */
+static ssize_t stream_send(struct net_sock *s, const void *buf, size_t n,
+			   int flags, const struct sockaddr *to,
+			   socklen_t tolen)
+{
+	(void)tolen;
+	if (to && s->state == NS_CONNECTED)
+		return -EISCONN;
+	return send_bytes(s, buf, n, flags);
+}
+
+/* sendmsg: the segments in turn, up to a short send; msg_name is
+ * ignored. */
+static ssize_t stream_sendmsg(struct net_sock *s, const struct msghdr *m,
+			      size_t total, int flags)
+{
+	ssize_t sent = 0;
+
+	(void)total;
+	for (size_t i = 0; i < (size_t)m->msg_iovlen; i++) {
+		ssize_t r = send_bytes(s, m->msg_iov[i].iov_base,
+				       m->msg_iov[i].iov_len, flags);
+
+		if (r < 0)
+			return sent ? sent : r;
+		sent += r;
+		if ((size_t)r < m->msg_iov[i].iov_len)
+			break;
+	}
+	return sent;
+}
+
+static int stream_shutdown(struct net_sock *s, int how)
 {
 	int rd = how == SHUT_RD || how == SHUT_RDWR;
 	int wr = how == SHUT_WR || how == SHUT_RDWR;
@@ -678,7 +730,7 @@ int net_tcp_shutdown(struct net_sock *s, int how)
 	return 0;
 }
 
-unsigned net_tcp_poll(struct net_sock *s)
+static unsigned stream_poll(struct net_sock *s)
 {
 	unsigned m = 0;
 
@@ -726,7 +778,7 @@ static void release_pcb(struct net_sock *s)
 		altcp_abort(pcb);
 }
 
-void net_tcp_close(struct net_sock *s)
+static void stream_close(struct net_sock *s)
 {
 	if (s->state == NS_LISTEN) {
 		while (s->qlen) {
@@ -749,9 +801,45 @@ void net_tcp_close(struct net_sock *s)
 	s->rx_len = 0;
 }
 
-int net_tcp_addr(struct net_sock *s, int local, ip_addr_t *ip, uint16_t *port)
+static int stream_addr(struct net_sock *s, int local, ip_addr_t *ip,
+		       uint16_t *port)
 {
-	if (!s->pcb)
-		return -EINVAL;
+	if (!s->pcb) {
+		*ip = *IP_ANY_TYPE;
+		*port = 0;
+		return 0;
+	}
 	return net_errno(altcp_get_tcp_addrinfo(s->pcb, local, ip, port));
 }
+
+static int stream_setopt(struct net_sock *s, int level, int opt, int v)
+{
+	if (level != IPPROTO_TCP || opt != TCP_NODELAY)
+		return -ENOPROTOOPT;
+	s->nodelay = !!v;
+	apply_options(s);
+	return 0;
+}
+
+const struct net_proto_ops net_tcp_proto = {
+	.type = SOCK_STREAM,
+	.proto = IPPROTO_TCP,
+	.rcvbuf = TCP_WND, /* the window */
+	.sndbuf = TCP_SND_BUF,
+	.open = stream_open,
+	.bind = stream_bind,
+	.connect = stream_connect,
+	.listen = stream_listen,
+	.accept = stream_accept,
+	.unaccept = stream_unaccept,
+	.send = stream_send,
+	.sendmsg = stream_sendmsg,
+	.recv = stream_recv,
+	.shutdown = stream_shutdown,
+	.poll = stream_poll,
+	.readable = stream_readable,
+	.addr = stream_addr,
+	.setopt = stream_setopt,
+	.keepalive = apply_options,
+	.close = stream_close,
+};

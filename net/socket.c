@@ -4,18 +4,15 @@
  * a socket is a kernel file whose operations are in this file. The
  * service's pointers are checked and copied as kern/uaccess.h says, all
  * before a call takes anything (a connection, a datagram, data): a bad
- * pointer is EFAULT with nothing lost. */
+ * pointer is EFAULT with nothing lost. What differs between TCP and UDP
+ * is the protocol's, reached through s->ops (sock.h), chosen by socket(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#undef TCP_MSS /* glibc's socket option (host builds); lwIP's is the MSS */
-#include <poll.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/uio.h>
 
 #include <lwip/mem.h>
@@ -28,92 +25,30 @@
 #include "sock.h"
 
 #define TYPE_MASK 0xf
-#define NS_PER_US 1000LL
-#define BOUNCE 65536
 
-static uint8_t bounce[BOUNCE]; /* gathers UDP iovecs; one core, no reentry */
-
-static int is_tcp(const struct net_sock *s)
-{
-	return s->type == SOCK_STREAM;
-}
-
-long net_pbuf_copy_out(const struct pbuf *p, void *dst, size_t n)
-{
-	size_t done = 0;
-
-	for (; p && done < n; p = p->next) {
-		size_t k = p->len < n - done ? p->len : n - done;
-
-		if (kern_copy_safe((char *)dst + done, p->payload, k))
-			return -EFAULT;
-		done += k;
-	}
-	return (long)done;
-}
-
-int net_pbuf_copy_in(struct pbuf *p, const void *src, size_t n)
-{
-	size_t done = 0;
-
-	for (; p && done < n; p = p->next) {
-		size_t k = p->len < n - done ? p->len : n - done;
-
-		if (kern_copy_safe(p->payload, (const char *)src + done, k))
-			return -EFAULT;
-		done += k;
-	}
-	return 0;
-}
-
-int net_sock_wait(struct net_sock *s, unsigned events, int64_t timeout)
-{
-	long r;
-
-	if (!s->file || (s->file->flags & O_NONBLOCK) || timeout == 0)
-		return -EAGAIN;
-	r = kern_file_wait(s->file, events | POLLERR | POLLHUP, timeout);
-	return r < 0 ? (int)r : r == 0 ? -EAGAIN : 0;
-}
-
-/* Make the protocol control block once the options that shape it
- * (IPV6_V6ONLY) are known: at bind, connect, listen or first send. */
-static int ensure_pcb(struct net_sock *s)
-{
-	if (is_tcp(s))
-		return s->pcb || s->state != NS_NEW ? 0 : net_tcp_open(s);
-	return s->udp ? 0 : net_udp_open(s);
-}
+/* The protocols socket() can make, by type. */
+static const struct net_proto_ops *const protos[] = { &net_tcp_proto,
+						      &net_udp_proto };
 
 static ssize_t sock_read(struct kern_file *f, void *buf, size_t n)
 {
 	struct net_sock *s = f->priv;
 
-	if (is_tcp(s))
-		return net_tcp_recv(s, buf, n, 0);
-	if (ensure_pcb(s))
-		return -ENOMEM;
-	return net_udp_recv(s, buf, n, 0, NULL, NULL);
+	return s->ops->recv(s, buf, n, 0, NULL);
 }
 
 static ssize_t sock_write(struct kern_file *f, const void *buf, size_t n)
 {
 	struct net_sock *s = f->priv;
 
-	if (is_tcp(s))
-		return net_tcp_send(s, buf, n, 0);
-	if (ensure_pcb(s))
-		return -ENOMEM;
-	return net_udp_send(s, buf, n, NULL, 0);
+	return s->ops->send(s, buf, n, 0, NULL, 0);
 }
 
 static unsigned sock_poll(struct kern_file *f)
 {
 	struct net_sock *s = f->priv;
 
-	if (is_tcp(s))
-		return net_tcp_poll(s);
-	return s->udp ? net_udp_poll(s) : POLLOUT;
+	return s->ops->poll(s);
 }
 
 static long sock_ioctl(struct kern_file *f, unsigned long req, void *arg)
@@ -123,9 +58,7 @@ static long sock_ioctl(struct kern_file *f, unsigned long req, void *arg)
 
 	if (req != FIONREAD)
 		return -ENOTTY;
-	n = (int)(is_tcp(s) ? net_tcp_readable(s) :
-		  s->udp    ? net_udp_readable(s) :
-			      0);
+	n = (int)s->ops->readable(s);
 	return kern_copy_out(arg, &n, sizeof(n));
 }
 
@@ -135,10 +68,7 @@ static void sock_release(struct kern_file *f)
 
 	if (!s) /* install() failed: the caller keeps s */
 		return;
-	if (is_tcp(s))
-		net_tcp_close(s);
-	else if (s->udp)
-		net_udp_close(s);
+	s->ops->close(s);
 	mem_free(s);
 }
 
@@ -188,27 +118,39 @@ static long install(struct net_sock *s, int flags)
 	return fd;
 }
 
+/* The protocol that makes sockets of type, or NULL. */
+static const struct net_proto_ops *proto_of(int type)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i]->type == type)
+			return protos[i];
+	return NULL;
+}
+
 static long sys_socket(const long *a)
 {
 	int domain = (int)a[0], type = (int)a[1] & TYPE_MASK;
 	int proto = (int)a[2];
+	const struct net_proto_ops *ops = proto_of(type);
 	struct net_sock *s;
 	long fd;
 
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+	if (!ops)
 		return -ESOCKTNOSUPPORT;
 	if (a[1] & ~(TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
-	if (proto && proto != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+	if (proto && proto != ops->proto)
 		return -EPROTONOSUPPORT;
 	s = mem_calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	*s = (struct net_sock){
-		.domain = domain, .type = type, .rcvtimeo = -1, .sndtimeo = -1
-	};
+	*s = (struct net_sock){ .ops = ops,
+				.domain = domain,
+				.type = type,
+				.rcvtimeo = -1,
+				.sndtimeo = -1 };
 	fd = install(s, (int)a[1]);
 	if (fd < 0)
 		mem_free(s);
@@ -243,7 +185,7 @@ static struct net_sock *sock_and_addr(const long *a, ip_addr_t *ip,
 		return NULL;
 	if ((*err = addr_in(s, (const void *)a[1], (socklen_t)a[2], ip,
 			    port)) ||
-	    (*err = ensure_pcb(s)))
+	    (*err = s->ops->open(s)))
 		return NULL;
 	return s;
 }
@@ -260,8 +202,7 @@ static long sys_bind(const long *a)
 	/* "::" on a dual-stack socket takes IPv4 too */
 	if (s->domain == AF_INET6 && !s->v6only && ip_addr_isany(&ip))
 		ip = *IP_ANY_TYPE;
-	return is_tcp(s) ? net_tcp_bind(s, &ip, port) :
-			   net_udp_bind(s, &ip, port);
+	return s->ops->bind(s, &ip, port);
 }
 
 static long sys_listen(const long *a)
@@ -271,11 +212,11 @@ static long sys_listen(const long *a)
 
 	if (!s)
 		return err;
-	if (!is_tcp(s))
+	if (!s->ops->listen)
 		return -EOPNOTSUPP;
-	if ((err = ensure_pcb(s)))
+	if ((err = s->ops->open(s)))
 		return err;
-	return net_tcp_listen(s, (int)a[1]);
+	return s->ops->listen(s, (int)a[1]);
 }
 
 /* The size of s's addresses. */
@@ -342,26 +283,27 @@ static long sys_accept4(const long *a)
 {
 	int err;
 	struct net_sock *s = sock_of(a[0], &err), *c;
+	struct net_peer peer;
 	long fd;
 
 	if (!s)
 		return err;
-	if (!is_tcp(s))
+	if (!s->ops->accept)
 		return -EOPNOTSUPP;
 	if (a[3] & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
 	if (a[1] &&
 	    (err = (int)addr_out_ok(s, (void *)a[1], (socklen_t *)a[2])))
 		return err;
-	if ((err = net_tcp_accept(s, &c)))
+	if ((err = s->ops->accept(s, &c, &peer)))
 		return err;
 	fd = install(c, (int)a[3]);
 	if (fd < 0) { /* no descriptor: it waits in the queue, as on Linux */
-		net_tcp_unaccept(s, c);
+		s->ops->unaccept(s, c);
 		return fd;
 	}
 	if (a[1])
-		put_addr(c, &c->peer, c->peer_port, (void *)a[1],
+		put_addr(c, &peer.ip, peer.port, (void *)a[1],
 			 (socklen_t *)a[2]); /* checked: cannot fail */
 	return fd;
 }
@@ -382,25 +324,21 @@ static long sys_connect(const long *a)
 
 	if (!s)
 		return err;
-	return is_tcp(s) ? net_tcp_connect(s, &ip, port) :
-			   net_udp_connect(s, &ip, port);
+	return s->ops->connect(s, &ip, port);
 }
 
 static long name(const long *a, int local)
 {
 	int err;
 	struct net_sock *s = sock_of(a[0], &err);
-	ip_addr_t ip = *IP_ANY_TYPE;
-	uint16_t port = 0;
+	ip_addr_t ip;
+	uint16_t port;
 
 	if (!s)
 		return err;
 	if (!local && s->state != NS_CONNECTED)
 		return -ENOTCONN;
-	if (is_tcp(s) ? s->pcb != NULL : s->udp != NULL)
-		err = is_tcp(s) ? net_tcp_addr(s, local, &ip, &port) :
-				  net_udp_addr(s, local, &ip, &port);
-	if (err)
+	if ((err = s->ops->addr(s, local, &ip, &port)))
 		return err;
 	return put_addr(s, &ip, port, (void *)a[1], (socklen_t *)a[2]);
 }
@@ -424,34 +362,7 @@ static long sys_shutdown(const long *a)
 		return err;
 	if (a[1] != SHUT_RD && a[1] != SHUT_WR && a[1] != SHUT_RDWR)
 		return -EINVAL;
-	if (is_tcp(s))
-		return net_tcp_shutdown(s, (int)a[1]);
-	s->shut_rd |= a[1] != SHUT_WR;
-	s->shut_wr |= a[1] != SHUT_RD;
-	kern_file_notify(s->file);
-	return 0;
-}
-
-/* One send of n bytes from buf (checked), to the kernel's copy of an
- * address (to, tolen) if given. */
-static long send_one(struct net_sock *s, const void *buf, size_t n, int flags,
-		     const struct sockaddr *to, socklen_t tolen)
-{
-	ip_addr_t ip;
-	uint16_t port;
-	int err;
-
-	if (is_tcp(s))
-		return to && s->state == NS_CONNECTED ?
-			       -EISCONN :
-			       net_tcp_send(s, buf, n, flags);
-	if ((err = ensure_pcb(s)))
-		return err;
-	if (!to)
-		return net_udp_send(s, buf, n, NULL, 0);
-	if ((err = net_sockaddr_in(s->domain, to, tolen, &ip, &port)))
-		return err;
-	return net_udp_send(s, buf, n, &ip, port);
+	return s->ops->shutdown(s, (int)a[1]);
 }
 
 /* The service's destination address (uto, len), if any, copied into
@@ -483,19 +394,8 @@ static long sys_sendto(const long *a)
 	to = dest_in((const void *)a[4], (socklen_t)a[5], &ss, &err);
 	if (err)
 		return err;
-	return send_one(s, (const void *)a[1], (size_t)a[2], (int)a[3], to,
-			(socklen_t)a[5]);
-}
-
-/* One receive into buf (checked); a datagram's sender in *ip, *port. */
-static long recv_one(struct net_sock *s, void *buf, size_t n, int flags,
-		     ip_addr_t *ip, uint16_t *port)
-{
-	if (is_tcp(s))
-		return net_tcp_recv(s, buf, n, flags);
-	if (ensure_pcb(s))
-		return -ENOMEM;
-	return net_udp_recv(s, buf, n, flags, ip, port);
+	return s->ops->send(s, (const void *)a[1], (size_t)a[2], (int)a[3], to,
+			    (socklen_t)a[5]);
 }
 
 static long sys_recvfrom(const long *a)
@@ -503,8 +403,7 @@ static long sys_recvfrom(const long *a)
 	int err;
 	struct net_sock *s = sock_of(a[0], &err);
 	void *from = (void *)a[4];
-	ip_addr_t ip;
-	uint16_t port;
+	struct net_peer peer = { .named = 0 };
 	long r;
 
 	if (!s)
@@ -513,9 +412,9 @@ static long sys_recvfrom(const long *a)
 		return -EFAULT;
 	if (from && (r = addr_out_ok(s, from, (socklen_t *)a[5])))
 		return r;
-	r = recv_one(s, (void *)a[1], (size_t)a[2], (int)a[3], &ip, &port);
-	if (r >= 0 && from && !is_tcp(s))
-		put_addr(s, &ip, port, from, (socklen_t *)a[5]); /* checked */
+	r = s->ops->recv(s, (void *)a[1], (size_t)a[2], (int)a[3], &peer);
+	if (r >= 0 && from && peer.named) /* checked: cannot fail */
+		put_addr(s, &peer.ip, peer.port, from, (socklen_t *)a[5]);
 	return r;
 }
 
@@ -534,40 +433,18 @@ static long iov_total(const struct iovec *iov, size_t n)
 	return (long)total;
 }
 
-/* sendmsg's work: a datagram socket gathers the segments into one
- * datagram; a stream socket sends them in turn, stopping at a short send. */
+/* sendmsg's work on the kernel's m (its segments checked, msg_name the
+ * kernel's copy or NULL): the protocol's, once the lengths add up. */
 static long send_msg(struct net_sock *s, const struct msghdr *m, int flags)
 {
-	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), sent = 0;
+	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen);
 
 	if (total < 0)
 		return total;
-	if (!is_tcp(s)) {
-		if (total > BOUNCE)
-			return -EMSGSIZE;
-		for (size_t i = 0, off = 0; i < (size_t)m->msg_iovlen; i++) {
-			if (kern_copy_safe(bounce + off, m->msg_iov[i].iov_base,
-					   m->msg_iov[i].iov_len))
-				return -EFAULT;
-			off += m->msg_iov[i].iov_len;
-		}
-		return send_one(s, bounce, (size_t)total, flags, m->msg_name,
-				m->msg_namelen);
-	}
-	for (size_t i = 0; i < (size_t)m->msg_iovlen; i++) {
-		long r = send_one(s, m->msg_iov[i].iov_base,
-				  m->msg_iov[i].iov_len, flags, NULL, 0);
-
-		if (r < 0)
-			return sent ? sent : r;
-		sent += r;
-		if ((size_t)r < m->msg_iov[i].iov_len)
-			break;
-	}
-	return sent;
+	return s->ops->sendmsg(s, m, (size_t)total, flags);
 }
 
-/* Scatter n bytes of the bounce buffer over m's segments: 0 or
+/* Scatter n bytes of net_bounce over m's segments: 0 or
  * -EFAULT. */
 static int scatter(const struct msghdr *m, size_t n)
 {
@@ -578,7 +455,7 @@ static int scatter(const struct msghdr *m, size_t n)
 				   m->msg_iov[i].iov_len :
 				   n - off;
 
-		if (kern_copy_safe(m->msg_iov[i].iov_base, bounce + off, k))
+		if (kern_copy_safe(m->msg_iov[i].iov_base, net_bounce + off, k))
 			return -EFAULT;
 		off += k;
 	}
@@ -589,30 +466,26 @@ static int scatter(const struct msghdr *m, size_t n)
  * receive (a whole datagram) scattered over the segments; MSG_TRUNC in
  * msg_flags when a datagram did not fit; a datagram's sender to
  * msg_name. Returns the bytes stored (the datagram's length if flags has
- * MSG_TRUNC). */
+ * MSG_TRUNC). A stream's receive is never longer than asked for. */
 static long recv_msg(struct net_sock *s, struct msghdr *m, int flags)
 {
 	long total = iov_total(m->msg_iov, (size_t)m->msg_iovlen), r;
+	struct net_peer peer = { .named = 0 };
 	size_t want;
-	ip_addr_t ip;
-	uint16_t port;
 
 	if (total < 0)
 		return total;
-	want = (size_t)(total > BOUNCE ? BOUNCE : total);
+	want = (size_t)(total > NET_BOUNCE ? NET_BOUNCE : total);
 	m->msg_flags = 0;
 	m->msg_controllen = 0;
-	if (is_tcp(s))
-		r = recv_one(s, bounce, want, flags, NULL, NULL);
-	else
-		r = recv_one(s, bounce, BOUNCE, flags | MSG_TRUNC, &ip, &port);
+	r = s->ops->recv(s, net_bounce, want, flags | MSG_TRUNC, &peer);
 	if (r < 0)
 		return r;
 	if (scatter(m, (size_t)r < want ? (size_t)r : want) ||
-	    (!is_tcp(s) && m->msg_name &&
-	     name_out(s, &ip, port, m->msg_name, &m->msg_namelen)))
+	    (peer.named && m->msg_name &&
+	     name_out(s, &peer.ip, peer.port, m->msg_name, &m->msg_namelen)))
 		return -EFAULT;
-	if (is_tcp(s) || (size_t)r <= want)
+	if ((size_t)r <= want)
 		return r;
 	m->msg_flags |= MSG_TRUNC;
 	return flags & MSG_TRUNC ? r : (long)want;

@@ -2,7 +2,9 @@
  * SO_REUSEADDR, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, SO_ERROR,
  * SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE, SO_DOMAIN, SO_ACCEPTCONN,
  * TCP_NODELAY, IPV6_V6ONLY. Others: ENOPROTOOPT. Values and lengths are
- * the service's, copied in and out (kern/uaccess.h). */
+ * the service's, copied in and out (kern/uaccess.h). The protocol (s->ops)
+ * has its own level's options (TCP_NODELAY), applies SO_KEEPALIVE and
+ * says what the buffer sizes are. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -77,7 +79,8 @@ static long set_socket(struct net_sock *s, int opt, const void *val,
 		return 0;
 	case SO_KEEPALIVE:
 		s->keepalive = !!v;
-		net_tcp_options(s);
+		if (s->ops->keepalive)
+			s->ops->keepalive(s);
 		return 0;
 	case SO_RCVBUF: /* the stack's buffers are sized in lwipopts.h: */
 	case SO_SNDBUF: /* accepted, and reported as they really are */
@@ -94,12 +97,9 @@ static long set_proto(struct net_sock *s, int level, int opt, const void *val,
 
 	if ((r = int_arg(val, len, &v)))
 		return r;
-	if (level == IPPROTO_TCP && opt == TCP_NODELAY &&
-	    s->type == SOCK_STREAM) {
-		s->nodelay = !!v;
-		net_tcp_options(s);
-		return 0;
-	}
+	if (s->ops->setopt &&
+	    (r = s->ops->setopt(s, level, opt, v)) != -ENOPROTOOPT)
+		return r;
 	if (level == IPPROTO_IPV6 && opt == IPV6_V6ONLY &&
 	    s->domain == AF_INET6) {
 		if (s->pcb || s->udp)
@@ -139,10 +139,10 @@ static long get_int(struct net_sock *s, int level, int opt, int *v)
 		*v = s->reuseaddr;
 	else if (opt == SO_KEEPALIVE)
 		*v = s->keepalive;
-	else if (opt == SO_RCVBUF) /* TCP's window; UDP: one datagram */
-		*v = s->type == SOCK_STREAM ? TCP_WND : 0xffff;
+	else if (opt == SO_RCVBUF)
+		*v = s->ops->rcvbuf;
 	else if (opt == SO_SNDBUF)
-		*v = s->type == SOCK_STREAM ? TCP_SND_BUF : 0xffff;
+		*v = s->ops->sndbuf;
 	else if (opt == SO_ERROR) {
 		*v = s->err;
 		s->err = 0;
