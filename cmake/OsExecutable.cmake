@@ -74,9 +74,50 @@ function(os_add_executable name)
     DEPENDS ${name}_pass1 ${OS_MKSYMS} VERBATIM)
   add_executable(${name} $<TARGET_OBJECTS:${name}_objs> ${dir}/${name}.ksyms.S)
   _os_link(${name} "${ARG_USES}" ${ARG_LIBRARIES})
+  target_link_options(${name} PRIVATE -Wl,-Map,${dir}/${name}.map)
   set_target_properties(${name} PROPERTIES SUFFIX .elf)
+  add_custom_target(${name}_size
+    COMMAND ${OS_SIZE_REPORT} ${dir}/${name}.map USES_TERMINAL VERBATIM)
+  add_dependencies(${name}_size ${name})
+  set_property(GLOBAL APPEND PROPERTY OS_SIZE_REPORT_IMAGES ${name})
   add_custom_command(TARGET ${name} POST_BUILD
     COMMAND ${OS_MKSYMS} --name ${name} --check ${dir}/${name}.ksyms.S
             $<TARGET_FILE:${name}>
     VERBATIM)
 endfunction()
+
+# The size report: pass 2 writes the link map <name>.map beside the image;
+# the target <name>_size prints the image's bytes per library from it
+# (tools/size-report), and size-report does so for every image, in the
+# order they were added. Neither is built by default. lwIP's objects are
+# told from the port's in os_net's archive by os_net's sources, named in
+# size-report/options, which the tool reads from the build directory.
+get_filename_component(OS_SIZE_REPORT
+  ${CMAKE_CURRENT_LIST_DIR}/../tools/size-report ABSOLUTE)
+list(APPEND OS_SIZE_REPORT --build-dir ${CMAKE_BINARY_DIR})
+if(TARGET os_net)
+  set(_os_size_dir ${CMAKE_BINARY_DIR}/size-report)
+  file(GENERATE OUTPUT ${_os_size_dir}/os_net.sources CONTENT
+    "$<TARGET_PROPERTY:os_net,SOURCE_DIR>\n$<JOIN:$<TARGET_PROPERTY:os_net,SOURCES>,\n>\n")
+  file(GENERATE OUTPUT ${_os_size_dir}/options CONTENT "--sources
+$<TARGET_FILE_NAME:os_net>=${_os_size_dir}/os_net.sources
+--vendor
+lwIP=${OS_LWIP_DIR}
+--vendor
+lwIP=$<TARGET_PROPERTY:os_net,BINARY_DIR>/lwip-patched
+")
+endif()
+
+function(_os_size_report_all)
+  get_property(images GLOBAL PROPERTY OS_SIZE_REPORT_IMAGES)
+  set(commands)
+  foreach(image ${images})
+    get_target_property(dir ${image} BINARY_DIR)
+    list(APPEND commands COMMAND ${OS_SIZE_REPORT} ${dir}/${image}.map)
+  endforeach()
+  add_custom_target(size-report ${commands} USES_TERMINAL VERBATIM)
+  if(images)
+    add_dependencies(size-report ${images})
+  endif()
+endfunction()
+cmake_language(DEFER CALL _os_size_report_all)
