@@ -1,6 +1,8 @@
 # os_add_executable(<name> SOURCES <src>... [USES <part>...]
 #                   [LIBRARIES <lib>...])
 #
+# <part>: net, epoll, poll, eventfd, timerfd, itimer (cmake/OsParts.cmake).
+#
 # Builds <name>.elf, a bootable libos image: the service's sources linked
 # with the libos archives, musl's libc.a and libgcc into one ELF with a PVH
 # note. Linking happens twice: pass 1 with an empty symbol table, then
@@ -12,44 +14,60 @@
 # An image contains only what its service uses (docs/architecture.md,
 # "What goes into an image"). Parts the service reaches by calling their
 # functions come with the call: os_blk_* brings the block-device layer
-# and virtio-blk, os_net_* the network devices and virtio-net. The
-# network stack cannot be seen that way (musl's socket() is a bare system
-# call), so it is declared: USES net. Pass 1's link map is then checked
-# (cmake/OsUsesCheck.cmake): a service that pulls in any of musl's socket
-# calls without USES net fails the build, naming the call.
-
-set(_OS_USES_CHECK ${CMAKE_CURRENT_LIST_DIR}/OsUsesCheck.cmake)
-
-# What each USES part forces into the link.
-set(_os_uses_net -Wl,-u,net_init)
+# and virtio-blk, os_net_* the network devices and virtio-net. Parts
+# reached only through bare system calls (the network stack; epoll,
+# poll/select, eventfd, timerfd, interval timers) are found by pass 0, a
+# link of the service against musl alone whose map shows which of musl's
+# members it pulls in (cmake/OsParts.cmake). USES <part>... adds parts
+# the service reaches some other way (syscall(2) by number). Pass 1's map
+# is checked again, so a call into a part left out fails the build.
+set(_OS_PARTS ${CMAKE_CURRENT_LIST_DIR}/OsParts.cmake)
 
 # Link target from the layers down, each archive once, no --start-group:
 # a call that points up a layer is an undefined symbol here. The PVH
 # stub (arch) enters the boot sequence (kern_main), the one call up.
-function(_os_link target uses)
-  set(forced)
-  foreach(part ${uses})
-    list(APPEND forced ${_os_uses_${part}})
-  endforeach()
+function(_os_link target parts)
   target_link_options(${target} PRIVATE
     -nostdlib -static -no-pie -Wl,-T,${OS_LINKER_SCRIPT} -Wl,-u,arch_pvh_start
-    -Wl,-u,kern_main ${forced}
+    -Wl,-u,kern_main @${parts}
     -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--build-id=none
     -Wl,--wrap=__stack_chk_fail -Wl,--gc-sections)
   target_link_libraries(${target} PRIVATE ${ARGN}
     ${OS_LIBRARIES} ${OS_MUSL_LIBC} ${OS_LIBGCC})
-  set_target_properties(${target} PROPERTIES LINK_DEPENDS ${OS_LINKER_SCRIPT})
+  set_target_properties(${target} PROPERTIES
+    LINK_DEPENDS "${OS_LINKER_SCRIPT};${parts}")
+endfunction()
+
+# Pass 0: the service's objects and libraries against musl and libgcc
+# only, every other symbol left unresolved, for its map; then the parts
+# it needs, as linker options in <dir>/<name>.parts.
+function(_os_parts name uses)
+  set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  set(libs)
+  foreach(lib ${ARGN})
+    if(TARGET ${lib})
+      list(APPEND libs $<TARGET_FILE:${lib}>)
+    else()
+      list(APPEND libs ${lib})
+    endif()
+  endforeach()
+  string(REPLACE ";" "," uses "${uses}")
+  add_custom_command(OUTPUT ${dir}/${name}.parts ${dir}/${name}.parts.txt
+    COMMAND ${CMAKE_C_COMPILER} -nostdlib -static -no-pie
+            -Wl,--unresolved-symbols=ignore-all -Wl,--noinhibit-exec
+            -Wl,-e,main -o ${dir}/${name}_pass0
+            -Wl,-Map,${dir}/${name}_pass0.map
+            $<TARGET_OBJECTS:${name}_objs> ${libs} ${OS_MUSL_LIBC} ${OS_LIBGCC}
+    COMMAND ${CMAKE_COMMAND} -DMODE=detect -DMAP=${dir}/${name}_pass0.map
+            -DUSES=${uses} -DOUT=${dir}/${name}.parts -P ${_OS_PARTS}
+    DEPENDS ${name}_objs $<TARGET_OBJECTS:${name}_objs> ${_OS_PARTS}
+    COMMAND_EXPAND_LISTS VERBATIM)
+  add_custom_target(${name}_parts DEPENDS ${dir}/${name}.parts)
 endfunction()
 
 function(os_add_executable name)
   cmake_parse_arguments(ARG "" "" "SOURCES;USES;LIBRARIES" ${ARGN})
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
-  foreach(part ${ARG_USES})
-    if(NOT DEFINED _os_uses_${part})
-      message(FATAL_ERROR "os_add_executable(${name}): unknown USES part "
-        "'${part}' (known: net)")
-    endif()
-  endforeach()
 
   add_library(${name}_objs OBJECT ${ARG_SOURCES})
   target_link_libraries(${name}_objs PRIVATE os_guest_flags ${ARG_LIBRARIES})
@@ -60,12 +78,13 @@ function(os_add_executable name)
     DEPENDS ${OS_MKSYMS} VERBATIM)
   add_executable(${name}_pass1 $<TARGET_OBJECTS:${name}_objs>
     ${dir}/${name}.ksyms0.S)
-  _os_link(${name}_pass1 "${ARG_USES}" ${ARG_LIBRARIES})
+  _os_parts(${name} "${ARG_USES}" ${ARG_LIBRARIES})
+  _os_link(${name}_pass1 ${dir}/${name}.parts ${ARG_LIBRARIES})
+  add_dependencies(${name}_pass1 ${name}_parts)
   target_link_options(${name}_pass1 PRIVATE -Wl,-Map,${dir}/${name}_pass1.map)
-  string(REPLACE ";" "," uses "${ARG_USES}")
   add_custom_command(TARGET ${name}_pass1 POST_BUILD
-    COMMAND ${CMAKE_COMMAND} -DMAP=${dir}/${name}_pass1.map -DNAME=${name}
-            -DUSES=${uses} -P ${_OS_USES_CHECK}
+    COMMAND ${CMAKE_COMMAND} -DMODE=check -DMAP=${dir}/${name}_pass1.map
+            -DPARTS=${dir}/${name}.parts.txt -DNAME=${name} -P ${_OS_PARTS}
     VERBATIM)
 
   add_custom_command(OUTPUT ${dir}/${name}.ksyms.S
@@ -73,7 +92,7 @@ function(os_add_executable name)
             $<TARGET_FILE:${name}_pass1>
     DEPENDS ${name}_pass1 ${OS_MKSYMS} VERBATIM)
   add_executable(${name} $<TARGET_OBJECTS:${name}_objs> ${dir}/${name}.ksyms.S)
-  _os_link(${name} "${ARG_USES}" ${ARG_LIBRARIES})
+  _os_link(${name} ${dir}/${name}.parts ${ARG_LIBRARIES})
   target_link_options(${name} PRIVATE -Wl,-Map,${dir}/${name}.map)
   set_target_properties(${name} PROPERTIES SUFFIX .elf)
   add_custom_target(${name}_size

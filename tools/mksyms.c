@@ -1,8 +1,8 @@
 /*
  * mksyms: the second link pass's symbol table. Reads the function symbols
  * of a linked libos image (ELF64) and writes an assembly file defining the
- * .ksyms section the kernel's backtraces use (layout: kernel/debug/ksyms.h), plus
- * the image's name. A host program, built with the host compiler.
+ * .ksyms section the kernel's backtraces use (layout: kernel/debug/ksyms.h),
+ * plus the image's name. A host program, built with the host compiler.
  *
  *   mksyms --name NAME -o OUT.S [--empty | IMAGE]
  *   mksyms --name NAME --check OUT.S IMAGE   (exit 1 if OUT.S is stale)
@@ -142,7 +142,10 @@ static void emit(FILE *f, const struct syms *s, const char *image_name)
 		"\t.quad %zu\n\t.quad ksyms_strtab - kern_ksyms\n",
 		s->n);
 	for (size_t i = 0; i < s->n; i++) {
-		fprintf(f, "\t.quad 0x%llx\n\t.long %u, %llu\n",
+		if (s->v[i].addr > UINT32_MAX)
+			die("symbol above 4 GiB (ksyms.h holds 32 bits)",
+			    s->v[i].name);
+		fprintf(f, "\t.long 0x%llx, %u, %llu\n",
 			(unsigned long long)s->v[i].addr, s->v[i].size,
 			(unsigned long long)off);
 		off += strlen(s->v[i].name) + 1;

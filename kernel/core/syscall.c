@@ -1,7 +1,9 @@
 /* System-call dispatch: the one table from Linux x86_64 numbers (musl's
  * <sys/syscall.h>) to their implementations, all of the one signature
- * kern_syscall_fn. The kernel's own entries are filled in here; a higher
- * layer adds its own at boot (kern_syscall_register: net/'s sockets). */
+ * kern_syscall_fn. The calls every image has are filled in here; the
+ * optional parts linked in add theirs at boot (kern_syscall_register:
+ * net/'s sockets, and the kernel's epoll, poll/select, eventfd, timerfd
+ * and interval timers, each in an image only when its service uses it). */
 #include <errno.h>
 #include <sys/syscall.h>
 
@@ -26,20 +28,6 @@ static kern_syscall_fn table[NR_MAX] = {
 	[SYS_dup2] = sys_dup2,
 	[SYS_dup3] = sys_dup3,
 	[SYS_fstat] = sys_fstat,
-	[SYS_poll] = sys_poll,
-	[SYS_ppoll] = sys_ppoll,
-	[SYS_select] = sys_select,
-	[SYS_pselect6] = sys_pselect6,
-	[SYS_epoll_create] = sys_epoll_create,
-	[SYS_epoll_create1] = sys_epoll_create1,
-	[SYS_epoll_ctl] = sys_epoll_ctl,
-	[SYS_epoll_wait] = sys_epoll_wait,
-	[SYS_epoll_pwait] = sys_epoll_pwait,
-	[SYS_eventfd] = sys_eventfd,
-	[SYS_eventfd2] = sys_eventfd2,
-	[SYS_timerfd_create] = sys_timerfd_create,
-	[SYS_timerfd_settime] = sys_timerfd_settime,
-	[SYS_timerfd_gettime] = sys_timerfd_gettime,
 	[SYS_open] = sys_open,
 	[SYS_openat] = sys_openat,
 	[SYS_stat] = sys_stat,
@@ -72,8 +60,6 @@ static kern_syscall_fn table[NR_MAX] = {
 	[SYS_gettimeofday] = sys_gettimeofday,
 	[SYS_time] = sys_time,
 	[SYS_nanosleep] = sys_nanosleep,
-	[SYS_getitimer] = sys_getitimer,
-	[SYS_setitimer] = sys_setitimer,
 	[SYS_clock_nanosleep] = sys_clock_nanosleep,
 	[SYS_kill] = sys_kill,
 	[SYS_tkill] = sys_tkill,
@@ -104,6 +90,18 @@ int kern_syscall_register(long nr, kern_syscall_fn fn)
 	if (nr < 0 || nr >= NR_MAX || table[nr])
 		return -EBUSY;
 	table[nr] = fn;
+	return 0;
+}
+
+int kern_syscall_register_all(const struct kern_syscall_entry *e,
+			      unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		int err = kern_syscall_register(e[i].nr, e[i].fn);
+
+		if (err)
+			return err;
+	}
 	return 0;
 }
 

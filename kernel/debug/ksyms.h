@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 struct kern_ksym {
-	uint64_t addr;
+	uint32_t addr; /* the image is linked below 4 GiB (linker.ld) */
 	uint32_t size; /* 0 when unknown (assembly labels) */
 	uint32_t name; /* offset into the string table */
 };

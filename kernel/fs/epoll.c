@@ -5,6 +5,7 @@
  * file) as on Linux, and leave the set when their file is released.
  * Sets nest (a set in a set) up to EP_MAX_NESTS levels; cycles are
  * refused with ELOOP. */
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +15,8 @@
 #include <kern/file.h>
 #include <kern/loop.h>
 #include <kern/uaccess.h>
+#include <kern/component.h>
+#include <kern/syscall.h>
 
 #include "fs/epready.h"
 #include "fs/file_internal.h"
@@ -427,3 +430,15 @@ long sys_epoll_create1(const long *a)
 {
 	return create((int)a[0]);
 }
+
+/* An optional part of the image: in it when the service uses epoll
+ * (cmake/OsParts.cmake). */
+static const struct kern_syscall_entry epoll_calls[] = {
+	{ SYS_epoll_create, sys_epoll_create },
+	{ SYS_epoll_create1, sys_epoll_create1 },
+	{ SYS_epoll_ctl, sys_epoll_ctl },
+	{ SYS_epoll_wait, sys_epoll_wait },
+	{ SYS_epoll_pwait, sys_epoll_pwait },
+};
+
+KERN_SYSCALL_COMPONENT(epoll, epoll_calls);

@@ -2,6 +2,7 @@
  * would pass 2^64 - 2), read takes the count (or 1 with EFD_SEMAPHORE,
  * waiting while it is 0); readable while not 0, writable while below the
  * maximum. Each change is notified (edge-triggered epoll). */
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +11,8 @@
 
 #include <kern/file.h>
 #include <kern/uaccess.h>
+#include <kern/component.h>
+#include <kern/syscall.h>
 
 #include "fs/file_internal.h"
 #include "mm/pool.h"
@@ -136,3 +139,12 @@ long sys_eventfd2(const long *a)
 {
 	return create((unsigned)a[0], (int)a[1]);
 }
+
+/* An optional part of the image: in it when the service uses eventfd
+ * (cmake/OsParts.cmake). */
+static const struct kern_syscall_entry eventfd_calls[] = {
+	{ SYS_eventfd, sys_eventfd },
+	{ SYS_eventfd2, sys_eventfd2 },
+};
+
+KERN_SYSCALL_COMPONENT(eventfd, eventfd_calls);

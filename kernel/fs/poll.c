@@ -2,6 +2,7 @@
  * the service's descriptor sets in, looks at every descriptor's readiness
  * (ops->poll) from the event loop until one is ready, the timeout passes
  * or a signal arrives, and copies the results out. */
+#include <sys/syscall.h>
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include <kern/file.h>
 #include <kern/loop.h>
 #include <kern/uaccess.h>
+#include <kern/component.h>
+#include <kern/syscall.h>
 
 #include "fs/file_internal.h"
 #include "core/sys.h"
@@ -304,3 +307,14 @@ long sys_pselect6(const long *a)
 	ts_left(uts, deadline);
 	return kern_file_sigmask_end(r, sa.mask, saved);
 }
+
+/* An optional part of the image: in it when the service uses poll
+ * (cmake/OsParts.cmake). */
+static const struct kern_syscall_entry poll_calls[] = {
+	{ SYS_poll, sys_poll },
+	{ SYS_ppoll, sys_ppoll },
+	{ SYS_select, sys_select },
+	{ SYS_pselect6, sys_pselect6 },
+};
+
+KERN_SYSCALL_COMPONENT(poll, poll_calls);

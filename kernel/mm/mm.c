@@ -194,7 +194,7 @@ static int protect_image(void)
 	} parts[] = {
 		{ __image_start, __rodata_start, KERN_PT_READ | KERN_PT_EXEC },
 		{ __rodata_start, __data_start, KERN_PT_READ },
-		{ __ksyms_start, __image_end, KERN_PT_READ },
+		{ __ksyms_page, __image_end, KERN_PT_READ },
 	};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)

@@ -4,6 +4,7 @@
  * service next calls into the kernel (kernel/proc/signal.h). ITIMER_VIRTUAL and
  * ITIMER_PROF would count the process's CPU time, which this kernel does
  * not account per timer: they fail with EINVAL. */
+#include <sys/syscall.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,6 +14,8 @@
 #include "proc/signal.h"
 #include <kern/timer.h>
 #include <kern/uaccess.h>
+#include <kern/component.h>
+#include <kern/syscall.h>
 
 #include "time/itimerspec.h"
 #include "core/sys.h"
@@ -112,3 +115,12 @@ long sys_setitimer(const long *a)
 	}
 	return 0;
 }
+
+/* An optional part of the image: in it when the service uses itimer
+ * (cmake/OsParts.cmake). */
+static const struct kern_syscall_entry itimer_calls[] = {
+	{ SYS_getitimer, sys_getitimer },
+	{ SYS_setitimer, sys_setitimer },
+};
+
+KERN_SYSCALL_COMPONENT(itimer, itimer_calls);

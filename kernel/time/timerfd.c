@@ -5,6 +5,7 @@
  * that has not let the loop run still sees the right count. Absolute
  * CLOCK_REALTIME times become monotonic deadlines when set (the wall
  * clock never jumps here, so TFD_TIMER_CANCEL_ON_SET never cancels). */
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +16,8 @@
 #include <kern/file.h>
 #include <kern/timer.h>
 #include <kern/uaccess.h>
+#include <kern/component.h>
+#include <kern/syscall.h>
 
 #include "fs/file_internal.h"
 #include "time/itimerspec.h"
@@ -231,3 +234,13 @@ long sys_timerfd_gettime(const long *a)
 	get_setting(t, &cur);
 	return kern_copy_out((void *)a[1], &cur, sizeof(cur));
 }
+
+/* An optional part of the image: in it when the service uses timerfd
+ * (cmake/OsParts.cmake). */
+static const struct kern_syscall_entry timerfd_calls[] = {
+	{ SYS_timerfd_create, sys_timerfd_create },
+	{ SYS_timerfd_settime, sys_timerfd_settime },
+	{ SYS_timerfd_gettime, sys_timerfd_gettime },
+};
+
+KERN_SYSCALL_COMPONENT(timerfd, timerfd_calls);

@@ -400,6 +400,15 @@ int kern_syscall_register(long nr, kern_syscall_fn fn)
 	return 0;
 }
 
+int kern_syscall_register_all(const struct kern_syscall_entry *e,
+			      unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		if (kern_syscall_register(e[i].nr, e[i].fn))
+			return -EBUSY;
+	return 0;
+}
+
 /* The kernel's own calls that sockets go through. */
 static kern_syscall_fn kernel_call(long nr)
 {

@@ -37,6 +37,6 @@ int arch_pvh_parse(uint64_t paddr, struct arch_bootinfo *bi);
 /* Linker-script symbols bounding the loaded image. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];
 extern char __ksyms_start[], __ksyms_end[], __rodata_start[], __data_start[];
-extern char __bss_end[];
+extern char __bss_end[], __ksyms_page[];
 
 #endif
