@@ -26,13 +26,16 @@ void kern_timer_init(void)
 int kern_timer_start(struct kern_timer *t, uint64_t deadline, uint64_t period,
 		     kern_timer_fn fn, void *arg)
 {
+	int err;
+
 	kern_timer_stop(t);
 	t->deadline = deadline;
 	t->period = period;
 	t->fn = fn;
 	t->arg = arg;
-	if (kern_timerq_add(&queue, t))
-		return -1;
+	err = kern_timerq_add(&queue, t);
+	if (err)
+		return err;
 	if (deadline < programmed || programmed <= kern_clock_ns())
 		kern_timer_program(kern_timer_next());
 	return 0;
@@ -70,10 +73,12 @@ static void rearm(struct kern_timer *t, uint64_t now)
 int kern_timer_run_due(void)
 {
 	uint64_t now = kern_clock_ns();
+	size_t budget = queue.n; /* a timer restarted in the past waits */
 	struct kern_timer *t;
 	int n = 0;
 
-	while ((t = kern_timerq_pop_due(&queue, now))) {
+	while (budget && (t = kern_timerq_pop_due(&queue, now))) {
+		budget--;
 		n++;
 		if (t->service) {
 			unready(t);

@@ -47,7 +47,9 @@ struct kern_timer *kern_timerq_pop_due(struct kern_timerq *q, uint64_t now);
 
 /* Kernel timer service. Start t: fire fn(t, arg) at monotonic ns deadline,
  * then every period ns if period is not 0 (missed periods are skipped, not
- * bunched). Restarting a running timer moves it. 0 or -ENOSPC. */
+ * bunched). Restarting a running timer moves it (a queued one cannot
+ * fail to restart). 0, or -ENOSPC when the queue is full (t is then not
+ * running). */
 int kern_timer_start(struct kern_timer *t, uint64_t deadline, uint64_t period,
 		     kern_timer_fn fn, void *arg);
 
@@ -55,7 +57,10 @@ int kern_timer_start(struct kern_timer *t, uint64_t deadline, uint64_t period,
 void kern_timer_stop(struct kern_timer *t);
 
 /* Run the kernel timers that are due and move due service timers to the
- * ready list; returns how many were handled. */
+ * ready list; returns how many were handled. One call handles at most as
+ * many timers as were queued when it began, so a callback that keeps
+ * starting its timer for a deadline already passed cannot hold the loop
+ * in here: the timer runs again on the next call. */
 int kern_timer_run_due(void);
 
 /* Run the service timers that became ready; returns how many ran. */
