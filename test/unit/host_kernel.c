@@ -2,9 +2,12 @@
  * host_kernel.h): time is simulated and moves only when a call waits
  * with nothing to do, jumping to the next timer deadline, so tests of
  * timeouts and retransmissions run in microseconds and always the same
- * way. The event loop's work is lwIP's loopback queue (when the host
- * lwIP has it) and the due timers (net/timers.c sets lwIP's). Pools
- * and frames come from malloc, so ASan sees every object on its own. */
+ * way. The timers are the kernel's own service (kernel/time/timer.c and
+ * timerq.c, linked unchanged); only the clock and the hardware timer
+ * under it are simulated here. The event loop's work is lwIP's loopback
+ * queue (when the host lwIP has it) and the due timers (net/timers.c
+ * sets lwIP's). Pools and frames come from malloc, so ASan sees every
+ * object on its own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include <arch/irq.h>
 #include <kern/clock.h>
 #include <kern/console.h>
 #include <kern/entropy.h>
@@ -34,13 +38,10 @@
 #include "host_kernel.h"
 
 #define NSYS 512
-#define MAX_TIMERS 256
 
 void net_socket_init(void); /* net/sockapi.h */
 
 static uint64_t now_ns = HOST_S; /* sys_now() starts at 1000 ms */
-static struct kern_timer *timer_store[MAX_TIMERS];
-static struct kern_timerq timers;
 static kern_syscall_fn net_calls[NSYS];
 static unsigned stuck;
 static uint32_t rnd = 0x2545f491;
@@ -180,7 +181,7 @@ uint32_t host_random_peek(void)
 	return v;
 }
 
-/* ---- Time and timers. */
+/* ---- Time, and the hardware under the kernel's timer service. */
 
 uint64_t kern_clock_ns(void)
 {
@@ -192,54 +193,42 @@ uint64_t host_now(void)
 	return now_ns;
 }
 
-int kern_timer_start(struct kern_timer *t, uint64_t deadline, uint64_t period,
-		     kern_timer_fn fn, void *arg)
+/* The loop below never waits for the timer interrupt (time jumps to
+ * kern_timer_next() instead), so programming the timer does nothing.
+ * The timer is the one-shot kind: timer.c never asks for TSC-deadline
+ * mode, and with it for kern_clock_tsc(). */
+int arch_lapic_has_tsc_deadline(void)
 {
-	kern_timer_stop(t);
-	t->deadline = deadline;
-	t->period = period;
-	t->fn = fn;
-	t->arg = arg;
-	return kern_timerq_add(&timers, t) ? -1 : 0;
+	return 0;
 }
 
-void kern_timer_stop(struct kern_timer *t)
+void arch_lapic_timer_oneshot(uint32_t count)
 {
-	kern_timerq_remove(&timers, t);
+	(void)count;
 }
 
-uint64_t kern_timer_next(void)
+void arch_lapic_timer_deadline(uint64_t tsc)
 {
-	struct kern_timer *t = kern_timerq_first(&timers);
-
-	return t ? t->deadline : UINT64_MAX;
+	(void)tsc;
+	abort();
 }
 
-/* Timer callbacks or loop passes one host_run() may make before it
- * counts the loop as stuck: a timer that is due again at once, every
- * time it runs, would otherwise spin here for good (as the guest's loop
- * would). */
+uint64_t kern_clock_lapic_hz(void)
+{
+	return HOST_S; /* a tick a nanosecond, like the clock */
+}
+
+const struct kern_tsc_conv *kern_clock_tsc(void)
+{
+	abort();
+}
+
+/* Loop passes one host_run() may make before it counts the loop as
+ * stuck: a timer that is due again at once, every time it runs, would
+ * otherwise spin here for good (as the guest's loop would). The kernel's
+ * kern_timer_run_due() returns after the timers queued when it began,
+ * so such a timer costs one pass each time. */
 #define RUN_MAX 1000000
-
-/* Run the timers due now (periodic ones go back in the queue first, so
- * their callback may stop or move them). */
-static int run_timers(void)
-{
-	struct kern_timer *t;
-	int n = 0;
-
-	while (n < RUN_MAX && (t = kern_timerq_pop_due(&timers, now_ns))) {
-		if (t->period) {
-			t->deadline += t->period;
-			if (t->deadline <= now_ns)
-				t->deadline = now_ns + t->period;
-			kern_timerq_add(&timers, t);
-		}
-		t->fn(t, t->arg);
-		n++;
-	}
-	return n;
-}
 
 /* ---- The event loop. */
 
@@ -279,9 +268,9 @@ int host_run(void)
 	int total = 0, n, passes = 0;
 
 	do {
-		n = run_loopback() + run_timers();
+		n = run_loopback() + kern_timer_run_due();
 		total += n;
-		if (++passes == RUN_MAX || n >= RUN_MAX) {
+		if (++passes == RUN_MAX) {
 			stuck++;
 			kern_log(KERN_LOG_QUIET, "loop: work never ends");
 			break;
@@ -468,7 +457,7 @@ void host_kernel_init(void)
 	const char *env = getenv("HOST_NET_LOG");
 
 	log_on = env && *env && *env != '0';
-	kern_timerq_init(&timers, timer_store, MAX_TIMERS);
+	kern_timer_init();
 	kern_file_init();
 	lwip_init();
 	net_socket_init();
