@@ -13,12 +13,13 @@
 #define IRQ_STUB_SIZE 16
 #define IRQ_IST 4
 
-struct irq_handler {
+/* What a vector runs in interrupt context (arch_irq_set). */
+struct arch_irq_handler {
 	arch_irq_fn fn;
 	void *arg;
 };
 
-static struct irq_handler handlers[256];
+static struct arch_irq_handler handlers[256];
 extern char arch_irq_stubs[];
 
 void arch_lapic_eoi(void);
@@ -57,7 +58,7 @@ void arch_irq_set(unsigned vector, arch_irq_fn fn, void *arg)
 void arch_irq_dispatch(unsigned vector);
 void arch_irq_dispatch(unsigned vector)
 {
-	struct irq_handler *h = &handlers[vector & 0xff];
+	struct arch_irq_handler *h = &handlers[vector & 0xff];
 
 	if (h->fn)
 		h->fn(vector, h->arg);

@@ -15,13 +15,15 @@
 #define MAX_SHARED 4 /* handlers on one line (legacy INTx is shared) */
 #define MAX_GSI 64
 
-struct irq_handler {
+/* One function attached to a vector: the loop runs it, the deferred half
+ * (the half in interrupt context is record(), the same for every vector). */
+struct kern_irq_action {
 	kern_irq_fn fn;
 	void *arg;
 };
 
 struct irq_slot {
-	struct irq_handler h[MAX_SHARED];
+	struct kern_irq_action h[MAX_SHARED];
 	int nh;
 	int64_t gsi; /* -1 for MSI and internal vectors */
 	int level, active_low;
@@ -59,7 +61,7 @@ static int alloc_vector(kern_irq_fn fn, void *arg, int64_t gsi, int level)
 		return -ENOSPC;
 	next_vector++;
 	slots[v] = (struct irq_slot){ .gsi = gsi, .level = level };
-	slots[v].h[slots[v].nh++] = (struct irq_handler){ fn, arg };
+	slots[v].h[slots[v].nh++] = (struct kern_irq_action){ fn, arg };
 	arch_irq_set(v, record, &slots[v]);
 	return (int)v;
 }
@@ -73,7 +75,7 @@ static int share(unsigned v, int level, int active_low, kern_irq_fn fn,
 	if (s->level != level || s->active_low != active_low ||
 	    s->nh == MAX_SHARED)
 		return -EBUSY;
-	s->h[s->nh++] = (struct irq_handler){ fn, arg };
+	s->h[s->nh++] = (struct kern_irq_action){ fn, arg };
 	return (int)v;
 }
 
