@@ -1,5 +1,7 @@
-/* The boot sequence: the one place that names every layer's start-up, in
- * order, from the PVH stub's call to the service's main. */
+/* kernel/boot: the boot sequence, the one place that names every
+ * layer's start-up, in order, from the PVH stub's call to the service's
+ * main. Built as its own target (os_boot), above every layer, so that
+ * nothing else in kernel/ can reach up (docs/architecture.md). */
 #include <arch/boot.h>
 #include <arch/cpu.h>
 #include <arch/power.h>

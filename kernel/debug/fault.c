@@ -1,4 +1,9 @@
-/* What happens when things go wrong: page faults resolved (a service
+/* kernel/debug: failure reports. The fault handler, panic and the
+ * report (this file), the frame-pointer unwinder (unwind.c), and the
+ * lookup in the image's embedded symbol table (ksyms.c, written by
+ * tools/mksyms).
+ *
+ * What happens when things go wrong: page faults resolved (a service
  * page's first touch) or recovered (a fault-recovering copy's, through
  * the exception table), else the CPU exception report; panic, and
  * stack-smashing detection, all printed with the raw console only, with a

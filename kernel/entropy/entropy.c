@@ -1,7 +1,11 @@
-/* The kernel's entropy pool (see kern/entropy.h). Input from every source
- * goes into a running SHA-256 (kernel/entropy/sha256.h), each piece prefixed with
- * its source, length and a time stamp. Once 256 credited bits have
- * gathered the pool reseeds: the new ChaCha20 key (kernel/entropy/chacha20.h, 64-bit
+/* kernel/entropy: randomness. The pool (this file) and the primitives
+ * it is built on, written from their specifications: SHA-256 (sha256.c)
+ * and the ChaCha20 block function (chacha20.c).
+ *
+ * The kernel's entropy pool (see kern/entropy.h). Input from every
+ * source goes into a running SHA-256 (sha256.h), each piece prefixed
+ * with its source, length and a time stamp. Once 256 credited bits have
+ * gathered the pool reseeds: the new ChaCha20 key (chacha20.h, 64-bit
  * counter, zero nonce: each key serves one request) is SHA-256 of the
  * input and the old key, and the input starts afresh. Each request takes
  * its first 32 bytes of keystream as the next key and hands out what

@@ -1,4 +1,11 @@
-/* Open files and the descriptor table (see kern/file.h): files come from
+/* kernel/fs: files. Open files and descriptors (this file, fdtable.c),
+ * the calls on them (sys_io.c), the console as a file (console_file.c),
+ * the synthetic /etc files (synthfs.c), and the event files and waits:
+ * poll/select (poll.c), epoll (epoll.c, epready.c), eventfd (eventfd.c).
+ * Other rooms and layers make files of their own through kern/file.h
+ * (time's timerfd, net/'s sockets).
+ *
+ * Open files and the descriptor table (see kern/file.h): files come from
  * a pool, carry their watchers (epoll items), and go when their last
  * reference does; waiting for readiness runs the event loop. */
 #include <errno.h>

@@ -1,4 +1,11 @@
 /*
+ * kernel/mm: memory. Physical frames (frames.c), the page tables
+ * (pt.c, the entry format in arch/pte.h), the kernel's side of both
+ * (this file), fixed-size kernel objects (pool.c), the service's address
+ * space, demand paging and its memory calls (vma.c, usermem.c), and the
+ * rule and copies for the service's pointers in system calls (urange.c,
+ * ucheck.c, uaccess.c). docs/memory.md tells the whole story.
+ *
  * The memory manager's physical side (see kern/mm.h): frames from the PVH
  * memory map, the page tables (all RAM 1:1 with the largest pages that fit,
  * the image with W^X permissions, guard pages below the kernel's stacks,

@@ -1,4 +1,8 @@
-/* Device interrupts (see kern/irq.h): vector allocation, I/O APIC routing
+/* kernel/platform: the machine around the CPU, as the firmware
+ * describes it. The ACPI tables (acpi.c), device interrupts (this file),
+ * and the power button (power_button.c).
+ *
+ * Device interrupts (see kern/irq.h): vector allocation, I/O APIC routing
  * with the MADT's overrides, and the deferred half run by the loop. */
 #include <errno.h>
 

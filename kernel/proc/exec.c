@@ -1,4 +1,8 @@
-/* Starting the service: the Linux initial stack (argc, argv, envp, auxv)
+/* kernel/proc: the service as a process. Starting it (this file), its
+ * signals (signal.c), its exit and the exit statuses (exit.c), and the
+ * process-identity calls (sys_proc.c).
+ *
+ * Starting the service: the Linux initial stack (argc, argv, envp, auxv)
  * on a fresh stack, then musl's __libc_start_main, which runs
  * constructors, sets up TLS and the canary from AT_RANDOM, calls main and
  * passes its result to exit(). */

@@ -1,4 +1,10 @@
-/* The kernel's timer service (see kern/timer.h): one queue, the hardware
+/* kernel/time: clocks and timers. The clock (clock.c: the TSC, the
+ * wall clock; tsc.c its arithmetic), the timer service (this file, its
+ * queue in timerq.c), the time calls and sleeps (sys_time.c), timerfd
+ * (timerfd.c, its arithmetic in itimerspec.c), and the real-time
+ * interval timer behind setitimer and alarm (itimer_real.c).
+ *
+ * The kernel's timer service (see kern/timer.h): one queue, the hardware
  * timer programmed for its earliest deadline only, service timers handed
  * to the service's own loop through a ready list. */
 #include <stdint.h>
