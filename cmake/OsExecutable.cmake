@@ -55,6 +55,7 @@ function(_os_parts name uses)
   add_custom_command(OUTPUT ${dir}/${name}.parts ${dir}/${name}.parts.txt
     COMMAND ${CMAKE_C_COMPILER} -nostdlib -static -no-pie
             -Wl,--unresolved-symbols=ignore-all -Wl,--noinhibit-exec
+            -Wl,-z,noexecstack
             -Wl,-e,main -o ${dir}/${name}_pass0
             -Wl,-Map,${dir}/${name}_pass0.map
             $<TARGET_OBJECTS:${name}_objs> ${libs} ${OS_MUSL_LIBC} ${OS_LIBGCC}
