@@ -1,4 +1,11 @@
-/* The event loop (see kern/loop.h and docs/event-loop.md). */
+/* kernel/core: what every other room stands on. The event loop (this
+ * file; kern/loop.h, docs/event-loop.md), the one thread's only way to
+ * wait; system-call dispatch (syscall.c); the console and the log
+ * (console.c, log.c); the command line and the kernel's own options
+ * (cmdline.c, options.c); the optional parts of the image
+ * (component.c); and os/loop.h for the service (os_loop.c).
+ *
+ * The event loop (see kern/loop.h and docs/event-loop.md). */
 #include <errno.h>
 
 #include <arch/irq.h>
@@ -8,13 +15,32 @@
 #include "proc/signal.h"
 #include <kern/timer.h>
 
+#include "core/deferq.h"
+
 static uint64_t idle_ns;
+static struct kern_deferq at_end; /* kern_loop_defer's work */
+static int in_pass;
+
+void kern_loop_defer(struct kern_deferred *d)
+{
+	kern_deferq_add(&at_end, d);
+}
+
+int kern_loop_in_pass(void)
+{
+	return in_pass;
+}
 
 int kern_loop_poll(void)
 {
 	int was = arch_irq_save();
-	int n = kern_irq_run() + kern_timer_run_due();
+	int outer = in_pass; /* a pass may wait, and so nest another */
+	int n;
 
+	in_pass = 1;
+	n = kern_irq_run() + kern_timer_run_due();
+	n += kern_deferq_run(&at_end);
+	in_pass = outer;
 	arch_irq_restore(was);
 	return n;
 }
@@ -48,7 +74,7 @@ static int wait_off(int (*cond)(void *), void *arg, uint64_t deadline,
 		if (deadline != KERN_LOOP_FOREVER &&
 		    kern_clock_ns() >= deadline)
 			return -ETIMEDOUT;
-		if (work)
+		if (work || !kern_deferq_empty(&at_end))
 			continue; /* look again before sleeping */
 		next = kern_timer_next();
 		sleep_until(next < deadline ? next : deadline);

@@ -5,9 +5,10 @@
  * way. The timers are the kernel's own service (kernel/time/timer.c and
  * timerq.c, linked unchanged); only the clock and the hardware timer
  * under it are simulated here. The event loop's work is lwIP's loopback
- * queue (when the host lwIP has it) and the due timers (net/timers.c
- * sets lwIP's). Pools and frames come from malloc, so ASan sees every
- * object on its own. */
+ * queue (when the host lwIP has it), the due timers and the work asked
+ * for at the end of a pass (the kernel's own queue, kernel/core/deferq.c;
+ * net/timers.c asks for lwIP's). Pools and frames come from malloc, so
+ * ASan sees every object on its own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@
 #include "fs/fdtable.h"
 #include "fs/file_internal.h"
 #include "mm/pool.h"
+#include "core/deferq.h"
 #include "core/sys.h"
 
 #include "host_kernel.h"
@@ -263,12 +265,40 @@ static int run_loopback(void)
 	return n;
 }
 
+/* The work asked for at the end of a pass (kern/loop.h), on the
+ * kernel's own queue (kernel/core/deferq.c, linked unchanged). */
+static struct kern_deferq at_end;
+static int in_pass;
+
+void kern_loop_defer(struct kern_deferred *d)
+{
+	kern_deferq_add(&at_end, d);
+}
+
+int kern_loop_in_pass(void)
+{
+	return in_pass;
+}
+
+/* One pass, as the kernel's loop makes it: the loopback frames (the
+ * guest's interrupts), the due timers, then the end-of-pass work. */
+static int pass(void)
+{
+	int outer = in_pass, n;
+
+	in_pass = 1;
+	n = run_loopback() + kern_timer_run_due();
+	n += kern_deferq_run(&at_end);
+	in_pass = outer;
+	return n;
+}
+
 int host_run(void)
 {
 	int total = 0, n, passes = 0;
 
 	do {
-		n = run_loopback() + kern_timer_run_due();
+		n = pass();
 		total += n;
 		if (++passes == RUN_MAX) {
 			stuck++;

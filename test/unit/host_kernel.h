@@ -1,9 +1,10 @@
 /* The kernel below net/ on the host (host_kernel.c), for the socket unit
  * tests (test_sockets.c) and the netif fuzz target (test/fuzz): simulated
  * monotonic time and hardware timer, the event loop (lwIP's loopback
- * queue and due timers, time jumping to the next deadline while a call
- * waits), object pools, the system-call table and the log. The kernel's
- * own timer service (kernel/time/timer.c, timerq.c) and file layer
+ * queue, due timers and end-of-pass work, time jumping to the next
+ * deadline while a call waits), object pools, the system-call table and
+ * the log. The kernel's own timer service (kernel/time/timer.c,
+ * timerq.c), end-of-pass queue (kernel/core/deferq.c) and file layer
  * (kernel/fs/file.c, sys_io.c, poll.c, epoll.c) are linked unchanged on
  * top of it. */
 #ifndef HOST_KERNEL_H
