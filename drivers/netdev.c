@@ -11,6 +11,7 @@
 #include <kern/component.h>
 #include <kern/loop.h>
 #include <kern/clock.h>
+#include <kern/console.h>
 #include <os/net.h>
 
 #define RAW_QUEUE 256
@@ -30,8 +31,22 @@ int drv_netdev_register(struct drv_netdev *nd)
 		return -ENOSPC;
 	memcpy(nd->name, "net0", 5);
 	nd->name[3] = (char)('0' + ndevs);
+	nd->link_up = -1; /* until the driver reports it */
 	devs[ndevs++] = nd;
 	return 0;
+}
+
+void drv_netdev_link(struct drv_netdev *nd, int up)
+{
+	int was = nd->link_up;
+
+	nd->link_up = !!up;
+	if (was == nd->link_up)
+		return;
+	if (was >= 0) /* the first reading is not a change */
+		kern_info("%s: link %s", nd->name, up ? "up" : "down");
+	if (nd->on_link)
+		nd->on_link(nd->link_ctx, nd->link_up);
 }
 
 int drv_netdev_count(void)

@@ -1,11 +1,12 @@
 /* What the files of net/ share: the interfaces (one lwIP netif per
- * network device, netif.c) and the hooks timers.c runs on every pass. */
+ * network device, netif.c). */
 #ifndef NET_INTERNAL_H
 #define NET_INTERNAL_H
 
 #include <stdint.h>
 
 #include <drv/netdev.h>
+#include <kern/loop.h>
 #include <lwip/netif.h>
 
 #define NET_FRAME_MAX 1514 /* an Ethernet frame at MTU 1500, no FCS */
@@ -14,24 +15,19 @@ struct net_if {
 	struct netif lw; /* first: lwIP's netif points back at us */
 	struct drv_netdev *nd;
 	int rx_held;	    /* received buffers lwIP holds (zero copy) */
-	int flush_pending;  /* frames queued while receiving */
 	uint8_t static_ip6; /* bit i: IPv6 address slot i is static */
 	int ip6_prefix[LWIP_IPV6_NUM_ADDRESSES]; /* for the log */
 	uint8_t bounce[NET_FRAME_MAX]; /* a pbuf chain made contiguous */
+	struct kern_deferred flush;    /* frames sent during a pass */
 };
 
 /* Bind device nd to a new lwIP netif with nd's MAC, MTU and link state,
- * up, taking nd's received frames. The interface, or NULL with a log
- * line (the device is taken for raw frames, or lwIP refused it). */
+ * up, taking nd's received frames and following its link changes. The
+ * interface, or NULL with a log line (the device is taken for raw
+ * frames, or lwIP refused it). */
 struct net_if *net_netif_add(struct drv_netdev *nd);
 
 /* The interfaces made so far, in order (NULL past the last). */
 struct net_if *net_netif_get(int i);
-
-/* Follow the devices' link state (called on every pass). */
-void net_netif_upkeep(void);
-
-/* Tell the devices about frames queued while receiving. */
-void net_netif_flush(void);
 
 #endif

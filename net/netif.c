@@ -11,13 +11,20 @@
  *
  * Send: a frame in one pbuf goes to the driver as it is; a chain (TCP
  * headers and data) is first made contiguous in the interface's bounce
- * buffer. The driver copies it into its ring. Frames sent while a burst
- * of received frames is handled are flushed once, after the burst
- * (timers.c); all others at once. */
+ * buffer. The driver copies it into its ring. Frames sent during a pass
+ * of the event loop (answers to received frames, lwIP's timers) are
+ * flushed once, at the end of the pass (kern_loop_defer): one device
+ * notification for the batch. Frames the service's own calls send are
+ * flushed at once.
+ *
+ * Link: the device's link changes reach lwIP when the driver reports
+ * them (drv_netdev_link, from the device's configuration-change
+ * interrupt). */
 #include <errno.h>
 #include <string.h>
 
 #include <kern/console.h>
+#include <kern/loop.h>
 #include <lwip/etharp.h>
 #include <lwip/ethip6.h>
 #include <lwip/pbuf.h>
@@ -39,7 +46,6 @@ struct rx_ref {
 
 static struct net_if ifs[DRV_NETDEV_MAX];
 static int nifs;
-static int in_rx; /* inside a receive callback: flush later */
 
 struct net_if *net_netif_get(int i)
 {
@@ -116,11 +122,9 @@ static void rx(void *ctx, struct drv_netbuf *buf)
 		return;
 	}
 	count_rx(&nif->lw, p);
-	in_rx = 1;
+	/* lwIP's input asks for its work at the end of the pass (timers.c) */
 	if (nif->lw.input(p, &nif->lw) != ERR_OK)
 		pbuf_free(p);
-	in_rx = 0;
-	net_lwip_touched(); /* timers, and the flush after the burst */
 }
 
 static void count_tx(struct netif *n, const struct pbuf *p)
@@ -159,11 +163,30 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 		return r == -EAGAIN ? ERR_MEM : ERR_IF;
 	}
 	count_tx(n, p);
-	if (in_rx)
-		nif->flush_pending = 1;
+	if (kern_loop_in_pass())
+		kern_loop_defer(&nif->flush);
 	else
 		nd->ops->flush(nd);
 	return ERR_OK;
+}
+
+/* The end of a pass in which frames were sent: tell the device. */
+static void flush(void *arg)
+{
+	struct net_if *nif = arg;
+
+	nif->nd->ops->flush(nif->nd);
+}
+
+/* The device's link went up or down (drv_netdev_link). */
+static void link_changed(void *ctx, int up)
+{
+	struct netif *n = &((struct net_if *)ctx)->lw;
+
+	if (up)
+		netif_set_link_up(n);
+	else
+		netif_set_link_down(n);
 }
 
 /* lwIP's netif initialisation: the device's addresses and sizes. */
@@ -196,38 +219,16 @@ struct net_if *net_netif_add(struct drv_netdev *nd)
 	}
 	memset(nif, 0, sizeof(*nif));
 	nif->nd = nd;
+	nif->flush = (struct kern_deferred){ .fn = flush, .arg = nif };
 	if (!netif_add(&nif->lw, NULL, NULL, NULL, nif, init, ethernet_input)) {
 		kern_error("%s: lwIP refused the interface", nd->name);
 		return NULL;
 	}
 	nifs++;
 	nd->opened = 1; /* os_net_open() now says EBUSY */
-	if (nd->link_up)
+	if (drv_netdev_watch_link(nd, link_changed, nif))
 		netif_set_link_up(&nif->lw);
 	netif_set_up(&nif->lw);
 	nd->ops->open(nd, rx, nif);
 	return nif;
-}
-
-void net_netif_upkeep(void)
-{
-	for (int i = 0; i < nifs; i++) {
-		struct netif *n = &ifs[i].lw;
-		int up = ifs[i].nd->link_up != 0; /* -1: unknown, say up */
-
-		if (up && !netif_is_link_up(n))
-			netif_set_link_up(n);
-		else if (!up && netif_is_link_up(n))
-			netif_set_link_down(n);
-	}
-}
-
-void net_netif_flush(void)
-{
-	for (int i = 0; i < nifs; i++) {
-		if (!ifs[i].flush_pending)
-			continue;
-		ifs[i].flush_pending = 0;
-		ifs[i].nd->ops->flush(ifs[i].nd);
-	}
 }

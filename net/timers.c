@@ -1,15 +1,16 @@
 /* lwIP's clock and timers on the kernel's timer service, tickless: after
  * each sys_check_timeouts() one kernel timer is set for lwIP's next
- * timeout (sys_timeouts_sleeptime()), nothing in between. Whenever lwIP's
- * state changes (a frame arrived, a raw-API call: lwIP asserts "core
- * locked" on every entry, see lwipopts.h) a second timer, due at once,
- * makes the next pass of the event loop run the due timeouts, recompute
- * the next one and flush the frames queued while receiving, so a burst of
- * received frames is answered with one notification of the device. */
+ * timeout (sys_timeouts_sleeptime()), nothing in between. When that timer
+ * fires, and whenever lwIP's state changes (a frame arrived, a raw-API
+ * call: lwIP asserts "core locked" on every entry, see lwipopts.h), lwIP's
+ * work is asked for at the end of the event loop's pass
+ * (kern_loop_defer): the due timeouts run and the next one is computed
+ * once per pass, however many frames or calls came in it. */
 #include <stdint.h>
 
 #include <kern/clock.h>
 #include <kern/entropy.h>
+#include <kern/loop.h>
 #include <kern/timer.h>
 #include <lwip/sys.h>
 #include <lwip/timeouts.h>
@@ -18,8 +19,10 @@
 
 #define NS_PER_MS 1000000ULL
 
-static struct kern_timer lwip_timer, kick_timer;
-static int in_pass;
+static void work(void *arg);
+
+static struct kern_timer lwip_timer;
+static struct kern_deferred lwip_work = { .fn = work };
 
 u32_t sys_now(void)
 {
@@ -36,7 +39,13 @@ uint32_t net_tcp_isn(void)
 	return kern_random_u32();
 }
 
-static void pass(struct kern_timer *t, void *arg);
+/* lwIP's timer fired: its work at the end of this pass. */
+static void fired(struct kern_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	kern_loop_defer(&lwip_work);
+}
 
 /* Set the lwIP timer for lwIP's next timeout, or stop it if there is
  * none. Deadlines fall on the millisecond sys_now() reaches it. lwIP
@@ -53,28 +62,22 @@ static void schedule(void)
 		kern_timer_stop(&lwip_timer);
 		return;
 	}
-	if (kern_timer_start(&lwip_timer, (now + ms) * NS_PER_MS, 0, pass,
+	if (kern_timer_start(&lwip_timer, (now + ms) * NS_PER_MS, 0, fired,
 			     NULL))
 		net_diag("no kernel timer left for lwIP");
 }
 
-/* One pass: lwIP's due timeouts, interface upkeep, frames out. */
-static void pass(struct kern_timer *t, void *arg)
+/* lwIP's work at the end of a pass: its due timeouts, then its next one.
+ * lwIP's calls from here ask for this work again, which the loop ignores
+ * while it runs: the timer is set last, after all of them. */
+static void work(void *arg)
 {
-	(void)t;
 	(void)arg;
-	in_pass = 1;
 	sys_check_timeouts();
-	net_netif_upkeep();
-	net_netif_flush();
 	schedule();
-	in_pass = 0;
 }
 
 void net_lwip_touched(void)
 {
-	if (in_pass || kick_timer.slot)
-		return;
-	if (kern_timer_start(&kick_timer, 0, 0, pass, NULL))
-		net_diag("no kernel timer left for lwIP");
+	kern_loop_defer(&lwip_work);
 }

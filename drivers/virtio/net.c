@@ -1,9 +1,12 @@
-/* The virtio-net driver (virtio 1.x section 5.1): MAC and link status from
- * the configuration, a receive queue kept full of 2 KiB buffers (merged
- * receive buffers when negotiated), a transmit queue fed from a pool of
- * buffers with notifications batched and transmit interrupts off unless
- * the ring is full, both rings worked from the event loop. It offers the
- * network-device interface of drv/netdev.h and knows nothing of any
+/* The virtio-net driver (virtio 1.x section 5.1): MAC from the
+ * configuration, link status from it at probe and on every configuration
+ * change the device signals, a receive queue kept full of 2 KiB buffers
+ * (merged receive buffers when negotiated), a transmit queue fed from a
+ * pool of buffers with notifications batched and transmit interrupts off
+ * unless the ring is full, both rings worked from the event loop. Buffers
+ * given back to the receive queue during a pass of the loop are published
+ * to the device once, at the end of the pass (kern_loop_defer). It offers
+ * the network-device interface of drv/netdev.h and knows nothing of any
  * protocol stack. */
 #include <errno.h>
 #include <stdio.h>
@@ -63,7 +66,7 @@ struct vnet {
 	struct drv_netbuf *rx_bufs;
 	uint16_t *tx_free; /* stack of free transmit buffer slots */
 	unsigned tx_nfree;
-	int rx_pending_kick, tx_pending_kick, in_rx;
+	struct kern_deferred rx_kick; /* buffers given back during a pass */
 	drv_netdev_rx_fn rx;
 	void *rx_ctx;
 	char driver[40];
@@ -91,15 +94,27 @@ static void rx_post(struct vnet *v, unsigned i)
 	}
 	drv_virtq_add(&v->rxq, NULL, 0, in, v->split_hdr ? 2 : 1,
 		      &v->rx_bufs[i]);
-	v->rx_pending_kick = 1;
 }
 
-static void rx_kick(struct vnet *v)
+/* Publish the receive buffers posted since the last time, notifying the
+ * device if it asks for it. */
+static void rx_kick(void *arg)
 {
-	if (!v->rx_pending_kick)
-		return;
-	v->rx_pending_kick = 0;
+	struct vnet *v = arg;
+
 	drv_virtio_kick(v->vd, &v->rxq);
+}
+
+/* Offer buffer i again: to the device at the end of the loop's pass, with
+ * every other buffer given back in it; at once outside a pass (the
+ * service handing a buffer back). */
+static void rx_give_back(struct vnet *v, unsigned i)
+{
+	rx_post(v, i);
+	if (kern_loop_in_pass())
+		kern_loop_defer(&v->rx_kick);
+	else
+		rx_kick(v);
 }
 
 static void sync_stats(struct vnet *v);
@@ -135,7 +150,7 @@ static void drop_extra(struct vnet *v, unsigned n)
 	struct drv_netbuf *b;
 
 	while (n-- && (b = drv_virtq_get(&v->rxq, NULL)))
-		rx_post(v, (unsigned)(b - v->rx_bufs));
+		rx_give_back(v, (unsigned)(b - v->rx_bufs));
 }
 
 /* Hand every frame the device finished to the receiver. */
@@ -145,7 +160,6 @@ static void rx_work(void *arg)
 	struct drv_netbuf *b;
 	uint32_t len;
 
-	v->in_rx = 1;
 	do {
 		while ((b = drv_virtq_get(&v->rxq, &len))) {
 			const struct net_hdr *h =
@@ -158,7 +172,7 @@ static void rx_work(void *arg)
 			}
 			if (len <= v->hdr_len || !v->rx) {
 				v->nd.stats.rx_drops++;
-				rx_post(v, (unsigned)(b - v->rx_bufs));
+				rx_give_back(v, (unsigned)(b - v->rx_bufs));
 				continue;
 			}
 			b->data = (char *)b->priv + v->hdr_len;
@@ -168,9 +182,7 @@ static void rx_work(void *arg)
 			v->nd.stats.rx_bytes += b->len;
 			v->rx(v->rx_ctx, b);
 		}
-		rx_kick(v);
 	} while (drv_virtq_enable_cb(&v->rxq));
-	v->in_rx = 0;
 	sync_stats(v);
 }
 
@@ -178,9 +190,7 @@ static void vnet_rx_done(struct drv_netdev *nd, struct drv_netbuf *b)
 {
 	struct vnet *v = vn(nd);
 
-	rx_post(v, (unsigned)(b - v->rx_bufs));
-	if (!v->in_rx)
-		rx_kick(v);
+	rx_give_back(v, (unsigned)(b - v->rx_bufs));
 }
 
 /* Take back the transmit buffers the device is done with. */
@@ -233,17 +243,15 @@ static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 	}
 	nd->stats.tx_packets++;
 	nd->stats.tx_bytes += len;
-	v->tx_pending_kick = 1;
 	return 0;
 }
 
+/* Publish the frames queued since the last flush (drv_virtio_kick does
+ * nothing when there are none). */
 static void vnet_flush(struct drv_netdev *nd)
 {
 	struct vnet *v = vn(nd);
 
-	if (!v->tx_pending_kick)
-		return;
-	v->tx_pending_kick = 0;
 	drv_virtio_kick(v->vd, &v->txq);
 	sync_stats(v);
 }
@@ -258,6 +266,7 @@ static int vnet_open(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx)
 {
 	vn(nd)->rx_ctx = ctx;
 	vn(nd)->rx = rx;
+	rx_kick(vn(nd)); /* the buffers posted at probe */
 	rx_work(vn(nd)); /* frames that came before */
 	return 0;
 }
@@ -266,20 +275,18 @@ static const struct drv_netdev_ops ops = {
 	vnet_open, vnet_send, vnet_flush, vnet_rx_done, vnet_poll,
 };
 
-/* Link status from the configuration (always up without NET_F_STATUS). */
+/* The device signalled a configuration change (and at probe): the link
+ * status from the configuration, always up without NET_F_STATUS, to the
+ * network-device layer. */
 static void config_changed(void *arg)
 {
 	struct vnet *v = arg;
 	uint16_t status = NET_S_LINK_UP;
-	int was = v->nd.link_up;
 
 	if ((v->vd->features & NET_F_STATUS) &&
 	    drv_virtio_config(v->vd, CFG_STATUS, &status, 2))
 		return; /* checked at probe: cannot happen */
-	v->nd.link_up = !!(status & NET_S_LINK_UP);
-	if (was >= 0 && was != v->nd.link_up)
-		kern_info("%s: link %s", v->nd.name,
-			  v->nd.link_up ? "up" : "down");
+	drv_netdev_link(&v->nd, !!(status & NET_S_LINK_UP));
 }
 
 /* MAC address and MTU from the configuration, whose status field must
@@ -380,7 +387,10 @@ static int setup_queues(struct vnet *v)
 	if (d->ops->irq_attach(d, RXQ, rx_work, v) ||
 	    d->ops->irq_attach(d, TXQ, tx_work, v))
 		return drv_virtio_fail(d, "no interrupt for its queues");
-	d->ops->irq_attach(d, DRV_VIRTIO_CONFIG_IRQ, config_changed, v);
+	if (d->ops->irq_attach(d, DRV_VIRTIO_CONFIG_IRQ, config_changed, v))
+		kern_info("%s: no interrupt for configuration changes: link "
+			  "changes go unseen",
+			  d->name);
 	drv_virtq_disable_cb(&v->txq);
 	return 0;
 }
@@ -395,6 +405,7 @@ static int probe(struct drv_virtio_dev *d)
 	v = &nets[nnets];
 	memset(v, 0, sizeof(*v));
 	v->vd = d;
+	v->rx_kick = (struct kern_deferred){ .fn = rx_kick, .arg = v };
 	d->driver_data = v;
 	if ((r = drv_virtio_start(d, wanted())) || (r = read_mac_mtu(v)) ||
 	    (r = setup_queues(v)))
@@ -414,8 +425,7 @@ static int probe(struct drv_virtio_dev *d)
 	memcpy(v->ds.name, v->nd.name, sizeof(v->nd.name));
 	drv_devstats_register(&v->ds);
 	drv_virtio_ready(d);
-	v->nd.link_up = -1; /* unknown: the first reading is not a change */
-	config_changed(v);
+	config_changed(v); /* the first reading, not logged as a change */
 	kern_info("%s: %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, link %s, "
 		  "queues %u/%u%s%s",
 		  v->nd.name, v->nd.mac[0], v->nd.mac[1], v->nd.mac[2],

@@ -19,8 +19,8 @@
 #define LWIP_ALTCP_TLS 0
 
 /* Every raw-API entry point asserts "core locked": we use that as the
- * signal that lwIP's state changed, to recompute its next timeout and
- * flush what it queued (net/timers.c). */
+ * signal that lwIP's state changed, to run its due timeouts and recompute
+ * the next one at the end of the loop's pass (net/timers.c). */
 #define LWIP_ASSERT_CORE_LOCKED() net_lwip_touched()
 
 /* ---- Memory: the net/ heap for everything (size classes over frames). */

@@ -24,13 +24,26 @@ lwIP (an idle guest whose TCP/IP stack answers):
                                                      -m 32 while UDP echo
                                                      and timers run; echo
                                                      and ping work after
+    nettest.py --build BUILD --machine M link       QEMU takes the link
+                                                     down and up (QMP
+                                                     set_link): the guest
+                                                     logs both and lwIP
+                                                     announces itself
+    nettest.py --garp IP SECONDS                     (inside the namespace)
+                                                     wait for a gratuitous
+                                                     ARP for IP on tap0
+--legacy: virtio-pci without the modern interface (INTx); --intx: modern
+virtio-pci without MSI-X (INTx, the ISR register).
 """
 import argparse
+import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -365,6 +378,92 @@ def case_memnet(build, machine, extra=()):
     return ok, "".join(out)
 
 
+def qmp_set_link(path, up):
+    """QMP set_link on the NIC's backend net0 (tools/run's -netdev id) of
+    the QEMU listening on unix socket path: QEMU sets the link status in
+    the virtio-net configuration and signals a configuration change.
+    Events QEMU sends meanwhile are skipped; an error raises."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(path)
+        f = s.makefile("rw")
+        f.readline()  # greeting
+        for cmd in ({"execute": "qmp_capabilities"},
+                    {"execute": "set_link",
+                     "arguments": {"name": "net0", "up": up}}):
+            f.write(json.dumps(cmd) + "\n")
+            f.flush()
+            while True:
+                reply = json.loads(f.readline())
+                if "error" in reply:
+                    raise RuntimeError(f"QMP {cmd['execute']}: {reply}")
+                if "return" in reply:
+                    break
+
+
+def watch_garp(ip, seconds):
+    """Inside the namespace: wait up to seconds for a gratuitous ARP for
+    ip (sender and target address both ip) on tap0, as lwIP sends when a
+    link comes up; 0 when one came."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+    s.bind(("tap0", 0))
+    want = socket.inet_aton(ip)
+    print("garp: watching", flush=True)
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        s.settimeout(left)
+        try:
+            f = s.recv(2048)
+        except socket.timeout:
+            break
+        if len(f) < 42 or f[12:14] != b"\x08\x06":
+            continue
+        op = struct.unpack("!H", f[20:22])[0]
+        if f[28:32] == want and f[38:42] == want:
+            mac = ":".join(f"{b:02x}" for b in f[22:28])
+            print(f"garp: {mac} announces {ip} (ARP op {op})", flush=True)
+            return 0
+    print(f"garp: no gratuitous ARP for {ip} in {seconds} s", flush=True)
+    return 1
+
+
+def case_link(build, machine, extra=()):
+    """The host's pings are answered; QEMU takes the NIC's link down
+    (QMP set_link): the guest logs it, from the device's configuration-
+    change interrupt; QEMU brings it up again: the guest logs that, and
+    lwIP, told of both, announces its address with a gratuitous ARP (it
+    does so only on a link that was down and comes up); pings are
+    answered again."""
+    out = []
+    with netns.Netns() as ns, tempfile.TemporaryDirectory() as tmp:
+        sock = os.path.join(tmp, "qmp.sock")
+        qmp = ["--qemu-arg=-qmp", f"--qemu-arg=unix:{sock},server=on,wait=off"]
+        g = lwip_guest(ns, build, machine, ["net.ip=10.0.0.2/24"],
+                       list(extra) + qmp)
+        ok = bool(g.wait(r"net0: IPv4 10\.0\.0\.2/24, gateway none \(static\)")
+                  and g.wait(r"timers: idle"))
+        ok = ok and ping(ns, netns.GUEST_IP, count=10, out=out)
+        if ok:
+            qmp_set_link(sock, False)
+            ok = bool(g.wait(r"net0: link down", 20))
+            out.append(f"nettest: set_link off; guest saw it: {ok}\n")
+        if ok:
+            w = Lines(ns.popen(sys.executable, os.path.abspath(__file__),
+                               "--garp", netns.GUEST_IP, "30",
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True))
+            ok = bool(w.wait(r"garp: watching", 10))
+            qmp_set_link(sock, True)
+            up = bool(g.wait(r"net0: link up", 20))
+            garp = bool(w.wait(r"garp: .* announces", 40))
+            out.append(f"nettest: set_link on; guest saw it: {up}\n")
+            out.append(w.text())
+            ok = ok and up and garp
+        ok = ok and ping(ns, netns.GUEST_IP, count=10, out=out)
+        out.insert(0, g.text())
+    return ok, "".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -372,8 +471,11 @@ def main():
     ap.add_argument("--machine", default="q35")
     ap.add_argument("--blast", nargs=2, type=int)
     ap.add_argument("--memnet", help=argparse.SUPPRESS)
+    ap.add_argument("--garp", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--legacy", action="store_true",
                     help="virtio-pci without the modern interface (INTx)")
+    ap.add_argument("--intx", action="store_true",
+                    help="modern virtio-pci without MSI-X (INTx)")
     ap.add_argument("case", nargs="?")
     a = ap.parse_args()
     if a.blast:
@@ -381,16 +483,21 @@ def main():
         return 0
     if a.memnet:
         return memnet_host(a.memnet, 120)
+    if a.garp:
+        return watch_garp(a.garp[0], float(a.garp[1]))
     extra = ["--qemu-arg=-global",
              "--qemu-arg=virtio-net-pci.disable-modern=on"] if a.legacy else []
+    if a.intx:
+        extra += ["--qemu-arg=-global", "--qemu-arg=virtio-net-pci.vectors=0"]
     cases = {"ping": case_ping, "lwip_ping": case_lwip_ping,
              "dhcp": case_dhcp, "slaac": case_slaac, "badopt": case_badopt,
-             "memnet": case_memnet}
+             "memnet": case_memnet, "link": case_link}
     if a.case in cases:
         ok, out = cases[a.case](a.build, a.machine, extra)
         print(out)
         print(f"nettest: {a.case} on {a.machine}"
-              f"{' (legacy)' if a.legacy else ''}: {'ok' if ok else 'FAIL'}")
+              f"{' (legacy)' if a.legacy else ''}"
+              f"{' (INTx)' if a.intx else ''}: {'ok' if ok else 'FAIL'}")
         return 0 if ok else 1
     if a.case == "rates":
         for line in rates(a.build, a.machine, 20000, 64):

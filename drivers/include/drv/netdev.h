@@ -2,7 +2,9 @@
  * or a raw-frame service binds to. Drivers know nothing of the stack:
  * received frames go to one callback, in the event loop, as buffers the
  * receiver keeps until it hands them back (so a stack can use them
- * without copying); frames to send are queued, then flushed in a batch. */
+ * without copying); frames to send are queued, then flushed in a batch.
+ * Link changes come from the driver (drv_netdev_link, when the device
+ * signals them) and go to whoever bound the device. */
 #ifndef DRV_NETDEV_H
 #define DRV_NETDEV_H
 
@@ -21,6 +23,7 @@ struct drv_netbuf {
 
 struct drv_netdev;
 typedef void (*drv_netdev_rx_fn)(void *ctx, struct drv_netbuf *buf);
+typedef void (*drv_netdev_link_fn)(void *ctx, int up);
 
 struct drv_netdev_stats {
 	uint64_t rx_packets, rx_bytes, rx_drops;
@@ -47,16 +50,36 @@ struct drv_netdev {
 	char name[16]; /* "net0" */
 	uint8_t mac[6];
 	unsigned mtu;
-	int link_up;
+	int link_up; /* 1, 0, or -1 until the driver first reports it */
 	int opened;
+	drv_netdev_link_fn on_link; /* drv_netdev_watch_link's */
+	void *link_ctx;
 	const struct drv_netdev_ops *ops;
 	void *priv;
 	struct drv_netdev_stats stats;
 	const char *driver; /* "virtio-net (pci, MSI-X)" */
 };
 
-/* Add nd to the table of network devices and name it netN. 0, -ENOSPC. */
+/* Add nd to the table of network devices and name it netN, its link
+ * unknown until the driver reports it. 0, -ENOSPC. */
 int drv_netdev_register(struct drv_netdev *nd);
+
+/* The driver read nd's link state (at probe, and whenever the device
+ * signals a configuration change), in the event loop: record it, and on
+ * a change log it and tell the watcher. */
+void drv_netdev_link(struct drv_netdev *nd, int up);
+
+/* Have fn(ctx, up) called, in the event loop, whenever nd's link goes up
+ * or down. Returns whether the link is up now (an unknown link counts as
+ * up). Inline, so that a stack bound to a fake device (test/fuzz) needs
+ * no drivers/netdev.c. */
+static inline int drv_netdev_watch_link(struct drv_netdev *nd,
+					drv_netdev_link_fn fn, void *ctx)
+{
+	nd->on_link = fn;
+	nd->link_ctx = ctx;
+	return nd->link_up != 0;
+}
 
 /* The number of network devices, and the i-th (NULL if out of range). */
 int drv_netdev_count(void);

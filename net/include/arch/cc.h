@@ -47,8 +47,8 @@ struct pbuf;
 int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 		     const struct pbuf *p);
 
-/* lwIP's state may have changed (any raw-API call): recompute its next
- * timeout and flush queued frames at the next pass of the event loop. */
+/* lwIP's state may have changed (any raw-API call): run its due timeouts
+ * and recompute the next one at the end of the event loop's pass. */
 void net_lwip_touched(void);
 
 /* The net/ heap (net/heap.c), lwIP's mem_malloc and memp pools: malloc
