@@ -10,7 +10,7 @@
  *                         reach a protocol only through s->ops (a struct
  *                         net_proto_ops), chosen by socket() or accept
  *   sock_tcp.c, sock_udp.c the protocols: one net_proto_ops each
- *   sock_addr.c           what the protocols use of the socket layer:
+ *   sock_common.c          what the protocols use of the socket layer:
  *                         addresses, errors, copies, waits (below) */
 #ifndef NET_SOCK_H
 #define NET_SOCK_H
@@ -163,7 +163,7 @@ struct net_proto_ops {
 extern const struct net_proto_ops net_tcp_proto; /* sock_tcp.c */
 extern const struct net_proto_ops net_udp_proto; /* sock_udp.c */
 
-/* ---- What the protocols use of the socket layer (sock_addr.c). */
+/* ---- What the protocols use of the socket layer (sock_common.c). */
 
 /* sockaddr <-> lwIP address, for domain (AF_INET or AF_INET6), in the
  * kernel's memory. IPv4 peers of AF_INET6 sockets appear as

@@ -1,5 +1,5 @@
 /* Unit tests of the socket layer (net/socket.c, sock_tcp.c, sock_udp.c,
- * sockopt.c, sock_addr.c) on the host: lwIP built for the host with its
+ * sockopt.c, sock_common.c) on the host: lwIP built for the host with its
  * loopback interface, the kernel's file layer, and host_kernel.c's event
  * loop in simulated time. Every call goes through the system-call
  * functions net/ registers (and the kernel's read, write, close, poll,
