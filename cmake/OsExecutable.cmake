@@ -44,11 +44,16 @@ endfunction()
 function(_os_parts name uses)
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
   set(libs)
+  set(deps) # the libraries' files: a change in one reruns pass 0
   foreach(lib ${ARGN})
     if(TARGET ${lib})
       list(APPEND libs $<TARGET_FILE:${lib}>)
+      list(APPEND deps ${lib})
     else()
       list(APPEND libs ${lib})
+      if(IS_ABSOLUTE "${lib}")
+        list(APPEND deps ${lib})
+      endif()
     endif()
   endforeach()
   string(REPLACE ";" "," uses "${uses}")
@@ -61,7 +66,7 @@ function(_os_parts name uses)
             $<TARGET_OBJECTS:${name}_objs> ${libs} ${OS_MUSL_LIBC} ${OS_LIBGCC}
     COMMAND ${CMAKE_COMMAND} -DMODE=detect -DMAP=${dir}/${name}_pass0.map
             -DUSES=${uses} -DOUT=${dir}/${name}.parts -P ${_OS_PARTS}
-    DEPENDS ${name}_objs $<TARGET_OBJECTS:${name}_objs> ${_OS_PARTS}
+    DEPENDS ${name}_objs $<TARGET_OBJECTS:${name}_objs> ${deps} ${_OS_PARTS}
     COMMAND_EXPAND_LISTS VERBATIM)
   add_custom_target(${name}_parts DEPENDS ${dir}/${name}.parts)
 endfunction()
