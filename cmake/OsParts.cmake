@@ -37,7 +37,10 @@ set(_os_part_anchor_itimer sys_setitimer)
 set(_os_parts net epoll poll eventfd timerfd itimer)
 
 # Set <out> to the list "part member by" of musl members of any part
-# that the map says were pulled in, "by" being what asked for them.
+# that the map says were pulled in, "by" being what asked for them. ld
+# prints a member at the start of a line, with "by" after it on the same
+# line when the archive's path is short (under 29 characters with the
+# member), else on the next line, indented.
 function(_os_parts_pulled map out)
   file(STRINGS "${map}" lines)
   set(found)
@@ -52,11 +55,16 @@ function(_os_parts_pulled map out)
       list(APPEND found "${pending}|${by}")
       set(pending)
     endif()
-    if(line MATCHES "libc\\.a\\(([a-z0-9_]+)\\.lo\\)$")
+    if(line MATCHES "^[^ \t(]*libc\\.a\\(([a-z0-9_]+)\\.lo\\)[ \t]*(.*)$")
       set(member ${CMAKE_MATCH_1})
+      string(REPLACE ";" " " by "${CMAKE_MATCH_2}")
       foreach(part IN LISTS _os_parts)
-        if(member IN_LIST _os_part_members_${part})
+        if(NOT member IN_LIST _os_part_members_${part})
+          continue()
+        elseif(by STREQUAL "")
           set(pending "${part}|${member}")
+        else()
+          list(APPEND found "${part}|${member}|${by}")
         endif()
       endforeach()
     endif()
