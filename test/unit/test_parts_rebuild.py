@@ -1,9 +1,14 @@
-# An incremental build notices a library's new use of an optional part:
-# a service built with os_add_executable(... LIBRARIES lib) whose library
-# starts calling socket() must, on the next build, get the network stack
-# (pass 0 runs again on the changed library), and lose it again when the
-# call goes. A throwaway project in a temporary directory includes
-# cmake/OsExecutable.cmake and links with the libos archives already built.
+# os_add_executable(... LIBRARIES lib...) and the parts of the image,
+# in a throwaway project in a temporary directory that includes
+# cmake/OsExecutable.cmake and links with the libos archives already
+# built:
+# - an incremental build notices a library's new use of an optional
+#   part: a library that starts calling socket() brings the network stack
+#   on the next build (pass 0 runs again on the changed library), and it
+#   goes when the call goes;
+# - LIBRARIES takes any library target_link_libraries takes: an
+#   INTERFACE library (usage requirements only) and an OBJECT library,
+#   whose objects' calls count like the service's own.
 #
 #   test_parts_rebuild.py --source-dir DIR --generator G --cc CC
 #       --mksyms PATH --musl-include DIR --cc-include DIR --musl-libc PATH
@@ -23,9 +28,31 @@ include(${LIBOS}/cmake/OsFlags.cmake)
 set(OS_MKSYMS ${MKSYMS})
 set(OS_LINKER_SCRIPT ${LIBOS}/arch/x86_64/linker.ld)
 include(${LIBOS}/cmake/OsExecutable.cmake)
+"""
+
+STATIC_LIB = """\
 add_library(svc_lib STATIC lib.c)
 target_link_libraries(svc_lib PRIVATE os_guest_flags)
 os_add_executable(svc SOURCES main.c LIBRARIES svc_lib)
+"""
+
+OTHER_LIBS = """\
+add_library(svc_flags INTERFACE)
+target_compile_definitions(svc_flags INTERFACE SVC_FLAGS=1)
+add_library(svc_objs_lib OBJECT lib.c)
+target_link_libraries(svc_objs_lib PRIVATE os_guest_flags)
+os_add_executable(svc SOURCES main.c LIBRARIES svc_flags svc_objs_lib)
+"""
+
+MAIN_NEEDS_FLAGS = """\
+#ifndef SVC_FLAGS
+#error svc_flags's definition is missing
+#endif
+int svc_lib_call(void);
+int main(void)
+{
+	return svc_lib_call();
+}
 """
 
 MAIN = """\
@@ -66,10 +93,14 @@ class PartsRebuild(unittest.TestCase):
         self.src = os.path.join(self.tmp.name, "src")
         self.build = os.path.join(self.tmp.name, "build")
         os.mkdir(self.src)
+
+    def configure(self, images, main, lib):
+        """Write the project (PROJECT, then images) and its sources, and
+        configure it."""
         with open(os.path.join(self.src, "CMakeLists.txt"), "w") as f:
-            f.write(PROJECT)
-        write(os.path.join(self.src, "main.c"), MAIN)
-        write(os.path.join(self.src, "lib.c"), LIB_PLAIN)
+            f.write(PROJECT + images)
+        write(os.path.join(self.src, "main.c"), main)
+        write(os.path.join(self.src, "lib.c"), lib)
         cmd = ["cmake", "-S", self.src, "-B", self.build,
                "-G", ARGS.generator, "-DCMAKE_C_COMPILER=" + ARGS.cc,
                "-DCMAKE_ASM_COMPILER=" + ARGS.cc,
@@ -105,6 +136,7 @@ class PartsRebuild(unittest.TestCase):
 
     def test_library_change_reruns_pass_0(self):
         lib = os.path.join(self.src, "lib.c")
+        self.configure(STATIC_LIB, MAIN, LIB_PLAIN)
         self.assertEqual(self.build_parts(), [])
         self.assertFalse(self.linked("net_init"))
         write(lib, LIB_SOCKET)
@@ -113,6 +145,11 @@ class PartsRebuild(unittest.TestCase):
         write(lib, LIB_PLAIN)
         self.assertEqual(self.build_parts(), [])
         self.assertFalse(self.linked("net_init"))
+
+    def test_interface_and_object_libraries(self):
+        self.configure(OTHER_LIBS, MAIN_NEEDS_FLAGS, LIB_SOCKET)
+        self.assertEqual(self.build_parts(), ["net"])
+        self.assertTrue(self.linked("net_init"))
 
 
 def main():
