@@ -75,6 +75,7 @@ function(_os_parts name uses)
     COMMAND ${CMAKE_COMMAND} -DMODE=detect -DMAP=${dir}/${name}_pass0.map
             -DUSES=${uses} -DOUT=${dir}/${name}.parts -P ${_OS_PARTS}
     DEPENDS ${name}_objs $<TARGET_OBJECTS:${name}_objs> ${deps} ${_OS_PARTS}
+            ${OS_MUSL_LIBC}
     COMMAND_EXPAND_LISTS VERBATIM)
   add_custom_target(${name}_parts DEPENDS ${dir}/${name}.parts)
 endfunction()

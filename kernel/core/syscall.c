@@ -71,9 +71,11 @@ static kern_syscall_fn table[NR_MAX] = {
 
 static unsigned char logged[NR_MAX / 8];
 
-/* Log an unimplemented call the first time it is made. */
+/* Log an unimplemented call the first time it is made; the first such
+ * line says why a call libos has can still be missing from an image. */
 static void log_unknown(long nr)
 {
+	static int hinted;
 	const char *name = kern_syscall_name(nr);
 
 	if (nr >= 0 && nr < NR_MAX) {
@@ -83,6 +85,11 @@ static void log_unknown(long nr)
 	}
 	kern_info("system call %s (%ld) is not supported: ENOSYS",
 		  name ? name : "?", nr);
+	if (!hinted++)
+		kern_info(
+			"(an image has the optional parts its service's calls "
+			"showed at build time; one made by number through "
+			"syscall(2) needs os_add_executable(... USES <part>))");
 }
 
 int kern_syscall_register(long nr, kern_syscall_fn fn)

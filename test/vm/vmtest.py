@@ -214,6 +214,7 @@ CASES = {
                            r"libc: malloc 1 KiB ok", r"libc: malloc 16 MiB ok",
                            r"libc: calloc realloc ok",
                            r"system call fork \(57\) is not supported: ENOSYS",
+                           r"syscall\(2\) needs os_add_executable\(\.\.\. USES",
                            r"libc: enosys ok", r"libc: atexit ok"],
                           [r"fork(.|\n)*fork"]),
     # -cpu qemu64: no XSAVE (the syscall path uses FXSAVE), no AVX, no RDRAND.
