@@ -15,7 +15,9 @@
  *   resolve NAME [ADDR]    getaddrinfo(NAME) answers (with ADDR among the
  *                          addresses); "missing-NAME" gives EAI_NONAME
  *   many N [PORT]          accept N connections on PORT (default 7000),
- *                          all kept open, then echo one line on each
+ *                          all kept open, then echo one line on each,
+ *                          then shut each down and wait for its client
+ *                          to close (it has its reply)
  *   sockopts HOST PORT     getsockname/getpeername, SO_REUSEADDR,
  *                          SO_RCVTIMEO, TCP_NODELAY, FIONREAD,
  *                          shutdown(SHUT_WR), EPIPE without dying, EBADF
@@ -24,7 +26,10 @@
  * "eof" (reads to EOF, then says how many bytes came), "send N" (sends N
  * bytes, then waits for EOF), "silent" (reads to EOF, sends nothing).
  * Each mode prints "socktest: <mode> ok" and exits 0, or names what failed
- * and exits 1. */
+ * and exits 1. Exiting the image stops the VM at once: whatever TCP
+ * still holds (a segment the full transmit ring refused waits there for a
+ * retransmission) is lost, so a mode that serves a client waits for that
+ * client's EOF before it exits. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -81,6 +86,15 @@ static struct sockaddr_in addr_of(const char *host, int port)
 		exit(1);
 	}
 	return a;
+}
+
+/* Milliseconds left until deadline (in now_ms() time), at least 1: a
+ * timeout of 0 would mean "forever". */
+static int ms_left(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 1;
 }
 
 static void set_timeout(int fd, int opt, int ms)
@@ -336,6 +350,9 @@ static void reset_server(int port)
 	set_timeout(c, SO_RCVTIMEO, 10000);
 	CHECK(read_line(c, line, sizeof(line)) == 5 && !strcmp(line, "again"));
 	CHECK(send_str(c, "served\n") == 0);
+	/* exit only once the client has read it and closed */
+	CHECK(shutdown(c, SHUT_WR) == 0);
+	CHECK(recv(c, line, 1, 0) == 0);
 	close(c);
 	close(lfd);
 }
@@ -415,30 +432,37 @@ static int mode_resolve(int argc, char **argv)
 
 /* ---- many */
 
-/* Accept n connections on lfd into fds; how many came. */
-static int accept_all(int lfd, int *fds, int n)
+/* A bound on the whole of mode many, far above the seconds it takes even
+ * on a busy host; past it every wait fails at once. socktest.py's own
+ * bounds end sooner, so it is only reached if the host side is gone. */
+#define MANY_BOUND_MS 130000
+
+/* Accept n connections on lfd into fds by deadline; how many came. */
+static int accept_all(int lfd, int *fds, int n, int64_t deadline)
 {
 	for (int i = 0; i < n; i++) {
+		set_timeout(lfd, SO_RCVTIMEO, ms_left(deadline));
 		fds[i] = accept(lfd, NULL, NULL);
 		if (fds[i] < 0) {
 			printf("socktest: many: accept %d failed (errno %d)\n",
 			       i, errno);
 			return i;
 		}
-		set_timeout(fds[i], SO_RCVTIMEO, 30000);
 	}
 	return n;
 }
 
 /* Echo one line on each of the n connections; how many were served. */
-static int echo_lines(int *fds, int n)
+static int echo_lines(int *fds, int n, int64_t deadline)
 {
 	char line[128];
 	int good = 0;
 
 	for (int i = 0; i < n; i++) {
-		ssize_t len = read_line(fds[i], line, sizeof(line) - 1);
+		ssize_t len;
 
+		set_timeout(fds[i], SO_RCVTIMEO, ms_left(deadline));
+		len = read_line(fds[i], line, sizeof(line) - 1);
 		if (len < 0)
 			continue;
 		line[len] = '\n';
@@ -448,30 +472,53 @@ static int echo_lines(int *fds, int n)
 	return good;
 }
 
+/* Shut down the sending side of the n connections (a FIN after each
+ * reply), then wait for each client to close: a client closes once it
+ * has read its reply and our FIN, so when all have, no reply is still
+ * queued here and the image may exit. How many closed sending nothing
+ * more. */
+static int await_clients(int *fds, int n, int64_t deadline)
+{
+	int closed = 0;
+	char c;
+
+	for (int i = 0; i < n; i++)
+		CHECK(shutdown(fds[i], SHUT_WR) == 0);
+	for (int i = 0; i < n; i++) {
+		set_timeout(fds[i], SO_RCVTIMEO, ms_left(deadline));
+		closed += recv(fds[i], &c, 1, 0) == 0;
+	}
+	return closed;
+}
+
 static int mode_many(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 0;
 	int port = argc > 3 ? atoi(argv[3]) : 7000;
 	int *fds = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
-	int lfd = tcp_listen(port, n), got, good;
+	int lfd = tcp_listen(port, n), got, good, closed;
+	int64_t deadline = now_ms() + MANY_BOUND_MS;
 
 	if (n <= 0 || !fds || lfd < 0) {
 		printf("socktest: many: cannot listen (errno %d)\n", errno);
 		return 1;
 	}
-	set_timeout(lfd, SO_RCVTIMEO, 60000);
 	printf("socktest: many: listening on port %d\n", port);
 	fflush(stdout);
-	got = accept_all(lfd, fds, n);
+	got = accept_all(lfd, fds, n, deadline);
 	printf("socktest: many: %d of %d connections open at once\n", got, n);
 	fflush(stdout);
-	good = echo_lines(fds, got);
+	good = echo_lines(fds, got, deadline);
 	printf("socktest: many: %d of %d connections served\n", good, n);
+	fflush(stdout);
+	closed = await_clients(fds, got, deadline);
+	printf("socktest: many: %d of %d clients closed after their reply\n",
+	       closed, n);
 	for (int i = 0; i < got; i++)
 		close(fds[i]);
 	close(lfd);
 	free(fds);
-	CHECK(got == n && good == n);
+	CHECK(got == n && good == n && closed == n);
 	return verdict("many");
 }
 
