@@ -19,6 +19,9 @@ struct net_if {
 	int ip6_prefix[LWIP_IPV6_NUM_ADDRESSES]; /* for the log */
 	uint8_t bounce[NET_FRAME_MAX]; /* a pbuf chain made contiguous */
 	struct kern_deferred flush;    /* frames sent during a pass */
+	int tx_refused;		       /* the device refused a frame since */
+	int tx_again;		       /* ... and has room again: resend */
+	struct kern_deferred txnow;    /* ... at the end of the pass */
 };
 
 /* Bind device nd to a new lwIP netif with nd's MAC, MTU and link state,

@@ -15,7 +15,12 @@
  * of the event loop (answers to received frames, lwIP's timers) are
  * flushed once, at the end of the pass (kern_loop_defer): one device
  * notification for the batch. Frames the service's own calls send are
- * flushed at once.
+ * flushed at once. A frame the driver refuses because its ring is full
+ * is ERR_MEM to lwIP, which keeps a TCP segment queued (and marks its pcb
+ * TF_NAGLEMEMERR) but would send it again only at its retransmission
+ * timeout: so a refusal is remembered, and when the device says its ring
+ * has room again (drv_netdev_tx_room), or a later frame goes through,
+ * tcp_txnow() sends what was refused, at the end of the pass.
  *
  * Link: the device's link changes reach lwIP when the driver reports
  * them (drv_netdev_link, from the device's configuration-change
@@ -29,6 +34,7 @@
 #include <lwip/ethip6.h>
 #include <lwip/pbuf.h>
 #include <lwip/snmp.h>
+#include <lwip/priv/tcp_priv.h>
 #include <netif/ethernet.h>
 
 #include "heap.h"
@@ -138,9 +144,36 @@ static void count_tx(struct netif *n, const struct pbuf *p)
 		MIB2_STATS_NETIF_INC(n, ifoutucastpkts);
 }
 
+/* After a refusal, the ring has room: what lwIP kept goes out at the end
+ * of the pass. Nothing to do (one test) when nothing was refused. */
+static void tx_room(void *ctx)
+{
+	struct net_if *nif = ctx;
+
+	if (!nif->tx_refused)
+		return;
+	nif->tx_refused = 0;
+	nif->tx_again = 1;
+	kern_loop_defer(&nif->txnow);
+}
+
+/* The end of a pass after a refusal: TCP sends the segments it kept, and
+ * again if, while it did, a frame was refused and a later one went
+ * through (asking for this work from itself would be ignored). Ends: each
+ * round sends a frame of the finite queues. */
+static void txnow(void *arg)
+{
+	struct net_if *nif = arg;
+
+	while (nif->tx_again) {
+		nif->tx_again = 0;
+		tcp_txnow();
+	}
+}
+
 /* lwIP's output of one frame. A full ring is ERR_MEM, so that TCP keeps
- * the segment queued and sends it again instead of waiting for a
- * retransmission timeout. */
+ * the segment queued; it is sent again when the ring has room (tx_room),
+ * not at a retransmission timeout. */
 static err_t linkoutput(struct netif *n, struct pbuf *p)
 {
 	struct net_if *nif = (struct net_if *)n;
@@ -160,9 +193,13 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 	if (r) {
 		MIB2_STATS_NETIF_INC(n, ifoutdiscards);
 		nd->ops->flush(nd); /* let the device drain the ring */
-		return r == -EAGAIN ? ERR_MEM : ERR_IF;
+		if (r != -EAGAIN)
+			return ERR_IF;
+		nif->tx_refused = 1;
+		return ERR_MEM;
 	}
 	count_tx(n, p);
+	tx_room(nif); /* a frame went through: the ring has room */
 	if (kern_loop_in_pass())
 		kern_loop_defer(&nif->flush);
 	else
@@ -220,6 +257,7 @@ struct net_if *net_netif_add(struct drv_netdev *nd)
 	memset(nif, 0, sizeof(*nif));
 	nif->nd = nd;
 	nif->flush = (struct kern_deferred){ .fn = flush, .arg = nif };
+	nif->txnow = (struct kern_deferred){ .fn = txnow, .arg = nif };
 	if (!netif_add(&nif->lw, NULL, NULL, NULL, nif, init, ethernet_input)) {
 		kern_error("%s: lwIP refused the interface", nd->name);
 		return NULL;
@@ -228,6 +266,7 @@ struct net_if *net_netif_add(struct drv_netdev *nd)
 	nd->opened = 1; /* os_net_open() now says EBUSY */
 	if (drv_netdev_watch_link(nd, link_changed, nif))
 		netif_set_link_up(&nif->lw);
+	drv_netdev_watch_tx(nd, tx_room, nif);
 	netif_set_up(&nif->lw);
 	nd->ops->open(nd, rx, nif);
 	return nif;

@@ -203,6 +203,9 @@ static void tx_reclaim(struct vnet *v)
 			(uint16_t)(((char *)slot - v->tx_mem) / BUF_SIZE);
 }
 
+/* The transmit interrupt's deferred half (asked for only when a send
+ * found the ring full): take the finished buffers back, and if there is
+ * room now, say so to whoever was refused a frame. */
 static void tx_work(void *arg)
 {
 	struct vnet *v = arg;
@@ -210,6 +213,37 @@ static void tx_work(void *arg)
 	tx_reclaim(v);
 	drv_virtq_disable_cb(&v->txq); /* only wanted while the ring is full */
 	sync_stats(v);
+	if (v->tx_nfree)
+		drv_netdev_tx_room(&v->nd);
+}
+
+/* Whether a transmit buffer is free, taking back finished ones first.
+ * When none is, ask for the interrupt that says some are (tx_work); if
+ * the device finished some meanwhile, no interrupt may come for them:
+ * take them now. */
+static int tx_slot(struct vnet *v)
+{
+	if (!v->tx_nfree)
+		tx_reclaim(v);
+	if (!v->tx_nfree && drv_virtq_enable_cb(&v->txq))
+		tx_reclaim(v);
+	return v->tx_nfree != 0;
+}
+
+/* Add buffer buf (its frame in out) to the ring. When the descriptors
+ * run out first (two per frame, a legacy device without ANY_LAYOUT),
+ * ask for the transmit interrupt as tx_slot does, and try once more if
+ * the device finished some meanwhile. 0, or nonzero when refused. */
+static int tx_add(struct vnet *v, struct drv_sg *out, char *buf)
+{
+	unsigned n = v->split_hdr ? 2 : 1;
+
+	if (!drv_virtq_add(&v->txq, out, n, NULL, 0, buf))
+		return 0;
+	if (!drv_virtq_enable_cb(&v->txq))
+		return -1;
+	tx_reclaim(v);
+	return drv_virtq_add(&v->txq, out, n, NULL, 0, buf);
 }
 
 static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
@@ -220,12 +254,9 @@ static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 
 	if (len > nd->mtu + 14 || len > BUF_SIZE - v->hdr_len)
 		return -EMSGSIZE;
-	if (!v->tx_nfree)
-		tx_reclaim(v);
-	if (!v->tx_nfree) {
+	if (!tx_slot(v)) {
 		nd->stats.tx_ring_full++;
-		drv_virtq_enable_cb(&v->txq); /* wake us when slots free up */
-		return -EAGAIN;
+		return -EAGAIN; /* tx_work says when there is room */
 	}
 	buf = v->tx_mem + (size_t)v->tx_free[--v->tx_nfree] * BUF_SIZE;
 	memset(buf, 0, v->hdr_len);
@@ -235,7 +266,7 @@ static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 		out[0].len = v->hdr_len;
 		out[1] = (struct drv_sg){ buf + v->hdr_len, (uint32_t)len };
 	}
-	if (drv_virtq_add(&v->txq, out, v->split_hdr ? 2 : 1, NULL, 0, buf)) {
+	if (tx_add(v, out, buf)) {
 		v->tx_free[v->tx_nfree++] =
 			(uint16_t)((buf - v->tx_mem) / BUF_SIZE);
 		nd->stats.tx_ring_full++;

@@ -4,7 +4,9 @@
  * receiver keeps until it hands them back (so a stack can use them
  * without copying); frames to send are queued, then flushed in a batch.
  * Link changes come from the driver (drv_netdev_link, when the device
- * signals them) and go to whoever bound the device. */
+ * signals them) and go to whoever bound the device; so does the news
+ * that a transmit ring which refused a frame has room again
+ * (drv_netdev_tx_room). */
 #ifndef DRV_NETDEV_H
 #define DRV_NETDEV_H
 
@@ -24,6 +26,7 @@ struct drv_netbuf {
 struct drv_netdev;
 typedef void (*drv_netdev_rx_fn)(void *ctx, struct drv_netbuf *buf);
 typedef void (*drv_netdev_link_fn)(void *ctx, int up);
+typedef void (*drv_netdev_tx_fn)(void *ctx);
 
 struct drv_netdev_stats {
 	uint64_t rx_packets, rx_bytes, rx_drops;
@@ -36,7 +39,8 @@ struct drv_netdev_ops {
 	/* Start delivering received frames to rx(ctx, buf) from the loop. */
 	int (*open)(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx);
 	/* Queue a copy of one frame (len <= mtu + 14); -EAGAIN when the
-	 * transmit ring is full, -EMSGSIZE when the frame is too long. */
+	 * transmit ring is full (the driver then calls drv_netdev_tx_room
+	 * once it has room again), -EMSGSIZE when the frame is too long. */
 	int (*send)(struct drv_netdev *nd, const void *frame, size_t len);
 	/* Tell the device about the frames queued since the last flush. */
 	void (*flush)(struct drv_netdev *nd);
@@ -54,6 +58,8 @@ struct drv_netdev {
 	int opened;
 	drv_netdev_link_fn on_link; /* drv_netdev_watch_link's */
 	void *link_ctx;
+	drv_netdev_tx_fn on_tx_room; /* drv_netdev_watch_tx's */
+	void *tx_ctx;
 	const struct drv_netdev_ops *ops;
 	void *priv;
 	struct drv_netdev_stats stats;
@@ -79,6 +85,26 @@ static inline int drv_netdev_watch_link(struct drv_netdev *nd,
 	nd->on_link = fn;
 	nd->link_ctx = ctx;
 	return nd->link_up != 0;
+}
+
+/* Have fn(ctx) called, in the event loop, whenever nd's transmit ring
+ * has room again after refusing a frame (-EAGAIN from send). Inline, like
+ * drv_netdev_watch_link. */
+static inline void drv_netdev_watch_tx(struct drv_netdev *nd,
+				       drv_netdev_tx_fn fn, void *ctx)
+{
+	nd->on_tx_room = fn;
+	nd->tx_ctx = ctx;
+}
+
+/* The driver's transmit ring, which refused a frame, has room again (the
+ * driver learnt it in the event loop, e.g. from a transmit interrupt it
+ * asked for when it refused): tell the watcher. A call with nothing
+ * refused is harmless; the watcher keeps it cheap. */
+static inline void drv_netdev_tx_room(struct drv_netdev *nd)
+{
+	if (nd->on_tx_room)
+		nd->on_tx_room(nd->tx_ctx);
 }
 
 /* The number of network devices, and the i-th (NULL if out of range). */
