@@ -307,6 +307,7 @@ void net_init(struct kern_cmdline *cl)
 	netif_add_ext_callback(&status_cb, status_changed);
 	for (int i = 0; i < n; i++)
 		add_interface(drv_netdev_get(i), i == 0);
+	net_drain_at_exit();
 	wait_for_leases();
 	log_dns();
 }

@@ -33,4 +33,9 @@ struct net_if *net_netif_add(struct drv_netdev *nd);
 /* The interfaces made so far, in order (NULL past the last). */
 struct net_if *net_netif_get(int i);
 
+/* Have the service's exit wait, bounded, until TCP has delivered what
+ * it holds (drain.c). Once, after the drivers registered their own exit
+ * work (which runs after this: last registered, first run). */
+void net_drain_at_exit(void);
+
 #endif

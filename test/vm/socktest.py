@@ -16,6 +16,9 @@ the host side in a network namespace this script creates
                       each client reads its reply, then EOF, then closes,
                       and the guest exits only once all have closed
       sockopts        names, options, FIONREAD, shutdown, EPIPE, EBADF
+      linger          the guest sends 512 KiB to a client that reads
+                      slowly (small receive buffer), closes and exits at
+                      once: every byte and the EOF must still arrive
       echo_reset      the echo example survives peers that reset
     socktest.py --build BUILD --machine M --limit [LO HI]
                       bisect the most connections open at once (-m 256)
@@ -43,6 +46,8 @@ PEER_PORT = 9000     # the peer server on the host
 CLOSED_PORT = 9      # nothing listens there
 SERVER_PORT = 7001   # socktest's server half of "reset"
 MANY_PORT = 7000
+LINGER_PORT = 7002
+LINGER_BYTES = 512 * 1024
 ECHO_PORT = 7
 # many: bounds, not expectations (under load the case takes 5 to 15 s).
 # The client's whole exchange gets MANY_BOUND s; with the boot's 30 and
@@ -184,6 +189,31 @@ def many(addr, port, n):
     return good == n
 
 
+def linger(addr, port, n):
+    """Read socktest linger's n bytes slowly, through a small receive
+    buffer, so that most of them are still queued in the guest when it
+    closes and exits; True if all n came, right, then EOF. A guest that
+    loses them stops sending without a FIN: the 30 s timeout ends it."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    s.connect((addr, port))
+    got = bytearray()
+    try:
+        while chunk := s.recv(4096):
+            got += chunk
+            time.sleep(0.005)
+        eof = True
+    except OSError as e:
+        print(f"client: after {len(got)} bytes: {e!r}", flush=True)
+        eof = False
+    s.close()
+    want = bytes(i % 251 for i in range(n))
+    print(f"client: {len(got)} of {n} bytes{', then EOF' if eof else ''}"
+          f"{'' if got == want[:len(got)] else ', CORRUPT'}", flush=True)
+    return eof and bytes(got) == want
+
+
 def echo_check(s, msg):
     """msg echoed on connected s; True if it came back whole."""
     s.sendall(msg)
@@ -255,6 +285,8 @@ def client(kind, addr, port, n):
         return many(addr, port, n)
     if kind == "echo-reset":
         return echo_reset(addr, port)
+    if kind == "linger":
+        return linger(addr, port, n)
     return False
 
 
@@ -418,6 +450,21 @@ def case_echo_reset(build, machine):
         return ok and alive, g.text() + "".join(out)
 
 
+def case_linger(build, machine):
+    """The guest sends, closes and exits at once; the slow client must
+    get every byte."""
+    out = []
+    with netns.Netns() as ns:
+        g = boot(ns, socktest_image(build), machine,
+                 ["linger", str(LINGER_BYTES), str(LINGER_PORT)],
+                 static_ip())
+        ok = bool(g.wait(r"linger: listening", timeout=60))
+        ok = ok and run_client(ns, out, "linger", netns.GUEST_IP,
+                               LINGER_PORT, LINGER_BYTES, timeout=120)
+        ok = finish(g, "linger") and ok
+        return ok, g.text() + "".join(out)
+
+
 CASES = {
     "refused": case_refused,
     "reset": case_reset,
@@ -425,6 +472,7 @@ CASES = {
     "resolve_static": lambda b, m: case_resolve(b, m, True),
     "many2000": case_many,
     "sockopts": case_sockopts,
+    "linger": case_linger,
     "echo_reset": case_echo_reset,
 }
 

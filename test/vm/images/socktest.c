@@ -18,6 +18,10 @@
  *                          all kept open, then echo one line on each,
  *                          then shut each down and wait for its client
  *                          to close (it has its reply)
+ *   linger N [PORT]        accept one connection on PORT (default 7002),
+ *                          send it N bytes (byte i is i % 251), close it
+ *                          and exit at once, as a Linux program may: the
+ *                          bytes TCP still holds must reach the client
  *   sockopts HOST PORT     getsockname/getpeername, SO_REUSEADDR,
  *                          SO_RCVTIMEO, TCP_NODELAY, FIONREAD,
  *                          shutdown(SHUT_WR), EPIPE without dying, EBADF
@@ -29,7 +33,8 @@
  * and exits 1. Exiting the image stops the VM at once: whatever TCP
  * still holds (a segment the full transmit ring refused waits there for a
  * retransmission) is lost, so a mode that serves a client waits for that
- * client's EOF before it exits. */
+ * client's EOF before it exits (linger alone tests that exiting does not
+ * lose them). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -522,6 +527,49 @@ static int mode_many(int argc, char **argv)
 	return verdict("many");
 }
 
+/* ---- linger */
+
+/* Send n bytes of the pattern on fd; the bytes sent. */
+static long send_pattern(int fd, long n)
+{
+	char buf[4096];
+	long done = 0;
+
+	while (done < n) {
+		long k = n - done < (long)sizeof(buf) ? n - done :
+							(long)sizeof(buf);
+
+		for (long i = 0; i < k; i++)
+			buf[i] = (char)((done + i) % 251);
+		ssize_t r = send(fd, buf, (size_t)k, MSG_NOSIGNAL);
+
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	return done;
+}
+
+static int mode_linger(int argc, char **argv)
+{
+	long n = argc > 2 ? atol(argv[2]) : 0;
+	int port = argc > 3 ? atoi(argv[3]) : 7002;
+	int lfd = tcp_listen(port, 1), fd;
+	long sent;
+
+	if (n <= 0 || lfd < 0)
+		return 2;
+	printf("socktest: linger: listening on port %d\n", port);
+	fd = accept(lfd, NULL, NULL);
+	CHECK(fd >= 0);
+	sent = fd >= 0 ? send_pattern(fd, n) : 0;
+	CHECK(sent == n);
+	CHECK(fd < 0 || close(fd) == 0);
+	close(lfd);
+	printf("socktest: linger: sent %ld bytes, closed; exiting\n", sent);
+	return verdict("linger");
+}
+
 /* ---- sockopts */
 
 static void check_names(const struct sockaddr_in *a)
@@ -740,7 +788,7 @@ int main(int argc, char **argv)
 	} modes[] = {
 		{ "refused", mode_refused },   { "reset", mode_reset },
 		{ "resolve", mode_resolve },   { "many", mode_many },
-		{ "sockopts", mode_sockopts },
+		{ "sockopts", mode_sockopts }, { "linger", mode_linger },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -754,6 +802,7 @@ int main(int argc, char **argv)
 			printf("socktest: %s: missing arguments\n", argv[1]);
 		return r ? 1 : 0;
 	}
-	printf("usage: socktest refused|reset|resolve|many|sockopts ...\n");
+	printf("usage: socktest refused|reset|resolve|many|sockopts|linger "
+	       "...\n");
 	return 1;
 }
