@@ -1,4 +1,4 @@
-/* Private to kernel/: what the service's address space (sys_mem.c) needs
+/* Private to kernel/: what the service's address space (usermem.c) needs
  * from the memory manager (mm.c), and what the pointer checks
  * (uaccess.c) ask the service's address space. */
 #ifndef KERNEL_MM_INTERNAL_H

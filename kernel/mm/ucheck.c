@@ -1,5 +1,5 @@
 /* The running image's side of kern/uaccess.h: which memory is the
- * service's (its regions in sys_mem.c, the image's spans from the linker
+ * service's (its regions in usermem.c, the image's spans from the linker
  * script, less the kernel's stacks) and the fault-recovering copies of
  * arch/usercopy.h. The host unit tests put stand-ins in their place. */
 #include <errno.h>

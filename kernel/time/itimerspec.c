@@ -1,4 +1,4 @@
-/* A timerfd's arithmetic (see itimer.h). Pure code, unit-tested. */
+/* A timerfd's arithmetic (see itimerspec.h). Pure code, unit-tested. */
 #include "time/itimerspec.h"
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
