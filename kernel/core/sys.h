@@ -32,7 +32,7 @@ long sys_eventfd2(const long *a);
 long sys_timerfd_create(const long *a); /* timerfd.c */
 long sys_timerfd_settime(const long *a);
 long sys_timerfd_gettime(const long *a);
-long sys_getitimer(const long *a); /* alarm.c */
+long sys_getitimer(const long *a); /* itimer_real.c */
 long sys_setitimer(const long *a);
 long sys_open(const long *a); /* synthfs.c */
 long sys_openat(const long *a);

@@ -17,7 +17,7 @@
 #include <kern/mm.h>
 #include "proc/exec.h"
 
-/* Stubs for what the rest of start.c (kern_start_service) calls; the
+/* Stubs for what the rest of proc/exec.c (kern_start_service) calls; the
  * tests never reach them. */
 uint64_t kern_mm_stack(size_t size, const char *name)
 {
