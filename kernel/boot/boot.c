@@ -32,6 +32,17 @@
 
 static struct arch_bootinfo bootinfo;
 static struct kern_cmdline cmdline; /* split once, passed to each layer */
+static char *envp[KERN_CMDLINE_TOKENS + 1]; /* from its env.NAME=value */
+
+/* The service's environment from the env. options; a bad one stops. */
+static void take_env(void)
+{
+	char err[160];
+
+	if (kern_cmdline_env(&cmdline, envp, KERN_CMDLINE_TOKENS, err,
+			     sizeof(err)) < 0)
+		kern_bootconf_error("%s", err);
+}
 
 /* Name the boot and exception stacks for the unwinder and reports. */
 static void register_stacks(void)
@@ -92,7 +103,8 @@ void kern_main(uint64_t start_info)
 	kern_components_start(&cmdline); /* optional parts: the net stack */
 	drv_devstats_init(&cmdline);     /* devstats: counters at exit */
 	banner();                        /* RAM, page sizes, boot time */
+	take_env();                      /* env.NAME=value: environment */
 	kern_options_check_unused(&cmdline); /* unknown: stop */
-	kern_start_service(cmdline.argv, SERVICE_STACK_SIZE);
+	kern_start_service(cmdline.argv, envp, SERVICE_STACK_SIZE);
 	/* clang-format on */
 }

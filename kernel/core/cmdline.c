@@ -144,3 +144,59 @@ int kern_cmdline_appended(const struct kern_cmdline *cl, const char *prefix,
 			vals[found++] = cl->appended[i] + n;
 	return found;
 }
+
+/* Whether [s, end) is a portable environment variable name. */
+static int env_name_ok(const char *s, const char *end)
+{
+	if (s == end || (*s >= '0' && *s <= '9'))
+		return 0;
+	for (; s < end; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Put entry e ("NAME=value") into envp[0..n), replacing one of the same
+ * NAME; returns the new count. */
+static int env_put(char **envp, int n, char *e)
+{
+	size_t len = (size_t)(strchr(e, '=') - e) + 1;
+
+	for (int i = 0; i < n; i++)
+		if (strncmp(envp[i], e, len) == 0) {
+			envp[i] = e;
+			return n;
+		}
+	envp[n] = e;
+	return n + 1;
+}
+
+int kern_cmdline_env(struct kern_cmdline *cl, char **envp, int max, char *err,
+		     size_t errlen)
+{
+	int n = 0;
+
+	for (int i = 0; i < cl->nopt; i++) {
+		char *o = cl->opt[i], *e = o + 4, *eq;
+
+		if (cl->opt_used[i] || strncmp(o, "env.", 4) != 0)
+			continue;
+		cl->opt_used[i] = 1;
+		eq = strchr(e, '=');
+		if (!eq || !env_name_ok(e, eq)) {
+			snprintf(err, errlen,
+				 "%s: not env.NAME=value with NAME made of "
+				 "letters, digits and '_'",
+				 o);
+			return -EINVAL;
+		}
+		if (n == max) {
+			snprintf(err, errlen, "more than %d env. options", max);
+			return -EINVAL;
+		}
+		n = env_put(envp, n, e);
+	}
+	envp[n] = NULL;
+	return n;
+}

@@ -28,10 +28,10 @@ int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
 extern const char __ehdr_start[];
 
 uintptr_t kern_start_stack(uintptr_t lo, uintptr_t hi, char *const *argv,
-			   const uint8_t random[16], uintptr_t phdr,
-			   size_t phnum)
+			   char *const *envp, const uint8_t random[16],
+			   uintptr_t phdr, size_t phnum)
 {
-	size_t argc = 0;
+	size_t argc = 0, envc = 0;
 	uint64_t *sp;
 	uint8_t *rnd = (uint8_t *)((hi - 16) & ~15UL);
 	const uint64_t aux[][2] = {
@@ -47,7 +47,9 @@ uintptr_t kern_start_stack(uintptr_t lo, uintptr_t hi, char *const *argv,
 
 	while (argv[argc])
 		argc++;
-	words = 1 + argc + 1 + 1 + 2 * (sizeof(aux) / sizeof(aux[0]));
+	while (envp[envc])
+		envc++;
+	words = 1 + argc + 1 + envc + 1 + 2 * (sizeof(aux) / sizeof(aux[0]));
 	if ((uintptr_t)rnd < lo || (uintptr_t)rnd - lo < words * 8)
 		return 0;
 	sp = (uint64_t *)(((uintptr_t)rnd - words * 8) & ~15UL);
@@ -57,8 +59,9 @@ uintptr_t kern_start_stack(uintptr_t lo, uintptr_t hi, char *const *argv,
 	sp[0] = argc;
 	memcpy(&sp[1], argv, argc * sizeof(char *));
 	sp[1 + argc] = 0; /* end of argv */
-	sp[2 + argc] = 0; /* envp: empty */
-	memcpy(&sp[3 + argc], aux, sizeof(aux));
+	memcpy(&sp[2 + argc], envp, envc * sizeof(char *));
+	sp[2 + argc + envc] = 0; /* end of envp */
+	memcpy(&sp[3 + argc + envc], aux, sizeof(aux));
 	return (uintptr_t)sp;
 }
 
@@ -72,7 +75,7 @@ static void enter_libc(void *sp)
 	kern_panic("__libc_start_main returned");
 }
 
-void kern_start_service(char *const *argv, size_t stack_size)
+void kern_start_service(char *const *argv, char *const *envp, size_t stack_size)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)__ehdr_start;
 	size_t size = (stack_size + 4095) & ~4095UL;
@@ -86,7 +89,7 @@ void kern_start_service(char *const *argv, size_t stack_size)
 	 * __init_ssp makes the first 8 bytes the stack-protector canary,
 	 * which kernel code shares (the boot stub's early one is replaced). */
 	kern_entropy_fill(random, sizeof(random));
-	sp = kern_start_stack(hi - size, hi, argv, random,
+	sp = kern_start_stack(hi - size, hi, argv, envp, random,
 			      (uintptr_t)__ehdr_start + eh->e_phoff,
 			      eh->e_phnum);
 	if (!sp)

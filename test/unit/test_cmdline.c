@@ -295,6 +295,56 @@ static void test_take_value_and_flag(void **state)
 	assert_null(kern_cmdline_unused(cl));
 }
 
+/* env.NAME=value options become the environment, in order, a later NAME
+ * replacing an earlier one; they are taken (not unknown); others stay. */
+static void test_env(void **state)
+{
+	struct kern_cmdline *cl =
+		parse_ok(state, "env.A=1 log=info env.B_2=two words "
+				"env.A=3 env.EMPTY= -- env.ARG=x");
+	char *envp[8];
+
+	assert_int_equal(kern_cmdline_env(cl, envp, 7, err, sizeof(err)), 3);
+	assert_string_equal(envp[0], "A=3");
+	assert_string_equal(envp[1], "B_2=two");
+	assert_string_equal(envp[2], "EMPTY=");
+	assert_null(envp[3]);
+	assert_string_equal(kern_cmdline_unused(cl), "log=info");
+	assert_string_equal(cl->argv[1], "env.ARG=x");
+}
+
+/* Each malformed env. option is refused, named in the message. */
+static void test_env_bad(void **state)
+{
+	static const char *const bad[] = { "env.A", "env.=x", "env.1A=x",
+					   "env.A-B=x", "env.A.B=x" };
+	char *envp[4];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct kern_cmdline *cl = parse_ok(state, bad[i]);
+
+		err[0] = 0;
+		assert_int_equal(
+			kern_cmdline_env(cl, envp, 3, err, sizeof(err)),
+			-EINVAL);
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
+/* More distinct names than room is refused, not cut short. */
+static void test_env_too_many(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "env.A=1 env.B=2 env.C=3");
+	char *envp[3];
+
+	assert_int_equal(kern_cmdline_env(cl, envp, 2, err, sizeof(err)),
+			 -EINVAL);
+	assert_true(strlen(err) > 0);
+	cl = parse_ok(state, "env.A=1 env.A=2 env.A=3");
+	assert_int_equal(kern_cmdline_env(cl, envp, 2, err, sizeof(err)), 1);
+	assert_string_equal(envp[0], "A=3");
+}
+
 static void test_take_repeated_in_order(void **state)
 {
 	struct kern_cmdline *cl = parse_ok(state, "v=1 w v=2 v");
@@ -360,6 +410,9 @@ int main(void)
 		T(test_empty_line),
 		T(test_argv0_is_name),
 		T(test_blanks_separate),
+		T(test_env),
+		T(test_env_bad),
+		T(test_env_too_many),
 		T(test_mmio_taken_out),
 		T(test_mmio_prefix_only),
 		T(test_too_many_mmio),

@@ -1,5 +1,7 @@
 # Unit tests for tools/run: status decoding, guest cmdline, KVM choice, QEMU argv.
 
+import contextlib
+import io
 import importlib.machinery
 import importlib.util
 import os
@@ -121,6 +123,20 @@ class CmdlineTest(unittest.TestCase):
     def test_double_quote_rejected(self):
         with self.assertRaises(run.UsageError):
             run.quote_arg('say "hi"')
+
+    def test_env_becomes_kernel_options(self):
+        a = run.parse_args(["x.elf", "--kopt", "log=info", "--env", "A=1",
+                            "--env", "MSG=two words", "--env", "E="])
+        self.assertEqual(a.kopt, ["log=info", "env.A=1",
+                                  '"env.MSG=two words"', "env.E="])
+        self.assertEqual(run.guest_cmdline(a.kopt, ["z"]),
+                         'log=info env.A=1 "env.MSG=two words" env.E= -- z')
+
+    def test_env_bad_refused(self):
+        for bad in ["A", "=x", "1A=x", "A-B=x", 'A=say "hi"']:
+            with self.assertRaises(SystemExit, msg=bad):
+                with contextlib.redirect_stderr(io.StringIO()):
+                    run.parse_args(["x.elf", "--env", bad])
 
 
 class KvmChoiceTest(unittest.TestCase):

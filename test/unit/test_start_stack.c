@@ -113,21 +113,34 @@ static uint64_t aux(const uint64_t *auxv, uint64_t type)
 	return v;
 }
 
-/* Check the stack at sp for argv; returns its auxv. */
-static const uint64_t *check_layout(uintptr_t sp, char *const *argv)
+static char *no_env[] = { NULL };
+
+/* Check the stack at sp for argv and envp; returns its auxv. */
+static const uint64_t *check_env_layout(uintptr_t sp, char *const *argv,
+					char *const *envp)
 {
 	const uint64_t *s = (const uint64_t *)sp;
-	uint64_t argc = 0;
+	uint64_t argc = 0, envc = 0;
 
 	assert_int_equal(sp % 16, 0);
 	while (argv[argc])
 		argc++;
+	while (envp[envc])
+		envc++;
 	assert_int_equal(s[0], argc);
 	for (uint64_t i = 0; i < argc; i++)
 		assert_ptr_equal((char *)(uintptr_t)s[1 + i], argv[i]);
 	assert_int_equal(s[1 + argc], 0); /* end of argv */
-	assert_int_equal(s[2 + argc], 0); /* envp: empty */
-	return &s[3 + argc];
+	for (uint64_t i = 0; i < envc; i++)
+		assert_ptr_equal((char *)(uintptr_t)s[2 + argc + i], envp[i]);
+	assert_int_equal(s[2 + argc + envc], 0); /* end of envp */
+	return &s[3 + argc + envc];
+}
+
+/* Check the stack at sp for argv and an empty environment. */
+static const uint64_t *check_layout(uintptr_t sp, char *const *argv)
+{
+	return check_env_layout(sp, argv, no_env);
 }
 
 /* Check the auxv values, the random bytes, and that all of it lies in
@@ -156,7 +169,7 @@ static void test_layout(void **state)
 {
 	char *argv[] = { "svc", "one", "two words", NULL };
 	uintptr_t lo = at(state, 0), hi = at(state, SIZE);
-	uintptr_t sp = kern_start_stack(lo, hi, argv, rnd, PHDR, PHNUM);
+	uintptr_t sp = kern_start_stack(lo, hi, argv, no_env, rnd, PHDR, PHNUM);
 
 	assert_true(sp >= lo && sp < hi);
 	check_aux(check_layout(sp, argv), sp, hi);
@@ -167,7 +180,7 @@ static void test_no_arguments(void **state)
 {
 	char *argv[] = { NULL };
 	uintptr_t lo = at(state, 0), hi = at(state, SIZE);
-	uintptr_t sp = kern_start_stack(lo, hi, argv, rnd, PHDR, PHNUM);
+	uintptr_t sp = kern_start_stack(lo, hi, argv, no_env, rnd, PHDR, PHNUM);
 
 	assert_int_not_equal(sp, 0);
 	check_aux(check_layout(sp, argv), sp, hi);
@@ -182,7 +195,7 @@ static void test_many_arguments(void **state)
 	for (int i = 0; i < 200; i++)
 		argv[i] = i % 2 ? "odd" : "even";
 	argv[200] = NULL;
-	sp = kern_start_stack(lo, hi, argv, rnd, PHDR, PHNUM);
+	sp = kern_start_stack(lo, hi, argv, no_env, rnd, PHDR, PHNUM);
 	assert_true(sp >= lo);
 	check_aux(check_layout(sp, argv), sp, hi);
 }
@@ -198,7 +211,7 @@ static void test_unaligned_hi(void **state)
 		uintptr_t sp;
 
 		memset(*state, GUARD, SIZE);
-		sp = kern_start_stack(lo, hi, argv, rnd, PHDR, PHNUM);
+		sp = kern_start_stack(lo, hi, argv, no_env, rnd, PHDR, PHNUM);
 		assert_int_not_equal(sp, 0);
 		check_aux(check_layout(sp, argv), sp, hi);
 		assert_true(guard_intact(state, lo, hi));
@@ -209,7 +222,7 @@ static void test_unaligned_lo(void **state)
 {
 	char *argv[] = { "svc", NULL };
 	uintptr_t lo = at(state, 3), hi = at(state, SIZE);
-	uintptr_t sp = kern_start_stack(lo, hi, argv, rnd, PHDR, PHNUM);
+	uintptr_t sp = kern_start_stack(lo, hi, argv, no_env, rnd, PHDR, PHNUM);
 
 	assert_true(sp >= lo);
 	check_aux(check_layout(sp, argv), sp, hi);
@@ -221,13 +234,15 @@ static void test_exact_fit(void **state)
 {
 	char *argv[] = { "svc", "a", "b", NULL };
 	uintptr_t hi = at(state, SIZE);
-	uintptr_t sp =
-		kern_start_stack(at(state, 0), hi, argv, rnd, PHDR, PHNUM);
+	uintptr_t sp = kern_start_stack(at(state, 0), hi, argv, no_env, rnd,
+					PHDR, PHNUM);
 
 	assert_int_not_equal(sp, 0);
-	assert_int_equal(kern_start_stack(sp, hi, argv, rnd, PHDR, PHNUM), sp);
-	assert_int_equal(kern_start_stack(sp + 1, hi, argv, rnd, PHDR, PHNUM),
-			 0);
+	assert_int_equal(
+		kern_start_stack(sp, hi, argv, no_env, rnd, PHDR, PHNUM), sp);
+	assert_int_equal(
+		kern_start_stack(sp + 1, hi, argv, no_env, rnd, PHDR, PHNUM),
+		0);
 }
 
 static void test_too_small(void **state)
@@ -235,10 +250,24 @@ static void test_too_small(void **state)
 	char *argv[] = { "svc", "a", NULL };
 	uintptr_t hi = at(state, SIZE);
 
-	assert_int_equal(kern_start_stack(hi - 64, hi, argv, rnd, PHDR, PHNUM),
-			 0);
-	assert_int_equal(kern_start_stack(hi - 16, hi, argv, rnd, PHDR, PHNUM),
-			 0);
+	assert_int_equal(
+		kern_start_stack(hi - 64, hi, argv, no_env, rnd, PHDR, PHNUM),
+		0);
+	assert_int_equal(
+		kern_start_stack(hi - 16, hi, argv, no_env, rnd, PHDR, PHNUM),
+		0);
+}
+
+/* The environment follows argv, each entry where envp had it. */
+static void test_environment(void **state)
+{
+	char *argv[] = { "svc", "arg", NULL };
+	char *envp[] = { "HOME=/", "LANG=C.UTF-8", "EMPTY=", NULL };
+	uintptr_t lo = at(state, 0), hi = at(state, SIZE);
+	uintptr_t sp = kern_start_stack(lo, hi, argv, envp, rnd, PHDR, PHNUM);
+
+	assert_int_not_equal(sp, 0);
+	check_aux(check_env_layout(sp, argv, envp), sp, hi);
 }
 
 /* A stack too small even for the random bytes must be left alone. */
@@ -247,7 +276,8 @@ static void test_tiny_stack_untouched(void **state)
 	char *argv[] = { "svc", NULL };
 	uintptr_t lo = at(state, SIZE / 2), hi = lo + 8;
 
-	assert_int_equal(kern_start_stack(lo, hi, argv, rnd, PHDR, PHNUM), 0);
+	assert_int_equal(
+		kern_start_stack(lo, hi, argv, no_env, rnd, PHDR, PHNUM), 0);
 	assert_true(guard_intact(state, lo, hi));
 }
 
@@ -260,6 +290,7 @@ int main(void)
 		T(test_many_arguments), T(test_unaligned_hi),
 		T(test_unaligned_lo),	T(test_exact_fit),
 		T(test_too_small),	T(test_tiny_stack_untouched),
+		T(test_environment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

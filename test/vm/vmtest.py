@@ -217,6 +217,17 @@ CASES = {
                            r"syscall\(2\) needs os_add_executable\(\.\.\. USES",
                            r"libc: enosys ok", r"libc: atexit ok"],
                           [r"fork(.|\n)*fork"]),
+    # env.NAME=value options are the service's environment, in order, a
+    # later NAME replacing an earlier one; a malformed one stops the boot.
+    "env": case("test/vm/libc.elf", [], 0,
+                [r"libc: env A=3", r"libc: env MSG=two words",
+                 r"libc: env EMPTY=\n", r"libc: getenv MSG=two words",
+                 r"libc: atexit ok"], [r"libc: env A=1"],
+                kopts=["env.A=1", '"env.MSG=two words"', "env.A=3",
+                       "env.EMPTY="]),
+    "env_bad": case("test/vm/libc.elf", [], 121,
+                    [r"boot configuration: env\.1A=x: not env\.NAME=value"],
+                    [r"libc: constructor ok"], kopts=["env.1A=x"]),
     # -cpu qemu64: no XSAVE (the syscall path uses FXSAVE), no AVX, no RDRAND.
     "regs_qemu64": case("test/vm/regs.elf", [], 0, [r"regs: ok \(xmm0-15 checked\)"],
                         cpu="qemu64"),

@@ -36,6 +36,15 @@ const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name);
 /* The first kernel option nobody took, or NULL. */
 const char *kern_cmdline_unused(const struct kern_cmdline *cl);
 
+/* Take every kernel option env.NAME=value, in order, and set envp[0..]
+ * to its "NAME=value" (pointing into cl) for the service's environment;
+ * a later NAME replaces an earlier one. NAME is a letter or '_' then
+ * letters, digits or '_'. Returns the number of entries (envp[n] is set
+ * to NULL; envp holds max + 1 pointers), or -EINVAL with a message in err
+ * naming the bad option (no '=', a bad NAME, more than max). */
+int kern_cmdline_env(struct kern_cmdline *cl, char **envp, int max, char *err,
+		     size_t errlen);
+
 /* The values (what follows prefix) of the tokens QEMU appended that start
  * with prefix, such as "virtio_mmio.device=", in order: up to max of them
  * into vals; returns how many were stored.

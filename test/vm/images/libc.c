@@ -65,9 +65,16 @@ static int check_calloc_realloc(void)
 	return 1;
 }
 
+extern char **environ;
+
 int main(int argc, char **argv)
 {
 	char buf[64];
+
+	for (char **e = environ; *e; e++)
+		printf("libc: env %s\n", *e);
+	if (getenv("MSG"))
+		printf("libc: getenv MSG=%s\n", getenv("MSG"));
 
 	if (constructed == 7)
 		printf("libc: constructor ok\n");
