@@ -158,8 +158,8 @@ static int env_name_ok(const char *s, const char *end)
 }
 
 /* Put entry e ("NAME=value") into envp[0..n), replacing one of the same
- * NAME; returns the new count. */
-static int env_put(char **envp, int n, char *e)
+ * NAME; returns the new count, or -1 when e is new and n is max. */
+static int env_put(char **envp, int n, int max, char *e)
 {
 	size_t len = (size_t)(strchr(e, '=') - e) + 1;
 
@@ -168,6 +168,8 @@ static int env_put(char **envp, int n, char *e)
 			envp[i] = e;
 			return n;
 		}
+	if (n == max)
+		return -1;
 	envp[n] = e;
 	return n + 1;
 }
@@ -191,11 +193,11 @@ int kern_cmdline_env(struct kern_cmdline *cl, char **envp, int max, char *err,
 				 o);
 			return -EINVAL;
 		}
-		if (n == max) {
-			snprintf(err, errlen, "more than %d env. options", max);
+		n = env_put(envp, n, max, e);
+		if (n < 0) {
+			snprintf(err, errlen, "more than %d env. names", max);
 			return -EINVAL;
 		}
-		n = env_put(envp, n, e);
 	}
 	envp[n] = NULL;
 	return n;

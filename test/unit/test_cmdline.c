@@ -345,6 +345,17 @@ static void test_env_too_many(void **state)
 	assert_string_equal(envp[0], "A=3");
 }
 
+/* Replacing a name needs no room: a full environment still takes it. */
+static void test_env_replace_when_full(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(state, "env.A=1 env.A=2");
+	char *envp[2];
+
+	assert_int_equal(kern_cmdline_env(cl, envp, 1, err, sizeof(err)), 1);
+	assert_string_equal(envp[0], "A=2");
+	assert_null(envp[1]);
+}
+
 static void test_take_repeated_in_order(void **state)
 {
 	struct kern_cmdline *cl = parse_ok(state, "v=1 w v=2 v");
@@ -413,6 +424,7 @@ int main(void)
 		T(test_env),
 		T(test_env_bad),
 		T(test_env_too_many),
+		T(test_env_replace_when_full),
 		T(test_mmio_taken_out),
 		T(test_mmio_prefix_only),
 		T(test_too_many_mmio),
