@@ -55,6 +55,26 @@ struct kern_file_ops {
 	ssize_t (*readv)(struct kern_file *f, const struct iovec *iov, int cnt);
 	ssize_t (*writev)(struct kern_file *f, const struct iovec *iov,
 			  int cnt);
+	/* positioned read and write (pread64, pwrite64, and the file
+	 * layer's own copies): as read and write at offset off (>= 0), the
+	 * file position left alone. NULL: -ESPIPE */
+	ssize_t (*pread)(struct kern_file *f, void *buf, size_t n, off_t off);
+	ssize_t (*pwrite)(struct kern_file *f, const void *buf, size_t n,
+			  off_t off);
+	/* The file's bytes from off as kernel memory that stays valid and
+	 * unchanged until the VM stops (a baked-in or initrd file, whose
+	 * bytes are the image's or the archive's own): returns their
+	 * address (not necessarily page-aligned) and sets *avail to the
+	 * bytes from there to the end of the file; NULL when off is at or
+	 * past the end. NULL op: the file has no such bytes. mmap maps them
+	 * without a copy when the address is page-aligned; sendfile hands
+	 * them to ->write_stable. */
+	const void *(*stable)(struct kern_file *f, off_t off, size_t *avail);
+	/* write n bytes of kernel memory that stays valid and unchanged
+	 * until the VM stops (from ->stable), referencing them rather than
+	 * copying where the file can (a TCP socket); as ->write otherwise.
+	 * NULL: sendfile uses ->write */
+	ssize_t (*write_stable)(struct kern_file *f, const void *buf, size_t n);
 };
 
 struct kern_file {
