@@ -2,7 +2,11 @@
  * ASCII header ("070701" or "070702" and 13 fields of 8 hex digits), the
  * name with its NUL padded so that header and name end on a multiple of 4
  * bytes from the archive's start, then the data padded the same way, up
- * to an entry named "TRAILER!!!". The file layer (issue 11) will read the
+ * to an entry named "TRAILER!!!". The name field (namesize bytes) may
+ * carry more NULs after the name's own: tools/mkcpio pads names so that
+ * every file's data starts on a page of the archive, which newc has no
+ * other field for; readers that take the name as a C string (GNU cpio)
+ * read such archives too. The file layer (issue 11) will read the
  * baked-in trees and the initrd with it; nothing in the kernel calls it
  * yet. Every size is checked against the bytes left before it is added to
  * an offset, so no arithmetic can wrap and nothing outside the archive is
@@ -99,17 +103,36 @@ static size_t pad4(size_t off)
 	return (off + 3) & ~(size_t)3;
 }
 
-/* Check the name (namesize bytes at name, NUL included) and normalise it
- * into e: "." is the root (""), a leading "./" goes. */
-static int check_name(const char *name, size_t namesize,
-		      struct kern_cpio_entry *e, char *err, size_t errlen)
+/* The length of the name in the namesize bytes at name: it ends at its
+ * first NUL, every byte after it is NUL padding, and it is at most
+ * KERN_CPIO_NAME_MAX - 1 bytes long. -EINVAL otherwise. */
+static int name_length(const char *name, size_t namesize, size_t *n, size_t off,
+		       char *err, size_t errlen)
 {
-	size_t off = e->offset, n = namesize - 1;
+	const char *nul = memchr(name, '\0', namesize);
 
-	if (name[n] != '\0')
+	if (!nul)
 		return fail(err, errlen, off, "name does not end with a NUL");
-	if (memchr(name, '\0', n))
-		return fail(err, errlen, off, "name holds a NUL");
+	*n = (size_t)(nul - name);
+	for (const char *p = nul + 1; p < name + namesize; p++)
+		if (*p)
+			return fail(err, errlen, off,
+				    "name holds a NUL followed by a non-NUL "
+				    "byte at %zu",
+				    (size_t)(p - name));
+	if (*n > KERN_CPIO_NAME_MAX - 1)
+		return fail(err, errlen, off, "name of %zu bytes, more than %u",
+			    *n, KERN_CPIO_NAME_MAX - 1);
+	return 0;
+}
+
+/* Check the name (n bytes at name, NUL not counted) and normalise it
+ * into e: "." is the root (""), a leading "./" goes. */
+static int check_name(const char *name, size_t n, struct kern_cpio_entry *e,
+		      char *err, size_t errlen)
+{
+	size_t off = e->offset;
+
 	if (n == 0)
 		return fail(err, errlen, off, "empty name");
 	if (name[0] == '/')
@@ -221,9 +244,9 @@ static int locate(const struct kern_cpio_iter *it, const uint32_t *f,
 {
 	size_t off = it->off, left = it->len - off - HDR_LEN;
 
-	if (f[F_NAMESIZE] == 0 || f[F_NAMESIZE] > KERN_CPIO_NAME_MAX)
+	if (f[F_NAMESIZE] == 0 || f[F_NAMESIZE] > KERN_CPIO_NAMESIZE_MAX)
 		return fail(err, errlen, off, "name size %u out of 1..%u",
-			    f[F_NAMESIZE], KERN_CPIO_NAME_MAX);
+			    f[F_NAMESIZE], KERN_CPIO_NAMESIZE_MAX);
 	if (f[F_NAMESIZE] > left)
 		return fail(err, errlen, off, "truncated name");
 	*data_off = pad4(off + HDR_LEN + f[F_NAMESIZE]);
@@ -256,7 +279,7 @@ int kern_cpio_next(struct kern_cpio_iter *it, struct kern_cpio_entry *e,
 		   char *err, size_t errlen)
 {
 	uint32_t f[F_COUNT];
-	size_t off = it->off, data_off, next;
+	size_t off = it->off, data_off, next, n;
 	const char *name;
 	int kind, r;
 
@@ -275,8 +298,10 @@ int kern_cpio_next(struct kern_cpio_iter *it, struct kern_cpio_entry *e,
 	e->data = it->base + data_off;
 	e->size = f[F_FILESIZE];
 	name = (const char *)it->base + off + HDR_LEN;
-	if (f[F_NAMESIZE] == sizeof(TRAILER) &&
-	    !memcmp(name, TRAILER, sizeof(TRAILER))) {
+	r = name_length(name, f[F_NAMESIZE], &n, off, err, errlen);
+	if (r)
+		return r;
+	if (n == sizeof(TRAILER) - 1 && !memcmp(name, TRAILER, n)) {
 		it->done = 1;
 		it->off = next;
 		return 0;
@@ -284,7 +309,7 @@ int kern_cpio_next(struct kern_cpio_iter *it, struct kern_cpio_entry *e,
 	if (it->count >= it->max_entries)
 		return fail(err, errlen, off, "more than %u entries",
 			    it->max_entries);
-	r = check_name(name, f[F_NAMESIZE], e, err, errlen);
+	r = check_name(name, n, e, err, errlen);
 	if (r)
 		return r;
 	fill(e, f);

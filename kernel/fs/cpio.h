@@ -5,6 +5,7 @@
  * initrd. It accepts only regular files, directories and symlinks with
  * relative names made of plain components ("./x" and "." as GNU cpio
  * writes them from `find .` are accepted and normalised to "x" and ""),
+ * accepts names padded with extra NULs (see KERN_CPIO_NAMESIZE_MAX),
  * and stops at the first malformed entry with a message naming the
  * problem and the entry's byte offset. It never reads outside the
  * archive. Duplicate names are the caller's to detect. */
@@ -15,8 +16,11 @@
 #include <stdint.h>
 
 /* Longest name in an archive, with its NUL (Linux's PATH_MAX), and the
- * longest symlink target (without a NUL). */
+ * longest symlink target (without a NUL). A name field (namesize) may
+ * hold up to 4096 NULs of padding after the name's NUL, so that a packer
+ * can start the data on a page (tools/mkcpio): KERN_CPIO_NAMESIZE_MAX. */
 #define KERN_CPIO_NAME_MAX 4096
+#define KERN_CPIO_NAMESIZE_MAX (KERN_CPIO_NAME_MAX + 4096)
 #define KERN_CPIO_LINK_MAX 4095
 /* The entries (the trailer not counted) a caller should allow at most. */
 #define KERN_CPIO_MAX_ENTRIES 65536
@@ -53,9 +57,10 @@ void kern_cpio_init(struct kern_cpio_iter *it, const void *base, size_t len,
  * archive), 0 at the "TRAILER!!!" entry (and on every call after it), or
  * -EINVAL when the entry is malformed (bad magic or digits, truncated,
  * sizes past the end, an unsupported file type, a name that is empty,
- * absolute, too long, holds a NUL, an empty, "." or ".." component, a
- * missing trailer, too many entries): then err (errlen bytes, may be 0)
- * holds "offset N: problem", and every later call fails the same way. */
+ * absolute, too long, holds a NUL followed by anything but NULs, an
+ * empty, "." or ".." component, a missing trailer, too many entries):
+ * then err (errlen bytes, may be 0) holds "offset N: problem", and every
+ * later call fails the same way. */
 int kern_cpio_next(struct kern_cpio_iter *it, struct kern_cpio_entry *e,
 		   char *err, size_t errlen);
 

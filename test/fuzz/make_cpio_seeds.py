@@ -2,9 +2,10 @@
 """Write the seed corpus of fuzz_cpio (test/fuzz/corpus_cpio/*.cpio):
 small cpio newc archives as GNU cpio writes them from `find .` ("." and
 "./x" names, padding to 4 bytes, the trailer, the archive padded to 512
-bytes), one with the 070702 checksum format, a hard-link pair, and two
-malformed ones (truncated data, a ".." name) so that both ends of the
-reader are reached from the start.
+bytes), one with the 070702 checksum format, a hard-link pair, one
+whose file data starts on a page behind a NUL-padded name (tools/mkcpio's
+layout), and two malformed ones (truncated data, a ".." name) so that
+both ends of the reader are reached from the start.
 
 Usage: make_cpio_seeds.py [DIR]   (default: corpus_cpio/ next to this
 script)
@@ -19,10 +20,14 @@ def pad4(b):
     return b + b"\0" * (-len(b) % 4)
 
 
-def entry(name, mode, data=b"", ino=1, nlink=1, magic=b"070701", out=b""):
+def entry(name, mode, data=b"", ino=1, nlink=1, magic=b"070701", out=b"",
+          page=False):
     """One entry appended to out (padding relative to the archive's
-    start, which out is)."""
+    start, which out is); page: the name padded with NULs so that the
+    data starts at a multiple of 4096, as tools/mkcpio writes files."""
     name = name.encode() + b"\0"
+    if page:
+        name += b"\0" * (-(len(out) + 110 + len(name)) % 4096)
     check = sum(data) & 0xffffffff if magic == b"070702" else 0
     fields = (ino, mode, 1000, 1000, nlink, 1700000000, len(data), 8, 1,
               0, 0, len(name), check)
@@ -57,6 +62,10 @@ def main():
     link = entry("a", S_IFREG | 0o644, ino=7, nlink=2)
     link = entry("b", S_IFREG | 0o644, b"abc", ino=7, nlink=2, out=link)
     seeds["hardlink"] = entry("TRAILER!!!", 0, ino=0, out=link)
+    paged = entry("www", S_IFDIR | 0o755)
+    paged = entry("www/index.html", S_IFREG | 0o644, b"<p>hi</p>\n", ino=2,
+                  out=paged, page=True)
+    seeds["paged"] = entry("TRAILER!!!", 0, ino=0, out=paged)
     for name, data in seeds.items():
         with open(os.path.join(d, name + ".cpio"), "wb") as f:
             f.write(data)

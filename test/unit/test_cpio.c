@@ -379,11 +379,11 @@ static void test_lying_sizes(void **state)
 	one_bad(&h, "f", 2, "data", 4, "file size 4096 past the end");
 	h.filesize = 4;
 	h.namesize = 0;
-	one_bad(&h, "f", 2, "data", 4, "name size 0 out of 1..4096");
+	one_bad(&h, "f", 2, "data", 4, "name size 0 out of 1..8192");
 	h.namesize = 0xffffffff;
 	one_bad(&h, "f", 2, "data", 4, "name size 4294967295 out of");
-	h.namesize = 4097;
-	one_bad(&h, "f", 2, "data", 4, "name size 4097 out of");
+	h.namesize = 8193;
+	one_bad(&h, "f", 2, "data", 4, "name size 8193 out of");
 	h.namesize = 200; /* past the end of this small archive */
 	one_bad(&h, "f", 2, "data", 4, "truncated name");
 	h.namesize = 1;
@@ -420,7 +420,90 @@ static void test_long_names(void **state)
 
 	name[4095] = 'n';
 	name[4096] = '\0';
-	bad_entry(S_IFREG | 0644, name, "x", "name size 4097 out of 1..4096");
+	bad_entry(S_IFREG | 0644, name, "x",
+		  "name of 4096 bytes, more than 4095");
+}
+
+/* The name field of h padded with NULs to namesize bytes (name's own NUL
+ * included): an entry tools/mkcpio writes, its data on a page. */
+static void add_padded(struct ar *a, struct hdr *h, const char *name,
+		       uint32_t namesize, const char *data)
+{
+	char *field = calloc(1, namesize);
+
+	assert_non_null(field);
+	memcpy(field, name, strlen(name));
+	h->namesize = namesize;
+	add_raw(a, h, field, namesize, data, data ? strlen(data) : 0);
+	free(field);
+}
+
+/* Names padded with extra NULs so that the data starts at 4096 (tools/
+ * mkcpio's layout) are read; a padded trailer ends the archive; padding
+ * that holds anything but NULs, a name too long however the field is
+ * padded, and a field longer than KERN_CPIO_NAMESIZE_MAX are refused. */
+static void test_padded_names(void **state)
+{
+	struct ar a = { 0 };
+	struct kern_cpio_iter it;
+	struct kern_cpio_entry e;
+	struct hdr h = good(S_IFREG | 0644, "www/index.html", 5);
+	struct hdr t = good(0, "TRAILER!!!", 0);
+	char err[128] = "", name[4200];
+	unsigned char *p;
+
+	(void)state;
+	/* Data at 4096: 110 + namesize = 4096. */
+	add_padded(&a, &h, "www/index.html", 4096 - 110, "hello");
+	assert_int_equal(a.len, 4096 + 8);
+	add_padded(&a, &t, "TRAILER!!!", 40, NULL);
+	p = aligned_alloc(4096, 8192);
+	assert_non_null(p);
+	memcpy(p, a.buf, a.len);
+	kern_cpio_init(&it, p, a.len, 4);
+	assert_int_equal(kern_cpio_next(&it, &e, err, sizeof(err)), 1);
+	assert_int_equal(e.name_len, 14);
+	assert_memory_equal(e.name, "www/index.html", 14);
+	assert_ptr_equal(e.data, p + 4096);
+	assert_int_equal(e.size, 5);
+	assert_memory_equal(e.data, "hello", 5);
+	assert_int_equal(kern_cpio_next(&it, &e, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	free(p);
+	free(a.buf);
+
+	/* The longest field: a 4095-byte name and 4097 NULs. */
+	memset(name, 'n', 4095);
+	name[4095] = '\0';
+	a = (struct ar){ 0 };
+	h = good(S_IFREG | 0644, name, 1);
+	add_padded(&a, &h, name, KERN_CPIO_NAMESIZE_MAX, "x");
+	add_trailer(&a);
+	p = exact(&a);
+	kern_cpio_init(&it, p, a.len, 4);
+	assert_int_equal(kern_cpio_next(&it, &e, err, sizeof(err)), 1);
+	assert_int_equal(e.name_len, 4095);
+	assert_memory_equal(e.data, "x", 1);
+	assert_int_equal(kern_cpio_next(&it, &e, err, sizeof(err)), 0);
+	free(p);
+	free(a.buf);
+
+	/* A non-NUL byte in the padding, right after the NUL or last. */
+	h = good(S_IFREG | 0644, "f", 1);
+	h.namesize = 4;
+	one_bad(&h, "f\0x", 4, "x", 1, "followed by a non-NUL byte at 2");
+	h.namesize = 100;
+	memset(name, 0, 100);
+	name[0] = 'f';
+	name[99] = 1;
+	one_bad(&h, name, 100, "x", 1, "followed by a non-NUL byte at 99");
+	/* A 4096-byte name is too long even in a field with room for it. */
+	memset(name, 'n', 4096);
+	memset(name + 4096, 0, 100);
+	h.namesize = 4196;
+	one_bad(&h, name, 4196, "x", 1, "name of 4096 bytes, more than 4095");
+	h.namesize = KERN_CPIO_NAMESIZE_MAX + 1;
+	one_bad(&h, "f", 2, "x", 1, "name size 8193 out of 1..8192");
 }
 
 static void test_bad_names(void **state)
@@ -601,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_lying_sizes),
 		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_padded_names),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_bad_types),
 		cmocka_unit_test(test_entry_limit),
