@@ -279,7 +279,8 @@ int kern_cpio_next(struct kern_cpio_iter *it, struct kern_cpio_entry *e,
 		   char *err, size_t errlen)
 {
 	uint32_t f[F_COUNT];
-	size_t off = it->off, data_off, next, n;
+	/* Zeroed only for GCC, which cannot see that fail() never returns 0. */
+	size_t off = it->off, data_off = 0, next = 0, n = 0;
 	const char *name;
 	int kind, r;
 
