@@ -47,9 +47,16 @@ static char *next_token(const char **line, char **out, const char *end,
 	return start;
 }
 
+/* The counts a line starts from, so each line's tokens are limited on
+ * their own. */
+struct start {
+	int nopt, argc;
+};
+
 /* File token t under kernel options, argv or the appended tokens;
  * -E2BIG when full. */
-static int file_token(struct kern_cmdline *cl, char *t, int *seen_dashes)
+static int file_token(struct kern_cmdline *cl, char *t, int *seen_dashes,
+		      const struct start *st)
 {
 	if (is_appended(t)) {
 		if (cl->nappended == KERN_CMDLINE_APPENDED)
@@ -58,46 +65,118 @@ static int file_token(struct kern_cmdline *cl, char *t, int *seen_dashes)
 	} else if (!*seen_dashes && strcmp(t, "--") == 0) {
 		*seen_dashes = 1;
 	} else if (*seen_dashes) {
-		if (cl->argc == KERN_CMDLINE_TOKENS)
+		if (cl->argc - st->argc == KERN_CMDLINE_TOKENS - 1)
 			return -E2BIG;
 		cl->argv[cl->argc++] = t;
 	} else {
-		if (cl->nopt == KERN_CMDLINE_TOKENS)
+		if (cl->nopt - st->nopt == KERN_CMDLINE_TOKENS)
 			return -E2BIG;
 		cl->opt[cl->nopt++] = t;
 	}
 	return 0;
 }
 
-int kern_cmdline_parse(struct kern_cmdline *cl, const char *line,
-		       const char *name, char *err, size_t errlen)
+/* Split line into cl after the tokens already there, copying them to
+ * *out; what names the line in messages ("" for the boot line). */
+static int split(struct kern_cmdline *cl, const char *line, char **out,
+		 const char *what, char *err, size_t errlen)
 {
-	char *out = cl->buf, *t;
 	const char *end = cl->buf + sizeof(cl->buf);
+	struct start st = { cl->nopt, cl->argc };
 	int dashes = 0, bad = 0;
+	char *t;
 
-	memset(cl, 0, sizeof(*cl));
-	cl->argv[cl->argc++] = (char *)name;
-	if (strlen(line) >= sizeof(cl->buf)) {
-		snprintf(err, errlen, "command line longer than %d bytes",
-			 KERN_CMDLINE_MAX - 1);
+	if (strlen(line) >= KERN_CMDLINE_MAX) {
+		snprintf(err, errlen, "%scommand line longer than %d bytes",
+			 what, KERN_CMDLINE_MAX - 1);
 		return -EINVAL;
 	}
-	while ((t = next_token(&line, &out, end, &bad))) {
+	while ((t = next_token(&line, out, end, &bad))) {
 		if (bad) {
-			snprintf(err, errlen, "unterminated quote in '%s'", t);
+			snprintf(err, errlen, "%sunterminated quote in '%s'",
+				 what, t);
 			return -EINVAL;
 		}
-		if (file_token(cl, t, &dashes)) {
-			snprintf(err, errlen, "too many %s at '%s'",
+		if (file_token(cl, t, &dashes, &st)) {
+			snprintf(err, errlen, "%stoo many %s at '%s'", what,
 				 is_appended(t) ? "virtio_mmio.device= tokens" :
 						  "arguments",
 				 t);
 			return -EINVAL;
 		}
 	}
-	cl->argv[cl->argc] = NULL;
 	return 0;
+}
+
+/* The length of option o's name: up to its first '=', or all of it. */
+static size_t key_len(const char *o)
+{
+	return strcspn(o, "=");
+}
+
+/* Whether one of the options opt[from..to) has o's name. */
+static int named_in(char *const *opt, int from, int to, const char *o)
+{
+	size_t n = key_len(o);
+
+	for (int i = from; i < to; i++)
+		if (key_len(opt[i]) == n && strncmp(opt[i], o, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drop the baked options opt[0..nbaked) whose name the boot line's
+ * (the rest) also gives, keeping the order of the others. */
+static void drop_overridden(struct kern_cmdline *cl, int nbaked)
+{
+	int n = 0;
+
+	for (int i = 0; i < cl->nopt; i++)
+		if (i >= nbaked ||
+		    !named_in(cl->opt, nbaked, cl->nopt, cl->opt[i]))
+			cl->opt[n++] = cl->opt[i];
+	cl->nopt = n;
+}
+
+/* Keep the boot line's arguments, argv[nbaked..argc), if there are any,
+ * else the baked ones, argv[1..nbaked). */
+static void pick_args(struct kern_cmdline *cl, int nbaked)
+{
+	int nboot = cl->argc - nbaked;
+
+	if (nboot > 0) {
+		memmove(cl->argv + 1, cl->argv + nbaked,
+			nboot * sizeof(cl->argv[0]));
+		cl->argc = 1 + nboot;
+	}
+	cl->argv[cl->argc] = NULL;
+}
+
+int kern_cmdline_parse_baked(struct kern_cmdline *cl, const char *baked,
+			     const char *line, const char *name, char *err,
+			     size_t errlen)
+{
+	char *out = cl->buf;
+	int nopt, argc;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->argv[cl->argc++] = (char *)name;
+	if (baked &&
+	    split(cl, baked, &out, "baked command line: ", err, errlen))
+		return -EINVAL;
+	nopt = cl->nopt;
+	argc = cl->argc;
+	if (split(cl, line, &out, "", err, errlen))
+		return -EINVAL;
+	drop_overridden(cl, nopt);
+	pick_args(cl, argc);
+	return 0;
+}
+
+int kern_cmdline_parse(struct kern_cmdline *cl, const char *line,
+		       const char *name, char *err, size_t errlen)
+{
+	return kern_cmdline_parse_baked(cl, NULL, line, name, err, errlen);
 }
 
 /* If option o is called name, its value ("" for a flag); else NULL. */

@@ -1,6 +1,7 @@
 /* The kernel's command-line options, checked strictly at boot. */
 #include <string.h>
 
+#include <kern/baked.h>
 #include <kern/console.h>
 #include <kern/exit.h>
 #include "debug/ksyms.h"
@@ -31,11 +32,13 @@ void kern_options_parse(struct kern_cmdline *cl, const struct arch_bootinfo *bi)
 	if (bi->cmdline_truncated)
 		kern_bootconf_error("command line longer than %d bytes",
 				    ARCH_CMDLINE_MAX - 1);
-	if (kern_cmdline_parse(cl, bi->cmdline, kern_image_name, err,
-			       sizeof(err)))
+	if (kern_cmdline_parse_baked(cl, kern_baked_cmdline, bi->cmdline,
+				     kern_image_name, err, sizeof(err)))
 		kern_bootconf_error("%s", err);
 	option_log(cl);
 	mm_take_options(cl); /* mm.allow_wx */
+	if (kern_baked_cmdline)
+		kern_debug("baked command line: %s", kern_baked_cmdline);
 	kern_debug("command line: %s", bi->cmdline);
 }
 

@@ -5,9 +5,12 @@
 #include <arch/boot.h>
 #include <kern/cmdline.h>
 
-/* Split bi's command line into cl and apply the kernel's own options
- * (log=quiet|info|debug, mm.allow_wx). A malformed line stops the boot with
- * OS_EXIT_BOOTCONF and a message naming the problem. */
+/* Split the image's baked command line (kern/baked.h), if it has one,
+ * and bi's command line, which overrides it, into cl
+ * (kern_cmdline_parse_baked), and apply the kernel's own options
+ * (log=quiet|info|debug, mm.allow_wx). A malformed line stops the boot
+ * with OS_EXIT_BOOTCONF and a message naming the problem (and "baked
+ * command line" when it is the image's). */
 void kern_options_parse(struct kern_cmdline *cl,
 			const struct arch_bootinfo *bi);
 

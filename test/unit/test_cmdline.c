@@ -410,12 +410,194 @@ static void test_reparse_resets(void **state)
 	assert_string_equal(kern_cmdline_unused(cl), "a");
 }
 
+/* Parse the baked line and the boot line, expecting success. */
+static struct kern_cmdline *baked_ok(void **state, const char *baked,
+				     const char *line)
+{
+	struct kern_cmdline *cl = *state;
+
+	assert_int_equal(kern_cmdline_parse_baked(cl, baked, line, "svc", err,
+						  sizeof(err)),
+			 0);
+	return cl;
+}
+
+/* Parse them expecting -EINVAL and a message starting with want. */
+static void baked_bad(void **state, const char *baked, const char *line,
+		      const char *want)
+{
+	struct kern_cmdline *cl = *state;
+
+	err[0] = '\0';
+	assert_int_equal(kern_cmdline_parse_baked(cl, baked, line, "svc", err,
+						  sizeof(err)),
+			 -EINVAL);
+	if (strncmp(err, want, strlen(want)))
+		fail_msg("got \"%s\", want \"%s...\"", err, want);
+}
+
+/* With nothing on the boot line, the baked options and arguments are
+ * the line, quotes and all. */
+static void test_baked_alone(void **state)
+{
+	struct kern_cmdline *cl = baked_ok(
+		state, "log=quiet \"env.MSG=two words\" -- x \"a b\" \"\"", "");
+	char *envp[4];
+
+	assert_int_equal(cl->nopt, 2);
+	assert_string_equal(kern_cmdline_take(cl, "log"), "quiet");
+	assert_int_equal(kern_cmdline_env(cl, envp, 3, err, sizeof(err)), 1);
+	assert_string_equal(envp[0], "MSG=two words");
+	assert_null(kern_cmdline_unused(cl));
+	assert_int_equal(cl->argc, 4);
+	assert_string_equal(cl->argv[0], "svc");
+	assert_string_equal(cl->argv[1], "x");
+	assert_string_equal(cl->argv[2], "a b");
+	assert_string_equal(cl->argv[3], "");
+	assert_null(cl->argv[4]);
+}
+
+/* A boot-line option drops every baked one of its name, whatever the
+ * option's rule for repeats: log= takes the first (a second is unknown),
+ * net.dns= is a list, env.A= takes the last, a flag once; options of
+ * other names stay, baked ones first. */
+static void test_boot_options_win(void **state)
+{
+	struct kern_cmdline *cl = baked_ok(
+		state,
+		"log=quiet env.A=1 env.AB=x env.B=2 devstats "
+		"net.dns=1.1.1.1 net.dns=8.8.8.8 env.C=a=b mm.allow_wx",
+		"log=debug env.A=3 devstats=1 net.dns=9.9.9.9 env.C "
+		"mm.allow_wx=0");
+	char *envp[8];
+
+	assert_int_equal(cl->nopt, 8);
+	assert_string_equal(cl->opt[0], "env.AB=x");
+	assert_string_equal(cl->opt[1], "env.B=2");
+	assert_string_equal(cl->opt[2], "log=debug");
+	assert_string_equal(kern_cmdline_take(cl, "log"), "debug");
+	assert_null(kern_cmdline_take(cl, "log"));
+	assert_string_equal(kern_cmdline_take(cl, "net.dns"), "9.9.9.9");
+	assert_null(kern_cmdline_take(cl, "net.dns"));
+	assert_string_equal(kern_cmdline_take(cl, "devstats"), "1");
+	assert_null(kern_cmdline_take(cl, "devstats"));
+	assert_string_equal(kern_cmdline_take(cl, "mm.allow_wx"), "0");
+	assert_null(kern_cmdline_take(cl, "mm.allow_wx"));
+	/* The boot line's env.C (no '=') is refused, not a baked one. */
+	assert_int_equal(kern_cmdline_env(cl, envp, 7, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "env.C:"));
+	cl = baked_ok(state, "env.A=1 env.AB=x env.B=2", "env.A=3");
+	assert_int_equal(kern_cmdline_env(cl, envp, 7, err, sizeof(err)), 3);
+	assert_string_equal(envp[0], "AB=x");
+	assert_string_equal(envp[1], "B=2");
+	assert_string_equal(envp[2], "A=3");
+	assert_null(kern_cmdline_unused(cl));
+}
+
+/* The boot line's arguments replace the baked ones when it has any. */
+static void test_boot_args_win(void **state)
+{
+	struct kern_cmdline *cl = baked_ok(state, "-- b1 b2", "-- x");
+
+	assert_int_equal(cl->argc, 2);
+	assert_string_equal(cl->argv[1], "x");
+	assert_null(cl->argv[2]);
+	cl = baked_ok(state, "-- b1 b2", "log=info --");
+	assert_int_equal(cl->argc, 3);
+	assert_string_equal(cl->argv[1], "b1");
+	assert_string_equal(cl->argv[2], "b2");
+	assert_null(cl->argv[3]);
+	cl = baked_ok(state, "o -- b1", "p");
+	assert_int_equal(cl->argc, 2);
+	assert_string_equal(cl->argv[1], "b1");
+	assert_int_equal(cl->nopt, 2);
+	/* "--" ends a line's options only: the boot line's start fresh. */
+	cl = baked_ok(state, "-- b1", "q -- x");
+	assert_int_equal(cl->nopt, 1);
+	assert_string_equal(cl->opt[0], "q");
+	assert_string_equal(cl->argv[1], "x");
+	/* No baked line is kern_cmdline_parse. */
+	cl = baked_ok(state, NULL, "a -- b");
+	assert_int_equal(cl->nopt, 1);
+	assert_int_equal(cl->argc, 2);
+	cl = baked_ok(state, "", "a -- b");
+	assert_int_equal(cl->nopt, 1);
+	assert_int_equal(cl->argc, 2);
+}
+
+/* A malformed baked line is named as such; the boot line's errors are
+ * not. */
+static void test_baked_bad(void **state)
+{
+	char *line = malloc(KERN_CMDLINE_MAX + 1), *many;
+
+	assert_non_null(line);
+	baked_bad(state, "env.A=\"x", "",
+		  "baked command line: unterminated "
+		  "quote in 'env.A=x'");
+	baked_bad(state, "a", "b=\"x", "unterminated quote in 'b=x'");
+	memset(line, 'x', KERN_CMDLINE_MAX);
+	line[KERN_CMDLINE_MAX] = '\0';
+	baked_bad(state, line, "",
+		  "baked command line: command line longer than 4095 bytes");
+	baked_bad(state, "a", line, "command line longer than 4095 bytes");
+	line[KERN_CMDLINE_MAX - 1] = '\0';
+	baked_ok(state, line, "");
+	many = repeat("--", "a", KERN_CMDLINE_TOKENS);
+	baked_bad(state, many, "", "baked command line: too many arguments");
+	free(many);
+	many = repeat("", "o", KERN_CMDLINE_TOKENS + 1);
+	baked_bad(state, many, "", "baked command line: too many arguments");
+	free(many);
+	free(line);
+}
+
+/* Each line has its own limits: both at their longest and fullest fit. */
+static void test_baked_limits_per_line(void **state)
+{
+	char *line = malloc(KERN_CMDLINE_MAX), *b, *o;
+	struct kern_cmdline *cl;
+
+	assert_non_null(line);
+	memset(line, 'x', KERN_CMDLINE_MAX - 1);
+	line[KERN_CMDLINE_MAX - 1] = '\0';
+	cl = baked_ok(state, line, line); /* one name: the baked one goes */
+	assert_int_equal(cl->nopt, 1);
+	line[0] = 'y';
+	cl = baked_ok(state, line, line + 1);
+	assert_int_equal(cl->nopt, 2);
+	assert_int_equal(strlen(cl->opt[0]), KERN_CMDLINE_MAX - 1);
+	b = repeat("", "b", KERN_CMDLINE_TOKENS);
+	o = repeat("", "o", KERN_CMDLINE_TOKENS);
+	cl = baked_ok(state, b, o); /* repeats within a line all stay */
+	assert_int_equal(cl->nopt, 2 * KERN_CMDLINE_TOKENS);
+	assert_string_equal(cl->opt[0], "b");
+	assert_string_equal(cl->opt[2 * KERN_CMDLINE_TOKENS - 1], "o");
+	free(b);
+	free(o);
+	b = repeat("--", "b", KERN_CMDLINE_TOKENS - 1);
+	o = repeat("--", "a", KERN_CMDLINE_TOKENS - 1);
+	cl = baked_ok(state, b, o);
+	assert_int_equal(cl->argc, KERN_CMDLINE_TOKENS);
+	assert_string_equal(cl->argv[1], "a");
+	assert_null(cl->argv[KERN_CMDLINE_TOKENS]);
+	free(b);
+	free(o);
+	free(line);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_split_at_dashes),
+		T(test_baked_alone),
+		T(test_boot_options_win),
+		T(test_boot_args_win),
+		T(test_baked_bad),
+		T(test_baked_limits_per_line),
 		T(test_second_dashes_is_argument),
 		T(test_no_dashes_all_options),
 		T(test_empty_line),

@@ -6,17 +6,20 @@
 
 #include <stddef.h>
 
+/* Per line: its bytes with the NUL, its kernel options, its arguments
+ * with argv[0]. The image's baked line and the boot line are split into
+ * one struct kern_cmdline, which holds both. */
 #define KERN_CMDLINE_MAX 4096
 #define KERN_CMDLINE_TOKENS 128
 #define KERN_CMDLINE_APPENDED 16
 
 struct kern_cmdline {
-	char buf[KERN_CMDLINE_MAX];	/* the tokens, NUL-separated */
-	char *opt[KERN_CMDLINE_TOKENS]; /* kernel options, "name" or
-					   "name=value" */
-	unsigned char opt_used[KERN_CMDLINE_TOKENS];
+	char buf[2 * KERN_CMDLINE_MAX];	    /* the tokens, NUL-separated */
+	char *opt[2 * KERN_CMDLINE_TOKENS]; /* kernel options, "name" or
+					       "name=value" */
+	unsigned char opt_used[2 * KERN_CMDLINE_TOKENS];
 	int nopt;
-	char *argv[KERN_CMDLINE_TOKENS + 1]; /* argv[0] is the image name */
+	char *argv[2 * KERN_CMDLINE_TOKENS + 1]; /* argv[0]: the image name */
 	int argc;
 	char *appended[KERN_CMDLINE_APPENDED]; /* tokens QEMU appends */
 	int nappended;
@@ -28,6 +31,20 @@ struct kern_cmdline {
  * long). */
 int kern_cmdline_parse(struct kern_cmdline *cl, const char *line,
 		       const char *name, char *err, size_t errlen);
+
+/* Split the image's baked line (os_add_executable's ENV and CMDLINE; NULL
+ * for none) and then the boot line into cl, so that the boot line wins:
+ * a baked kernel option is dropped when the boot line gives one of the
+ * same name (the text before '=': "log", "env.HOME", a flag's whole
+ * token), whatever that option's own rule for repeats (first taken,
+ * list, error), so a boot-line net.dns= replaces every baked one; the
+ * others come first, in order. The service's arguments are the boot
+ * line's if it has any after "--", else the baked ones. Each line is
+ * limited on its own as kern_cmdline_parse says; an error in the baked
+ * line is -EINVAL with err starting "baked command line: ". */
+int kern_cmdline_parse_baked(struct kern_cmdline *cl, const char *baked,
+			     const char *line, const char *name, char *err,
+			     size_t errlen);
 
 /* The value of the next unused kernel option called name ("" for a bare
  * flag), marking it used; NULL when there is none left. */
