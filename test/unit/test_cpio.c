@@ -39,7 +39,8 @@ static void put(struct ar *a, const void *p, size_t n)
 		a->buf = realloc(a->buf, a->cap);
 		assert_non_null(a->buf);
 	}
-	memcpy(a->buf + a->len, p, n);
+	if (n) /* p is NULL for no data */
+		memcpy(a->buf + a->len, p, n);
 	a->len += n;
 }
 
