@@ -1,6 +1,6 @@
 /* Private to kernel/: the system calls, one function each, of the one
  * signature kern_syscall_fn (kern/syscall.h). Grouped by room: fs/sys_io.c
- * and the file layer's poll.c ... synthfs.c, mm/usermem.c, proc/sys_proc.c
+ * and the file layer's poll.c ... eventfd.c (the file tree's calls: fs/vfs_calls.h), mm/usermem.c, proc/sys_proc.c
  * and signal.c, time/sys_time.c and itimer_real.c. */
 #ifndef KERNEL_SYS_H
 #define KERNEL_SYS_H
@@ -34,12 +34,6 @@ long sys_timerfd_settime(const long *a);
 long sys_timerfd_gettime(const long *a);
 long sys_getitimer(const long *a); /* itimer_real.c */
 long sys_setitimer(const long *a);
-long sys_open(const long *a); /* synthfs.c */
-long sys_openat(const long *a);
-long sys_stat(const long *a);
-long sys_newfstatat(const long *a);
-long sys_access(const long *a);
-long sys_faccessat(const long *a);
 
 long sys_brk(const long *a);
 long sys_mmap(const long *a);

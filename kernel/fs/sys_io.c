@@ -15,6 +15,7 @@
 
 #include "fs/file_internal.h"
 #include "core/sys.h"
+#include "fs/vfs_calls.h"
 
 #define MAX_RW 0x7ffff000L /* Linux's limit on one transfer */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
@@ -308,4 +309,79 @@ long sys_lseek(const long *a)
 	if (!f->ops->lseek)
 		return -ESPIPE;
 	return f->ops->lseek(f, (off_t)a[1], (int)a[2]);
+}
+
+/* pread64/pwrite64 once the file is checked: one transfer at off. */
+static long positioned(struct kern_file *f, long ubuf, long n, long off,
+		       int write)
+{
+	if (off < 0)
+		return -EINVAL;
+	if (!(write ? (void *)f->ops->pwrite : (void *)f->ops->pread))
+		return -ESPIPE;
+	if (kern_user_check((void *)ubuf, (size_t)n,
+			    write ? KERN_UREAD : KERN_UWRITE))
+		return -EFAULT;
+	return write ? f->ops->pwrite(f, (const void *)ubuf, clamp((size_t)n),
+				      off) :
+		       f->ops->pread(f, (void *)ubuf, clamp((size_t)n), off);
+}
+
+long sys_pread64(const long *a)
+{
+	long err;
+	struct kern_file *f = file_for(a[0], 0, &err);
+
+	return f ? positioned(f, a[1], a[2], a[3], 0) : err;
+}
+
+long sys_pwrite64(const long *a)
+{
+	long err;
+	struct kern_file *f = file_for(a[0], 1, &err);
+
+	return f ? positioned(f, a[1], a[2], a[3], 1) : err;
+}
+
+/* preadv/pwritev: each segment in turn from off, stopping at a short
+ * one (x86_64 passes the whole offset in the fourth argument). */
+static long positioned_vec(const long *a, int write)
+{
+	const struct iovec *iov;
+	long err, total = 0, off = a[3];
+	struct kern_file *f = file_for(a[0], write, &err);
+
+	if (!f)
+		return err;
+	if (off < 0)
+		return -EINVAL;
+	if (!(write ? (void *)f->ops->pwrite : (void *)f->ops->pread))
+		return -ESPIPE;
+	if ((err = kern_iov_in((const struct iovec *)a[1], a[2],
+			       write ? KERN_UREAD : KERN_UWRITE, &iov)))
+		return err;
+	for (long i = 0; i < a[2]; i++) {
+		size_t len = clamp(iov[i].iov_len);
+		ssize_t r = write ? f->ops->pwrite(f, iov[i].iov_base, len,
+						   off + total) :
+				    f->ops->pread(f, iov[i].iov_base, len,
+						  off + total);
+
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((size_t)r < len)
+			break;
+	}
+	return total;
+}
+
+long sys_preadv(const long *a)
+{
+	return positioned_vec(a, 0);
+}
+
+long sys_pwritev(const long *a)
+{
+	return positioned_vec(a, 1);
 }

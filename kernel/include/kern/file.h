@@ -118,6 +118,14 @@ long kern_file_wait(struct kern_file *f, unsigned events, int64_t timeout_ns);
  * register the kernel's default synthetic files (/etc/hosts). */
 void kern_file_init(void);
 
+struct kern_cmdline;
+
+/* Boot step after kern_file_init: build the file tree (docs/files.md):
+ * the baked-in tree, the initrd over it, /dev, the tmpfs at /tmp (kernel
+ * option tmpfs.size=, taken from cl), and register the file calls. A bad
+ * archive or option stops the boot (OS_EXIT_BOOTCONF) naming it. */
+void kern_fs_init(struct kern_cmdline *cl);
+
 #define KERN_SYNTH_MAX 32 /* synthetic files */
 
 /* Make path (absolute, e.g. "/etc/resolv.conf"; the string must stay
@@ -127,7 +135,9 @@ void kern_file_init(void);
  * buffer in place lets open readers see the new text). Registering a
  * path again replaces its content function (a layer may override the
  * kernel's /etc/hosts). Any time, before or after kern_file_init.
- * Returns 0, -EINVAL (path not absolute, content NULL) or -ENOSPC. */
+ * A regular file at path from the baked-in tree or the initrd stays:
+ * the service's own file wins. Returns 0, -EINVAL (path not absolute,
+ * content NULL, a component on the way is not a directory) or -ENOSPC. */
 int kern_synth_register(const char *path, const char *(*content)(void));
 
 #endif

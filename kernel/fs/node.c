@@ -1,0 +1,256 @@
+/* The file tree's nodes (see node.h): making, linking, finding and
+ * freeing them. Nodes and names come from pools; directories keep their
+ * entries in a list in the order they were made, each with a sequence
+ * number that getdents64 uses as its offset, so a listing in progress
+ * is not disturbed by entries removed or added. */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "fs/node.h"
+#include "mm/pool.h"
+
+#define NODE_MAX (1 << 18)
+#define NAME_CLASSES 4
+
+static struct kern_pool nodes = KERN_POOL(struct fs_node, NODE_MAX);
+static struct kern_pool names[NAME_CLASSES] = {
+	KERN_POOL(char[32], NODE_MAX),
+	KERN_POOL(char[64], NODE_MAX),
+	KERN_POOL(char[128], NODE_MAX),
+	KERN_POOL(char[256], NODE_MAX),
+};
+static struct fs_node *root;
+static uint64_t next_ino = 1;
+
+/* The name pool for len bytes. */
+static struct kern_pool *name_pool(size_t len)
+{
+	size_t size = 32;
+
+	for (int c = 0; c < NAME_CLASSES; c++, size *= 2)
+		if (len <= size)
+			return &names[c];
+	return NULL;
+}
+
+const char *fs_name_dup(const char *name, size_t len)
+{
+	struct kern_pool *p = name_pool(len);
+	char *s = p ? kern_pool_get(p) : NULL;
+
+	if (s)
+		memcpy(s, name, len);
+	return s;
+}
+
+void fs_name_free(const char *name, size_t len)
+{
+	kern_pool_put(name_pool(len), (void *)name);
+}
+
+struct fs_node *fs_node_new(int kind, uint32_t mode)
+{
+	struct fs_node *n = kern_pool_get(&nodes);
+
+	if (!n)
+		return NULL;
+	n->kind = kind;
+	n->mode = mode;
+	n->ino = next_ino++;
+	n->parent = n;
+	if (kind == FS_KIND_DIR)
+		n->u.dir.tail = &n->u.dir.first;
+	return n;
+}
+
+struct fs_node *fs_root(void)
+{
+	if (!root) {
+		root = fs_node_new(FS_KIND_DIR, S_IFDIR | 0755);
+		root->links = 1; /* never unlinked */
+	}
+	return root;
+}
+
+/* Free n: nothing holds it any more. */
+static void node_free(struct fs_node *n)
+{
+	if (n->name_owned)
+		fs_name_free(n->name, n->name_len);
+	if (n->kind == FS_KIND_TMP && n->u.tmp)
+		fs_tmp_free(n->u.tmp);
+	kern_pool_put(&nodes, n);
+}
+
+void fs_node_drop(struct fs_node *n)
+{
+	node_free(n);
+}
+
+void fs_node_get(struct fs_node *n)
+{
+	n->refs++;
+}
+
+void fs_node_put(struct fs_node *n)
+{
+	if (--n->refs == 0 && n->links == 0)
+		node_free(n);
+}
+
+struct fs_node *fs_node_child(const struct fs_node *dir, const char *name,
+			      size_t len)
+{
+	if (dir->kind != FS_KIND_DIR)
+		return NULL;
+	for (struct fs_node *c = dir->u.dir.first; c; c = c->next)
+		if (c->name_len == len && !memcmp(c->name, name, len))
+			return c;
+	return NULL;
+}
+
+void fs_node_link(struct fs_node *dir, struct fs_node *n, const char *name,
+		  size_t len)
+{
+	n->name = name;
+	n->name_len = len;
+	n->parent = dir;
+	n->next = NULL;
+	n->seq = dir->u.dir.next_seq++ + 2; /* 0 and 1: "." and ".." */
+	n->links = 1;
+	n->flags |= dir->flags & FS_NODE_TMP;
+	*dir->u.dir.tail = n;
+	dir->u.dir.tail = &n->next;
+	dir->u.dir.count++;
+	if (n->kind == FS_KIND_DIR)
+		dir->u.dir.subdirs++;
+}
+
+/* Take n out of its directory's list. */
+static void detach(struct fs_node *n)
+{
+	struct fs_node *dir = n->parent, **pp = &dir->u.dir.first;
+
+	while (*pp != n)
+		pp = &(*pp)->next;
+	*pp = n->next;
+	if (dir->u.dir.tail == &n->next)
+		dir->u.dir.tail = pp;
+	dir->u.dir.count--;
+	if (n->kind == FS_KIND_DIR)
+		dir->u.dir.subdirs--;
+	n->links = 0;
+	n->next = NULL;
+}
+
+void fs_node_unlink(struct fs_node *n)
+{
+	detach(n);
+	if (n->refs == 0)
+		node_free(n);
+}
+
+void fs_node_move(struct fs_node *n, struct fs_node *dir, const char *name,
+		  size_t len)
+{
+	detach(n);
+	if (n->name_owned)
+		fs_name_free(n->name, n->name_len);
+	fs_node_link(dir, n, name, len);
+	n->name_owned = 1;
+}
+
+struct fs_node *fs_node_walk_name(const char *path, size_t len)
+{
+	struct fs_node *n = fs_root();
+	size_t at = 0;
+
+	while (n && at < len) {
+		size_t c = 0;
+
+		if (path[at] == '/') {
+			at++;
+			continue;
+		}
+		while (at + c < len && path[at + c] != '/')
+			c++;
+		n = fs_node_child(n, path + at, c);
+		at += c;
+	}
+	return n;
+}
+
+struct fs_node *fs_node_walk(const char *path)
+{
+	return fs_node_walk_name(path, strlen(path));
+}
+
+long fs_node_path(const struct fs_node *n, char *buf, size_t len)
+{
+	size_t at = len - 1;
+
+	if (len < 2)
+		return -ENAMETOOLONG;
+	buf[at] = '\0';
+	for (; n != root; n = n->parent) {
+		if (!n->links)
+			return -ENOENT;
+		if (n->name_len + 1 > at)
+			return -ENAMETOOLONG;
+		at -= n->name_len;
+		memcpy(buf + at, n->name, n->name_len);
+		buf[--at] = '/';
+	}
+	if (at == len - 1)
+		buf[--at] = '/';
+	memmove(buf, buf + at, len - at);
+	return (long)(len - 1 - at);
+}
+
+int fs_node_within(const struct fs_node *a, const struct fs_node *b)
+{
+	for (;; a = a->parent) {
+		if (a == b)
+			return 1;
+		if (a == a->parent)
+			return 0;
+	}
+}
+
+size_t fs_node_size(const struct fs_node *n)
+{
+	switch (n->kind) {
+	case FS_KIND_RO:
+		return n->u.ro.size;
+	case FS_KIND_TMP:
+		return fs_tmp_size(n->u.tmp);
+	case FS_KIND_SYNTH: {
+		const char *t = n->u.synth();
+
+		return t ? strlen(t) : 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+void fs_node_stat(const struct fs_node *n, struct stat *st)
+{
+	size_t size = fs_node_size(n);
+
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(0, n->flags & FS_NODE_TMP ? 3 : 2);
+	st->st_ino = n->ino;
+	st->st_mode = n->mode;
+	st->st_nlink = n->kind == FS_KIND_DIR ? 2 + n->u.dir.subdirs : 1;
+	st->st_size = (off_t)size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	st->st_mtim.tv_sec = n->mtime / 1000000000;
+	st->st_mtim.tv_nsec = n->mtime % 1000000000;
+	st->st_atim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
+}

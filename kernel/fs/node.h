@@ -1,0 +1,161 @@
+/* Private to kernel/: the file tree. Every file the service can name by
+ * path is a node here: directories, regular files whose bytes are the
+ * image's or the initrd's (read-only, read in place), tmpfs files (pages
+ * of their own), symbolic links, synthetic files (text made at open) and
+ * devices. Pure bookkeeping with no system-call or user-memory code, so
+ * the host unit tests build the overlay and tmpfs on it.
+ *
+ * Lifetime: a node is held by its directory entry (until unlinked) and by
+ * each open file or working directory on it (fs_node_get/fs_node_put);
+ * it is freed when both are gone. */
+#ifndef KERNEL_FS_NODE_H
+#define KERNEL_FS_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct kern_file;
+struct fs_tmpdata;
+struct stat;
+
+/* Where a node lives; tmpfs nodes are the only writable ones. */
+#define FS_NODE_TMP 0x1	    /* in the tmpfs at /tmp */
+#define FS_NODE_MOUNT 0x2   /* a mount's root (/tmp): not removable */
+#define FS_NODE_ARCHIVE 0x4 /* came from an archive (baked or initrd) */
+
+struct fs_node {
+	uint32_t mode;		/* S_IF* | permissions */
+	uint32_t flags;		/* FS_NODE_* */
+	uint64_t ino;		/* unique for the boot */
+	int64_t mtime;		/* nanoseconds since the epoch */
+	int links;		/* 1 while in a directory, else 0 */
+	int refs;		/* open files and working directories */
+	struct fs_node *parent; /* its directory (the root: itself) */
+	struct fs_node *next;	/* the next entry of the directory */
+	uint64_t seq;		/* its position in the directory */
+	const char *name;	/* not NUL-terminated */
+	size_t name_len;
+	int name_owned; /* name came from fs_name_dup */
+	uint32_t gen;	/* the archive that named it (fs_load_archive) */
+	union {
+		struct { /* S_IFDIR */
+			struct fs_node *first, **tail;
+			uint64_t next_seq;
+			size_t count, subdirs;
+		} dir;
+		struct { /* S_IFREG or S_IFLNK from an archive */
+			const unsigned char *data;
+			size_t size;
+		} ro;
+		struct fs_tmpdata *tmp; /* S_IFREG or S_IFLNK in tmpfs */
+		/* a synthetic file: its text at each open */
+		const char *(*synth)(void);
+		/* a device: a new open file for flags, or NULL */
+		struct kern_file *(*dev)(int flags);
+	} u;
+	int kind; /* FS_KIND_* below: which member of u */
+};
+
+enum {
+	FS_KIND_DIR,
+	FS_KIND_RO,
+	FS_KIND_TMP,
+	FS_KIND_SYNTH,
+	FS_KIND_DEV
+};
+
+/* The root directory (made on first use). */
+struct fs_node *fs_root(void);
+
+/* A new node of kind and mode, unlinked, with no references: NULL when
+ * the node pool is exhausted. */
+struct fs_node *fs_node_new(int kind, uint32_t mode);
+
+/* Take and drop an open file's or working directory's hold. */
+void fs_node_get(struct fs_node *n);
+void fs_node_put(struct fs_node *n);
+
+/* The entry name (len bytes) of directory dir, or NULL. */
+struct fs_node *fs_node_child(const struct fs_node *dir, const char *name,
+			      size_t len);
+
+/* Enter n (unlinked) in dir under name (len bytes, kept as a pointer:
+ * it must outlive the entry; see fs_name_dup). The caller has checked
+ * that dir has no entry of that name. n takes dir's tmpfs flag. */
+void fs_node_link(struct fs_node *dir, struct fs_node *n, const char *name,
+		  size_t len);
+
+/* Take n out of its directory; it is freed now if nothing holds it. */
+void fs_node_unlink(struct fs_node *n);
+
+/* A copy of name (len bytes, at most NAME_MAX) in kernel memory, or NULL
+ * when out of memory; fs_node_unlink frees a node's copy. */
+const char *fs_name_dup(const char *name, size_t len);
+
+/* Give back a name from fs_name_dup (len bytes). */
+void fs_name_free(const char *name, size_t len);
+
+/* Free n, made by fs_node_new and never linked or held. */
+void fs_node_drop(struct fs_node *n);
+
+/* Move n (linked) to directory dir under name (len bytes, from
+ * fs_name_dup: n owns it from now on), as its last entry. The caller
+ * has removed any entry of that name and checked dir is not below n. */
+void fs_node_move(struct fs_node *n, struct fs_node *dir, const char *name,
+		  size_t len);
+
+/* The node at path (absolute and normal, as kern_path_resolve gives it),
+ * following no links, or NULL. */
+struct fs_node *fs_node_walk(const char *path);
+
+/* fs_node_walk of a path of len bytes, absolute or relative to the root
+ * (an archive's names), not NUL-terminated. */
+struct fs_node *fs_node_walk_name(const char *path, size_t len);
+
+/* The absolute path of n into buf (len bytes): its length, or
+ * -ENAMETOOLONG, or -ENOENT when n is no longer in the tree. */
+long fs_node_path(const struct fs_node *n, char *buf, size_t len);
+
+/* Whether a lies in the subtree of b (or is b). */
+int fs_node_within(const struct fs_node *a, const struct fs_node *b);
+
+/* Bytes of a regular file or link target. */
+size_t fs_node_size(const struct fs_node *n);
+
+/* Fill st for n (st_dev, st_ino, mode, links, size, blocks, times). */
+void fs_node_stat(const struct fs_node *n, struct stat *st);
+
+/* tmpfs file data (tmpfs.c): pages of the file's own, allocated as
+ * written, counted against the tmpfs size limit. Bytes never written
+ * (holes, growth by truncate) read as zero. */
+
+/* Empty data, or NULL when out of memory. */
+struct fs_tmpdata *fs_tmp_new(void);
+
+/* Free d and give its pages back to the limit. */
+void fs_tmp_free(struct fs_tmpdata *d);
+
+/* d's size in bytes. */
+size_t fs_tmp_size(const struct fs_tmpdata *d);
+
+/* Copy at most n bytes from off into buf (with kern_copy_safe): the
+ * count (0 at or past the end), or -EFAULT. */
+ssize_t fs_tmp_read(const struct fs_tmpdata *d, void *buf, size_t n, off_t off);
+
+/* Copy n bytes from buf to off, growing d: the count written, short
+ * when the limit or memory ran out after some bytes; -ENOSPC when none
+ * could be, -EFBIG past the largest offset, -EFAULT. */
+ssize_t fs_tmp_write(struct fs_tmpdata *d, const void *buf, size_t n,
+		     off_t off);
+
+/* Make d len bytes long: pages past len go back, the rest of the last
+ * one is zeroed; growing allocates nothing. 0 or -EFBIG. */
+int fs_tmp_truncate(struct fs_tmpdata *d, off_t len);
+
+/* The limit on tmpfs pages (data and index) in bytes; what is used. */
+void fs_tmp_set_limit(uint64_t bytes);
+uint64_t fs_tmp_limit(void);
+uint64_t fs_tmp_used(void);
+
+#endif
