@@ -1,5 +1,6 @@
 /* What the PVH loader handed over, copied out of low memory: the command
- * line, the physical memory map and the ACPI RSDP. */
+ * line, the physical memory map, the ACPI RSDP and where the first module
+ * (the initrd) lies. */
 #ifndef ARCH_BOOT_H
 #define ARCH_BOOT_H
 
@@ -27,9 +28,19 @@ struct arch_bootinfo {
 	size_t nmem;
 	uint64_t rsdp;
 	int cmdline_truncated;
+	/* The first module (QEMU's -initrd) where the loader put it; size 0
+	 * when there is none (or it is empty). nmodules is how many the
+	 * loader passed: only the first is kept. initrd_invalid: modules
+	 * were announced without a list, or the first one lies at address
+	 * 0, wraps, or is not inside one RAM range of memmap; the memory
+	 * manager then stops the boot. */
+	uint64_t initrd_pa, initrd_size;
+	uint32_t nmodules;
+	int initrd_invalid;
 };
 
-/* Parse and copy the PVH start_info at physical address paddr into bi.
+/* Parse and copy the PVH start_info at physical address paddr into bi
+ * (the module list included, so that nothing of it is read later).
  * Zero-sized memory-map entries are dropped. Returns 0, or -EINVAL when
  * the magic is wrong or no memory map is given. */
 int arch_pvh_parse(uint64_t paddr, struct arch_bootinfo *bi);
