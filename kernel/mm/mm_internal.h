@@ -42,9 +42,10 @@ size_t mm_service_frames(void);
 size_t mm_committed(void);
 
 /* Whether every byte of [lo, hi) (lo < hi) lies in the service's
- * anonymous regions (mmap, brk, stacks) and allows prot: PROT_WRITE needs
- * writable regions, PROT_READ any accessible ones (x86 pages are readable
- * whenever they are mapped). Guard pages and PROT_NONE never do. */
+ * anonymous regions (mmap, brk, stacks) or mapped files and allows prot:
+ * PROT_WRITE needs writable regions (a file's own pages never are),
+ * PROT_READ any accessible ones (x86 pages are readable whenever they
+ * are mapped). Guard pages and PROT_NONE never do. */
 int kern_mm_service_range(uint64_t lo, uint64_t hi, unsigned prot);
 
 #endif

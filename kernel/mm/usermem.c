@@ -1,10 +1,14 @@
 /*
- * The service's address space: brk, mmap, munmap, mremap, mprotect and
- * madvise, service stacks, and page faults on first touch. Regions live in
- * a window far above RAM (kernel/mm/vma.h); each page gets a frame when it is
- * first touched, and every page of a region is promised (committed) when
- * the region is made, so running out shows as -ENOMEM from mmap or brk,
- * never as a fault later. Ranges from the service are checked as Linux
+ * The service's address space: brk, mmap (anonymous memory and files),
+ * munmap, mremap, mprotect and madvise, service stacks, and page faults on
+ * first touch. Regions live in a window far above RAM (kernel/mm/vma.h);
+ * each page gets a frame when it is first touched, and every page of an
+ * anonymous region is promised (committed) when the region is made, so
+ * running out shows as -ENOMEM from mmap or brk, never as a fault later.
+ * A file region maps a file's own page-aligned stable bytes (a baked-in
+ * file's image pages) read-only: it owns no frame and promises none, and
+ * its page-table entries are only a cache of pa + offset, made on first
+ * touch and dropped freely. Ranges from the service are checked as Linux
  * checks them (wrapping, misaligned, empty, beyond the lower half) before
  * anything is looked up, so none reaches a panic; the work done follows
  * the regions and pages mapped, not the length asked for. Regions are
@@ -12,12 +16,15 @@
  * mm.allow_wx is given (for a JIT).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/exit.h>
+#include <kern/file.h>
 #include "debug/fault.h"
 #include <kern/mm.h>
 #include "mm/vma.h"
@@ -100,13 +107,32 @@ static int can_commit(size_t n)
 	return 1;
 }
 
+/* Unmap the pages of file regions in [lo, hi): their frames are the
+ * file's, never freed; the next touch maps them again. */
+static void drop_file_ptes(uint64_t lo, uint64_t hi)
+{
+	const struct kern_vma *v;
+
+	for (; (v = kern_vmas_first_of(&vmas, lo, hi, KERN_VMA_FILE));
+	     lo = v->end) {
+		uint64_t a = v->start > lo ? v->start : lo;
+		uint64_t b = v->end < hi ? v->end : hi;
+
+		if (kern_pt_unmap(&mm_pt, a, b - a))
+			kern_panic("cannot unmap a file's pages");
+	}
+}
+
 /* Free the frames of [lo, hi) (inside the window) and unmap them; keep
- * their promise if keep. Only the page tables present are walked, so the
- * cost follows the pages mapped. Returns how many there were. */
+ * their promise if keep. File regions still in the table lose their
+ * mappings only. Only the page tables present are walked, so the cost
+ * follows the pages mapped. Returns how many frames there were. */
 static size_t drop_frames(uint64_t lo, uint64_t hi, int keep)
 {
 	struct kern_pt_leaf l;
 	size_t n = 0;
+
+	drop_file_ptes(lo, hi);
 
 	for (uint64_t va = lo;
 	     va < hi && kern_pt_next_leaf(&mm_pt, va, hi - va, &l) == 0;
@@ -130,37 +156,49 @@ static int unmap_range(uint64_t lo, uint64_t hi)
 
 	if (lo >= hi)
 		return 0;
+	drop_file_ptes(lo, hi); /* before the regions go: they say where */
 	if (kern_vmas_remove(&vmas, lo, hi))
 		return -ENOMEM;
 	mm_uncommit(pages - drop_frames(lo, hi, 0));
 	return 0;
 }
 
-/* Add an anonymous region, promising its pages. */
-static int add_region(uint64_t lo, uint64_t hi, unsigned prot)
+/* Add an anonymous region, promising its pages, that mprotect may not
+ * give the protections deny. */
+static int add_region_deny(uint64_t lo, uint64_t hi, unsigned prot,
+			   unsigned deny)
 {
+	struct kern_vma r = { lo, hi, prot, KERN_VMA_ANON, NULL, 0, deny };
 	int err;
 
 	if (mm_commit((hi - lo) / PAGE))
 		return -ENOMEM;
-	err = kern_vmas_insert(&vmas, lo, hi, prot, KERN_VMA_ANON, NULL);
+	err = kern_vmas_insert_region(&vmas, &r);
 	if (err)
 		mm_uncommit((hi - lo) / PAGE);
 	return err;
 }
 
+/* Add an anonymous region, promising its pages. */
+static int add_region(uint64_t lo, uint64_t hi, unsigned prot)
+{
+	return add_region_deny(lo, hi, prot, 0);
+}
+
 int kern_mm_fault(uint64_t addr, uint64_t err)
 {
 	const struct kern_vma *v = kern_vmas_lookup(&vmas, addr);
-	uint64_t page = addr & ~(PAGE - 1);
+	uint64_t page = addr & ~(PAGE - 1), pa;
 
-	if (!v || v->kind != KERN_VMA_ANON || (err & PF_PRESENT) ||
+	if (!v || (v->kind != KERN_VMA_ANON && v->kind != KERN_VMA_FILE) ||
+	    (err & PF_PRESENT) ||
 	    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) ||
 	    ((err & PF_WRITE) && !(v->prot & PROT_WRITE)) ||
 	    ((err & PF_FETCH) && !(v->prot & PROT_EXEC)))
 		return -EFAULT;
-	if (kern_pt_map(&mm_pt, page, mm_commit_take(), PAGE,
-			pt_attrs(v->prot)))
+	pa = v->kind == KERN_VMA_FILE ? v->pa + (page - v->start) :
+					mm_commit_take();
+	if (kern_pt_map(&mm_pt, page, pa, PAGE, pt_attrs(v->prot)))
 		kern_panic("no memory for a page table at 0x%lx", page);
 	return 0;
 }
@@ -261,20 +299,167 @@ static uint64_t place_free(uint64_t hint, uint64_t len)
 	return addr && addr + len <= BRK_LO ? addr : 0;
 }
 
+/* Give the pages of [lo, hi) that have none their frames now. */
+static void populate(uint64_t lo, uint64_t hi)
+{
+	for (uint64_t va = lo; va < hi; va += PAGE)
+		if (kern_pt_translate(&mm_pt, va, NULL, NULL, NULL))
+			kern_mm_fault(va, 0);
+}
+
+/* The file fd may be mapped with prot and flags from, or NULL with *err
+ * set, checked as Linux: -EBADF (no such descriptor), -EINVAL (neither
+ * MAP_SHARED nor MAP_PRIVATE), -EACCES (not open for reading, or
+ * MAP_SHARED and PROT_WRITE without O_RDWR), -ENODEV (no bytes to map:
+ * neither ->stable nor ->pread, or MAP_SHARED and PROT_WRITE, which
+ * would need writes to reach the file: not done). */
+static struct kern_file *file_to_map(long fd, unsigned prot, int flags,
+				     long *err)
+{
+	struct kern_file *f = kern_fd_file((int)fd);
+	int type = flags & MAP_TYPE, mode = f ? f->flags & O_ACCMODE : 0;
+	int shared_write = type != MAP_PRIVATE && (prot & PROT_WRITE);
+
+	*err = -EBADF;
+	if (!f)
+		return NULL;
+	*err = -EINVAL;
+	if (type != MAP_SHARED && type != MAP_PRIVATE &&
+	    type != MAP_SHARED_VALIDATE)
+		return NULL;
+	*err = -EACCES;
+	if (mode == O_WRONLY || (shared_write && mode != O_RDWR))
+		return NULL;
+	*err = -ENODEV;
+	if ((!f->ops->stable && !f->ops->pread) || shared_write)
+		return NULL;
+	*err = 0;
+	return f;
+}
+
+/* Fill the page at pa with the file's bytes from off: from its stable
+ * bytes src (avail of them, at least one) if it has them, else with
+ * ->pread. The bytes placed (fewer than a page at the end of the file),
+ * or -errno. */
+static long file_page(struct kern_file *f, void *pa, off_t off, const char *src,
+		      size_t avail)
+{
+	size_t got = 0;
+
+	if (src) {
+		got = avail < PAGE ? avail : PAGE;
+		memcpy(pa, src, got);
+		return (long)got;
+	}
+	while (got < PAGE) {
+		ssize_t r = f->ops->pread(f, (char *)pa + got, PAGE - got,
+					  off + (off_t)got);
+
+		if (r < 0)
+			return r == -EISDIR ? -ENODEV : (long)r;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (long)got;
+}
+
+/* Copy the file's bytes from off into the anonymous pages of [lo, hi),
+ * giving them their frames (mapped with prot) until the end of the file;
+ * the pages after it are left to be zeroed on first touch. A file with
+ * ->stable gives its bytes at off as src (avail of them; NULL and 0 at
+ * the end), any other reads with ->pread. 0 or -errno. */
+static long copy_in(struct kern_file *f, uint64_t lo, uint64_t hi,
+		    unsigned prot, off_t off, const char *src, size_t avail)
+{
+	int stable = f->ops->stable != NULL;
+
+	for (uint64_t va = lo; va < hi; va += PAGE) {
+		uint64_t done = va - lo, pa;
+		long n;
+
+		if (stable ? done >= avail : !f->ops->pread)
+			break;
+		pa = mm_commit_take();
+		n = file_page(f, (void *)pa, off + (off_t)done,
+			      stable ? src + done : NULL,
+			      stable ? avail - done : 0);
+		if (kern_pt_map(&mm_pt, va, pa, PAGE, pt_attrs(prot)))
+			kern_panic("no memory for a page table at 0x%lx",
+				   (unsigned long)va);
+		if (n < (long)PAGE)
+			return n < 0 ? n : 0;
+	}
+	return 0;
+}
+
+/* Map len bytes of the file from off at addr (free, in the mmap
+ * window) with prot. MAP_PRIVATE and MAP_SHARED without PROT_WRITE or
+ * PROT_EXEC of page-aligned stable bytes map the file's own frames
+ * (a file region, read-only: mprotect may not add PROT_WRITE or
+ * PROT_EXEC, mremap may not grow it), with the last partial page and any
+ * pages past the end of the file as anonymous memory holding the tail
+ * bytes and zeroes (Linux would raise SIGBUS on whole pages past the
+ * end: here they read as zeroes). Anything else is a copy: anonymous
+ * memory filled with the file's bytes as they are now. Limitation: a
+ * MAP_SHARED copy does not see later writes to the file, so mprotect may
+ * not make it writable. 0 or -errno (nothing mapped then). */
+static long map_file(struct kern_file *f, uint64_t addr, uint64_t len,
+		     unsigned prot, int shared, off_t off)
+{
+	size_t avail = 0;
+	const char *src =
+		f->ops->stable ? f->ops->stable(f, off, &avail) : NULL;
+	unsigned deny = shared ? PROT_WRITE : 0;
+	uint64_t whole = 0;
+	long err;
+
+	if (src && !((uintptr_t)src % PAGE) &&
+	    !(prot & (PROT_WRITE | PROT_EXEC))) {
+		struct kern_vma r = { addr,
+				      0,
+				      prot,
+				      KERN_VMA_FILE,
+				      NULL,
+				      (uintptr_t)src,
+				      PROT_WRITE | PROT_EXEC };
+
+		whole = avail & ~(PAGE - 1);
+		whole = whole < len ? whole : len;
+		r.end = addr + whole;
+		if (whole && (err = kern_vmas_insert_region(&vmas, &r)))
+			return err;
+	}
+	if (whole == len)
+		return 0;
+	err = add_region_deny(addr + whole, addr + len, prot, deny);
+	if (!err)
+		err = copy_in(f, addr + whole, addr + len, prot,
+			      off + (off_t)whole, src ? src + whole : NULL,
+			      avail > whole ? avail - whole : 0);
+	if (err)
+		unmap_range(addr, addr + len);
+	return err;
+}
+
 long sys_mmap(const long *a)
 {
 	uint64_t addr = (uint64_t)a[0], len = (uint64_t)a[1];
 	unsigned prot = (unsigned)a[2] & PROT_ALL;
 	int flags = (int)a[3];
+	struct kern_file *f = NULL;
 	long err = -ENOMEM;
 
 	if (!len || a[5] % PAGE)
 		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS) &&
+	    !(f = file_to_map(a[4], prot, flags, &err)))
+		return err;
 	if (len > TOP)
 		return -ENOMEM; /* larger than the address space */
 	len = page_up(len);
-	if (!(flags & MAP_ANONYMOUS))
-		return -ENODEV; /* no files to map yet */
+	if (f && (a[5] < 0 || (uint64_t)a[5] > LONG_MAX - len))
+		return -EOVERFLOW;
 	if (wx_refused(prot))
 		return -EACCES;
 	addr = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) ?
@@ -282,12 +467,18 @@ long sys_mmap(const long *a)
 		       place_free(addr, len);
 	if (!addr)
 		return err;
-	err = add_region(addr, addr + len, prot);
+	if (f) {
+		kern_file_get(f); /* a read may wait: keep it open */
+		err = map_file(f, addr, len, prot,
+			       (flags & MAP_TYPE) != MAP_PRIVATE, (off_t)a[5]);
+		kern_file_put(f);
+	} else {
+		err = add_region(addr, addr + len, prot);
+	}
 	if (err)
 		return err;
 	if (flags & MAP_POPULATE)
-		for (uint64_t va = addr; va < addr + len; va += PAGE)
-			kern_mm_fault(va, 0);
+		populate(addr, addr + len);
 	return (long)addr;
 }
 
@@ -308,11 +499,14 @@ long sys_munmap(const long *a)
 /* mprotect: EINVAL for a misaligned address or unknown protections,
  * ENOMEM for a range wrapping, beyond the lower half or not wholly
  * mapped, EACCES for W+X (after those checks, as Linux's security
- * checks come after them); nothing changed on failure. */
+ * checks come after them) or for what a region may not have (a file's
+ * own pages are never writable or executable; a shared copy of a file
+ * never writable); nothing changed on failure. */
 long sys_mprotect(const long *a)
 {
 	uint64_t addr = (uint64_t)a[0], end;
 	unsigned prot = (unsigned)a[2];
+	int err;
 
 	switch (kern_vma_range(addr, (uint64_t)a[1], TOP, &end)) {
 	case KERN_VMA_RANGE_UNALIGNED:
@@ -327,12 +521,12 @@ long sys_mprotect(const long *a)
 	if ((unsigned long)a[2] & ~(unsigned long)(PROT_ALL | PROT_SEM))
 		return -EINVAL;
 	prot &= PROT_ALL;
-	if (!kern_vmas_covered(&vmas, addr, end))
+	if (!kern_vmas_mapped(&vmas, addr, end))
 		return -ENOMEM;
 	if (wx_refused(prot))
 		return -EACCES;
-	if (kern_vmas_protect(&vmas, addr, end, prot))
-		return -ENOMEM;
+	if ((err = kern_vmas_protect(&vmas, addr, end, prot)))
+		return err; /* -EACCES: beyond what a region allows */
 	if (kern_pt_protect(&mm_pt, addr, end - addr, pt_attrs(prot)))
 		kern_panic("cannot change service page protections");
 	return 0;
@@ -358,9 +552,9 @@ long sys_madvise(const long *a)
 	}
 	if (a[2] != MADV_DONTNEED && a[2] != MADV_FREE)
 		return 0;
-	if (!kern_vmas_covered(&vmas, addr, end))
+	if (!kern_vmas_mapped(&vmas, addr, end))
 		return -ENOMEM;
-	drop_frames(addr, end, 1);
+	drop_frames(addr, end, 1); /* a file's pages come back on touch */
 	return 0;
 }
 
@@ -385,7 +579,8 @@ static void move_pages(uint64_t from, uint64_t to, uint64_t len)
  * flags, a new length of 0 or beyond the lower half, an old length of 0
  * (only shared mappings can be duplicated), or a shrinking old range
  * that wraps or leaves the lower half; EFAULT when the old range is not
- * inside one anonymous region below the brk heap. 0 with the region. */
+ * inside one anonymous or file region below the brk heap. 0 with the
+ * region. */
 static long mremap_check(const long *a, const struct kern_vma **v)
 {
 	uint64_t old = (uint64_t)a[0], end;
@@ -398,36 +593,43 @@ static long mremap_check(const long *a, const struct kern_vma **v)
 		return (uint64_t)a[1] >= page_up((uint64_t)a[2]) ? -EINVAL :
 								   -EFAULT;
 	*v = kern_vmas_lookup(&vmas, old);
-	if (!*v || (*v)->kind != KERN_VMA_ANON || end > (*v)->end ||
-	    old >= BRK_LO)
+	if (!*v ||
+	    ((*v)->kind != KERN_VMA_ANON && (*v)->kind != KERN_VMA_FILE) ||
+	    end > (*v)->end || old >= BRK_LO)
 		return -EFAULT;
 	return 0;
 }
 
-/* mremap without MREMAP_FIXED: shrink, grow in place, or move. */
+/* mremap without MREMAP_FIXED: shrink, grow in place, or move. A file
+ * region (a file's own pages) only shrinks: growing it is EINVAL (its
+ * file is not kept to say what would follow). */
 long sys_mremap(const long *a)
 {
 	uint64_t old = (uint64_t)a[0], old_len = page_up((uint64_t)a[1]);
 	uint64_t new_len = page_up((uint64_t)a[2]), to;
 	const struct kern_vma *v;
 	long err = mremap_check(a, &v);
-	unsigned prot;
+	unsigned prot, deny;
 
 	if (err)
 		return err;
 	prot = v->prot;
+	deny = v->deny;
 	if (new_len <= old_len)
 		return unmap_range(old + new_len, old + old_len) ? -ENOMEM :
 								   (long)old;
+	if (v->kind == KERN_VMA_FILE)
+		return -EINVAL;
 	if (old + new_len <= BRK_LO &&
-	    add_region(old + old_len, old + new_len, prot) == 0)
+	    add_region_deny(old + old_len, old + new_len, prot, deny) == 0)
 		return (long)old;
 	/* A move needs up to 3 slots (the new region, 2 cuts): make sure the
 	 * removal below cannot fail. */
 	if (!(a[3] & MREMAP_MAYMOVE) || vmas.n + 3 > vmas.cap)
 		return -ENOMEM;
 	to = kern_vmas_find_gap(&vmas, new_len);
-	if (!to || to + new_len > BRK_LO || add_region(to, to + new_len, prot))
+	if (!to || to + new_len > BRK_LO ||
+	    add_region_deny(to, to + new_len, prot, deny))
 		return -ENOMEM;
 	move_pages(old, to, old_len);
 	if (kern_vmas_remove(&vmas, old, old + old_len))
@@ -441,7 +643,8 @@ int kern_mm_service_range(uint64_t lo, uint64_t hi, unsigned prot)
 	while (lo < hi) {
 		const struct kern_vma *v = kern_vmas_lookup(&vmas, lo);
 
-		if (!v || v->kind != KERN_VMA_ANON ||
+		if (!v ||
+		    (v->kind != KERN_VMA_ANON && v->kind != KERN_VMA_FILE) ||
 		    !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) ||
 		    ((prot & PROT_WRITE) && !(v->prot & PROT_WRITE)))
 			return 0;

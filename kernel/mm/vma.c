@@ -72,7 +72,9 @@ uint64_t kern_vmas_find_gap(const struct kern_vmas *s, uint64_t size)
 static int alike(const struct kern_vma *a, const struct kern_vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->kind == b->kind &&
-	       a->name == b->name;
+	       a->name == b->name && a->deny == b->deny &&
+	       (a->kind != KERN_VMA_FILE ||
+		b->pa == a->pa + (a->end - a->start));
 }
 
 /* Merge alike neighbours among the regions touching [start, end]. */
@@ -99,22 +101,30 @@ static void open_slot(struct kern_vmas *s, size_t i)
 	s->n++;
 }
 
-int kern_vmas_insert(struct kern_vmas *s, uint64_t start, uint64_t end,
-		     unsigned prot, enum kern_vma_kind kind, const char *name)
+int kern_vmas_insert_region(struct kern_vmas *s, const struct kern_vma *r)
 {
+	uint64_t start = r->start, end = r->end;
 	size_t i = first_after(s, start);
 
 	if (start >= end || start < s->lo || end > s->hi || start % PAGE ||
-	    end % PAGE)
+	    end % PAGE || (r->kind == KERN_VMA_FILE && r->pa % PAGE))
 		return -EINVAL;
 	if (i < s->n && s->v[i].start < end)
 		return -EEXIST;
 	if (s->n == s->cap)
 		return -ENOMEM;
 	open_slot(s, i);
-	s->v[i] = (struct kern_vma){ start, end, prot, kind, name };
+	s->v[i] = *r;
 	merge_range(s, start ? start - 1 : 0, end);
 	return 0;
+}
+
+int kern_vmas_insert(struct kern_vmas *s, uint64_t start, uint64_t end,
+		     unsigned prot, enum kern_vma_kind kind, const char *name)
+{
+	struct kern_vma r = { start, end, prot, kind, name, 0, 0 };
+
+	return kern_vmas_insert_region(s, &r);
 }
 
 /* Cut the region straddling addr (if any) in two at addr. */
@@ -127,6 +137,8 @@ static void cut_at(struct kern_vmas *s, uint64_t addr)
 	open_slot(s, i);
 	s->v[i].end = addr;
 	s->v[i + 1].start = addr;
+	if (s->v[i + 1].kind == KERN_VMA_FILE)
+		s->v[i + 1].pa += addr - s->v[i].start;
 }
 
 /* Slots cuts at start and end would need. */
@@ -159,17 +171,53 @@ int kern_vmas_remove(struct kern_vmas *s, uint64_t start, uint64_t end)
 	return 0;
 }
 
-int kern_vmas_covered(const struct kern_vmas *s, uint64_t start, uint64_t end)
+/* Whether every address of [start, end) lies in a region of a kind in
+ * the mask kinds (bit 1 << kind). */
+static int covered_by(const struct kern_vmas *s, uint64_t start, uint64_t end,
+		      unsigned kinds)
 {
 	if (end < start)
 		return 0;
 	for (size_t i = first_after(s, start); start < end; i++) {
 		if (i == s->n || s->v[i].start > start ||
-		    s->v[i].kind != KERN_VMA_ANON)
+		    !(kinds & 1u << s->v[i].kind))
 			return 0;
 		start = s->v[i].end;
 	}
 	return 1;
+}
+
+int kern_vmas_covered(const struct kern_vmas *s, uint64_t start, uint64_t end)
+{
+	return covered_by(s, start, end, 1u << KERN_VMA_ANON);
+}
+
+int kern_vmas_mapped(const struct kern_vmas *s, uint64_t start, uint64_t end)
+{
+	return covered_by(s, start, end,
+			  1u << KERN_VMA_ANON | 1u << KERN_VMA_FILE);
+}
+
+const struct kern_vma *kern_vmas_first_of(const struct kern_vmas *s,
+					  uint64_t start, uint64_t end,
+					  enum kern_vma_kind kind)
+{
+	for (size_t i = first_after(s, start); i < s->n && s->v[i].start < end;
+	     i++)
+		if (s->v[i].kind == kind)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Whether a region meeting [start, end) denies some of prot. */
+static int denied(const struct kern_vmas *s, uint64_t start, uint64_t end,
+		  unsigned prot)
+{
+	for (size_t i = first_after(s, start); i < s->n && s->v[i].start < end;
+	     i++)
+		if (s->v[i].deny & prot)
+			return 1;
+	return 0;
 }
 
 int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
@@ -179,8 +227,11 @@ int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
 
 	if (start == end)
 		return 0;
-	if (!kern_vmas_covered(s, start, end) ||
-	    s->n + cuts_needed(s, start, end) > s->cap)
+	if (!kern_vmas_mapped(s, start, end))
+		return -ENOMEM;
+	if (denied(s, start, end, prot))
+		return -EACCES;
+	if (s->n + cuts_needed(s, start, end) > s->cap)
 		return -ENOMEM;
 	cut_at(s, start);
 	cut_at(s, end);

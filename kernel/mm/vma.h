@@ -1,6 +1,7 @@
 /* The service's virtual address space: a sorted array of non-overlapping
  * regions inside a window [lo, hi), each with protections and a kind.
- * Adjacent regions alike are merged. Pure code, unit-tested. */
+ * Adjacent regions alike are merged (file regions only where their frames
+ * follow on). Pure code, unit-tested. */
 #ifndef KERN_VMA_H
 #define KERN_VMA_H
 
@@ -15,6 +16,9 @@
 enum kern_vma_kind {
 	KERN_VMA_ANON,	/* anonymous memory, filled with zeroes on first use */
 	KERN_VMA_GUARD, /* never accessible: the guard page below a stack */
+	KERN_VMA_FILE,	/* a file's own bytes, the frames from pa on (a
+			 * baked-in file's image pages): the region owns
+			 * none of them and promises none */
 };
 
 struct kern_vma {
@@ -22,6 +26,9 @@ struct kern_vma {
 	unsigned prot;
 	enum kern_vma_kind kind;
 	const char *name; /* for guard regions: the stack's name */
+	uint64_t pa;	  /* file regions: the frame mapped at start */
+	unsigned deny;	  /* protections mprotect may not give (Linux's
+			   * missing VM_MAY*): 0 for no limit */
 };
 
 struct kern_vmas {
@@ -55,10 +62,15 @@ void kern_vmas_init(struct kern_vmas *s, uint64_t lo, uint64_t hi,
 uint64_t kern_vmas_find_gap(const struct kern_vmas *s, uint64_t size);
 
 /* Add a region over [start, end), which must be free and inside the
- * window. 0, -EINVAL (outside, misaligned, empty), -EEXIST (overlap), or
- * -ENOMEM (the array is full). */
+ * window, that mprotect may give any protections. 0, -EINVAL (outside,
+ * misaligned, empty), -EEXIST (overlap), or -ENOMEM (the array is
+ * full). */
 int kern_vmas_insert(struct kern_vmas *s, uint64_t start, uint64_t end,
 		     unsigned prot, enum kern_vma_kind kind, const char *name);
+
+/* Add the region *r (all its fields: a file region's pa must be
+ * page-aligned), checked as kern_vmas_insert. */
+int kern_vmas_insert_region(struct kern_vmas *s, const struct kern_vma *r);
 
 /* Remove whatever lies in [start, end), cutting regions that straddle its
  * ends. 0 (also when the range is empty), -EINVAL when end < start, or
@@ -67,9 +79,10 @@ int kern_vmas_insert(struct kern_vmas *s, uint64_t start, uint64_t end,
 int kern_vmas_remove(struct kern_vmas *s, uint64_t start, uint64_t end);
 
 /* Set the protections of [start, end), which must be wholly covered by
- * anonymous regions: 0 (also when the range is empty), -ENOMEM if not
- * covered (a range with end < start never is) or the array is full
- * (nothing is changed then). */
+ * anonymous and file regions: 0 (also when the range is empty), -ENOMEM
+ * if not covered (a range with end < start never is), -EACCES if a
+ * region there denies some of prot, -ENOMEM if the array is full
+ * (nothing is changed on failure). */
 int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
 		      unsigned prot);
 
@@ -77,6 +90,15 @@ int kern_vmas_protect(struct kern_vmas *s, uint64_t start, uint64_t end,
  * (also for an empty range) or 0 (also when end < start). The cost grows
  * with the regions crossed, not the length. */
 int kern_vmas_covered(const struct kern_vmas *s, uint64_t start, uint64_t end);
+
+/* Whether every address of [start, end) lies in an anonymous or a file
+ * region, as kern_vmas_covered. */
+int kern_vmas_mapped(const struct kern_vmas *s, uint64_t start, uint64_t end);
+
+/* The first region of kind that meets [start, end), or NULL. */
+const struct kern_vma *kern_vmas_first_of(const struct kern_vmas *s,
+					  uint64_t start, uint64_t end,
+					  enum kern_vma_kind kind);
 
 /* Bytes of [start, end) that lie in anonymous regions (0 when
  * end <= start), visiting only the regions that meet the range. */

@@ -1,5 +1,6 @@
-/* Unit tests of kernel/mm/vma.c: address-space regions, gaps and merging, and
- * the classification of system calls' ranges. */
+/* Unit tests of kernel/mm/vma.c: address-space regions, gaps and merging,
+ * file regions and the protections a region denies, and the
+ * classification of system calls' ranges. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,6 +47,14 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A region expected, bounds in pages. */
+struct want {
+	uint64_t start, end;
+	unsigned prot;
+	enum kern_vma_kind kind;
+	const char *name;
+};
+
 /* Insert anonymous pages [a, b) with prot and name heap, expecting 0. */
 static void ins(struct fixture *x, uint64_t a, uint64_t b, unsigned prot)
 {
@@ -54,8 +63,7 @@ static void ins(struct fixture *x, uint64_t a, uint64_t b, unsigned prot)
 }
 
 /* Assert the regions are exactly want[0..n) (bounds in pages). */
-static void expect_regions(struct fixture *x, const struct kern_vma *want,
-			   size_t n)
+static void expect_regions(struct fixture *x, const struct want *want, size_t n)
 {
 	assert_int_equal(x->s.n, n);
 	for (size_t i = 0; i < n; i++) {
@@ -78,11 +86,11 @@ static void fill_up(struct fixture *x)
 /* Assert the regions are still those fill_up made. */
 static void expect_filled(struct fixture *x)
 {
-	struct kern_vma want[CAP];
+	struct want want[CAP];
 
 	for (uint64_t i = 0; i < CAP; i++)
-		want[i] = (struct kern_vma){ 20 + 4 * i, 22 + 4 * i, RW, ANON,
-					     heap };
+		want[i] =
+			(struct want){ 20 + 4 * i, 22 + 4 * i, RW, ANON, heap };
 	expect_regions(x, want, CAP);
 }
 
@@ -120,7 +128,7 @@ static void test_insert_lookup(void **state)
 static void test_insert_sorted(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = {
+	static const struct want want[] = {
 		{ 20, 30, RW, ANON, heap },
 		{ 32, 34, R, ANON, heap },
 		{ 40, 50, RW, ANON, heap },
@@ -137,8 +145,8 @@ static void test_insert_sorted(void **state)
 static void test_merge_adjacent_alike(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma one[] = { { 16, 40, RW, ANON, heap } };
-	static const struct kern_vma all[] = { { 16, 60, RW, ANON, heap } };
+	static const struct want one[] = { { 16, 40, RW, ANON, heap } };
+	static const struct want all[] = { { 16, 60, RW, ANON, heap } };
 
 	ins(x, 20, 30, RW);
 	ins(x, 30, 40, RW);
@@ -153,7 +161,7 @@ static void test_merge_adjacent_alike(void **state)
 static void test_no_merge_different(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = {
+	static const struct want want[] = {
 		{ 20, 30, RW, ANON, heap },  { 30, 40, R, ANON, heap },
 		{ 40, 41, 0, GUARD, stack }, { 41, 50, RW, ANON, stack },
 		{ 50, 60, RW, ANON, heap },
@@ -207,7 +215,7 @@ static void test_find_gap_at_top(void **state)
 static void test_insert_overlap(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = { { 20, 30, RW, ANON, heap } };
+	static const struct want want[] = { { 20, 30, RW, ANON, heap } };
 	static const uint64_t bad[][2] = {
 		{ 25, 35 }, { 18, 21 }, { 20, 30 },
 		{ 22, 24 }, { 18, 40 }, { 29, 30 },
@@ -257,7 +265,7 @@ static void test_insert_full(void **state)
 static void test_remove_middle(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = {
+	static const struct want want[] = {
 		{ 20, 25, RW, ANON, heap },
 		{ 30, 40, RW, ANON, heap },
 	};
@@ -271,7 +279,7 @@ static void test_remove_middle(void **state)
 static void test_remove_across(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = {
+	static const struct want want[] = {
 		{ 16, 18, RW, ANON, heap },
 		{ 20, 25, RW, ANON, heap },
 		{ 45, 50, R, ANON, heap },
@@ -292,7 +300,7 @@ static void test_remove_across(void **state)
 static void test_remove_exact_and_holes(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = { { 40, 50, RW, ANON, heap } };
+	static const struct want want[] = { { 40, 50, RW, ANON, heap } };
 
 	ins(x, 20, 30, RW);
 	ins(x, 40, 50, RW);
@@ -328,12 +336,12 @@ static void test_remove_full_needs_cut(void **state)
 static void test_protect_part(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma three[] = {
+	static const struct want three[] = {
 		{ 20, 25, RW, ANON, heap },
 		{ 25, 30, R, ANON, heap },
 		{ 30, 40, RW, ANON, heap },
 	};
-	static const struct kern_vma one[] = { { 20, 40, RW, ANON, heap } };
+	static const struct want one[] = { { 20, 40, RW, ANON, heap } };
 
 	ins(x, 20, 40, RW);
 	assert_int_equal(kern_vmas_protect(&x->s, 25 * P, 30 * P, R), 0);
@@ -345,11 +353,11 @@ static void test_protect_part(void **state)
 static void test_protect_edge(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma two[] = {
+	static const struct want two[] = {
 		{ 20, 30, R, ANON, heap },
 		{ 30, 40, RW, ANON, heap },
 	};
-	static const struct kern_vma one[] = { { 20, 40, R, ANON, heap } };
+	static const struct want one[] = { { 20, 40, R, ANON, heap } };
 
 	ins(x, 20, 40, RW);
 	assert_int_equal(kern_vmas_protect(&x->s, 20 * P, 30 * P, R), 0);
@@ -361,7 +369,7 @@ static void test_protect_edge(void **state)
 static void test_protect_across_regions(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = {
+	static const struct want want[] = {
 		{ 20, 22, RW, ANON, heap },
 		{ 22, 38, KERN_VMA_EXEC, ANON, heap },
 		{ 38, 40, R, ANON, heap },
@@ -377,7 +385,7 @@ static void test_protect_across_regions(void **state)
 static void test_protect_uncovered(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = {
+	static const struct want want[] = {
 		{ 20, 30, RW, ANON, heap },
 		{ 32, 40, RW, ANON, heap },
 	};
@@ -394,7 +402,7 @@ static void test_protect_uncovered(void **state)
 static void test_protect_guard(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = {
+	static const struct want want[] = {
 		{ 20, 21, 0, GUARD, stack },
 		{ 21, 30, RW, ANON, stack },
 	};
@@ -468,7 +476,7 @@ static void test_range_classes(void **state)
 static void test_wrapped_ranges_refused(void **state)
 {
 	struct fixture *x = *state;
-	static const struct kern_vma want[] = { { 20, 40, RW, ANON, heap } };
+	static const struct want want[] = { { 20, 40, RW, ANON, heap } };
 
 	ins(x, 20, 40, RW);
 	assert_int_equal(kern_vmas_remove(&x->s, 30 * P, 25 * P), -EINVAL);
@@ -540,6 +548,144 @@ static void test_is_free(void **state)
 	assert_false(kern_vmas_is_free(&x->s, 50 * P, -P));
 }
 
+#define FILE KERN_VMA_FILE
+#define WX (KERN_VMA_WRITE | KERN_VMA_EXEC)
+
+/* Insert file pages [a, b) read-only, mapping the frames from page pa
+ * on, that mprotect may not make writable or executable. */
+static int ins_file(struct fixture *x, uint64_t a, uint64_t b, uint64_t pa)
+{
+	struct kern_vma r = { a * P, b * P, R, FILE, NULL, pa * P, WX };
+
+	return kern_vmas_insert_region(&x->s, &r);
+}
+
+/* Assert region i is [a, b) of the file's frames from page pa on. */
+static void expect_file(struct fixture *x, size_t i, uint64_t a, uint64_t b,
+			uint64_t pa)
+{
+	assert_true(i < x->s.n);
+	assert_int_equal(x->s.v[i].kind, FILE);
+	assert_int_equal(x->s.v[i].start, a * P);
+	assert_int_equal(x->s.v[i].end, b * P);
+	assert_int_equal(x->s.v[i].pa, pa * P);
+	assert_int_equal(x->s.v[i].deny, WX);
+}
+
+static void test_file_insert_lookup(void **state)
+{
+	struct fixture *x = *state;
+	struct kern_vma odd = { 40 * P, 41 * P, R, FILE, NULL, 7, 0 };
+	const struct kern_vma *v;
+
+	assert_int_equal(ins_file(x, 20, 30, 1000), 0);
+	v = kern_vmas_lookup(&x->s, 25 * P + 5);
+	assert_non_null(v);
+	assert_int_equal(v->kind, FILE);
+	assert_int_equal(v->pa, 1000 * P);
+	assert_int_equal(ins_file(x, 29, 31, 5000), -EEXIST);
+	assert_int_equal(kern_vmas_insert_region(&x->s, &odd), -EINVAL);
+	assert_int_equal(x->s.n, 1);
+	/* plain inserts may be given any protections */
+	ins(x, 30, 32, RW);
+	assert_int_equal(x->s.v[1].deny, 0);
+	assert_int_equal(x->s.v[1].pa, 0);
+}
+
+/* File regions merge only where the frames follow on, and never with
+ * anonymous memory. */
+static void test_file_merge_contiguous(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_int_equal(ins_file(x, 20, 30, 1000), 0);
+	assert_int_equal(ins_file(x, 30, 34, 1010), 0);
+	assert_int_equal(x->s.n, 1);
+	expect_file(x, 0, 20, 34, 1000);
+	assert_int_equal(ins_file(x, 34, 36, 2000), 0);
+	assert_int_equal(ins_file(x, 18, 20, 998), 0);
+	assert_int_equal(x->s.n, 2);
+	expect_file(x, 0, 18, 34, 998);
+	expect_file(x, 1, 34, 36, 2000);
+	ins(x, 36, 40, R);
+	assert_int_equal(x->s.n, 3);
+}
+
+/* Cutting a file region keeps each piece's frames where they were. */
+static void test_file_cut_keeps_frames(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_int_equal(ins_file(x, 20, 40, 1000), 0);
+	assert_int_equal(kern_vmas_remove(&x->s, 25 * P, 30 * P), 0);
+	assert_int_equal(x->s.n, 2);
+	expect_file(x, 0, 20, 25, 1000);
+	expect_file(x, 1, 30, 40, 1010);
+	assert_int_equal(kern_vmas_protect(&x->s, 32 * P, 35 * P, 0), 0);
+	assert_int_equal(x->s.n, 4);
+	expect_file(x, 2, 32, 35, 1012);
+	assert_int_equal(x->s.v[2].prot, 0);
+	expect_file(x, 3, 35, 40, 1015);
+	assert_int_equal(kern_vmas_protect(&x->s, 32 * P, 35 * P, R), 0);
+	assert_int_equal(x->s.n, 2);
+	expect_file(x, 1, 30, 40, 1010);
+}
+
+/* mprotect may not give a region what it denies: nothing changes. */
+static void test_protect_denied(void **state)
+{
+	struct fixture *x = *state;
+	struct kern_vma shared = { 30 * P, 40 * P,	  R, ANON, NULL,
+				   0,	   KERN_VMA_WRITE };
+
+	assert_int_equal(ins_file(x, 20, 30, 1000), 0);
+	assert_int_equal(kern_vmas_insert_region(&x->s, &shared), 0);
+	assert_int_equal(kern_vmas_protect(&x->s, 22 * P, 24 * P, RW), -EACCES);
+	assert_int_equal(
+		kern_vmas_protect(&x->s, 22 * P, 24 * P, R | KERN_VMA_EXEC),
+		-EACCES);
+	assert_int_equal(kern_vmas_protect(&x->s, 35 * P, 36 * P, RW), -EACCES);
+	assert_int_equal(kern_vmas_protect(&x->s, 20 * P, 40 * P, RW), -EACCES);
+	assert_int_equal(x->s.n, 2);
+	assert_int_equal(x->s.v[0].prot, R);
+	assert_int_equal(x->s.v[1].prot, R);
+	/* what they allow they get, across both */
+	assert_int_equal(kern_vmas_protect(&x->s, 25 * P, 35 * P, 0), 0);
+	assert_int_equal(
+		kern_vmas_protect(&x->s, 35 * P, 36 * P, R | KERN_VMA_EXEC), 0);
+	/* an unmapped hole is still ENOMEM, before the denial */
+	assert_int_equal(kern_vmas_protect(&x->s, 35 * P, 45 * P, RW), -ENOMEM);
+}
+
+/* covered and anon_bytes count anonymous memory only; mapped counts
+ * files too, never guards or holes; first_of finds a kind. */
+static void test_file_mapped(void **state)
+{
+	struct fixture *x = *state;
+
+	ins(x, 20, 30, RW);
+	assert_int_equal(ins_file(x, 30, 40, 1000), 0);
+	assert_int_equal(
+		kern_vmas_insert(&x->s, 40 * P, 41 * P, 0, GUARD, stack), 0);
+	assert_int_equal(ins_file(x, 50, 52, 3000), 0);
+	assert_false(kern_vmas_covered(&x->s, 25 * P, 35 * P));
+	assert_true(kern_vmas_mapped(&x->s, 25 * P, 35 * P));
+	assert_true(kern_vmas_mapped(&x->s, 20 * P, 40 * P));
+	assert_false(kern_vmas_mapped(&x->s, 35 * P, 41 * P));
+	assert_false(kern_vmas_mapped(&x->s, 45 * P, 51 * P));
+	assert_false(kern_vmas_mapped(&x->s, 35 * P, 30 * P));
+	assert_int_equal(kern_vmas_anon_bytes(&x->s, 0, -P), 10 * P);
+	assert_ptr_equal(kern_vmas_first_of(&x->s, 0, -P, FILE), &x->s.v[1]);
+	assert_ptr_equal(kern_vmas_first_of(&x->s, 39 * P, 60 * P, FILE),
+			 &x->s.v[1]);
+	assert_ptr_equal(kern_vmas_first_of(&x->s, 40 * P, 60 * P, FILE),
+			 &x->s.v[3]);
+	assert_null(kern_vmas_first_of(&x->s, 40 * P, 50 * P, FILE));
+	assert_ptr_equal(kern_vmas_first_of(&x->s, 40 * P, 50 * P, GUARD),
+			 &x->s.v[2]);
+	assert_null(kern_vmas_first_of(&x->s, 52 * P, 60 * P, FILE));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -571,6 +717,11 @@ int main(void)
 		T(test_covered),
 		T(test_anon_bytes),
 		T(test_is_free),
+		T(test_file_insert_lookup),
+		T(test_file_merge_contiguous),
+		T(test_file_cut_keeps_frames),
+		T(test_protect_denied),
+		T(test_file_mapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
