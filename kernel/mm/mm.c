@@ -22,6 +22,7 @@
 #include <kern/exit.h>
 #include "debug/fault.h"
 #include "mm/frames.h"
+#include "mm/initrd.h"
 #include <kern/mm.h>
 #include "mm/pt.h"
 #include <os/mem.h>
@@ -39,6 +40,8 @@ static struct kern_frames frames;
 static int tables_live;
 static size_t reserve, committed, service_frames;
 static uint64_t ram_total;
+static uint64_t initrd_pa, initrd_size; /* kept for good; size 0: none */
+static unsigned modules;		/* boot modules the loader passed */
 
 static uint64_t page_up(uint64_t v)
 {
@@ -125,8 +128,51 @@ static int warm_boot(uint64_t *mark)
 	return warm;
 }
 
+/* Stop the boot unless the loader's initrd can be kept: inside RAM and
+ * clear of [image start, end), where the image and the frame maps are;
+ * checked before anything is written there. */
+static void initrd_check(const struct arch_bootinfo *bi, uint64_t end)
+{
+	uint64_t pa = bi->initrd_pa, size = bi->initrd_size;
+
+	if (bi->nmodules && bi->initrd_invalid && !size)
+		kern_bootconf_error("the loader announced %u boot modules "
+				    "without a module list",
+				    (unsigned)bi->nmodules);
+	if (!size)
+		return;
+	if (bi->initrd_invalid ||
+	    mm_initrd_check(pa, size, (uint64_t)__image_start, end) == -EINVAL)
+		kern_bootconf_error("initrd of %lu bytes at %#lx is not inside "
+				    "RAM",
+				    (unsigned long)size, (unsigned long)pa);
+	if (mm_initrd_check(pa, size, (uint64_t)__image_start, end))
+		kern_bootconf_error(
+			"initrd at %#lx-%#lx overlaps the kernel "
+			"image and its frame maps at %#lx-%#lx: "
+			"give the VM more memory",
+			(unsigned long)pa, (unsigned long)(pa + size),
+			(unsigned long)__image_start, (unsigned long)end);
+}
+
+/* Take the initrd's frames for good (its files are read in place). */
+static void initrd_take(const struct arch_bootinfo *bi, uint64_t end)
+{
+	uint64_t pa = bi->initrd_pa, size = bi->initrd_size;
+
+	modules = bi->nmodules;
+	if (!size)
+		return;
+	if (mm_initrd_reserve(&frames, pa, size, end))
+		kern_bootconf_error("initrd at %#lx-%#lx is not all free RAM",
+				    (unsigned long)pa,
+				    (unsigned long)(pa + size));
+	initrd_pa = pa;
+	initrd_size = size;
+}
+
 /* Set the frame allocator up: its bitmaps, then a page holding the boot
- * mark, in the RAM right after the image. */
+ * mark, in the RAM right after the image; then keep the initrd. */
 static int frames_init(const struct arch_bootinfo *bi)
 {
 	uint64_t top, maps = page_up((uint64_t)__image_end), bytes, end;
@@ -137,6 +183,7 @@ static int frames_init(const struct arch_bootinfo *bi)
 	n = top / PAGE;
 	bytes = page_up(2 * KERN_FRAMES_WORDS(n) * 8);
 	end = maps + bytes + PAGE;
+	initrd_check(bi, end);
 	kern_frames_init(&frames, 0, n, (uint64_t *)maps,
 			 (uint64_t *)maps + KERN_FRAMES_WORDS(n));
 	for (size_t i = 0; i < bi->nmem; i++) {
@@ -162,6 +209,7 @@ static int frames_init(const struct arch_bootinfo *bi)
 			kern_frames_add(&frames, lo / PAGE, (hi - lo) / PAGE);
 	}
 	claim(0, end);
+	initrd_take(bi, end);
 	kern_frames_mark_dirty(&frames, 0, warm ? n : end / PAGE);
 	if (warm)
 		kern_info("warm boot: RAM holds an earlier boot's data; every "
@@ -213,6 +261,18 @@ static int protect_image(void)
 	return 0;
 }
 
+/* The initrd's pages read-only: nothing writes an archive read in place. */
+static int protect_initrd(void)
+{
+	uint64_t lo = page_down(initrd_pa);
+
+	if (!initrd_size)
+		return 0;
+	return kern_pt_protect(&mm_pt, lo,
+			       page_up(initrd_pa + initrd_size) - lo,
+			       KERN_PT_READ);
+}
+
 /* Unmap the guard page below every stack registered so far. */
 static int unmap_guards(void)
 {
@@ -230,7 +290,8 @@ int kern_mm_init(const struct arch_bootinfo *bi)
 	arch_mmu_init();
 	if (frames_init(bi) ||
 	    kern_pt_init(&mm_pt, &pt_ops, NULL, arch_pt_leaf_levels()) ||
-	    map_ram(bi) || protect_image() || unmap_guards())
+	    map_ram(bi) || protect_image() || protect_initrd() ||
+	    unmap_guards())
 		return -ENOMEM;
 	arch_pt_load(mm_pt.root);
 	tables_live = 1;
@@ -239,6 +300,22 @@ int kern_mm_init(const struct arch_bootinfo *bi)
 		kern_info("warning: the CPU has no NX bit: every mapped page "
 			  "is executable, W^X holds for writes only");
 	return 0;
+}
+
+/* The initrd's boot-log line, and what the loader passed beside it. */
+static void report_initrd(void)
+{
+	if (initrd_size)
+		kern_info("initrd: %lu bytes at %#lx-%#lx, kept in place",
+			  (unsigned long)initrd_size, (unsigned long)initrd_pa,
+			  (unsigned long)(initrd_pa + initrd_size));
+	else if (modules)
+		kern_info("initrd: the loader passed an empty module: no "
+			  "initrd");
+	if (modules > 1)
+		kern_info("warning: the loader passed %u boot modules; only "
+			  "the first is the initrd, the others are ignored",
+			  modules);
 }
 
 void kern_mm_report(void)
@@ -259,6 +336,7 @@ void kern_mm_report(void)
 		  (unsigned long)(ram_total >> 20), buf,
 		  (unsigned long)((__image_end - __image_start) >> 10),
 		  (unsigned long)((frames.nfree * PAGE) >> 20));
+	report_initrd();
 }
 
 void *kern_mm_alloc(size_t n)
@@ -320,6 +398,12 @@ void *kern_mm_map_device(uint64_t pa, size_t size)
 			KERN_PT_READ | KERN_PT_WRITE | KERN_PT_UNCACHED))
 		return NULL;
 	return (void *)pa;
+}
+
+const void *kern_mm_initrd(size_t *size)
+{
+	*size = initrd_size;
+	return initrd_size ? (const void *)initrd_pa : NULL;
 }
 
 int kern_mm_is_mapped(uint64_t pa)

@@ -12,11 +12,15 @@
 #include <arch/boot.h>
 
 /* Build the frame allocator and the page tables from bi's memory map and
- * switch to them. Registered stacks get their guard pages unmapped.
- * Returns 0, or -ENOMEM when RAM is too small to hold the structures. */
+ * switch to them, keeping bi's initrd (kern_mm_initrd). Registered stacks
+ * get their guard pages unmapped. Returns 0, or -ENOMEM when RAM is too
+ * small to hold the structures; an initrd that cannot be kept stops the
+ * boot with OS_EXIT_BOOTCONF and a message naming its addresses. */
 int kern_mm_init(const struct arch_bootinfo *bi);
 
-/* One boot-log line: RAM, identity-map page sizes, image, free memory. */
+/* One boot-log line: RAM, identity-map page sizes, image, free memory;
+ * then, when the loader passed an initrd, one line with its address and
+ * size (and a warning when it passed more than one module). */
 void kern_mm_report(void);
 
 /* n zeroed, physically contiguous, identity-mapped frames for the kernel
@@ -38,6 +42,16 @@ void kern_mm_free(void *p, size_t n);
  * range wraps, or when it would cover RAM or the image (a device, or a
  * firmware table, that places registers there is not believed). */
 void *kern_mm_map_device(uint64_t pa, size_t size);
+
+/* The initrd (the first PVH boot module, QEMU's -initrd): its bytes and,
+ * in *size, their number; NULL and 0 when there is none. Valid from
+ * kern_mm_init on, for good: its frames are never handed out, and it
+ * stays mapped 1:1 read-only where the loader put it, so files can be
+ * read, and their pages mapped, in place. The bytes are as the loader
+ * left them, unchecked. An initrd outside RAM, or overlapping the image
+ * or the frame maps after it, stopped the boot in kern_mm_init
+ * (OS_EXIT_BOOTCONF). */
+const void *kern_mm_initrd(size_t *size);
 
 /* Whether the page holding physical address pa is mapped (RAM, the
  * image, or device memory mapped earlier). */
