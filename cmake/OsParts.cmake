@@ -1,7 +1,7 @@
 # Which optional parts of libos an image needs, from the musl functions
 # its service calls (cmake/OsExecutable.cmake runs this script). The
-# network stack and the kernel's epoll, poll/select, eventfd, timerfd and
-# interval timers are reached only through bare system calls, which the
+# network stack, the file tree and the kernel's epoll, poll/select,
+# eventfd, timerfd and interval timers are reached only through bare system calls, which the
 # link cannot connect to their code: so a first link of the service
 # against musl alone (pass 0) shows which of musl's members it pulls in,
 # and each part whose members appear goes into the image.
@@ -27,6 +27,13 @@ set(_os_part_members_poll poll ppoll select pselect)
 set(_os_part_members_eventfd eventfd)
 set(_os_part_members_timerfd timerfd)
 set(_os_part_members_itimer setitimer getitimer alarm ualarm)
+set(_os_part_members_files open openat creat fopen freopen __fopen_rb_ca
+  opendir fdopendir readdir scandir nftw ftw glob getdents stat lstat fstatat
+  access faccessat euidaccess readlink readlinkat realpath getcwd chdir fchdir
+  mkdir mkdirat rmdir unlink unlinkat remove rename renameat symlink symlinkat
+  truncate ftruncate chmod fchmod fchmodat umask fsync fdatasync pread pwrite
+  preadv pwritev tmpfile mkstemp mkstemps mkostemps mkdtemp tempnam tmpnam
+  sendfile)
 # ... and the symbol that brings the part into the link.
 set(_os_part_anchor_net net_init)
 set(_os_part_anchor_epoll sys_epoll_create1)
@@ -34,7 +41,8 @@ set(_os_part_anchor_poll sys_poll)
 set(_os_part_anchor_eventfd sys_eventfd2)
 set(_os_part_anchor_timerfd sys_timerfd_create)
 set(_os_part_anchor_itimer sys_setitimer)
-set(_os_parts net epoll poll eventfd timerfd itimer)
+set(_os_part_anchor_files kern_fs_setup)
+set(_os_parts net epoll poll eventfd timerfd itimer files)
 
 # Set <out> to the list "part member by" of musl members of any part
 # that the map says were pulled in, "by" being what asked for them. ld

@@ -91,7 +91,6 @@ void kern_main(uint64_t start_info)
 	kern_clock_init(boot_tsc);       /* TSC, LAPIC timer, wall clock */
 	kern_timer_init();               /* timer queue, tickless */
 	kern_file_init();                /* fd table: console on 0, 1, 2 */
-	kern_fs_init(&cmdline);          /* files: baked, initrd, /dev, /tmp */
 	drv_uart_irq_init();             /* serial input by interrupt */
 	kern_power_init();               /* power button -> SIGTERM */
 	drv_virtio_init(&cmdline);       /* virtio.* options */

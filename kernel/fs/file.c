@@ -247,5 +247,4 @@ void kern_file_init(void)
 			kern_file_get(con);
 		kern_fd_install(con, 0);
 	}
-	kern_synth_defaults();
 }

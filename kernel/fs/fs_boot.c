@@ -1,7 +1,9 @@
-/* The file tree's boot step (kern_fs_init, kern/file.h): the baked-in
- * tree, the initrd over it, the device files, the tmpfs at /tmp with its
- * limit (kernel option tmpfs.size=), and the file calls. docs/files.md
- * describes the result. */
+/* The file tree's boot step, an optional part ("files", in an image
+ * whose service opens, stats or lists files: cmake/OsParts.cmake): the
+ * baked-in tree, the initrd over it, the default synthetic files, the
+ * device files, the tmpfs at /tmp with its limit (kernel option
+ * tmpfs.size=), and the file calls. docs/files.md describes the result. */
+#include <kern/component.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 
 #include "core/sys.h"
 #include "fs/devfiles.h"
+#include "fs/file_internal.h"
 #include "fs/node.h"
 #include "fs/overlay.h"
 #include "fs/vfs_calls.h"
@@ -138,7 +141,7 @@ static void make_tmp(void)
 	fs_node_link(fs_root(), tmp, "tmp", 3);
 }
 
-void kern_fs_init(struct kern_cmdline *cl)
+int kern_fs_setup(struct kern_cmdline *cl)
 {
 	size_t initrd_size = 0;
 	const void *initrd =
@@ -150,6 +153,7 @@ void kern_fs_init(struct kern_cmdline *cl)
 		     kern_baked_files_size);
 	if (initrd)
 		load("initrd", initrd, initrd_size);
+	kern_synth_defaults();
 	if (fs_dev_init())
 		kern_panic("no nodes for /dev");
 	make_tmp();
@@ -163,4 +167,7 @@ void kern_fs_init(struct kern_cmdline *cl)
 				  10),
 		  (unsigned long)(initrd_size >> 10),
 		  (unsigned long)(fs_tmp_limit() >> 20));
+	return 0;
 }
+
+KERN_COMPONENT(files, .setup = kern_fs_setup);

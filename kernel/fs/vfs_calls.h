@@ -4,6 +4,14 @@
 #ifndef KERNEL_FS_VFS_CALLS_H
 #define KERNEL_FS_VFS_CALLS_H
 
+struct kern_cmdline;
+
+/* The files part's setup (a component, run by kern_components_setup):
+ * build the tree (docs/files.md), register these calls. A bad archive or
+ * option stops the boot (OS_EXIT_BOOTCONF) naming it. Returns 0. Also
+ * the symbol that brings the part into an image (cmake/OsParts.cmake). */
+int kern_fs_setup(struct kern_cmdline *cl);
+
 long sys_open(const long *a);
 long sys_openat(const long *a);
 long sys_stat(const long *a);

@@ -114,17 +114,9 @@ struct kern_file *kern_fd_file(int fd);
  * -EINTR. */
 long kern_file_wait(struct kern_file *f, unsigned events, int64_t timeout_ns);
 
-/* Set up the table with the console on descriptors 0, 1 and 2, and
- * register the kernel's default synthetic files (/etc/hosts). */
+/* Set up the table with the console on descriptors 0, 1 and 2. The
+ * file tree (paths) is the optional part "files" (kernel/fs/fs_boot.c). */
 void kern_file_init(void);
-
-struct kern_cmdline;
-
-/* Boot step after kern_file_init: build the file tree (docs/files.md):
- * the baked-in tree, the initrd over it, /dev, the tmpfs at /tmp (kernel
- * option tmpfs.size=, taken from cl), and register the file calls. A bad
- * archive or option stops the boot (OS_EXIT_BOOTCONF) naming it. */
-void kern_fs_init(struct kern_cmdline *cl);
 
 #define KERN_SYNTH_MAX 32 /* synthetic files */
 
