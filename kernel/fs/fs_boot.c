@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <kern/baked.h>
 #include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/exit.h>
@@ -25,11 +26,6 @@
 #include "fs/overlay.h"
 #include "fs/vfs_calls.h"
 
-/* The archive os_add_executable(... FILES ...) links in (absent without
- * FILES), and the initrd QEMU loaded (kernel/mm). */
-extern const unsigned char kern_baked_files[] __attribute__((weak));
-extern const unsigned long kern_baked_files_size __attribute__((weak));
-const void *kern_mm_initrd(size_t *size) __attribute__((weak));
 
 #define TMPFS_DEFAULT_PERCENT 25
 
