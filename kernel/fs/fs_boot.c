@@ -140,8 +140,7 @@ static void make_tmp(void)
 int kern_fs_setup(struct kern_cmdline *cl)
 {
 	size_t initrd_size = 0;
-	const void *initrd =
-		kern_mm_initrd ? kern_mm_initrd(&initrd_size) : NULL;
+	const void *initrd = kern_mm_initrd(&initrd_size);
 
 	tmpfs_limit(cl);
 	if (&kern_baked_files_size && kern_baked_files_size)
