@@ -142,9 +142,10 @@ static int enter(const struct kern_cpio_entry *e, char *err, size_t errlen)
 		return -EINVAL;
 	else
 		n = fs_node_child(dir, e->name + last, e->name_len - last);
-	if (n && n->gen == generation)
+	if (n && n->gen == generation) /* the root is "." in the archive */
 		return fail(err, errlen, "offset %zu: %.*s: named twice",
-			    e->offset, (int)e->name_len, e->name);
+			    e->offset, e->name_len ? (int)e->name_len : 1,
+			    e->name_len ? e->name : ".");
 	if (n && !compatible(n, e))
 		return fail(err, errlen,
 			    "offset %zu: %.*s: a %s here replaces a %s",
