@@ -5,6 +5,9 @@ import io
 import importlib.machinery
 import importlib.util
 import os
+import shlex
+import shutil
+import struct
 import tempfile
 import unittest
 
@@ -295,6 +298,147 @@ class QemuCommandTest(unittest.TestCase):
                             "--qemu-arg=-s", "--", "x y", ""])
         self.assertEqual(self.option(cmd, "-append"), ['a=1 b -- "x y" ""'])
         self.assertEqual(cmd[-1], "-s")
+
+
+def newc_entries(data):
+    """(name, mode, mtime, size) of each entry of a cpio newc archive."""
+    out, off = [], 0
+    while True:
+        head = data[off:off + 110]
+        assert head[:6] == b"070701", head[:6]
+        field = [int(head[6 + 8 * i:14 + 8 * i], 16) for i in range(13)]
+        mode, mtime, size, namesize = field[1], field[5], field[6], field[11]
+        name = data[off + 110:off + 110 + namesize - 1].decode()
+        off = (off + 110 + namesize + 3) & ~3
+        off = (off + size + 3) & ~3
+        if name == "TRAILER!!!":
+            return out
+        out.append((name, mode, mtime, size))
+
+
+def elf_image(path, loads):
+    """Write a minimal ELF64 header with PT_LOAD entries (paddr, memsz)."""
+    ph = b"".join(struct.pack("<IIQQQQQQ", 1, 5, 0, p, p, 0, m, 4096)
+                  for p, m in loads)
+    head = (b"\x7fELF\x02\x01\x01" + bytes(9)
+            + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0, 64, 0, 0, 64, 56,
+                          len(loads), 0, 0, 0))
+    with open(path, "wb") as f:
+        f.write(head + ph)
+
+
+class InitrdTest(unittest.TestCase):
+    """--initrd: a file passed as -initrd, a directory packed with cpio
+    into an archive removed at exit, bad paths refused with 125."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = os.path.join(self.tmp.name, "tree")
+        os.makedirs(os.path.join(self.dir, "sub"))
+        for name, mode, text in (("b.txt", 0o640, "bee\n"),
+                                 ("sub/z", 0o755, "zed"), ("a", 0o600, "")):
+            path = os.path.join(self.dir, name)
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, mode)
+            os.utime(path, (1700000000, 1700000000 + len(name)))
+        os.symlink("b.txt", os.path.join(self.dir, "link"))
+        self.image = os.path.join(self.tmp.name, "img.elf")
+        elf_image(self.image, [(0x100000, 0x66000)])
+        self.file = os.path.join(self.tmp.name, "in.cpio")
+        with open(self.file, "wb") as f:
+            f.write(b"070701")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def main(self, argv):
+        """Run tools/run's main with argv; (status, stdout, stderr)."""
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = run.main(argv)
+        return status, out.getvalue(), err.getvalue()
+
+    def test_file_passed_as_is(self):
+        status, out, _ = self.main([self.image, "-q", "--dry-run",
+                                    "--initrd", self.file])
+        self.assertEqual(status, 0)
+        cmd = shlex.split(out)
+        self.assertEqual(cmd[cmd.index("-initrd") + 1], self.file)
+
+    def test_no_initrd(self):
+        status, out, _ = self.main([self.image, "-q", "--dry-run"])
+        self.assertEqual(status, 0)
+        self.assertNotIn("-initrd", shlex.split(out))
+
+    @unittest.skipUnless(shutil.which("cpio"), "cpio not installed")
+    def test_directory_packed_sorted_with_modes(self):
+        args = run.parse_args([self.image, "--initrd", self.dir])
+        run.prepare_initrd(args, self.tmp.name)
+        with open(args.initrd_file, "rb") as f:
+            entries = newc_entries(f.read())
+        self.assertEqual([e[0] for e in entries],
+                         ["a", "b.txt", "link", "sub", "sub/z"])
+        got = {e[0]: e for e in entries}
+        self.assertEqual(got["b.txt"][1:], (0o100640, 1700000005, 4))
+        self.assertEqual(got["sub/z"][1:], (0o100755, 1700000005, 3))
+        self.assertEqual(got["a"][1:], (0o100600, 1700000001, 0))
+        self.assertEqual(got["link"][1] & 0o170000, 0o120000)
+        self.assertEqual(got["sub"][1] & 0o170000, 0o040000)
+
+    @unittest.skipUnless(shutil.which("cpio"), "cpio not installed")
+    def test_packed_archive_removed_at_exit(self):
+        status, out, _ = self.main([self.image, "-q", "--dry-run",
+                                    "--initrd", self.dir])
+        self.assertEqual(status, 0)
+        cmd = shlex.split(out)
+        packed = cmd[cmd.index("-initrd") + 1]
+        self.assertTrue(packed.endswith(".cpio"))
+        self.assertFalse(os.path.exists(packed))
+        self.assertFalse(os.path.exists(os.path.dirname(packed)))
+
+    def test_missing_path_refused(self):
+        missing = os.path.join(self.tmp.name, "nothing")
+        status, out, err = self.main([self.image, "--dry-run",
+                                      "--initrd", missing])
+        self.assertEqual(status, 125)
+        self.assertEqual(out, "")
+        self.assertIn(f"--initrd: no such file or directory: {missing}",
+                      err)
+
+    def test_cpio_missing_named(self):
+        saved = os.environ["PATH"]
+        os.environ["PATH"] = self.tmp.name  # no cpio there
+        try:
+            status, _, err = self.main([self.image, "--dry-run",
+                                        "--initrd", self.dir])
+        finally:
+            os.environ["PATH"] = saved
+        self.assertEqual(status, 125)
+        self.assertIn("install Debian's cpio package", err)
+
+    def test_too_big_for_memory_refused(self):
+        big = os.path.join(self.tmp.name, "big")
+        with open(big, "wb") as f:
+            f.truncate(7 << 20)
+        status, _, err = self.main([self.image, "-m", "8", "--dry-run",
+                                    "--initrd", big])
+        self.assertEqual(status, 125)
+        self.assertIn("QEMU would load it over the image", err)
+        status, _, _ = self.main([self.image, "-m", "16", "-q", "--dry-run",
+                                  "--initrd", big])
+        self.assertEqual(status, 0)
+
+    def test_room_and_image_end(self):
+        self.assertEqual(run.image_end(self.image), 0x166000)
+        self.assertEqual(run.image_end(self.file), 0)
+        self.assertEqual(run.mem_bytes("512"), 512 << 20)
+        self.assertEqual(run.mem_bytes("1.5G"), 3 << 29)
+        room = run.initrd_room("8M", 0x166000)
+        # QEMU's top reserve, the image, and 2 bits per frame at least.
+        self.assertLess(room, (8 << 20) - 0x28000 - 0x166000 - 4096)
+        self.assertGreater(room, 6 << 20)
+        self.assertLess(run.initrd_room("64G", 0x166000), 2 << 30)
 
 
 class UsageTest(unittest.TestCase):

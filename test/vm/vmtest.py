@@ -45,19 +45,23 @@ def near_host_time(out, window):
 
 def case(image, args=(), status=0, expect=(), reject=(), kopts=(), timeout=30,
          qemu_args=(), cpu=None, mem=None, net=None, after=None, powerdown=False,
-         send=None, verify=None, setup=None, boots=1, host_time=False):
+         send=None, verify=None, setup=None, boots=1, host_time=False,
+         run_args=None):
     """One test case: image (relative to the build dir), service args,
     expected exit status, regexes expected in order, regexes rejected.
     setup(tmpdir, machine), if given, creates the files the case needs in
     a temporary directory removed afterwards and returns extra QEMU
     arguments; boots > 1 boots that many times (each boot is checked,
     verify sees all outputs joined); host_time checks the guest's
-    "timers: realtime" line against our clock over the run."""
+    "timers: realtime" line against our clock over the run;
+    run_args(tmpdir, machine, image path), if given, makes files in the
+    temporary directory and returns extra tools/run arguments."""
     return dict(image=image, args=list(args), status=status, expect=list(expect),
                 reject=list(reject) + NO_NESTED, kopts=list(kopts),
                 timeout=timeout, qemu_args=list(qemu_args), cpu=cpu, mem=mem,
                 net=net, after=after, powerdown=powerdown, send=send,
-                verify=verify, setup=setup, boots=boots, host_time=host_time)
+                verify=verify, setup=setup, boots=boots, host_time=host_time,
+                run_args=run_args)
 
 
 HELLO = "examples/hello/hello.elf"
@@ -470,6 +474,95 @@ CASES["efault"] = case("test/vm/efaulttest.elf", [], 0,
                        [r"efaulttest: line", r"fatal CPU exception"])
 
 
+# The initrd (QEMU's -initrd, a PVH module): the boot log names it with
+# its address and size, for an archive given as a file and for a
+# directory tools/run packs; one QEMU loads over the frame maps that
+# follow the image stops the boot, naming the addresses, instead of
+# corrupting both.
+def initrd_tree(tmp):
+    """A small directory for an initrd: a file, a subdirectory."""
+    tree = os.path.join(tmp, "tree")
+    os.makedirs(os.path.join(tree, "etc"))
+    with open(os.path.join(tree, "etc", "motd"), "w") as f:
+        f.write("from the initrd\n")
+    return tree
+
+
+def initrd_file(tmp, machine, image):
+    """tools/run arguments: --initrd with an archive file packed here,
+    its size kept in INITRD_SIZES for initrd_line_matches."""
+    path = os.path.join(tmp, "initrd.cpio")
+    run_module().pack_initrd(initrd_tree(tmp), path)
+    INITRD_SIZES.append(os.path.getsize(path))
+    return ["--initrd", path]
+
+
+INITRD_SIZES = []  # the sizes of the archives initrd_file made
+
+
+def initrd_line_matches(out):
+    """An error unless the initrd line's range is page-aligned and as long
+    as the archive initrd_file made."""
+    m = re.search(r"initrd: (\d+) bytes at 0x([0-9a-f]+)-0x([0-9a-f]+)", out)
+    if not m:
+        return "no initrd line"
+    size, lo, hi = int(m.group(1)), int(m.group(2), 16), int(m.group(3), 16)
+    if [size] != INITRD_SIZES or hi - lo != size or lo % 4096:
+        return f"initrd line {m.group(0)!r} does not match {INITRD_SIZES}"
+    return None
+
+
+def initrd_dir(tmp, machine, image):
+    """tools/run arguments: --initrd with a directory to pack."""
+    return ["--initrd", initrd_tree(tmp)]
+
+
+# Where QEMU 7.2 ends the page-aligned initrd it loads with -m 8 (just
+# below the top of RAM less its ACPI tables on pc and q35).
+INITRD_TOP_8M = {"pc": 0x7d7000, "q35": 0x7d7000, "microvm": 0x7ff000}
+
+
+def initrd_over_maps(tmp, machine, image):
+    """tools/run arguments loading, past tools/run's own check, an initrd
+    that QEMU places right at the image's end, where the frame maps go."""
+    start = (run_module().image_end(image) + 4095) & ~4095
+    path = os.path.join(tmp, "initrd.bin")
+    with open(path, "wb") as f:
+        f.truncate(INITRD_TOP_8M[machine] - start)
+    return ["-m", "8M", "--qemu-arg=-initrd", "--qemu-arg=" + path]
+
+
+def run_module():
+    """tools/run loaded as a module (for its ELF reader)."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("libos_run", RUN)
+    module = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader("libos_run", loader))
+    loader.exec_module(module)
+    return module
+
+
+CASES.update({
+    "initrd_log": case(HELLO, [], 0,
+                       [r"initrd: \d+ bytes at 0x[0-9a-f]+-0x[0-9a-f]+, "
+                        r"kept in place", r"Hello from libos!"],
+                       [r"boot modules", r"empty module"],
+                       run_args=initrd_file, verify=initrd_line_matches),
+    "initrd_dir": case(HELLO, [], 0,
+                       [r"initrd: [1-9]\d* bytes at 0x[0-9a-f]+-0x[0-9a-f]+, "
+                        r"kept in place", r"Hello from libos!"],
+                       run_args=initrd_dir),
+    "initrd_over_maps": case(HELLO, [], 121,
+                             [r"boot configuration: initrd at 0x[0-9a-f]+-"
+                              r"0x[0-9a-f]+ overlaps the kernel image and its "
+                              r"frame maps at 0x100000-0x[0-9a-f]+",
+                              r"stopping \(exit status 121\)"],
+                             [r"Hello from libos"], run_args=initrd_over_maps),
+})
+CASES["hello_exit0"]["reject"].append(r"initrd: \d+ bytes")
+
+
 def cases_for(machine):
     """The case table for one machine type."""
     if machine == "microvm":
@@ -526,6 +619,8 @@ def run_case(build, machine, c):
     with tempfile.TemporaryDirectory() as tmp:
         for q in c["setup"](tmp, machine) if c["setup"] else ():
             cmd.append("--qemu-arg=" + q)
+        if c["run_args"]:
+            cmd += c["run_args"](tmp, machine, os.path.join(build, c["image"]))
         sock = os.path.join(tmp, "qmp.sock")
         if c["powerdown"]:
             cmd += ["--qemu-arg=-qmp", f"--qemu-arg=unix:{sock},server=on,wait=off"]
