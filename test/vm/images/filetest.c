@@ -10,7 +10,8 @@
  *   stat PATH...    "filetest: stat PATH mode M size S mtime T" (lstat)
  *   fill            /tmp filled with 64 KiB files to ENOSPC, emptied, and
  *                   filled with as much again; then mkdir, rename, rmdir,
- *                   readdir, O_APPEND, O_TRUNC, ftruncate, fsync in /tmp
+ *                   readdir (300 entries), O_APPEND, O_TRUNC, ftruncate,
+ *                   fsync, symlinks and ELOOP in /tmp
  *   urandom         32 bytes of /dev/urandom and of /dev/random in hex;
  *                   /dev/zero, /dev/null and /dev/console
  *   env NAME...     "filetest: env NAME=value" (getenv) or "NAME unset"
@@ -396,6 +397,51 @@ static ssize_t slurp(const char *path, char *buf, size_t len)
 	return n;
 }
 
+#define MANY 300
+
+/* MANY files in a /tmp directory, more than one getdents64 call returns:
+ * readdir sees each once. */
+static void many_entries(void)
+{
+	static unsigned char seen[MANY];
+	char name[96];
+	struct dirent *e;
+	DIR *d;
+	int count = 0;
+
+	CHECK(mkdir("/tmp/many", 0755) == 0);
+	for (int i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name),
+			 "/tmp/many/a-rather-long-name-for-an-entry-%04d", i);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		CHECK(fd >= 0);
+		close(fd);
+	}
+	d = opendir("/tmp/many");
+	CHECK(d != NULL);
+	while (d && (e = readdir(d))) {
+		int i;
+
+		if (sscanf(e->d_name, "a-rather-long-name-for-an-entry-%d",
+			   &i) == 1 &&
+		    i >= 0 && i < MANY && !seen[i]++)
+			count++;
+		else
+			CHECK(!strcmp(e->d_name, ".") ||
+			      !strcmp(e->d_name, ".."));
+	}
+	if (d)
+		closedir(d);
+	printf("filetest: readdir saw %d of %d entries\n", count, MANY);
+	CHECK(count == MANY);
+	for (int i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name),
+			 "/tmp/many/a-rather-long-name-for-an-entry-%04d", i);
+		CHECK(unlink(name) == 0);
+	}
+	CHECK(rmdir("/tmp/many") == 0);
+}
+
 /* mkdir, rename, rmdir, readdir, O_APPEND, O_TRUNC, ftruncate in /tmp. */
 static void tmp_ops(void)
 {
@@ -452,9 +498,19 @@ static void tmp_ops(void)
 	CHECK(fstat(fd, &st) == 0 && st.st_size == 0);
 	CHECK(close(fd) == 0);
 
+	/* Symlinks in /tmp, and a loop of them. */
+	CHECK(symlink("b", "/tmp/e/to_b") == 0);
+	CHECK(stat("/tmp/e/to_b", &st) == 0 && S_ISREG(st.st_mode));
+	CHECK(symlink("loop2", "/tmp/e/loop1") == 0);
+	CHECK(symlink("loop1", "/tmp/e/loop2") == 0);
+	FAILS(open("/tmp/e/loop1", O_RDONLY), ELOOP);
+	CHECK(unlink("/tmp/e/to_b") == 0 && unlink("/tmp/e/loop1") == 0 &&
+	      unlink("/tmp/e/loop2") == 0);
+
 	CHECK(unlink("/tmp/e/b") == 0);
 	FAILS(unlink("/tmp/e/b"), ENOENT);
 	CHECK(rmdir("/tmp/e") == 0);
+	many_entries();
 	dir_names("/tmp", names, sizeof(names));
 	CHECK(names[0] == 0);
 }
@@ -543,6 +599,39 @@ static void expect_cwd(const char *want)
 	CHECK(!strcmp(cwd, want));
 }
 
+/* Path normalisation, name limits, errors of open, seeks, and "/". */
+static void lookups(void)
+{
+	char name[300], buf[64], names[256];
+	struct stat a, b;
+	int fd;
+
+	CHECK(stat("/data/hello.txt", &a) == 0);
+	CHECK(stat("//data///./hello.txt", &b) == 0 && b.st_ino == a.st_ino);
+	CHECK(stat("/../../data/nested/../hello.txt", &b) == 0 &&
+	      b.st_ino == a.st_ino);
+	FAILS(stat("/data/hello.txt/", &b), ENOTDIR);
+	memset(name, 'n', sizeof(name) - 1);
+	name[0] = '/';
+	name[sizeof(name) - 1] = 0;
+	FAILS(stat(name, &b), ENAMETOOLONG);
+	FAILS(open("/data/hello.txt", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	FAILS(open("/data/nested", O_WRONLY), EISDIR);
+	FAILS(open("/data/hello.txt", O_RDONLY | O_NOFOLLOW | O_CREAT | O_EXCL,
+		   0644),
+	      EEXIST);
+	fd = open("/data/hello.txt", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK(lseek(fd, -5, SEEK_END) == a.st_size - 5);
+	CHECK(read(fd, buf, sizeof(buf)) == 5 && !memcmp(buf, "tree\n", 5));
+	CHECK(read(fd, buf, sizeof(buf)) == 0);
+	CHECK(pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "hello", 5));
+	close(fd);
+	dir_names("/", names, sizeof(names));
+	printf("filetest: / holds: %s\n", names);
+	CHECK(strstr(names, "big data dev") && strstr(names, "tmp"));
+}
+
 static void cmd_erofs(char **arg, int n)
 {
 	char buf[PATH_MAX], *p;
@@ -593,6 +682,7 @@ static void cmd_erofs(char **arg, int n)
 	CHECK(realpath("/data/../../data//nested/", buf) &&
 	      !strcmp(buf, "/data/nested"));
 	CHECK(realpath("/data/missing/..", buf) == NULL);
+	lookups();
 }
 
 static void cmd_mmap(char **arg, int n)
