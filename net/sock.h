@@ -25,7 +25,7 @@
 
 #include <kern/file.h>
 
-#define NET_UDP_QUEUE 64		/* datagrams kept for the reader */
+#define NET_UDP_QUEUE 64		 /* datagrams kept for the reader */
 #define NET_UDP_QUEUE_BYTES (256 * 1024) /* and their bytes at most */
 /* Under heap pressure (net_heap_pressure()) each direction of a TCP
  * connection may hold at most its share (received: unread and out of
@@ -130,6 +130,11 @@ struct net_proto_ops {
 	 * NULL. flags: MSG_DONTWAIT. */
 	ssize_t (*send)(struct net_sock *s, const void *buf, size_t n,
 			int flags, const struct sockaddr *to, socklen_t tolen);
+	/* Send n bytes of kernel memory that stays valid and unchanged
+	 * until the VM stops (kern/file.h's write_stable, for sendfile),
+	 * referencing rather than copying them; as send otherwise. May be
+	 * NULL: send is used. */
+	ssize_t (*send_stable)(struct net_sock *s, const void *buf, size_t n);
 	/* sendmsg and writev: m's segments (total bytes, checked: the sum
 	 * fits) and its msg_name (a destination, or NULL). */
 	ssize_t (*sendmsg)(struct net_sock *s, const struct msghdr *m,

@@ -601,11 +601,13 @@ static size_t seg_size(struct net_sock *s)
 	return mss ? mss : 1;
 }
 
-/* Space for more data in the send queue now: the send buffer, and the
- * segments tcp_write may still queue (one per MSS, plus one that tops up
- * the last segment); under memory pressure, what is left of the
- * connection's share. */
-static size_t send_room(struct net_sock *s)
+/* Space for more data in the send queue now, for writes whose segments
+ * take per_seg entries (pbufs) of the queue each: 1 when lwIP copies the
+ * bytes, 2 when it references them (a header pbuf and a PBUF_ROM one).
+ * The send buffer, and the segments tcp_write may still queue (keeping
+ * two entries for one that tops up the last segment); under memory
+ * pressure, what is left of the connection's share. */
+static size_t send_room_for(struct net_sock *s, size_t per_seg)
 {
 	size_t segs, room, h, max;
 
@@ -614,7 +616,9 @@ static size_t send_room(struct net_sock *s)
 	segs = altcp_sndqueuelen(s->pcb);
 	if (segs + 2 >= TCP_SND_QUEUELEN)
 		return 0;
-	room = (TCP_SND_QUEUELEN - segs - 2) * seg_size(s);
+	room = (TCP_SND_QUEUELEN - segs - 2) / per_seg * seg_size(s);
+	if (!room)
+		return 0;
 	if (room > altcp_sndbuf(s->pcb))
 		room = altcp_sndbuf(s->pcb);
 	if ((max = share()) == SIZE_MAX)
@@ -627,13 +631,22 @@ static size_t send_room(struct net_sock *s)
 	return room < max - h ? room : max - h;
 }
 
-/* Send n bytes of buf on s's connection, waiting for room. */
+/* Space for more copied data in the send queue now (send_room_for). */
+static size_t send_room(struct net_sock *s)
+{
+	return send_room_for(s, 1);
+}
+
+/* Send n bytes of buf on s's connection, waiting for room. Bytes that
+ * stay valid and unchanged until the VM stops (stable) are referenced by
+ * lwIP's segments; others are copied. */
 static ssize_t send_bytes(struct net_sock *s, const void *buf, size_t n,
-			  int flags)
+			  int flags, int stable)
 {
 	/* lwIP copies with its own memcpy: the bytes come here first, with
 	 * a copy that fails cleanly on a bad address (one core, no reentry) */
 	static uint8_t chunk[0xffff];
+	const void *src;
 	int64_t timeout = (flags & MSG_DONTWAIT) ? 0 : s->sndtimeo;
 	size_t sent = 0;
 	int r;
@@ -653,7 +666,7 @@ static ssize_t send_bytes(struct net_sock *s, const void *buf, size_t n,
 		}
 		if (s->shut_wr || !s->pcb)
 			return sent ? (ssize_t)sent : -EPIPE;
-		room = send_room(s);
+		room = send_room_for(s, stable ? 2 : 1);
 		if (!room) {
 			altcp_output(s->pcb);
 			if ((r = net_sock_wait(s, POLLOUT, timeout)))
@@ -664,10 +677,11 @@ static ssize_t send_bytes(struct net_sock *s, const void *buf, size_t n,
 			room = n - sent;
 		if (room > sizeof(chunk))
 			room = sizeof(chunk);
-		if (kern_copy_safe(chunk, (const char *)buf + sent, room))
+		src = (const char *)buf + sent;
+		if (!stable && kern_copy_safe(chunk, src, room))
 			return sent ? (ssize_t)sent : -EFAULT;
-		if (altcp_write(s->pcb, chunk, (u16_t)room,
-				TCP_WRITE_FLAG_COPY |
+		if (altcp_write(s->pcb, stable ? src : chunk, (u16_t)room,
+				(stable ? 0 : TCP_WRITE_FLAG_COPY) |
 					(sent + room < n ? TCP_WRITE_FLAG_MORE :
 							   0)) != ERR_OK) {
 			s->mem_wait = 1; /* out of memory: wait for acks */
@@ -691,7 +705,14 @@ static ssize_t stream_send(struct net_sock *s, const void *buf, size_t n,
 	(void)tolen;
 	if (to && s->state == NS_CONNECTED)
 		return -EISCONN;
-	return send_bytes(s, buf, n, flags);
+	return send_bytes(s, buf, n, flags, 0);
+}
+
+/* sendfile's stable bytes: referenced by the segments, never copied
+ * (lwIP's PBUF_ROM), with write's waits and partial counts. */
+static ssize_t stream_send_stable(struct net_sock *s, const void *buf, size_t n)
+{
+	return send_bytes(s, buf, n, 0, 1);
 }
 
 /* sendmsg: the segments in turn, up to a short send; msg_name is
@@ -704,7 +725,7 @@ static ssize_t stream_sendmsg(struct net_sock *s, const struct msghdr *m,
 	(void)total;
 	for (size_t i = 0; i < (size_t)m->msg_iovlen; i++) {
 		ssize_t r = send_bytes(s, m->msg_iov[i].iov_base,
-				       m->msg_iov[i].iov_len, flags);
+				       m->msg_iov[i].iov_len, flags, 0);
 
 		if (r < 0)
 			return sent ? sent : r;
@@ -833,6 +854,7 @@ const struct net_proto_ops net_tcp_proto = {
 	.accept = stream_accept,
 	.unaccept = stream_unaccept,
 	.send = stream_send,
+	.send_stable = stream_send_stable,
 	.sendmsg = stream_sendmsg,
 	.recv = stream_recv,
 	.shutdown = stream_shutdown,

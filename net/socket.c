@@ -44,6 +44,17 @@ static ssize_t sock_write(struct kern_file *f, const void *buf, size_t n)
 	return s->ops->send(s, buf, n, 0, NULL, 0);
 }
 
+/* sendfile's bytes that never change: referenced where the protocol
+ * can (TCP), else sent as write sends them. */
+static ssize_t sock_write_stable(struct kern_file *f, const void *buf, size_t n)
+{
+	struct net_sock *s = f->priv;
+
+	if (s->ops->send_stable)
+		return s->ops->send_stable(s, buf, n);
+	return s->ops->send(s, buf, n, 0, NULL, 0);
+}
+
 static unsigned sock_poll(struct kern_file *f)
 {
 	struct net_sock *s = f->priv;
@@ -86,6 +97,7 @@ static const struct kern_file_ops sock_ops = {
 	.poll = sock_poll,
 	.ioctl = sock_ioctl,
 	.release = sock_release,
+	.write_stable = sock_write_stable,
 };
 
 /* The socket behind descriptor fd, or NULL with *err set. */

@@ -135,6 +135,11 @@ void *kern_mm_alloc(size_t n)
 	return memset(p, 0, n * 4096);
 }
 
+void *kern_mm_try_alloc(size_t n)
+{
+	return kern_mm_alloc(n);
+}
+
 void kern_mm_free(void *p, size_t n)
 {
 	(void)n;
@@ -448,6 +453,10 @@ static kern_syscall_fn kernel_call(long nr)
 		return sys_ioctl;
 	case SYS_dup:
 		return sys_dup;
+	case SYS_lseek:
+		return sys_lseek;
+	case SYS_sendfile:
+		return sys_sendfile;
 	case SYS_poll:
 		return sys_poll;
 	case SYS_ppoll:

@@ -4,8 +4,9 @@
  * loop in simulated time. Every call goes through the system-call
  * functions net/ registers (and the kernel's read, write, close, poll,
  * epoll), over 127.0.0.1 and ::1: connection set-up and teardown, resets,
- * shutdown, readiness for poll and epoll, UDP, addresses, options, and
- * 1 MiB through one connection. Blocking calls are woken by timers that
+ * shutdown, readiness for poll and epoll, UDP, addresses, options,
+ * 1 MiB through one connection, and sendfile (kernel/fs/sendfile.c) with
+ * TCP's zero-copy write_stable. Blocking calls are woken by timers that
  * act "later", as another program would. */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +31,10 @@
 #include <cmocka.h>
 
 #include <kern/file.h>
+#include <lwip/priv/tcp_priv.h>
 
 #include "host_kernel.h"
+#include "sock.h"
 
 /* SYS(nr, args...): a system call with up to six arguments. */
 #define SYS_(nr, a, b, c, d, e, f, ...)                              \
@@ -1839,9 +1842,9 @@ static void test_udp_queue_bytes(void **state)
 	(void)state;
 	for (int i = 0; i < 40; i++) {
 		dgram[0] = (char)i;
-		assert_int_equal(SYS(SYS_sendto, b, dgram, sizeof(dgram), 0,
-				     &aa, alen),
-				 sizeof(dgram));
+		assert_int_equal(
+			SYS(SYS_sendto, b, dgram, sizeof(dgram), 0, &aa, alen),
+			sizeof(dgram));
 		host_run();
 	}
 	while (SYS(SYS_recvfrom, a, dgram, sizeof(dgram), MSG_DONTWAIT, NULL,
@@ -1852,6 +1855,251 @@ static void test_udp_queue_bytes(void **state)
 	assert_int_equal(kept, 256 * 1024 / sizeof(dgram));
 	close_fd(a);
 	close_fd(b);
+}
+
+/* ---- sendfile and write_stable: bytes that never change, sent by
+ * reference. */
+
+#define FILE_BYTES (1 << 20)
+
+/* A read-only file over bytes that never change: ->pread and a
+ * position, and ->stable for the files that have stable bytes. */
+struct fake_file {
+	const uint8_t *bytes;
+	size_t size;
+	off_t pos;
+};
+
+static ssize_t fake_pread(struct kern_file *f, void *buf, size_t n, off_t off)
+{
+	struct fake_file *ff = f->priv;
+
+	if ((size_t)off >= ff->size)
+		return 0;
+	n = n < ff->size - (size_t)off ? n : ff->size - (size_t)off;
+	memcpy(buf, ff->bytes + off, n);
+	return (ssize_t)n;
+}
+
+static const void *fake_stable(struct kern_file *f, off_t off, size_t *avail)
+{
+	struct fake_file *ff = f->priv;
+
+	if ((size_t)off >= ff->size)
+		return NULL;
+	*avail = ff->size - (size_t)off;
+	return ff->bytes + off;
+}
+
+static off_t fake_lseek(struct kern_file *f, off_t off, int whence)
+{
+	struct fake_file *ff = f->priv;
+
+	if (whence == SEEK_CUR)
+		off += ff->pos;
+	if (off < 0 || (whence != SEEK_SET && whence != SEEK_CUR))
+		return -EINVAL;
+	return ff->pos = off;
+}
+
+static const struct kern_file_ops stable_file_ops = {
+	.name = "stable file",
+	.pread = fake_pread,
+	.lseek = fake_lseek,
+	.stable = fake_stable,
+};
+
+static const struct kern_file_ops pread_file_ops = {
+	.name = "pread file",
+	.pread = fake_pread,
+	.lseek = fake_lseek,
+};
+
+/* 1 MiB of a pattern, page-aligned, never changed once made. */
+static const uint8_t *file_bytes(void)
+{
+	static uint8_t *b;
+	uint32_t x = 777;
+
+	if (b)
+		return b;
+	b = aligned_alloc(4096, FILE_BYTES);
+	assert_non_null(b);
+	for (size_t i = 0; i < FILE_BYTES; i++) {
+		x = x * 1103515245 + 12345;
+		b[i] = (uint8_t)(x >> 16);
+	}
+	return b;
+}
+
+/* A descriptor for ff with ops, open for reading. */
+static int fake_open(struct fake_file *ff, const struct kern_file_ops *ops)
+{
+	struct kern_file *f = kern_file_new(ops, ff, O_RDONLY);
+	int fd;
+
+	assert_non_null(f);
+	fd = kern_fd_install(f, 0);
+	assert_true(fd >= 3);
+	return fd;
+}
+
+/* Bytes of s's send queue (unsent and unacknowledged segments) that lie
+ * in [lo, lo + n), in pbufs that reference them (PBUF_ROM). */
+static size_t queued_refs(int fd, const uint8_t *lo, size_t n)
+{
+	struct net_sock *s = kern_fd_file(fd)->priv;
+	struct tcp_pcb *pcb = s->pcb->state;
+	struct tcp_seg *queues[2] = { pcb->unsent, pcb->unacked };
+	size_t refs = 0;
+
+	for (int i = 0; i < 2; i++)
+		for (struct tcp_seg *seg = queues[i]; seg; seg = seg->next)
+			for (struct pbuf *p = seg->p; p; p = p->next) {
+				const uint8_t *at = p->payload;
+
+				if (at >= lo && at < lo + n) {
+					assert_int_equal(p->type_internal,
+							 PBUF_ROM);
+					refs += p->len;
+				}
+			}
+	return refs;
+}
+
+/* Read exactly n bytes from fd and compare them with want. */
+static void read_bytes(int fd, const uint8_t *want, size_t n)
+{
+	uint8_t *got = malloc(n ? n : 1);
+
+	assert_non_null(got);
+	assert_int_equal(SYS(SYS_recvfrom, fd, got, n, MSG_WAITALL), (long)n);
+	assert_memory_equal(got, want, n);
+	free(got);
+}
+
+/* A TCP socket's write_stable queues segments that reference the bytes
+ * (while the network loses everything, they stay queued to be seen);
+ * write copies them. Both arrive intact once the network is back. */
+static void test_write_stable_references(void **state)
+{
+	const uint8_t *b = file_bytes();
+	struct kern_file *f;
+	int c, s;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	f = kern_fd_file(c);
+	assert_non_null(f->ops->write_stable);
+	host_drop_loopback(1);
+	assert_int_equal(f->ops->write_stable(f, b, 40000), 40000);
+	assert_int_equal(queued_refs(c, b, 40000), 40000);
+	assert_int_equal(SYS(SYS_write, c, b + 40000, 20000), 20000);
+	assert_int_equal(queued_refs(c, b + 40000, 20000), 0);
+	host_drop_loopback(0);
+	read_bytes(s, b, 60000); /* retransmitted from the references */
+	close_fd(c);
+	close_fd(s);
+}
+
+/* sendfile of 1 MiB of stable bytes from the file's position through a
+ * non-blocking socket: partial counts while the queue is full, EAGAIN
+ * only when nothing went, the position advanced by what was sent, and
+ * the bytes intact at the peer. */
+static void test_sendfile_stable_nonblocking(void **state)
+{
+	struct fake_file ff = { file_bytes(), FILE_BYTES, 0 };
+	uint8_t *got = malloc(FILE_BYTES);
+	size_t sent = 0, read = 0, partial = 0, again = 0;
+	int c, s, fd = fake_open(&ff, &stable_file_ops), rounds = 0;
+
+	(void)state;
+	assert_non_null(got);
+	tcp_pair(AF_INET6, &c, &s);
+	set_nonblock(c);
+	set_nonblock(s);
+	while (read < FILE_BYTES) {
+		struct pollfd p[2] = {
+			{ c, sent < FILE_BYTES ? POLLOUT : 0, 0 },
+			{ s, POLLIN, 0 },
+		};
+		long r;
+
+		assert_true(SYS(SYS_poll, p, 2, 5000) > 0);
+		assert_true(++rounds < 100000);
+		if (p[0].revents & POLLOUT) {
+			r = SYS(SYS_sendfile, c, fd, NULL, FILE_BYTES);
+			assert_true(r > 0 || r == -EAGAIN);
+			again += r == -EAGAIN;
+			partial += r > 0 && sent + (size_t)r < FILE_BYTES;
+			sent += r > 0 ? (size_t)r : 0;
+			assert_int_equal(ff.pos, (off_t)sent);
+		}
+		if (p[1].revents & POLLIN) {
+			r = SYS(SYS_read, s, got + read, FILE_BYTES - read);
+			assert_true(r > 0);
+			read += (size_t)r;
+		}
+	}
+	assert_int_equal(sent, FILE_BYTES);
+	assert_true(partial > 0);
+	assert_memory_equal(got, ff.bytes, FILE_BYTES);
+	/* at the end of the file: 0, nothing moves */
+	assert_int_equal(SYS(SYS_sendfile, c, fd, NULL, 100), 0);
+	assert_int_equal(ff.pos, FILE_BYTES);
+	(void)again;
+	free(got);
+	close_fd(fd);
+	close_fd(c);
+	close_fd(s);
+}
+
+/* sendfile from a file with pread only (tmpfs), blocking, with an offset
+ * pointer: *offset advances, the position stays; short at the end. */
+static void test_sendfile_pread_offset(void **state)
+{
+	struct fake_file ff = { file_bytes(), 300000, 0 };
+	int c, s, fd = fake_open(&ff, &pread_file_ops);
+	off_t off = 1000;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_sendfile, c, fd, &off, 100000), 100000);
+	assert_int_equal(off, 101000);
+	assert_int_equal(ff.pos, 0);
+	read_bytes(s, ff.bytes + 1000, 100000);
+	off = 300000 - 10;
+	assert_int_equal(SYS(SYS_sendfile, c, fd, &off, 100), 10);
+	assert_int_equal(off, 300000);
+	read_bytes(s, ff.bytes + 300000 - 10, 10);
+	assert_int_equal(SYS(SYS_sendfile, c, fd, &off, 100), 0);
+	assert_int_equal(off, 300000);
+	assert_int_equal(ff.pos, 0);
+	close_fd(fd);
+	close_fd(c);
+	close_fd(s);
+}
+
+/* sendfile's refusals, as Linux's; nothing is sent and nothing moves. */
+static void test_sendfile_errors(void **state)
+{
+	struct fake_file ff = { file_bytes(), 4096, 0 };
+	int c, s, fd = fake_open(&ff, &stable_file_ops);
+	off_t off = -1;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_sendfile, c, 999, NULL, 10), -EBADF);
+	assert_int_equal(SYS(SYS_sendfile, 999, fd, NULL, 10), -EBADF);
+	assert_int_equal(SYS(SYS_sendfile, fd, fd, NULL, 10), -EBADF);
+	assert_int_equal(SYS(SYS_sendfile, c, s, NULL, 10), -EINVAL);
+	assert_int_equal(SYS(SYS_sendfile, c, fd, &off, 10), -EINVAL);
+	assert_int_equal(SYS(SYS_sendfile, c, fd, NULL, 0), 0);
+	assert_int_equal(ff.pos, 0);
+	assert_int_equal(fionread(s), 0);
+	close_fd(fd);
+	close_fd(c);
+	close_fd(s);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1902,6 +2150,10 @@ int main(void)
 		T(test_send_buffer_full),
 		T(test_bulk_v4),
 		T(test_bulk_v6),
+		T(test_write_stable_references),
+		T(test_sendfile_stable_nonblocking),
+		T(test_sendfile_pread_offset),
+		T(test_sendfile_errors),
 		T(test_fionread_large),
 		T(test_connect_again_after_failure),
 		T(test_connect_sndtimeo),
