@@ -1,5 +1,6 @@
 # os_add_executable(<name> SOURCES <src>... [USES <part>...]
-#                   [LIBRARIES <lib>...])
+#                   [LIBRARIES <lib>...] [FILES <dir>[=<mount>]...]
+#                   [ENV NAME=value...] [CMDLINE "options -- args"])
 #
 # <part>: net, epoll, poll, eventfd, timerfd, itimer (cmake/OsParts.cmake).
 #
@@ -21,7 +22,131 @@
 # members it pulls in (cmake/OsParts.cmake). USES <part>... adds parts
 # the service reaches some other way (syscall(2) by number). Pass 1's map
 # is checked again, so a call into a part left out fails the build.
+#
+# FILES bakes host directories into the image (kern/baked.h): tools/mkcpio
+# packs each <dir> (relative to the calling CMakeLists.txt's directory)
+# under <mount> (default /) into <name>.files.cpio at build time, again
+# whenever a file or directory under them changes, and <name>.baked.S
+# places it, page-aligned, in the read-only section .kern_baked. ENV and
+# CMDLINE bake the command line's defaults: ENV's entries become kernel
+# options env.NAME=value (quoted when the value has blanks; no '"' or
+# newline in a value, no ';' since CMake splits lists there), then
+# CMDLINE's text, written with the kernel's quoting ("..." groups
+# blanks). The boot command line overrides them (kern_cmdline_parse_baked:
+# an option it names replaces the baked ones of that name; its arguments
+# after -- replace the baked ones if it has any).
 set(_OS_PARTS ${CMAKE_CURRENT_LIST_DIR}/OsParts.cmake)
+
+# The baked command line from ENV entries and CMDLINE text, into var.
+function(_os_baked_cmdline name var env cmdline)
+  set(words)
+  foreach(e IN LISTS env)
+    if(NOT e MATCHES "^[A-Za-z_][A-Za-z0-9_]*=" OR e MATCHES "[\"\n]")
+      message(FATAL_ERROR "os_add_executable(${name}): ENV ${e}: not "
+        "NAME=value (NAME of letters, digits and '_'; no '\"' or newline "
+        "in value)")
+    endif()
+    if(e MATCHES "[ \t]")
+      list(APPEND words "\"env.${e}\"")
+    else()
+      list(APPEND words "env.${e}")
+    endif()
+  endforeach()
+  if(NOT cmdline STREQUAL "")
+    list(APPEND words "${cmdline}")
+  endif()
+  list(JOIN words " " line)
+  string(LENGTH "${line}" len)
+  if(len GREATER 4095)
+    message(FATAL_ERROR "os_add_executable(${name}): baked command line "
+      "of ${len} bytes, longer than the kernel's 4095")
+  endif()
+  set(${var} "${line}" PARENT_SCOPE)
+endfunction()
+
+# The archive of FILES, <dir>/<name>.files.cpio, made by tools/mkcpio.
+function(_os_baked_files name archive)
+  set(args)
+  set(deps)
+  foreach(f ${ARGN})
+    string(FIND "${f}" "=" eq REVERSE)
+    set(mount "")
+    set(src "${f}")
+    if(NOT eq EQUAL -1)
+      string(SUBSTRING "${f}" 0 ${eq} src)
+      string(SUBSTRING "${f}" ${eq} -1 mount)
+    endif()
+    get_filename_component(src "${src}" ABSOLUTE
+      BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    if(NOT IS_DIRECTORY "${src}")
+      message(FATAL_ERROR "os_add_executable(${name}): FILES ${f}: "
+        "${src} is not a directory")
+    endif()
+    # Every file and directory as a dependency (a directory's mtime
+    # moves when an entry is added, removed or renamed), but no symlink,
+    # whose target may not exist.
+    file(GLOB_RECURSE found LIST_DIRECTORIES true CONFIGURE_DEPENDS
+      "${src}/*")
+    list(APPEND deps "${src}")
+    foreach(p IN LISTS found)
+      if(NOT IS_SYMLINK "${p}")
+        list(APPEND deps "${p}")
+      endif()
+    endforeach()
+    list(APPEND args "${src}${mount}")
+  endforeach()
+  add_custom_command(OUTPUT ${archive}
+    COMMAND os_mkcpio ${archive} ${args}
+    DEPENDS os_mkcpio ${deps}
+    COMMENT "Packing ${name}'s FILES" VERBATIM)
+endfunction()
+
+# <name>_baked: an object library defining what FILES, ENV and CMDLINE
+# bake in (kern/baked.h), linked into both passes so no address moves.
+function(_os_baked name files env cmdline)
+  set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  set(asm "/* ${name}'s baked files and command line (kern/baked.h), ")
+  string(APPEND asm "written by cmake/OsExecutable.cmake. */\n")
+  set(deps)
+  if(files)
+    set(archive ${dir}/${name}.files.cpio)
+    _os_baked_files(${name} ${archive} ${files})
+    list(APPEND deps ${archive})
+    string(APPEND asm "\t.section .kern_baked,\"a\",@progbits\n"
+      "\t.balign 4096\n"
+      "\t.globl kern_baked_files\n"
+      "\t.type kern_baked_files, @object\n"
+      "kern_baked_files:\n"
+      "\t.incbin \"${archive}\"\n"
+      ".Lend:\n"
+      "\t.size kern_baked_files, .Lend - kern_baked_files\n"
+      "\t.balign 8\n"
+      "\t.globl kern_baked_files_size\n"
+      "\t.type kern_baked_files_size, @object\n"
+      "kern_baked_files_size:\n"
+      "\t.quad .Lend - kern_baked_files\n"
+      "\t.size kern_baked_files_size, 8\n")
+  endif()
+  if(env OR NOT cmdline STREQUAL "")
+    _os_baked_cmdline(${name} line "${env}" "${cmdline}")
+    string(HEX "${line}" hex)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    string(APPEND asm
+      "\t.section .rodata.kern_baked_cmdline,\"a\",@progbits\n"
+      "\t.globl kern_baked_cmdline\n"
+      "\t.type kern_baked_cmdline, @object\n"
+      "kern_baked_cmdline:\n"
+      "\t.byte ${bytes}0\n"
+      "\t.size kern_baked_cmdline, . - kern_baked_cmdline\n")
+  endif()
+  string(APPEND asm "\t.section .note.GNU-stack,\"\",@progbits\n")
+  file(GENERATE OUTPUT ${dir}/${name}.baked.S CONTENT "${asm}")
+  add_library(${name}_baked OBJECT ${dir}/${name}.baked.S)
+  if(deps)
+    set_source_files_properties(${dir}/${name}.baked.S PROPERTIES
+      OBJECT_DEPENDS "${deps}")
+  endif()
+endfunction()
 
 # Link target from the layers down, each archive once, no --start-group:
 # a call that points up a layer is an undefined symbol here. The PVH
@@ -81,8 +206,14 @@ function(_os_parts name uses)
 endfunction()
 
 function(os_add_executable name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;USES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "" "CMDLINE" "SOURCES;USES;LIBRARIES;FILES;ENV"
+    ${ARGN})
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  set(baked)
+  if(ARG_FILES OR ARG_ENV OR NOT "${ARG_CMDLINE}" STREQUAL "")
+    _os_baked(${name} "${ARG_FILES}" "${ARG_ENV}" "${ARG_CMDLINE}")
+    set(baked $<TARGET_OBJECTS:${name}_baked>)
+  endif()
 
   add_library(${name}_objs OBJECT ${ARG_SOURCES})
   target_link_libraries(${name}_objs PRIVATE os_guest_flags ${ARG_LIBRARIES})
@@ -91,7 +222,7 @@ function(os_add_executable name)
   add_custom_command(OUTPUT ${dir}/${name}.ksyms0.S
     COMMAND ${OS_MKSYMS} --name ${name} --empty -o ${dir}/${name}.ksyms0.S
     DEPENDS ${OS_MKSYMS} VERBATIM)
-  add_executable(${name}_pass1 $<TARGET_OBJECTS:${name}_objs>
+  add_executable(${name}_pass1 $<TARGET_OBJECTS:${name}_objs> ${baked}
     ${dir}/${name}.ksyms0.S)
   _os_parts(${name} "${ARG_USES}" ${ARG_LIBRARIES})
   _os_link(${name}_pass1 ${dir}/${name}.parts ${ARG_LIBRARIES})
@@ -106,7 +237,8 @@ function(os_add_executable name)
     COMMAND ${OS_MKSYMS} --name ${name} -o ${dir}/${name}.ksyms.S
             $<TARGET_FILE:${name}_pass1>
     DEPENDS ${name}_pass1 ${OS_MKSYMS} VERBATIM)
-  add_executable(${name} $<TARGET_OBJECTS:${name}_objs> ${dir}/${name}.ksyms.S)
+  add_executable(${name} $<TARGET_OBJECTS:${name}_objs> ${baked}
+    ${dir}/${name}.ksyms.S)
   _os_link(${name} ${dir}/${name}.parts ${ARG_LIBRARIES})
   target_link_options(${name} PRIVATE -Wl,-Map,${dir}/${name}.map)
   set_target_properties(${name} PROPERTIES SUFFIX .elf)

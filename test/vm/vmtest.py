@@ -229,6 +229,30 @@ CASES = {
                  r"libc: atexit ok"], [r"libc: env A=1"],
                 kopts=["env.A=1", '"env.MSG=two words"', "env.A=3",
                        "env.EMPTY="]),
+    # Defaults baked with os_add_executable's ENV and CMDLINE (libc_baked:
+    # env.A=baked, "env.MSG=baked words", log=quiet env.B=2 -- 5 "two
+    # words"): alone they are the line, quoting kept from CMake...
+    "baked": case("test/vm/libc_baked.elf", [], 5,
+                  [r"libc: arg 1 5\n", r"libc: arg 2 two words\n",
+                   r"libc: env A=baked\n", r"libc: env MSG=baked words\n",
+                   r"libc: env B=2\n", r"libc: atexit ok"],
+                  [r"libos: booting", r"libc: arg 3"]),
+    # ...and the boot line overrides them: its options (log=info, which
+    # the kernel takes once; env.A, as tools/run --env A=boot writes it)
+    # replace the baked ones of their name, its arguments all the baked
+    # ones.
+    "baked_override": case("test/vm/libc_baked.elf", ["7"], 7,
+                           [r"libos: booting", r"libc: arg 1 7\n",
+                            r"libc: env MSG=baked words\n",
+                            r"libc: env B=2\n", r"libc: env A=boot\n",
+                            r"libc: env C=new\n"],
+                           [r"libc: env A=baked", r"libc: arg 2",
+                            r"unknown kernel option"],
+                           kopts=["log=info", "env.A=boot", "env.C=new"]),
+    "baked_bad": case("test/vm/libc_baked_bad.elf", [], 121,
+                      [r"boot configuration: baked command line: "
+                       r"unterminated quote in 'env\.X=open -- 1'"],
+                      [r"libc: constructor ok"]),
     "env_bad": case("test/vm/libc.elf", [], 121,
                     [r"boot configuration: env\.1A=x: not env\.NAME=value"],
                     [r"libc: constructor ok"], kopts=["env.1A=x"]),

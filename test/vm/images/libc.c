@@ -1,7 +1,7 @@
 /* libc: exercises musl inside libos: constructors and destructors,
  * __thread variables (initialised and zeroed), printf of floats, malloc
  * of 1 KiB and 16 MiB, calloc zeroing, realloc, an unsupported system
- * call, atexit and exit(n). Prints
+ * call, atexit and exit(n). Prints its arguments and environment, then
  * one "libc: <check> ok" line per check; exits with argv[1] (default 0). */
 #include <errno.h>
 #include <stdio.h>
@@ -71,6 +71,8 @@ int main(int argc, char **argv)
 {
 	char buf[64];
 
+	for (int i = 1; i < argc; i++)
+		printf("libc: arg %d %s\n", i, argv[i]);
 	for (char **e = environ; *e; e++)
 		printf("libc: env %s\n", *e);
 	if (getenv("MSG"))
