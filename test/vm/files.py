@@ -20,7 +20,6 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -283,36 +282,35 @@ def cases(build):
                                      boots=2, verify=random_differs),
         # The image bakes FROM_IMAGE=baked and OVERRIDDEN=baked (ENV);
         # the boot line's options and tools/run --env add and override.
-        "files_env": dict(
-            vmtest.case(IMAGE, ["env", "GREETING", "EMPTY", "UNSET", "FROM_IMAGE",
-                                "OVERRIDDEN", "BY_RUN"], 0,
-                        [r"filetest: env GREETING=hello there\n",
-                         r"filetest: env EMPTY=\n", r"filetest: env UNSET unset",
-                         r"filetest: env FROM_IMAGE=baked\n",
-                         r"filetest: env OVERRIDDEN=boot\n",
-                         r"filetest: env BY_RUN=two words\n"] + OK,
-                        BAD + [r"OVERRIDDEN=baked"],
-                        kopts=['"env.GREETING=hello there"', "env.EMPTY=",
-                               "env.OVERRIDDEN=boot"]),
-            run_args=lambda tmp, machine, image: ["--env", "BY_RUN=two words"]),
+        "files_env": vmtest.case(
+            IMAGE, ["env", "GREETING", "EMPTY", "UNSET", "FROM_IMAGE", "OVERRIDDEN",
+                    "BY_RUN"], 0,
+            [r"filetest: env GREETING=hello there\n", r"filetest: env EMPTY=\n",
+             r"filetest: env UNSET unset", r"filetest: env FROM_IMAGE=baked\n",
+             r"filetest: env OVERRIDDEN=boot\n",
+             r"filetest: env BY_RUN=two words\n"] + OK,
+            BAD + [r"OVERRIDDEN=baked"],
+            kopts=['"env.GREETING=hello there"', "env.EMPTY=", "env.OVERRIDDEN=boot"],
+            run_args=lambda *_: ["--env", "BY_RUN=two words"]),
         "files_erofs": vmtest.case(IMAGE, ["erofs"], 0,
                                    [r"filetest: cwd /\n", r"filetest: cwd /data/nested\n",
                                     r"filetest: cwd /data\n",
                                     r"filetest: cwd /data/nested/deeper\n",
                                     r"filetest: realpath /data/nested/deeper/leaf\.txt",
                                     r"filetest: erofs ok"] + OK, BAD),
-        "files_initrd": dict(
-            vmtest.case(IMAGE, ["cat", "/data/replace.txt", "/data/added/new.txt",
-                                "/data/hello.txt", ",", "ls", "/data", "/big", ",",
-                                "stat"] + STATS, 0,
-                        [r"filetest: cat /data/replace.txt: initrd: this line "
-                         r"replaced the baked one",
-                         r"filetest: cat /data/added/new.txt: initrd: a file "
-                         r"the baked tree lacks",
-                         r"filetest: cat /data/hello.txt: hello from the baked",
-                         r"filetest: ls ok"] + OK, BAD + [r"baked: the initrd"],
-                        verify=ls_matches(build, [(os.path.join(INITRD, "data"), "/data")])),
-            run_args=lambda tmp, machine, image: ["--initrd", INITRD]),
+        # test/vm/initrd replaces /data/replace.txt and adds /data/added.
+        "files_initrd": vmtest.case(
+            IMAGE, ["cat", "/data/replace.txt", "/data/added/new.txt",
+                    "/data/hello.txt", ",", "ls", "/data", "/big", ",", "stat"]
+            + STATS, 0,
+            [r"filetest: cat /data/replace.txt: initrd: this line replaced the "
+             r"baked one",
+             r"filetest: cat /data/added/new.txt: initrd: a file the baked tree "
+             r"lacks",
+             r"filetest: cat /data/hello.txt: hello from the baked",
+             r"filetest: ls ok"] + OK, BAD + [r"baked: the initrd"],
+            verify=ls_matches(build, [(os.path.join(INITRD, "data"), "/data")]),
+            run_args=lambda *_: ["--initrd", INITRD]),
         "files_initrd_truncated": bad_initrd("truncated", r"truncated header"),
         "files_initrd_lying": bad_initrd("lying", r"file size \d+ past the end"),
         "files_sendfile": sendfile_case(build),
@@ -320,27 +318,6 @@ def cases(build):
                                   0, [r"filetest: mmap /big/big.bin: 1048576 bytes",
                                       r"filetest: mmap ok"] + OK, BAD),
     }
-
-
-def run_case(build, machine, c):
-    """Boot the case as vmtest.run_case does (kopts, setup's QEMU
-    arguments, run_args(tmp, machine, image)'s tools/run arguments);
-    return (status, output)."""
-    image = os.path.join(build, c["image"])
-    cmd = [vmtest.RUN, "-q", image, "-M", machine, "--timeout", str(c["timeout"])]
-    for k in c["kopts"]:
-        cmd += ["--kopt", k]
-    with tempfile.TemporaryDirectory() as tmp:
-        for q in c["setup"](tmp, machine) if c["setup"] else ():
-            cmd.append("--qemu-arg=" + q)
-        if c.get("run_args"):
-            cmd += c["run_args"](tmp, machine, image)
-        cmd += ["--"] + c["args"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
-        out = proc.stdout.read().decode(errors="replace").replace("\r", "")
-        status = proc.wait(timeout=c["timeout"] + 30)
-    return status, out
 
 
 def main():
@@ -359,7 +336,7 @@ def main():
     c = table[a.case]
     outs, errors, start = [], [], time.time()
     for _ in range(c["boots"]):
-        status, out = run_case(a.build, a.machine, c)
+        status, out = vmtest.run_case(a.build, a.machine, c)
         errors += vmtest.check(c, status, out)
         outs.append(out)
     out = "\n".join(outs)
