@@ -48,6 +48,8 @@ SERVER_PORT = 7001   # socktest's server half of "reset"
 MANY_PORT = 7000
 LINGER_PORT = 7002
 LINGER_BYTES = 512 * 1024
+SENDFILE_PORT = 7003
+SENDFILE_BYTES = 300000  # not a page multiple: mmap's tail is checked
 ECHO_PORT = 7
 # many: bounds, not expectations (under load the case takes 5 to 15 s).
 # The client's whole exchange gets MANY_BOUND s; with the boot's 30 and
@@ -465,6 +467,21 @@ def case_linger(build, machine):
         return ok, g.text() + "".join(out)
 
 
+def case_sendfile(build, machine):
+    """mmap of files as copies (tmpfs, /etc/hosts), then sendfile of a
+    tmpfs file to a slow client, which must get every byte."""
+    out = []
+    with netns.Netns() as ns:
+        g = boot(ns, socktest_image(build), machine,
+                 ["sendfile", str(SENDFILE_BYTES), str(SENDFILE_PORT)],
+                 static_ip())
+        ok = bool(g.wait(r"sendfile: listening", timeout=60))
+        ok = ok and run_client(ns, out, "linger", netns.GUEST_IP,
+                               SENDFILE_PORT, SENDFILE_BYTES, timeout=120)
+        ok = finish(g, "sendfile") and ok
+        return ok, g.text() + "".join(out)
+
+
 CASES = {
     "refused": case_refused,
     "reset": case_reset,
@@ -473,6 +490,7 @@ CASES = {
     "many2000": case_many,
     "sockopts": case_sockopts,
     "linger": case_linger,
+    "sendfile": case_sendfile,
     "echo_reset": case_echo_reset,
 }
 

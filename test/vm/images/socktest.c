@@ -22,6 +22,14 @@
  *                          send it N bytes (byte i is i % 251), close it
  *                          and exit at once, as a Linux program may: the
  *                          bytes TCP still holds must reach the client
+ *   sendfile N [PORT]      write N bytes (byte i is i % 251) to a file in
+ *                          /tmp, check that mmap of it (a copy: tmpfs has
+ *                          no stable bytes) and of /etc/hosts reads as
+ *                          read() does, zeroes after the end, and refuses
+ *                          writes; then accept one connection on PORT
+ *                          (default 7003) and sendfile the file to it from
+ *                          the file's position, then close and exit, as
+ *                          linger does
  *   sockopts HOST PORT     getsockname/getpeername, SO_REUSEADDR,
  *                          SO_RCVTIMEO, TCP_NODELAY, FIONREAD,
  *                          shutdown(SHUT_WR), EPIPE without dying, EBADF
@@ -47,8 +55,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -570,6 +582,102 @@ static int mode_linger(int argc, char **argv)
 	return verdict("linger");
 }
 
+/* ---- sendfile */
+
+/* Write n bytes of the pattern to a new file at path: its descriptor,
+ * open for reading and writing at offset 0, or -1. */
+static int pattern_file(const char *path, long n)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	char buf[4096];
+
+	for (long done = 0; fd >= 0 && done < n;) {
+		long k = n - done < (long)sizeof(buf) ? n - done :
+							(long)sizeof(buf);
+
+		for (long i = 0; i < k; i++)
+			buf[i] = (char)((done + i) % 251);
+		if (write(fd, buf, (size_t)k) != k)
+			return -1;
+		done += k;
+	}
+	return fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 ? fd : -1;
+}
+
+/* mmap of fd's n bytes reads as read() does, with zeroes after them on
+ * the last page; a private mapping's writes stay in it. */
+static void check_mmap(int fd, long n)
+{
+	long pages = (n + 4095) / 4096 * 4096;
+	char *want = malloc((size_t)n), *m, *w;
+
+	CHECK(want && pread(fd, want, (size_t)n, 0) == n);
+	m = mmap(NULL, (size_t)n, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(m != MAP_FAILED);
+	if (want && m != MAP_FAILED) {
+		CHECK(!memcmp(m, want, (size_t)n));
+		for (long i = n; i < pages; i++)
+			CHECK(m[i] == 0);
+		CHECK(mprotect(m, 4096, PROT_READ | PROT_WRITE) == 0);
+		CHECK(munmap(m, (size_t)n) == 0);
+	}
+	w = mmap(NULL, (size_t)n, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	CHECK(w != MAP_FAILED);
+	if (want && w != MAP_FAILED) {
+		w[0] ^= 1;
+		CHECK(pread(fd, want, 1, 0) == 1 && want[0] != w[0]);
+		CHECK(munmap(w, (size_t)n) == 0);
+	}
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 1) == MAP_FAILED &&
+	      errno == EINVAL);
+	free(want);
+}
+
+/* sendfile in_fd's n bytes to fd from in_fd's position; the bytes sent. */
+static long send_file(int fd, int in_fd, long n)
+{
+	long done = 0;
+
+	while (done < n) {
+		ssize_t r = sendfile(fd, in_fd, NULL, (size_t)(n - done));
+
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	return done;
+}
+
+static int mode_sendfile(int argc, char **argv)
+{
+	long n = argc > 2 ? atol(argv[2]) : 0, sent;
+	int port = argc > 3 ? atoi(argv[3]) : 7003;
+	int in = pattern_file("/tmp/sendfile.bin", n);
+	int hosts = open("/etc/hosts", O_RDONLY), lfd, fd;
+	struct stat st;
+
+	if (n <= 0)
+		return 2;
+	CHECK(in >= 0 && hosts >= 0);
+	check_mmap(in, n);
+	CHECK(fstat(hosts, &st) == 0 && st.st_size > 0);
+	check_mmap(hosts, (long)st.st_size);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 1000, 0) == MAP_FAILED &&
+	      errno == EBADF);
+	lfd = tcp_listen(port, 1);
+	CHECK(lfd >= 0);
+	printf("socktest: sendfile: listening on port %d\n", port);
+	fd = lfd >= 0 ? accept(lfd, NULL, NULL) : -1;
+	CHECK(fd >= 0);
+	sent = fd >= 0 && in >= 0 ? send_file(fd, in, n) : 0;
+	CHECK(sent == n);
+	CHECK(lseek(in, 0, SEEK_CUR) == n);
+	CHECK(fd < 0 || close(fd) == 0);
+	close(lfd);
+	printf("socktest: sendfile: sent %ld bytes, closed; exiting\n", sent);
+	return verdict("sendfile");
+}
+
 /* ---- sockopts */
 
 static void check_names(const struct sockaddr_in *a)
@@ -789,6 +897,7 @@ int main(int argc, char **argv)
 		{ "refused", mode_refused },   { "reset", mode_reset },
 		{ "resolve", mode_resolve },   { "many", mode_many },
 		{ "sockopts", mode_sockopts }, { "linger", mode_linger },
+		{ "sendfile", mode_sendfile },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -802,7 +911,7 @@ int main(int argc, char **argv)
 			printf("socktest: %s: missing arguments\n", argv[1]);
 		return r ? 1 : 0;
 	}
-	printf("usage: socktest refused|reset|resolve|many|sockopts|linger "
-	       "...\n");
+	printf("usage: socktest refused|reset|resolve|many|sockopts|linger"
+	       "|sendfile ...\n");
 	return 1;
 }
