@@ -356,7 +356,7 @@ long sys_getdents64(const long *a)
 	struct kern_file *f = kern_fd_file((int)a[0]);
 	struct fs_node *dir = f ? vfs_file_node(f) : NULL;
 	size_t room = (size_t)a[2] < sizeof(buf) ? (size_t)a[2] : sizeof(buf);
-	off_t *pos;
+	off_t *pos, from;
 	long r;
 
 	if (!f)
@@ -365,9 +365,12 @@ long sys_getdents64(const long *a)
 		return -ENOTDIR;
 	if (!dir->links || !more_entries(dir, *pos))
 		return 0;
+	from = *pos;
 	r = fill_dirents(dir, pos, buf, room);
-	if (r > 0 && kern_copy_out((void *)a[1], buf, (size_t)r))
+	if (r > 0 && kern_copy_out((void *)a[1], buf, (size_t)r)) {
+		*pos = from; /* the entries were not delivered */
 		return -EFAULT;
+	}
 	return r;
 }
 
