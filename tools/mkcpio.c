@@ -13,10 +13,13 @@
  * Symlinks stay symlinks; a hard link is stored as a regular file of its
  * own (nlink 1); FIFOs, sockets and devices are refused. A directory
  * given by more than one SRC is merged (the first SRC's mode and mtime);
- * any other path given twice is an error. Every regular file's data
- * starts on a 4096-byte boundary of the archive: the name field is padded
- * with NULs (kernel/fs/cpio.h, KERN_CPIO_NAMESIZE_MAX), so that the
- * kernel can map a file's pages in place. The archive ends with the
+ * any other path given twice is an error. The data of every regular
+ * file of a page or more starts on a 4096-byte boundary of the archive:
+ * the name field is padded with NULs (kernel/fs/cpio.h,
+ * KERN_CPIO_NAMESIZE_MAX), so that the kernel can map a file's pages in
+ * place. Smaller files are not padded: their one page would be copied
+ * by mmap anyway (the bytes past a file's end must read as zeros), and
+ * padding would make a tree of small files four times its size. The archive ends with the
  * TRAILER!!! entry, padded to 4 bytes and no more. Errors name the path
  * and exit with status 1 (2 for bad usage), leaving OUT as it was.
  */
@@ -371,7 +374,7 @@ static void emit_entry(const struct ent *e, uint32_t ino)
 	emit_header(
 		ino, mode, S_ISDIR(mode) ? 2 : 1, (uint32_t)e->st.st_mtime,
 		(uint32_t)size, e->name,
-		name_field(written, strlen(e->name), S_ISREG(mode) && size));
+		name_field(written, strlen(e->name), S_ISREG(mode) && size >= PAGE));
 	if (S_ISREG(mode))
 		emit_file(e->path, size);
 	else

@@ -3,7 +3,8 @@
  * a hard link, empty and page-sized files, a mount point), packed by the
  * built mkcpio (its path is MKCPIO) and read back with the kernel's own
  * cpio reader (kernel/fs/cpio.c): names sorted, modes, mtimes and
- * contents as on the host, every file's data on a page of the archive,
+ * contents as on the host, the data of every file of a page or more on
+ * a page of the archive and of smaller ones right after the name,
  * nothing after the trailer, the same bytes when packed again, and the
  * same names listed by the host's `cpio -it`. Then the trees mkcpio
  * must refuse (FIFO, socket, a path given twice, bad mount points), each
@@ -183,9 +184,14 @@ static void check_entry(const struct kern_cpio_entry *e, const char *name,
 		fclose(f);
 		assert_memory_equal(e->data, want, st.st_size);
 		free(want);
-		if (st.st_size &&
+		if (st.st_size >= 4096 &&
 		    ((const unsigned char *)e->data - base) % 4096)
 			fail_msg("%s: data at %td, not on a page", name,
+				 (const unsigned char *)e->data - base);
+		if (st.st_size < 4096 &&
+		    (size_t)((const unsigned char *)e->data - base) !=
+			    ((e->offset + 110 + e->name_len + 1 + 3) & ~3UL))
+			fail_msg("%s: a file under a page, padded to %td", name,
 				 (const unsigned char *)e->data - base);
 	} else if (S_ISLNK(st.st_mode)) {
 		char target[256];
