@@ -2,7 +2,8 @@
 #                   [LIBRARIES <lib>...] [FILES <dir>[=<mount>]...]
 #                   [ENV NAME=value...] [CMDLINE "options -- args"])
 #
-# <part>: net, epoll, poll, eventfd, timerfd, itimer (cmake/OsParts.cmake).
+# <part>: net, files, epoll, poll, eventfd, timerfd, itimer
+# (cmake/OsParts.cmake). FILES brings the files part (docs/files.md).
 #
 # Builds <name>.elf, a bootable libos image: the service's sources linked
 # with the libos archives, musl's libc.a and libgcc into one ELF with a PVH
@@ -224,6 +225,9 @@ function(os_add_executable name)
     DEPENDS ${OS_MKSYMS} VERBATIM)
   add_executable(${name}_pass1 $<TARGET_OBJECTS:${name}_objs> ${baked}
     ${dir}/${name}.ksyms0.S)
+  if(ARG_FILES)
+    list(APPEND ARG_USES files) # the tree is what reads them
+  endif()
   _os_parts(${name} "${ARG_USES}" ${ARG_LIBRARIES})
   _os_link(${name}_pass1 ${dir}/${name}.parts ${ARG_LIBRARIES})
   add_dependencies(${name}_pass1 ${name}_parts)
