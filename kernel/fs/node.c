@@ -245,7 +245,9 @@ void fs_node_stat(const struct fs_node *n, struct stat *st)
 	st->st_dev = makedev(0, n->flags & FS_NODE_TMP ? 3 : 2);
 	st->st_ino = n->ino;
 	st->st_mode = n->mode;
-	st->st_nlink = n->kind == FS_KIND_DIR ? 2 + n->u.dir.subdirs : 1;
+	st->st_nlink = !n->links ? 0 : /* removed, still held */
+			       n->kind == FS_KIND_DIR ? 2 + n->u.dir.subdirs :
+							1;
 	st->st_size = (off_t)size;
 	st->st_blksize = 4096;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);

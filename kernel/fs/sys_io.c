@@ -27,14 +27,14 @@ static struct kern_file *file_of(long a)
 }
 
 /* The file fd if it may be read (want 0) or written (want 1), or NULL
- * with *err set (-EBADF). */
+ * with *err set (-EBADF; an O_PATH descriptor does no I/O). */
 static struct kern_file *file_for(long fd, int want, long *err)
 {
 	struct kern_file *f = file_of(fd);
 	int mode = f ? f->flags & 3 : 0;
 
 	*err = -EBADF;
-	if (!f || (want == 0 && mode == O_WRONLY) ||
+	if (!f || (f->flags & O_PATH) || (want == 0 && mode == O_WRONLY) ||
 	    (want == 1 && mode == O_RDONLY))
 		return NULL;
 	*err = 0;
@@ -370,7 +370,7 @@ static long positioned_vec(const long *a, int write)
 		if (r < 0)
 			return total ? total : r;
 		total += r;
-		if ((size_t)r < len)
+		if ((size_t)r < iov[i].iov_len) /* short, or clamped */
 			break;
 	}
 	return total;

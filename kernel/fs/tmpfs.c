@@ -154,8 +154,15 @@ ssize_t fs_tmp_write(struct fs_tmpdata *d, const void *buf, size_t n, off_t off)
 
 		if (!dst)
 			break;
-		if (kern_copy_safe(dst + in, (const char *)buf + done, len))
+		if (kern_copy_safe(dst + in, (const char *)buf + done, len)) {
+			/* bytes past the end read as zero when it grows */
+			if (at + len > d->size) {
+				size_t keep = d->size > at ? d->size - at : 0;
+
+				memset(dst + in + keep, 0, len - keep);
+			}
 			return done ? (ssize_t)done : -EFAULT;
+		}
 		done += len;
 		if (at + len > d->size)
 			d->size = at + len;

@@ -130,8 +130,8 @@ long sys_openat(const long *a)
 	return open_at((int)a[0], a[1], (int)a[2], (unsigned)a[3]);
 }
 
-/* stat of upath at dirfd (or of dirfd itself: empty path with
- * AT_EMPTY_PATH) into st. */
+/* stat of upath at dirfd (or of dirfd itself, or the working directory
+ * for AT_FDCWD: empty path with AT_EMPTY_PATH) into st. */
 static long stat_at(int dirfd, long upath, int flags, struct stat *st)
 {
 	struct kern_file *f;
@@ -139,6 +139,10 @@ static long stat_at(int dirfd, long upath, int flags, struct stat *st)
 
 	if (r)
 		return r;
+	if (!pathbuf[0] && (flags & AT_EMPTY_PATH) && dirfd == AT_FDCWD) {
+		fs_node_stat(vfs_cwd(), st);
+		return 0;
+	}
 	if (!pathbuf[0] && (flags & AT_EMPTY_PATH)) {
 		f = kern_fd_file(dirfd);
 		return f ? kern_file_stat(f, st) : -EBADF;
@@ -214,6 +218,25 @@ long sys_statx(const long *a)
 	return kern_copy_out((void *)a[4], &sx, sizeof(sx));
 }
 
+/* access of what dirfd stands for (AT_FDCWD: the working directory):
+ * a descriptor that is not of the tree is only checked to exist. */
+static long empty_path_access(int dirfd, long mode)
+{
+	struct kern_file *f = dirfd == AT_FDCWD ? NULL : kern_fd_file(dirfd);
+	struct fs_node *n = f ? vfs_file_node(f) : vfs_cwd();
+
+	if (dirfd != AT_FDCWD && !f)
+		return -EBADF;
+	if (f && !n)
+		return 0;
+	if ((mode & W_OK) && n->kind != FS_KIND_DEV &&
+	    !(n->flags & FS_NODE_TMP))
+		return -EROFS;
+	return (mode & X_OK) && n->kind != FS_KIND_DIR && !(n->mode & 0111) ?
+		       -EACCES :
+		       0;
+}
+
 /* access of upath at dirfd for mode (F_OK, R_OK, W_OK, X_OK). */
 static long access_at(int dirfd, long upath, long mode, int flags)
 {
@@ -223,8 +246,13 @@ static long access_at(int dirfd, long upath, long mode, int flags)
 	if ((mode & ~(long)(F_OK | R_OK | W_OK | X_OK)) ||
 	    (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)))
 		return -EINVAL;
-	if ((r = lookup_node(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW))))
+	if ((r = vfs_path_in(upath, pathbuf)))
 		return r;
+	if (!pathbuf[0] && (flags & AT_EMPTY_PATH))
+		return empty_path_access(dirfd, mode);
+	r = vfs_resolve(dirfd, pathbuf, !(flags & AT_SYMLINK_NOFOLLOW), &vp);
+	if (r || !vp.node)
+		return r ? r : -ENOENT;
 	n = vp.node;
 	if ((mode & W_OK) && n->kind != FS_KIND_DEV &&
 	    !(n->flags & FS_NODE_TMP))

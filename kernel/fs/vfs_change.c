@@ -61,6 +61,31 @@ static int lookup(int dirfd, long upath, struct vfs_path *p)
 	return r ? r : vfs_resolve(dirfd, pathbuf, 0, p);
 }
 
+/* 1 if path's last component is ".", 2 if "..", else 0 (trailing
+ * slashes aside): such a name cannot be removed or renamed. */
+static int last_dots(const char *path)
+{
+	size_t end = strlen(path), start;
+
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (end - start == 1 && path[start] == '.')
+		return 1;
+	return end - start == 2 && !memcmp(path + start, "..", 2) ? 2 : 0;
+}
+
+/* The open file behind fd for a call on its file (not O_PATH), or NULL
+ * (EBADF). */
+static struct kern_file *fd_file(long fd)
+{
+	struct kern_file *f = kern_fd_file((int)fd);
+
+	return f && !(f->flags & O_PATH) ? f : NULL;
+}
+
 /* Whether the tree below p->dir may change: tmpfs. */
 static int writable(const struct fs_node *n)
 {
@@ -117,8 +142,15 @@ static long unlink_at(int dirfd, long upath, int flags)
 
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	r = lookup(dirfd, upath, &vp);
-	return r ? r : remove_node(&vp, (flags & AT_REMOVEDIR) != 0);
+	if ((r = lookup(dirfd, upath, &vp)))
+		return r;
+	switch (last_dots(pathbuf)) { /* as Linux answers */
+	case 1:
+		return flags & AT_REMOVEDIR ? -EINVAL : -EISDIR;
+	case 2:
+		return flags & AT_REMOVEDIR ? -ENOTEMPTY : -EISDIR;
+	}
+	return remove_node(&vp, (flags & AT_REMOVEDIR) != 0);
 }
 
 long sys_unlink(const long *a)
@@ -186,13 +218,16 @@ static long do_rename(unsigned flags)
 static long rename_at(int olddir, long oldp, int newdir, long newp,
 		      unsigned flags)
 {
-	int r;
+	int r, dots;
 
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;
-	if ((r = lookup(olddir, oldp, &vp)) || (r = lookup(newdir, newp, &vp2)))
+	if ((r = lookup(olddir, oldp, &vp)))
 		return r;
-	if (vp.last_len == 0 || vp2.last_len == 0)
+	dots = last_dots(pathbuf);
+	if ((r = lookup(newdir, newp, &vp2)))
+		return r;
+	if (dots || last_dots(pathbuf) || !vp.last_len || !vp2.last_len)
 		return -EBUSY;
 	if (vp.node && vp.node->kind != FS_KIND_DIR && vp2.must_dir)
 		return -ENOTDIR;
@@ -277,12 +312,12 @@ long sys_truncate(const long *a)
 
 long sys_ftruncate(const long *a)
 {
-	struct kern_file *f = kern_fd_file((int)a[0]);
+	struct kern_file *f = fd_file(a[0]);
 	struct fs_node *n = f ? vfs_file_node(f) : NULL;
 
 	if (!f)
 		return -EBADF;
-	if (!n || (f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+	if (!n || (f->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
 	return truncate_node(n, a[1]);
 }
@@ -290,7 +325,7 @@ long sys_ftruncate(const long *a)
 /* fsync and fdatasync: tmpfs has nothing to flush. */
 long sys_fsync(const long *a)
 {
-	struct kern_file *f = kern_fd_file((int)a[0]);
+	struct kern_file *f = fd_file(a[0]);
 
 	if (!f)
 		return -EBADF;
@@ -330,7 +365,7 @@ long sys_fchmodat(const long *a)
 
 long sys_fchmod(const long *a)
 {
-	struct kern_file *f = kern_fd_file((int)a[0]);
+	struct kern_file *f = fd_file(a[0]);
 	struct fs_node *n = f ? vfs_file_node(f) : NULL;
 
 	if (!f)

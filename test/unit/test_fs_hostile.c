@@ -42,14 +42,15 @@
 #define SYS(fn, ...) fn((const long[]){ __VA_ARGS__, 0, 0, 0, 0, 0, 0 })
 #define L(x) ((long)(x))
 
-/* Service memory a copy faults on. */
-static char poison[2 * PAGE] __attribute__((aligned(PAGE)));
+/* Service memory: a page, then two a copy faults on. */
+static char mem[3 * PAGE] __attribute__((aligned(PAGE)));
+static char *const poison = mem + PAGE;
 
 static int poisoned(const void *p, size_t n)
 {
 	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)poison;
 
-	return n && a < lo + sizeof(poison) && a + n > lo;
+	return n && a < lo + 2 * PAGE && a + n > lo;
 }
 
 /* Stand-ins for the kernel below the file layer. */
@@ -87,13 +88,16 @@ int kern_user_check(const void *p, size_t n, unsigned access)
 /* A fault part way: the bytes before the poisoned range are copied. */
 int kern_copy_safe(void *dst, const void *src, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (poisoned((char *)dst + i, 1) ||
-		    poisoned((char *)src + i, 1))
-			return -EFAULT;
-		((char *)dst)[i] = ((const char *)src)[i];
-	}
-	return 0;
+	uintptr_t lo = (uintptr_t)poison, d = (uintptr_t)dst,
+		  s = (uintptr_t)src;
+	size_t ok = n;
+
+	if (poisoned(dst, n))
+		ok = d < lo ? lo - d : 0;
+	if (poisoned(src, n) && (s < lo ? lo - s : 0) < ok)
+		ok = s < lo ? lo - s : 0;
+	memmove(dst, src, ok);
+	return ok < n ? -EFAULT : 0;
 }
 
 long kern_strncpy_safe(char *dst, const char *src, size_t n)
@@ -288,11 +292,353 @@ static void test_removed_cwd(void **state)
 	assert_int_equal(SYS(sys_getcwd, L(buf), sizeof(buf)), 2);
 }
 
+/* What Linux answers in its /tmp for the same calls (checked on the
+ * host), one test per behaviour. "." and ".." as the last name: rmdir,
+ * unlink and rename refuse them (before, rmdir("d/.") removed d). */
+static void test_dots(void **state)
+{
+	(void)state;
+	assert_int_equal(do_mkdir("/tmp/lx"), 0);
+	assert_int_equal(do_mkdir("/tmp/lx/d"), 0);
+	assert_int_equal(do_chdir("/tmp/lx"), 0);
+	assert_int_equal(do_rmdir("d/."), -EINVAL);
+	assert_int_equal(do_rmdir("d/./"), -EINVAL);
+	assert_int_equal(do_rmdir("."), -EINVAL);
+	assert_int_equal(do_rmdir("d/.."), -ENOTEMPTY);
+	assert_int_equal(SYS(sys_unlink, L("d/.")), -EISDIR);
+	assert_int_equal(SYS(sys_rename, L("d/."), L("e")), -EBUSY);
+	assert_int_equal(SYS(sys_rename, L("d"), L("d/..")), -EBUSY);
+	assert_int_equal(do_rmdir("d"), 0);
+	assert_int_equal(do_chdir("/"), 0);
+}
+
+/* AT_EMPTY_PATH with AT_FDCWD is the working directory. */
+static void test_empty_path(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(do_chdir("/tmp/lx"), 0);
+	assert_int_equal(
+		SYS(sys_newfstatat, AT_FDCWD, L(""), L(&st), AT_EMPTY_PATH), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_true(st.st_mode & S_ISVTX ? 0 : 1); /* not /tmp's */
+	assert_int_equal(
+		SYS(sys_faccessat2, AT_FDCWD, L(""), W_OK, AT_EMPTY_PATH), 0);
+	assert_int_equal(do_chdir("/etc"), 0);
+	assert_int_equal(
+		SYS(sys_faccessat2, AT_FDCWD, L(""), W_OK, AT_EMPTY_PATH),
+		-EROFS);
+	assert_int_equal(SYS(sys_faccessat2, 999, L(""), F_OK, AT_EMPTY_PATH),
+			 -EBADF);
+	assert_int_equal(SYS(sys_faccessat2, AT_FDCWD, L(""), F_OK, 0),
+			 -ENOENT);
+	assert_int_equal(do_chdir("/"), 0);
+}
+
+/* An unlinked file still open has no links. */
+static void test_unlinked_nlink(void **state)
+{
+	struct stat st;
+	long fd = do_open("/tmp/lx/f", O_CREAT | O_RDWR);
+
+	(void)state;
+	assert_int_equal(SYS(sys_fstat, fd, L(&st)), 0);
+	assert_int_equal(st.st_nlink, 1);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/lx/f")), 0);
+	assert_int_equal(SYS(sys_fstat, fd, L(&st)), 0);
+	assert_int_equal(st.st_nlink, 0);
+	assert_int_equal(do_close(fd), 0);
+}
+
+/* A directory: lseek(fd, 0, SEEK_CUR) tells where it is; pread is
+ * EISDIR as read is. */
+static void test_dir_pos(void **state)
+{
+	char buf[4096];
+	long dfd = do_open("/tmp/lx", O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	assert_int_equal(SYS(sys_lseek, dfd, 0, SEEK_CUR), 0);
+	assert_int_equal(do_getdents(dfd, buf, 24), 24); /* "." */
+	assert_int_equal(SYS(sys_lseek, dfd, 0, SEEK_CUR), 1);
+	assert_int_equal(SYS(sys_lseek, dfd, -2, SEEK_CUR), -EINVAL);
+	assert_int_equal(SYS(sys_lseek, dfd, 0, SEEK_END), -EINVAL);
+	assert_int_equal(SYS(sys_pread64, dfd, L(buf), 10, 0), -EISDIR);
+	assert_int_equal(SYS(sys_read, dfd, L(buf), 10), -EISDIR);
+	assert_int_equal(do_close(dfd), 0);
+}
+
+/* An O_PATH descriptor does no I/O and changes nothing: EBADF. */
+static void test_o_path(void **state)
+{
+	char buf[4];
+	struct stat st;
+	long pfd = do_open("/tmp/lx", O_PATH), ffd;
+
+	(void)state;
+	assert_true(pfd >= 0);
+	ffd = do_open("/tmp/lx/g", O_CREAT | O_RDWR);
+	assert_int_equal(do_close(ffd), 0);
+	ffd = do_open("/tmp/lx/g", O_PATH | O_RDWR);
+	assert_int_equal(SYS(sys_read, ffd, L(buf), 1), -EBADF);
+	assert_int_equal(SYS(sys_write, ffd, L(buf), 1), -EBADF);
+	assert_int_equal(SYS(sys_pwrite64, ffd, L(buf), 1, 0), -EBADF);
+	assert_int_equal(SYS(sys_fchmod, pfd, 0700), -EBADF);
+	assert_int_equal(SYS(sys_fsync, ffd), -EBADF);
+	assert_int_equal(SYS(sys_ftruncate, ffd, 0), -EBADF);
+	assert_int_equal(SYS(sys_fstat, pfd, L(&st)), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(do_close(ffd), 0);
+	assert_int_equal(do_close(pfd), 0);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/lx/g")), 0);
+}
+
+/* Renames that would cut a directory off the tree, and over open and
+ * closed files: the replaced file's pages come back when nothing holds
+ * it. */
+static void test_rename(void **state)
+{
+	char buf[8];
+	long fd;
+
+	(void)state;
+	assert_int_equal(do_mkdir("/tmp/rn"), 0);
+	assert_int_equal(do_mkdir("/tmp/rn/a"), 0);
+	assert_int_equal(do_mkdir("/tmp/rn/a/b"), 0);
+	assert_int_equal(SYS(sys_rename, L("/tmp/rn/a"), L("/tmp/rn/a/b/c")),
+			 -EINVAL);
+	assert_int_equal(SYS(sys_rename, L("/tmp/rn/a"), L("/tmp/rn/a/c")),
+			 -EINVAL);
+	assert_int_equal(SYS(sys_rename, L("/tmp/rn/a/b"), L("/tmp/rn/a")),
+			 -ENOTEMPTY);
+	assert_int_equal(SYS(sys_rename, L("/tmp/rn"), L("/tmp/rn")), 0);
+	assert_int_equal(SYS(sys_rename, L("/tmp/rn/a"), L("/etc/x")), -EXDEV);
+	assert_int_equal(SYS(sys_rename, L("/etc/passwd"), L("/tmp/rn/x")),
+			 -EROFS);
+	fd = do_open("/tmp/rn/old", O_CREAT | O_RDWR);
+	assert_int_equal(SYS(sys_write, fd, L("old"), 3), 3);
+	assert_int_equal(do_close(fd), 0);
+	fd = do_open("/tmp/rn/new", O_CREAT | O_RDWR);
+	assert_int_equal(SYS(sys_write, fd, L("new"), 3), 3);
+	assert_int_equal(fs_tmp_used(), 4 * PAGE);
+	assert_int_equal(SYS(sys_rename, L("/tmp/rn/old"), L("/tmp/rn/new")),
+			 0);
+	/* The replaced file is still open: its pages are held. */
+	assert_int_equal(fs_tmp_used(), 4 * PAGE);
+	assert_int_equal(SYS(sys_pread64, fd, L(buf), 8, 0), 3);
+	assert_int_equal(do_close(fd), 0);
+	assert_int_equal(fs_tmp_used(), 2 * PAGE);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/rn/new")), 0);
+	assert_int_equal(fs_tmp_used(), 0);
+	assert_int_equal(frames_out, 0);
+}
+
+/* An unlinked open file still reads and writes; its pages come back at
+ * its close. */
+static void test_unlinked_open(void **state)
+{
+	char buf[8];
+	long fd;
+
+	(void)state;
+	fd = do_open("/tmp/gone", O_CREAT | O_RDWR);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/gone")), 0);
+	assert_int_equal(SYS(sys_write, fd, L("abc"), 3), 3);
+	assert_int_equal(SYS(sys_pread64, fd, L(buf), 8, 0), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(SYS(sys_ftruncate, fd, 1), 0);
+	assert_int_equal(do_open("/tmp/gone", O_RDONLY), -ENOENT);
+	assert_int_equal(do_close(fd), 0);
+	assert_int_equal(fs_tmp_used(), 0);
+}
+
+/* Links out of tmpfs into read-only places, loops, and ".." above /. */
+static void test_escapes(void **state)
+{
+	(void)state;
+	assert_int_equal(SYS(sys_symlink, L("/etc"), L("/tmp/toetc")), 0);
+	assert_int_equal(SYS(sys_symlink, L("/etc/new"), L("/tmp/dangle")), 0);
+	assert_int_equal(SYS(sys_symlink, L("loop"), L("/tmp/loop")), 0);
+	assert_int_equal(do_open("/tmp/toetc/new", O_CREAT | O_RDWR), -EROFS);
+	assert_int_equal(do_open("/tmp/dangle", O_CREAT | O_RDWR), -EROFS);
+	assert_int_equal(do_open("/tmp/toetc/passwd", O_RDWR), -EROFS);
+	assert_int_equal(do_open("/tmp/toetc/passwd", O_RDONLY | O_TRUNC),
+			 -EROFS);
+	assert_int_equal(do_mkdir("/tmp/toetc/d"), -EROFS);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/toetc/passwd")), -EROFS);
+	assert_int_equal(SYS(sys_truncate, L("/tmp/toetc/passwd"), 0), -EROFS);
+	assert_int_equal(SYS(sys_chmod, L("/tmp/toetc/passwd"), 0777), -EROFS);
+	assert_int_equal(do_open("/tmp/loop", O_CREAT | O_RDWR), -ELOOP);
+	assert_int_equal(
+		do_open("/tmp/../../../tmp/../etc/x", O_CREAT | O_RDWR),
+		-EROFS);
+	assert_int_equal(SYS(sys_rename, L("/tmp/toetc"), L("/tmp/toetc2")), 0);
+	assert_int_equal(do_open("/etc/tmplink/via", O_CREAT | O_RDWR) >= 0, 1);
+	assert_int_equal(SYS(sys_unlink, L("/etc/tmplink/via")), 0);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/toetc2")), 0);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/dangle")), 0);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/loop")), 0);
+	assert_int_equal(fs_tmp_used(), 0);
+}
+
+/* statx and the stat calls with bad pointers and flags. */
+static void test_stat_bad(void **state)
+{
+	char sx[256];
+
+	(void)state;
+	assert_int_equal(SYS(sys_statx, AT_FDCWD, 0, 0, 0x7ff, L(sx)), -EFAULT);
+	assert_int_equal(SYS(sys_statx, AT_FDCWD, L("/etc"), 0, 0x7ff, 0),
+			 -EFAULT);
+	assert_int_equal(SYS(sys_statx, AT_FDCWD, L("/etc"), 0, 0x7ff,
+			     L(poison + PAGE - 8)),
+			 -EFAULT);
+	assert_int_equal(SYS(sys_statx, AT_FDCWD, L(poison), 0, 0x7ff, L(sx)),
+			 -EFAULT);
+	assert_int_equal(SYS(sys_statx, AT_FDCWD, L("/etc"), -1, 0, L(sx)),
+			 -EINVAL);
+	assert_int_equal(SYS(sys_statx, 999, L("x"), 0, 0, L(sx)), -EBADF);
+	assert_int_equal(SYS(sys_statx, 999, L(""), AT_EMPTY_PATH, 0, L(sx)),
+			 -EBADF);
+	assert_int_equal(SYS(sys_stat, L("/etc"), 8), -EFAULT);
+	assert_int_equal(SYS(sys_readlink, L("/a"), L(poison), 10), -EFAULT);
+	assert_int_equal(SYS(sys_readlink, L("/a"), L(sx), 0), -EINVAL);
+	assert_int_equal(SYS(sys_getcwd, 8, 100), -EFAULT);
+	assert_int_equal(SYS(sys_getcwd, L(sx), 1), -ERANGE);
+}
+
+/* The tmpfs limit: a write reaching it stops short, the next fails,
+ * the file keeps what it had, and unlink gives back every page. A
+ * symlink that cannot be written leaves nothing behind. */
+static void test_enospc(void **state)
+{
+	static char block[TMP_LIMIT];
+	char back[8];
+	long fd, r;
+
+	(void)state;
+	memset(block, 'x', sizeof(block));
+	fd = do_open("/tmp/full", O_CREAT | O_RDWR);
+	r = SYS(sys_write, fd, L(block), sizeof(block));
+	assert_int_equal(r, TMP_LIMIT - PAGE); /* the index page */
+	assert_int_equal(SYS(sys_write, fd, L(block), 1), -ENOSPC);
+	assert_int_equal(SYS(sys_pwrite64, fd, L(block), 1, 1L << 30), -ENOSPC);
+	assert_int_equal(SYS(sys_symlink, L("/etc"), L("/tmp/sl")), -ENOSPC);
+	assert_int_equal(SYS(sys_lstat, L("/tmp/sl"), L(back)), -ENOENT);
+	assert_int_equal(SYS(sys_lseek, fd, 0, SEEK_END), r);
+	assert_int_equal(SYS(sys_pread64, fd, L(back), 8, r - 4), 4);
+	assert_memory_equal(back, "xxxx", 4);
+	assert_int_equal(SYS(sys_pread64, fd, L(back), 8, r), 0);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/full")), 0);
+	assert_int_equal(fs_tmp_used(), TMP_LIMIT);
+	assert_int_equal(do_close(fd), 0);
+	assert_int_equal(fs_tmp_used(), 0);
+	assert_int_equal(frames_out, 0);
+}
+
+/* A write whose buffer faults part way past the end of the file: the
+ * bytes it left in the page must not appear when the file grows. */
+static void test_write_fault(void **state)
+{
+	char *src = poison - 100, back[200];
+	long fd;
+
+	(void)state;
+	memset(src, 'y', 100);
+	fd = do_open("/tmp/wf", O_CREAT | O_RDWR);
+	assert_int_equal(SYS(sys_pwrite64, fd, L(src), 200, 0), -EFAULT);
+	assert_int_equal(SYS(sys_ftruncate, fd, 200), 0);
+	assert_int_equal(SYS(sys_pread64, fd, L(back), 200, 0), 200);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(back[i], 0);
+	assert_int_equal(do_close(fd), 0);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/wf")), 0);
+}
+
+/* len bytes of address space (a multiple of 1 MiB) backed by the same
+ * MiB again and again, so a 2 GiB buffer costs 1 MiB of memory. */
+static char *alias(size_t len)
+{
+	const size_t mib = 1 << 20;
+	int fd = memfd_create("alias", 0);
+	char *p =
+		mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(fd >= 0 && p != MAP_FAILED && len % mib == 0);
+	assert_int_equal(ftruncate(fd, mib), 0);
+	for (size_t at = 0; at < len; at += mib)
+		assert_true(mmap(p + at, mib, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd,
+				 0) == p + at);
+	close(fd);
+	return p;
+}
+
+/* preadv with a segment longer than one transfer: the count stops at
+ * the end of what that segment took, as Linux stops at MAX_RW_COUNT,
+ * and the next segment is left alone. */
+static void test_preadv_clamp(void **state)
+{
+	const size_t max_rw = 0x7ffff000, len = 2049UL << 20;
+	char mark[4] = "----";
+	struct iovec iov[2];
+	char *big;
+	long fd;
+
+	(void)state;
+	big = alias(len);
+	fs_tmp_set_limit(16 << 20); /* a 4 MiB index */
+	fd = do_open("/tmp/sparse", O_CREAT | O_RDWR);
+	assert_int_equal(SYS(sys_pwrite64, fd, L("MARK"), 4, max_rw), 4);
+	assert_int_equal(SYS(sys_ftruncate, fd, (long)len), 0);
+	assert_int_equal(SYS(sys_pread64, fd, L(mark), 4, max_rw), 4);
+	memcpy(mark, "----", 4);
+	iov[0] = (struct iovec){ big, len };
+	iov[1] = (struct iovec){ mark, 4 };
+	assert_int_equal(SYS(sys_preadv, fd, L(iov), 2, 0), max_rw);
+	assert_memory_equal(mark, "----", 4);
+	assert_int_equal(munmap(big, len), 0);
+	assert_int_equal(do_close(fd), 0);
+	assert_int_equal(SYS(sys_unlink, L("/tmp/sparse")), 0);
+	assert_int_equal(fs_tmp_used(), 0);
+	fs_tmp_set_limit(TMP_LIMIT);
+}
+
+/* An initrd whose path crosses a link of the baked tree ("a" is a link
+ * to "etc"): refused, naming the path, never written through the link. */
+static void test_overlay_through_link(void **state)
+{
+	char err[160];
+
+	(void)state;
+	arc_len = 0;
+	arc_add(S_IFREG | 0644, "a/b", "through");
+	arc_add(S_IFREG | 0644, "TRAILER!!!", NULL);
+	assert_int_equal(fs_load_archive(arc, arc_len, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "a/b"));
+	assert_null(fs_node_walk("/etc/b"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_getdents_fault),
 		cmocka_unit_test(test_removed_cwd),
+		cmocka_unit_test(test_dots),
+		cmocka_unit_test(test_empty_path),
+		cmocka_unit_test(test_unlinked_nlink),
+		cmocka_unit_test(test_dir_pos),
+		cmocka_unit_test(test_o_path),
+		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_unlinked_open),
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_stat_bad),
+		cmocka_unit_test(test_enospc),
+		cmocka_unit_test(test_write_fault),
+		cmocka_unit_test(test_preadv_clamp),
+		cmocka_unit_test(test_overlay_through_link),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, NULL);
