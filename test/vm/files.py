@@ -317,6 +317,15 @@ def cases(build):
         "files_mmap": vmtest.case(IMAGE, ["mmap", "/big/big.bin", "/data/hello.txt"],
                                   0, [r"filetest: mmap /big/big.bin: 1048576 bytes",
                                       r"filetest: mmap ok"] + OK, BAD),
+        "files_mmap_direct": vmtest.case(
+            IMAGE, ["mmapdirect", "/big/big.bin"], 0,
+            [r"filetest: mmap direct /big/big.bin: service memory grew by 0 "
+             r"bytes"] + OK, BAD),
+        "files_mmap_write": vmtest.case(
+            IMAGE, ["mmapwrite", "/big/big.bin"], 123,
+            [r"filetest: writing to the mapping", r"#PF",
+             r"write of address 0x[0-9a-f]+: write to read-only memory"],
+            [r"the write did not fault"]),
     }
 
 

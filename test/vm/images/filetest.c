@@ -18,6 +18,9 @@
  *   erofs           writes outside /tmp fail with EROFS; getcwd, chdir,
  *                   readlink and realpath in the baked-in tree at /data
  *   mmap PATH...    mmap(PROT_READ, MAP_PRIVATE) of each file equals read()
+ *   mmapdirect PATH...  a baked file of whole pages maps without a copy:
+ *                   no service memory used, two mappings equal
+ *   mmapwrite PATH  as mmapdirect, then a write to the mapping (faults)
  *   sendfile PATH PORT  serve PATH with sendfile(2) to one TCP client
  * Each command prints "filetest: <command> ok" when its checks held; at
  * the end "filetest: done", exit 0, or exit 1 after naming each failed
@@ -37,6 +40,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <os/mem.h>
 
 static int failures;
 
@@ -711,6 +716,70 @@ static void cmd_mmap(char **arg, int n)
 	}
 }
 
+/* Service memory (frames in use and promised) now. */
+static uint64_t service_bytes(void)
+{
+	struct os_mem_stats st;
+
+	os_mem_stats(&st);
+	return st.heap + st.committed;
+}
+
+/* mmapdirect PATH: a baked-in file of whole pages maps the image's own
+ * pages: neither mmap nor touching every page costs service memory, and
+ * two mappings show the same bytes. mmapwrite PATH: then writes to the
+ * mapping, which must fault (the test expects the fault report). */
+static void map_direct(char **arg, int n, int write)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		int fd = open(arg[i], O_RDONLY);
+		uint64_t before = service_bytes(), grew;
+		volatile unsigned char *m, *m2;
+		unsigned sum = 0;
+
+		CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_size % 4096 == 0);
+		if (fd < 0)
+			continue;
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			 0);
+		m2 = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd,
+			  0);
+		CHECK(m != MAP_FAILED && m2 != MAP_FAILED);
+		if (m == MAP_FAILED || m2 == MAP_FAILED)
+			continue;
+		for (off_t p = 0; p < st.st_size; p += 4096)
+			sum += m[p] + m2[p];
+		grew = service_bytes() - before;
+		printf("filetest: mmap direct %s: service memory grew by %llu "
+		       "bytes (check %u)\n",
+		       arg[i], (unsigned long long)grew, sum);
+		CHECK(grew == 0);
+		CHECK(!memcmp((const void *)m, (const void *)m2,
+			      (size_t)st.st_size));
+		if (write) {
+			printf("filetest: writing to the mapping\n");
+			fflush(stdout);
+			m[0] = 1;
+			printf("filetest: the write did not fault\n");
+			CHECK(0);
+		}
+		munmap((void *)m, (size_t)st.st_size);
+		munmap((void *)m2, (size_t)st.st_size);
+		close(fd);
+	}
+}
+
+static void cmd_mmapdirect(char **arg, int n)
+{
+	map_direct(arg, n, 0);
+}
+
+static void cmd_mmapwrite(char **arg, int n)
+{
+	map_direct(arg, n, 1);
+}
+
 static void cmd_sendfile(char **arg, int n)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -756,11 +825,18 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "sha", cmd_sha },   { "ls", cmd_ls },
-	{ "cat", cmd_cat },   { "stat", cmd_stat },
-	{ "fill", cmd_fill }, { "urandom", cmd_urandom },
-	{ "env", cmd_env },   { "erofs", cmd_erofs },
-	{ "mmap", cmd_mmap }, { "sendfile", cmd_sendfile },
+	{ "sha", cmd_sha },
+	{ "ls", cmd_ls },
+	{ "cat", cmd_cat },
+	{ "stat", cmd_stat },
+	{ "fill", cmd_fill },
+	{ "urandom", cmd_urandom },
+	{ "env", cmd_env },
+	{ "erofs", cmd_erofs },
+	{ "mmap", cmd_mmap },
+	{ "sendfile", cmd_sendfile },
+	{ "mmapdirect", cmd_mmapdirect },
+	{ "mmapwrite", cmd_mmapwrite },
 };
 
 /* Run the command in arg[0..n): its name and operands. */
