@@ -82,6 +82,8 @@ static void node_free(struct fs_node *n)
 		fs_name_free(n->name, n->name_len);
 	if (n->kind == FS_KIND_TMP && n->u.tmp)
 		fs_tmp_free(n->u.tmp);
+	if (n->flags & FS_NODE_CHARGED)
+		fs_tmp_uncharge(FS_TMP_NODE_BYTES);
 	kern_pool_put(&nodes, n);
 }
 

@@ -23,6 +23,12 @@ struct stat;
 #define FS_NODE_TMP 0x1	    /* in the tmpfs at /tmp */
 #define FS_NODE_MOUNT 0x2   /* a mount's root (/tmp): not removable */
 #define FS_NODE_ARCHIVE 0x4 /* came from an archive (baked or initrd) */
+#define FS_NODE_CHARGED 0x8 /* counts FS_TMP_NODE_BYTES against the limit */
+
+/* What one tmpfs node costs against the tmpfs limit: the node, its name
+ * and its data's header (kernel memory from pools, never given back to
+ * the frame allocator, so the limit must bound how many there are). */
+#define FS_TMP_NODE_BYTES 512
 
 struct fs_node {
 	uint32_t mode;		/* S_IF* | permissions */
@@ -153,9 +159,16 @@ ssize_t fs_tmp_write(struct fs_tmpdata *d, const void *buf, size_t n,
  * one is zeroed; growing allocates nothing. 0 or -EFBIG. */
 int fs_tmp_truncate(struct fs_tmpdata *d, off_t len);
 
-/* The limit on tmpfs pages (data and index) in bytes; what is used. */
+/* The limit on tmpfs pages (data and index) and nodes in bytes; what is
+ * used. */
 void fs_tmp_set_limit(uint64_t bytes);
 uint64_t fs_tmp_limit(void);
 uint64_t fs_tmp_used(void);
+
+/* Count bytes of tmpfs bookkeeping (a node: FS_TMP_NODE_BYTES) against
+ * the limit: 0, or -ENOSPC when they do not fit. Uncharge gives them
+ * back. */
+int fs_tmp_charge(uint64_t bytes);
+void fs_tmp_uncharge(uint64_t bytes);
 
 #endif

@@ -26,6 +26,7 @@ struct fs_tmpdata {
 static struct kern_pool datas = KERN_POOL(struct fs_tmpdata, 1 << 18);
 static const unsigned char zeros[PAGE];
 static uint64_t limit_pages, used_pages;
+static uint64_t node_bytes; /* fs_tmp_charge's */
 
 void fs_tmp_set_limit(uint64_t bytes)
 {
@@ -39,7 +40,26 @@ uint64_t fs_tmp_limit(void)
 
 uint64_t fs_tmp_used(void)
 {
-	return used_pages * PAGE;
+	return used_pages * PAGE + node_bytes;
+}
+
+/* Whether bytes more fit under the limit. */
+static int fits(uint64_t bytes)
+{
+	return used_pages * PAGE + node_bytes + bytes <= limit_pages * PAGE;
+}
+
+int fs_tmp_charge(uint64_t bytes)
+{
+	if (!fits(bytes))
+		return -ENOSPC;
+	node_bytes += bytes;
+	return 0;
+}
+
+void fs_tmp_uncharge(uint64_t bytes)
+{
+	node_bytes -= bytes;
 }
 
 /* n pages against the limit and from the frame allocator, or NULL. */
@@ -47,7 +67,7 @@ static void *take_pages(size_t n)
 {
 	void *p;
 
-	if (used_pages + n > limit_pages)
+	if (!fits(n * PAGE))
 		return NULL;
 	p = kern_mm_try_alloc(n);
 	if (p)

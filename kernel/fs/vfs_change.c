@@ -34,8 +34,12 @@ int vfs_create(struct vfs_path *p, unsigned mode, struct fs_node **n)
 		return -EROFS;
 	if (!p->dir->links)
 		return -ENOENT;
-	if (!(name = fs_name_dup(p->last, p->last_len)))
+	if (fs_tmp_charge(FS_TMP_NODE_BYTES))
+		return -ENOSPC; /* before the pools take memory for it */
+	if (!(name = fs_name_dup(p->last, p->last_len))) {
+		fs_tmp_uncharge(FS_TMP_NODE_BYTES);
 		return -ENOSPC;
+	}
 	c = fs_node_new(kind, (mode & S_IFMT) | (mode & 07777 & ~umask_bits));
 	if (c && kind == FS_KIND_TMP && !(c->u.tmp = fs_tmp_new())) {
 		fs_node_drop(c);
@@ -43,8 +47,10 @@ int vfs_create(struct vfs_path *p, unsigned mode, struct fs_node **n)
 	}
 	if (!c) {
 		fs_name_free(name, p->last_len);
+		fs_tmp_uncharge(FS_TMP_NODE_BYTES);
 		return -ENOSPC;
 	}
+	c->flags |= FS_NODE_CHARGED; /* node_free gives it back */
 	c->mtime = p->dir->mtime = vfs_now();
 	fs_node_link(p->dir, c, name, p->last_len);
 	c->name_owned = 1;
@@ -200,8 +206,8 @@ static long do_rename(unsigned flags)
 		return -EROFS;
 	if (!writable(vp2.dir))
 		return -EXDEV;
-	if (src == dst)
-		return 0;
+	if (src == dst) /* Linux: NOREPLACE sees an existing name */
+		return flags & RENAME_NOREPLACE ? -EEXIST : 0;
 	if (src->kind == FS_KIND_DIR && fs_node_within(vp2.dir, src))
 		return -EINVAL;
 	if (dst && (r = may_replace(src, dst, flags)))

@@ -6,7 +6,9 @@
  * into bad pointers, removes its working directory and an open one and
  * goes on using them, renames a directory into itself, unlinks an open
  * file and uses it, links out of /tmp into read-only places and in a
- * loop, removes "d/.", and uses an O_PATH descriptor for I/O. Prints
+ * loop, removes "d/.", and uses an O_PATH descriptor for I/O; with the
+ * argument "flood", first fills /tmp with directories to ENOSPC and
+ * empties it (run with little RAM: the kernel must not run out). Prints
  * "fsabuse: <n> checks ok" and exits 0, or names each failure and exits
  * 1; a crash of the kernel fails the test too. */
 #define _GNU_SOURCE
@@ -171,9 +173,57 @@ static void escapes(void)
 	CHECK(sys(rename("/tmp/toetc", "/etc/x")) == -EXDEV);
 }
 
-int main(void)
+/* The path of flood's directory i (of 256 per top directory) into
+ * path (300 bytes); i < 0: top directory -i - 1. */
+static void flood_path(char *path, long i)
+{
+	char name[251];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	if (i < 0)
+		snprintf(path, 300, "/tmp/%ld", -i - 1);
+	else
+		snprintf(path, 300, "/tmp/%ld/%s%ld", i / 256, name, i % 256);
+}
+
+/* Directories with long names until /tmp is full: ENOSPC (before, the
+ * tree's pools took memory until the kernel had none and panicked),
+ * then all removed, and the normal checks run in the space that came
+ * back. */
+static void flood(void)
+{
+	char path[300];
+	long made = 0, r = 0;
+
+	while (!r) {
+		if (made % 256 == 0) {
+			flood_path(path, -(made / 256) - 1);
+			if ((r = sys(mkdir(path, 0755))))
+				break;
+		}
+		flood_path(path, made);
+		if (!(r = sys(mkdir(path, 0755))))
+			made++;
+	}
+	printf("fsabuse: flood: %ld directories, then errno %ld\n", made, -r);
+	CHECK(r == -ENOSPC);
+	for (long i = made - 1; i >= 0; i--) {
+		flood_path(path, i);
+		CHECK(rmdir(path) == 0);
+	}
+	for (long d = (made + 255) / 256; d >= 0; d--) {
+		flood_path(path, -d - 1);
+		rmdir(path); /* the last one may not have been made */
+	}
+}
+
+int main(int argc, char **argv)
 {
 	char *bad = no_access();
+
+	if (argc > 1 && !strcmp(argv[1], "flood"))
+		flood();
 
 	listing(bad);
 	stats(bad);
