@@ -369,9 +369,12 @@ long sys_fchmodat(const long *a)
 	return r ? r : chmod_node(vp.node, a[2]);
 }
 
+/* fchmod. An O_PATH descriptor is taken too: Linux says EBADF, and musl
+ * then chmods /proc/self/fd/N, which works there; with no /proc here,
+ * this is how the service's fchmod ends as it would on Linux. */
 long sys_fchmod(const long *a)
 {
-	struct kern_file *f = fd_file(a[0]);
+	struct kern_file *f = kern_fd_file((int)a[0]);
 	struct fs_node *n = f ? vfs_file_node(f) : NULL;
 
 	if (!f)
