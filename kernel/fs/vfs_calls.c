@@ -110,6 +110,8 @@ static long open_at(int dirfd, long upath, int flags, unsigned mode)
 	long err;
 	int fd;
 
+	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+		return -EINVAL; /* Linux since 6.4: it made a file */
 	if ((err = open_target(dirfd, upath, flags, mode, &n)))
 		return err;
 	if (!(f = vfs_open_node(n, flags, &err)))

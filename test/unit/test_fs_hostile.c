@@ -337,6 +337,17 @@ static void test_empty_path(void **state)
 	assert_int_equal(do_chdir("/"), 0);
 }
 
+/* O_CREAT with O_DIRECTORY is EINVAL (it made a regular file). */
+static void test_creat_directory(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(do_open("/tmp/lx/cd", O_CREAT | O_DIRECTORY), -EINVAL);
+	assert_int_equal(SYS(sys_lstat, L("/tmp/lx/cd"), L(&st)), -ENOENT);
+	assert_int_equal(do_open("/tmp/lx", O_CREAT | O_DIRECTORY), -EINVAL);
+}
+
 /* An unlinked file still open has no links. */
 static void test_unlinked_nlink(void **state)
 {
@@ -688,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_removed_cwd),
 		cmocka_unit_test(test_dots),
 		cmocka_unit_test(test_empty_path),
+		cmocka_unit_test(test_creat_directory),
 		cmocka_unit_test(test_unlinked_nlink),
 		cmocka_unit_test(test_dir_pos),
 		cmocka_unit_test(test_o_path),
