@@ -311,6 +311,16 @@ long sys_lseek(const long *a)
 	return f->ops->lseek(f, (off_t)a[1], (int)a[2]);
 }
 
+/* The error for f without positioned I/O: EISDIR for a directory (as
+ * Linux; sendfile and mmap want no ->pread there), else ESPIPE. */
+static long no_positioned(struct kern_file *f)
+{
+	struct stat st;
+
+	return !kern_file_stat(f, &st) && S_ISDIR(st.st_mode) ? -EISDIR :
+								-ESPIPE;
+}
+
 /* pread64/pwrite64 once the file is checked: one transfer at off. */
 static long positioned(struct kern_file *f, long ubuf, long n, long off,
 		       int write)
@@ -318,7 +328,7 @@ static long positioned(struct kern_file *f, long ubuf, long n, long off,
 	if (off < 0)
 		return -EINVAL;
 	if (!(write ? (void *)f->ops->pwrite : (void *)f->ops->pread))
-		return -ESPIPE;
+		return no_positioned(f);
 	if (kern_user_check((void *)ubuf, (size_t)n,
 			    write ? KERN_UREAD : KERN_UWRITE))
 		return -EFAULT;
@@ -356,7 +366,7 @@ static long positioned_vec(const long *a, int write)
 	if (off < 0)
 		return -EINVAL;
 	if (!(write ? (void *)f->ops->pwrite : (void *)f->ops->pread))
-		return -ESPIPE;
+		return no_positioned(f);
 	if ((err = kern_iov_in((const struct iovec *)a[1], a[2],
 			       write ? KERN_UREAD : KERN_UWRITE, &iov)))
 		return err;

@@ -237,12 +237,6 @@ static ssize_t dir_read(struct kern_file *f, void *buf, size_t n)
 	return -EISDIR;
 }
 
-static ssize_t dir_pread(struct kern_file *f, void *buf, size_t n, off_t off)
-{
-	(void)off;
-	return dir_read(f, buf, n);
-}
-
 /* Directories seek only to where getdents64 said (d_off) or to 0, from
  * the start or from where they are (telldir's lseek(fd, 0, SEEK_CUR)). */
 static off_t dir_lseek(struct kern_file *f, off_t off, int whence)
@@ -258,7 +252,6 @@ static off_t dir_lseek(struct kern_file *f, off_t off, int whence)
 static const struct kern_file_ops dir_ops = {
 	.name = "directory",
 	.read = dir_read,
-	.pread = dir_pread,
 	.lseek = dir_lseek,
 	.stat = file_stat,
 	.release = file_release,

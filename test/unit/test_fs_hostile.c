@@ -368,6 +368,7 @@ static void test_unlinked_nlink(void **state)
 static void test_dir_pos(void **state)
 {
 	char buf[4096];
+	struct iovec iov = { buf, 10 };
 	long dfd = do_open("/tmp/lx", O_RDONLY | O_DIRECTORY);
 
 	(void)state;
@@ -377,6 +378,7 @@ static void test_dir_pos(void **state)
 	assert_int_equal(SYS(sys_lseek, dfd, -2, SEEK_CUR), -EINVAL);
 	assert_int_equal(SYS(sys_lseek, dfd, 0, SEEK_END), -EINVAL);
 	assert_int_equal(SYS(sys_pread64, dfd, L(buf), 10, 0), -EISDIR);
+	assert_int_equal(SYS(sys_preadv, dfd, L(&iov), 1, 0), -EISDIR);
 	assert_int_equal(SYS(sys_read, dfd, L(buf), 10), -EISDIR);
 	assert_int_equal(do_close(dfd), 0);
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -85,6 +86,11 @@ static void listing(char *bad)
 	CHECK(names(fd, got, sizeof(got)) > 0);
 	CHECK(!strcmp(got, ". .. one "));
 	CHECK(lseek(fd, 0, SEEK_CUR) > 2);
+	/* A directory: no bytes to read, send or map, as on Linux. */
+	CHECK(sys(pread(fd, got, 10, 0)) == -EISDIR);
+	CHECK(sys(sendfile(1, fd, NULL, 10)) == -EINVAL);
+	CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED &&
+	      errno == ENODEV);
 	CHECK(lseek(fd, 1L << 60, SEEK_SET) == 1L << 60);
 	CHECK(names(fd, got, sizeof(got)) == 0);
 	CHECK(close(fd) == 0);
