@@ -2,12 +2,17 @@
  * freeing them. Nodes and names come from pools; directories keep their
  * entries in a list in the order they were made, each with a sequence
  * number that getdents64 uses as its offset, so a listing in progress
- * is not disturbed by entries removed or added. */
+ * is not disturbed by entries removed or added. A name is found through
+ * one hash table of all entries, keyed by directory and name, which
+ * doubles as it fills: an initrd of 65 536 files in one directory took
+ * 85 s to load under TCG when each lookup walked the directory. */
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+
+#include <kern/mm.h>
 
 #include "fs/node.h"
 #include "mm/pool.h"
@@ -24,6 +29,84 @@ static struct kern_pool names[NAME_CLASSES] = {
 };
 static struct fs_node *root;
 static uint64_t next_ino = 1;
+static struct fs_node **buckets; /* nbuckets chains, a power of two */
+static size_t nbuckets, nhashed;
+static int unhashed; /* the first table could not be had: lists only */
+
+#define PAGE 4096
+
+/* The bucket of name (len bytes) in directory dir. */
+static size_t bucket(const struct fs_node *dir, const char *name, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uintptr_t)dir;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29)) & (nbuckets - 1);
+}
+
+/* Double the table (or make its first page); without the memory, keep
+ * the old one: chains grow longer, nothing is lost. */
+static void grow(void)
+{
+	size_t n = nbuckets ? 2 * nbuckets : PAGE / sizeof(void *);
+	struct fs_node **old = buckets, **nb;
+	size_t oldn = nbuckets;
+
+	if (!(nb = kern_mm_try_alloc(n * sizeof(void *) / PAGE)))
+		return;
+	buckets = nb;
+	nbuckets = n;
+	for (size_t i = 0; i < oldn; i++)
+		for (struct fs_node *c = old[i], *next; c; c = next) {
+			size_t b = bucket(c->parent, c->name, c->name_len);
+
+			next = c->hnext;
+			c->hnext = buckets[b];
+			buckets[b] = c;
+		}
+	if (old)
+		kern_mm_free(old, oldn * sizeof(void *) / PAGE);
+}
+
+size_t fs_node_table_frames(void)
+{
+	return nbuckets * sizeof(void *) / PAGE;
+}
+
+static void hash_add(struct fs_node *n)
+{
+	size_t b;
+
+	if (unhashed)
+		return;
+	if (nhashed >= 2 * nbuckets)
+		grow();
+	if (!nbuckets) { /* every node from the first on, or none */
+		unhashed = 1;
+		return;
+	}
+	b = bucket(n->parent, n->name, n->name_len);
+	n->hnext = buckets[b];
+	buckets[b] = n;
+	nhashed++;
+}
+
+static void hash_del(struct fs_node *n)
+{
+	struct fs_node **pp;
+
+	if (!nbuckets)
+		return;
+	pp = &buckets[bucket(n->parent, n->name, n->name_len)];
+	while (*pp && *pp != n)
+		pp = &(*pp)->hnext;
+	if (*pp) {
+		*pp = n->hnext;
+		nhashed--;
+	}
+	n->hnext = NULL;
+}
 
 /* The name pool for len bytes. */
 static struct kern_pool *name_pool(size_t len)
@@ -106,11 +189,15 @@ void fs_node_put(struct fs_node *n)
 struct fs_node *fs_node_child(const struct fs_node *dir, const char *name,
 			      size_t len)
 {
+	const struct fs_node *c;
+
 	if (dir->kind != FS_KIND_DIR)
 		return NULL;
-	for (struct fs_node *c = dir->u.dir.first; c; c = c->next)
-		if (c->name_len == len && !memcmp(c->name, name, len))
-			return c;
+	c = nbuckets ? buckets[bucket(dir, name, len)] : dir->u.dir.first;
+	for (; c; c = nbuckets ? c->hnext : c->next)
+		if (c->parent == dir && c->links && c->name_len == len &&
+		    !memcmp(c->name, name, len))
+			return (struct fs_node *)c;
 	return NULL;
 }
 
@@ -124,23 +211,26 @@ void fs_node_link(struct fs_node *dir, struct fs_node *n, const char *name,
 	n->seq = dir->u.dir.next_seq++ + 2; /* 0 and 1: "." and ".." */
 	n->links = 1;
 	n->flags |= dir->flags & FS_NODE_TMP;
+	n->pprev = dir->u.dir.tail;
 	*dir->u.dir.tail = n;
 	dir->u.dir.tail = &n->next;
 	dir->u.dir.count++;
 	if (n->kind == FS_KIND_DIR)
 		dir->u.dir.subdirs++;
+	hash_add(n);
 }
 
 /* Take n out of its directory's list. */
 static void detach(struct fs_node *n)
 {
-	struct fs_node *dir = n->parent, **pp = &dir->u.dir.first;
+	struct fs_node *dir = n->parent;
 
-	while (*pp != n)
-		pp = &(*pp)->next;
-	*pp = n->next;
-	if (dir->u.dir.tail == &n->next)
-		dir->u.dir.tail = pp;
+	hash_del(n);
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	else
+		dir->u.dir.tail = n->pprev;
 	dir->u.dir.count--;
 	if (n->kind == FS_KIND_DIR)
 		dir->u.dir.subdirs--;

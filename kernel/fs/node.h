@@ -39,6 +39,8 @@ struct fs_node {
 	int refs;		/* open files and working directories */
 	struct fs_node *parent; /* its directory (the root: itself) */
 	struct fs_node *next;	/* the next entry of the directory */
+	struct fs_node **pprev; /* what points at it in that list */
+	struct fs_node *hnext;	/* the next node of its hash bucket */
 	uint64_t seq;		/* its position in the directory */
 	const char *name;	/* not NUL-terminated */
 	size_t name_len;
@@ -125,6 +127,10 @@ long fs_node_path(const struct fs_node *n, char *buf, size_t len);
 
 /* Whether a lies in the subtree of b (or is b). */
 int fs_node_within(const struct fs_node *a, const struct fs_node *b);
+
+/* Frames the table of names holds now (node.c), for the accounting
+ * checks of the unit tests: every other frame of the tree is tmpfs's. */
+size_t fs_node_table_frames(void);
 
 /* Bytes of a regular file or link target. */
 size_t fs_node_size(const struct fs_node *n);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -176,7 +177,7 @@ static void test_unlink_held(void **state)
 	fs_node_put(f);
 	/* ... and the last put frees it and its pages. */
 	assert_int_equal(fs_tmp_used(), 0);
-	assert_int_equal(mock_try_frames, 0);
+	assert_int_equal(mock_try_frames, fs_node_table_frames());
 	again = fs_node_new(FS_KIND_DIR, S_IFDIR | 0755);
 	assert_ptr_equal(again, f); /* the pool's free list is LIFO */
 	assert_int_not_equal(again->ino, ino);
@@ -232,6 +233,51 @@ static void test_seq(void **state)
 	assert_null(a->next);
 }
 
+/* Many entries: the table of names grows, finds each in its own
+ * directory (two directories hold the same names), forgets removed and
+ * moved ones, and keeps working when it cannot grow for lack of memory. */
+static void test_many_entries(void **state)
+{
+	struct fs_node *d1 = make(fs_root(), "many1", FS_KIND_DIR);
+	struct fs_node *d2 = make(fs_root(), "many2", FS_KIND_DIR);
+	static struct fs_node *n1[6000], *n2[6000];
+	char name[16];
+	size_t table;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		n1[i] = make(d1, name, FS_KIND_DIR);
+		n2[i] = make(d2, name, FS_KIND_DIR);
+	}
+	table = fs_node_table_frames();
+	assert_true(table >= 6000 * sizeof(void *) / 2 / 4096);
+	mock_try_left = 0; /* from here, the table cannot grow */
+	for (int i = 3000; i < 6000; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		n1[i] = make(d1, name, FS_KIND_DIR);
+		n2[i] = make(d2, name, FS_KIND_DIR);
+	}
+	mock_try_left = -1;
+	assert_int_equal(fs_node_table_frames(), table);
+	for (int i = 0; i < 6000; i += 2) {
+		fs_node_unlink(n1[i]);
+		fs_node_move(n2[i + 1], d1, fs_name_dup("moved", 5), 5);
+		snprintf(name, sizeof(name), "f%d", i + 1);
+		fs_node_move(n2[i + 1], d2, fs_name_dup(name, strlen(name)),
+			     strlen(name));
+	}
+	for (int i = 0; i < 6000; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		assert_ptr_equal(fs_node_child(d1, name, strlen(name)),
+				 i % 2 ? n1[i] : NULL);
+		assert_ptr_equal(fs_node_child(d2, name, strlen(name)), n2[i]);
+	}
+	assert_null(fs_node_child(d1, "moved", 5));
+	assert_int_equal(d1->u.dir.count, 3000);
+	assert_int_equal(d2->u.dir.count, 6000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_path_unlinked),
 		cmocka_unit_test(test_unlink_held),
 		cmocka_unit_test(test_seq),
+		cmocka_unit_test(test_many_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
