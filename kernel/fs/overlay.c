@@ -16,6 +16,7 @@
 #include "fs/cpio.h"
 #include "fs/node.h"
 #include "fs/overlay.h"
+#include "mm/pool.h"
 
 #define NS 1000000000LL
 
@@ -125,8 +126,9 @@ static int compatible(const struct fs_node *n, const struct kern_cpio_entry *e)
 	return was_dir == (S_ISDIR(e->mode) != 0) && n->kind != FS_KIND_DEV;
 }
 
-/* Enter entry e into the tree. 0 or -EINVAL with err set. */
-static int enter(const struct kern_cpio_entry *e, char *err, size_t errlen)
+/* Enter entry e into the tree as *out. 0 or -EINVAL with err set. */
+static int enter(const struct kern_cpio_entry *e, struct fs_node **out,
+		 char *err, size_t errlen)
 {
 	struct fs_node *dir = NULL, *n;
 	size_t last = 0;
@@ -165,37 +167,70 @@ static int enter(const struct kern_cpio_entry *e, char *err, size_t errlen)
 	take_contents(n, e);
 	n->flags |= FS_NODE_ARCHIVE;
 	n->gen = generation;
+	*out = n;
 	return 0;
 }
 
-/* newc stores a hard link's bytes with its last name only: give them to
- * the earlier names (size 0, same inode) of every linked file. */
-static void share_links(const void *base, size_t len)
+/* A hard link's name waiting for its bytes: newc stores them with the
+ * last name of the file only. */
+struct waiting {
+	struct waiting *next;
+	uint32_t ino, dev_major, dev_minor;
+	struct fs_node *node;
+};
+
+#define LINK_BUCKETS 256
+
+static struct kern_pool waitings =
+	KERN_POOL(struct waiting, KERN_CPIO_MAX_ENTRIES);
+static struct waiting *waiting[LINK_BUCKETS];
+
+static struct waiting **link_bucket(const struct kern_cpio_entry *e)
 {
-	struct kern_cpio_iter a, b;
-	struct kern_cpio_entry holder, e;
+	return &waiting[(e->ino ^ e->dev_major * 31 ^ e->dev_minor * 131) %
+			LINK_BUCKETS];
+}
 
-	kern_cpio_init(&a, base, len, KERN_CPIO_MAX_ENTRIES);
-	while (kern_cpio_next(&a, &holder, NULL, 0) == 1) {
-		if (holder.nlink < 2 || !holder.size || !S_ISREG(holder.mode))
-			continue;
-		kern_cpio_init(&b, base, len, KERN_CPIO_MAX_ENTRIES);
-		while (kern_cpio_next(&b, &e, NULL, 0) == 1) {
-			struct fs_node *n;
+/* A regular file with more than one name (node n, entry e): an empty
+ * one waits for its bytes; one with bytes gives them to the names of
+ * the same inode waiting. */
+static void hard_link(const struct kern_cpio_entry *e, struct fs_node *n)
+{
+	struct waiting **pp = link_bucket(e), *w;
 
-			if (e.offset >= holder.offset)
-				break;
-			if (e.ino != holder.ino || e.size ||
-			    e.dev_major != holder.dev_major ||
-			    e.dev_minor != holder.dev_minor || !S_ISREG(e.mode))
-				continue;
-			n = fs_node_walk_name(e.name, e.name_len);
-			if (n && n->kind == FS_KIND_RO && !n->u.ro.size) {
-				n->u.ro.data = holder.data;
-				n->u.ro.size = holder.size;
-			}
+	if (!e->size) {
+		if ((w = kern_pool_get(&waitings))) {
+			*w = (struct waiting){ *pp, e->ino, e->dev_major,
+					       e->dev_minor, n };
+			*pp = w;
 		}
+		return;
 	}
+	while ((w = *pp)) {
+		if (w->ino != e->ino || w->dev_major != e->dev_major ||
+		    w->dev_minor != e->dev_minor) {
+			pp = &w->next;
+			continue;
+		}
+		if (w->node->kind == FS_KIND_RO && !w->node->u.ro.size) {
+			w->node->u.ro.data = e->data;
+			w->node->u.ro.size = e->size;
+		}
+		*pp = w->next;
+		kern_pool_put(&waitings, w);
+	}
+}
+
+/* Forget the names still waiting (links whose bytes never came). */
+static void forget_links(void)
+{
+	for (int b = 0; b < LINK_BUCKETS; b++)
+		while (waiting[b]) {
+			struct waiting *w = waiting[b];
+
+			waiting[b] = w->next;
+			kern_pool_put(&waitings, w);
+		}
 }
 
 int fs_load_archive(const void *base, size_t len, char *err, size_t errlen)
@@ -203,7 +238,8 @@ int fs_load_archive(const void *base, size_t len, char *err, size_t errlen)
 	struct kern_cpio_iter it;
 	struct kern_cpio_entry e;
 	const char *packer = compression(base, len);
-	int r, links = 0;
+	struct fs_node *n = NULL;
+	int r;
 
 	if (packer)
 		return fail(err, errlen,
@@ -214,11 +250,11 @@ int fs_load_archive(const void *base, size_t len, char *err, size_t errlen)
 	generation++;
 	kern_cpio_init(&it, base, len, KERN_CPIO_MAX_ENTRIES);
 	while ((r = kern_cpio_next(&it, &e, err, errlen)) == 1) {
-		if ((r = enter(&e, err, errlen)))
-			return r;
-		links |= e.nlink > 1 && S_ISREG(e.mode);
+		if ((r = enter(&e, &n, err, errlen)))
+			break;
+		if (e.nlink > 1 && S_ISREG(e.mode))
+			hard_link(&e, n);
 	}
-	if (r == 0 && links)
-		share_links(base, len);
+	forget_links();
 	return r;
 }
