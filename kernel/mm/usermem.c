@@ -164,11 +164,13 @@ static int unmap_range(uint64_t lo, uint64_t hi)
 }
 
 /* Add an anonymous region, promising its pages, that mprotect may not
- * give the protections deny. */
+ * give the protections deny; copy: it holds a file's bytes. */
 static int add_region_deny(uint64_t lo, uint64_t hi, unsigned prot,
-			   unsigned deny)
+			   unsigned deny, int copy)
 {
-	struct kern_vma r = { lo, hi, prot, KERN_VMA_ANON, NULL, 0, deny };
+	struct kern_vma r = {
+		lo, hi, prot, KERN_VMA_ANON, NULL, 0, deny, copy
+	};
 	int err;
 
 	if (mm_commit((hi - lo) / PAGE))
@@ -182,7 +184,7 @@ static int add_region_deny(uint64_t lo, uint64_t hi, unsigned prot,
 /* Add an anonymous region, promising its pages. */
 static int add_region(uint64_t lo, uint64_t hi, unsigned prot)
 {
-	return add_region_deny(lo, hi, prot, 0);
+	return add_region_deny(lo, hi, prot, 0, 0);
 }
 
 int kern_mm_fault(uint64_t addr, uint64_t err)
@@ -422,7 +424,8 @@ static long map_file(struct kern_file *f, uint64_t addr, uint64_t len,
 				      KERN_VMA_FILE,
 				      NULL,
 				      (uintptr_t)src,
-				      PROT_WRITE | PROT_EXEC };
+				      PROT_WRITE | PROT_EXEC,
+				      0 };
 
 		whole = avail & ~(PAGE - 1);
 		whole = whole < len ? whole : len;
@@ -432,7 +435,7 @@ static long map_file(struct kern_file *f, uint64_t addr, uint64_t len,
 	}
 	if (whole == len)
 		return 0;
-	err = add_region_deny(addr + whole, addr + len, prot, deny);
+	err = add_region_deny(addr + whole, addr + len, prot, deny, 1);
 	if (!err)
 		err = copy_in(f, addr + whole, addr + len, prot,
 			      off + (off_t)whole, src ? src + whole : NULL,
@@ -532,10 +535,26 @@ long sys_mprotect(const long *a)
 	return 0;
 }
 
+/* Drop the frames of [lo, hi), which is wholly mapped, keeping their
+ * promise, but those of file copies: a zeroed page would lose the file's
+ * bytes (Linux reads them again; the copy keeps them, and any writes). */
+static void drop_unless_copies(uint64_t lo, uint64_t hi)
+{
+	while (lo < hi) {
+		const struct kern_vma *v = kern_vmas_lookup(&vmas, lo);
+		uint64_t end = v->end < hi ? v->end : hi;
+
+		if (!v->copy)
+			drop_frames(lo, end, 1); /* a file's pages come back */
+		lo = end;
+	}
+}
+
 /* MADV_DONTNEED and MADV_FREE drop the pages' frames: the next touch
- * gets a zeroed page. Other advice is only advice. EINVAL for a range
- * misaligned or wrapping, ENOMEM for one beyond the lower half or (for
- * the advice that drops frames) not wholly mapped, as Linux. */
+ * gets a zeroed page, or the file's own page; a copy of a file keeps its
+ * pages. Other advice is only advice. EINVAL for a range misaligned or
+ * wrapping, ENOMEM for one beyond the lower half or (for the advice that
+ * drops frames) not wholly mapped, as Linux. */
 long sys_madvise(const long *a)
 {
 	uint64_t addr = (uint64_t)a[0], end;
@@ -554,7 +573,7 @@ long sys_madvise(const long *a)
 		return 0;
 	if (!kern_vmas_mapped(&vmas, addr, end))
 		return -ENOMEM;
-	drop_frames(addr, end, 1); /* a file's pages come back on touch */
+	drop_unless_copies(addr, end);
 	return 0;
 }
 
@@ -610,18 +629,21 @@ long sys_mremap(const long *a)
 	const struct kern_vma *v;
 	long err = mremap_check(a, &v);
 	unsigned prot, deny;
+	int copy;
 
 	if (err)
 		return err;
 	prot = v->prot;
 	deny = v->deny;
+	copy = v->copy;
 	if (new_len <= old_len)
 		return unmap_range(old + new_len, old + old_len) ? -ENOMEM :
 								   (long)old;
 	if (v->kind == KERN_VMA_FILE)
 		return -EINVAL;
 	if (old + new_len <= BRK_LO &&
-	    add_region_deny(old + old_len, old + new_len, prot, deny) == 0)
+	    add_region_deny(old + old_len, old + new_len, prot, deny, copy) ==
+		    0)
 		return (long)old;
 	/* A move needs up to 3 slots (the new region, 2 cuts): make sure the
 	 * removal below cannot fail. */
@@ -629,7 +651,7 @@ long sys_mremap(const long *a)
 		return -ENOMEM;
 	to = kern_vmas_find_gap(&vmas, new_len);
 	if (!to || to + new_len > BRK_LO ||
-	    add_region_deny(to, to + new_len, prot, deny))
+	    add_region_deny(to, to + new_len, prot, deny, copy))
 		return -ENOMEM;
 	move_pages(old, to, old_len);
 	if (kern_vmas_remove(&vmas, old, old + old_len))

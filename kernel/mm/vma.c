@@ -72,7 +72,7 @@ uint64_t kern_vmas_find_gap(const struct kern_vmas *s, uint64_t size)
 static int alike(const struct kern_vma *a, const struct kern_vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->kind == b->kind &&
-	       a->name == b->name && a->deny == b->deny &&
+	       a->name == b->name && a->deny == b->deny && a->copy == b->copy &&
 	       (a->kind != KERN_VMA_FILE ||
 		b->pa == a->pa + (a->end - a->start));
 }
@@ -122,7 +122,7 @@ int kern_vmas_insert_region(struct kern_vmas *s, const struct kern_vma *r)
 int kern_vmas_insert(struct kern_vmas *s, uint64_t start, uint64_t end,
 		     unsigned prot, enum kern_vma_kind kind, const char *name)
 {
-	struct kern_vma r = { start, end, prot, kind, name, 0, 0 };
+	struct kern_vma r = { start, end, prot, kind, name, 0, 0, 0 };
 
 	return kern_vmas_insert_region(s, &r);
 }

@@ -29,6 +29,8 @@ struct kern_vma {
 	uint64_t pa;	  /* file regions: the frame mapped at start */
 	unsigned deny;	  /* protections mprotect may not give (Linux's
 			   * missing VM_MAY*): 0 for no limit */
+	int copy;	  /* anonymous regions: a file's bytes, copied at
+			   * mmap, that a new zeroed page would lose */
 };
 
 struct kern_vmas {

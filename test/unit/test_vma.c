@@ -555,7 +555,7 @@ static void test_is_free(void **state)
  * on, that mprotect may not make writable or executable. */
 static int ins_file(struct fixture *x, uint64_t a, uint64_t b, uint64_t pa)
 {
-	struct kern_vma r = { a * P, b * P, R, FILE, NULL, pa * P, WX };
+	struct kern_vma r = { a * P, b * P, R, FILE, NULL, pa * P, WX, 0 };
 
 	return kern_vmas_insert_region(&x->s, &r);
 }
@@ -575,7 +575,7 @@ static void expect_file(struct fixture *x, size_t i, uint64_t a, uint64_t b,
 static void test_file_insert_lookup(void **state)
 {
 	struct fixture *x = *state;
-	struct kern_vma odd = { 40 * P, 41 * P, R, FILE, NULL, 7, 0 };
+	struct kern_vma odd = { 40 * P, 41 * P, R, FILE, NULL, 7, 0, 0 };
 	const struct kern_vma *v;
 
 	assert_int_equal(ins_file(x, 20, 30, 1000), 0);
@@ -635,8 +635,8 @@ static void test_file_cut_keeps_frames(void **state)
 static void test_protect_denied(void **state)
 {
 	struct fixture *x = *state;
-	struct kern_vma shared = { 30 * P, 40 * P,	  R, ANON, NULL,
-				   0,	   KERN_VMA_WRITE };
+	struct kern_vma shared = { 30 * P, 40 * P,	   R, ANON, NULL,
+				   0,	   KERN_VMA_WRITE, 0 };
 
 	assert_int_equal(ins_file(x, 20, 30, 1000), 0);
 	assert_int_equal(kern_vmas_insert_region(&x->s, &shared), 0);
@@ -686,6 +686,29 @@ static void test_file_mapped(void **state)
 	assert_null(kern_vmas_first_of(&x->s, 52 * P, 60 * P, FILE));
 }
 
+/* A file's copy (anonymous memory marked copy) never merges with plain
+ * anonymous memory beside it, and a cut keeps the mark on both sides. */
+static void test_copy_kept_apart(void **state)
+{
+	struct fixture *x = *state;
+	struct kern_vma c = {
+		30 * P, 40 * P, RW, KERN_VMA_ANON, heap, 0, 0, 1
+	};
+
+	ins(x, 20, 30, RW);
+	ins(x, 40, 50, RW);
+	assert_int_equal(kern_vmas_insert_region(&x->s, &c), 0);
+	assert_int_equal(x->s.n, 3);
+	assert_int_equal(kern_vmas_lookup(&x->s, 35 * P)->copy, 1);
+	assert_int_equal(kern_vmas_lookup(&x->s, 25 * P)->copy, 0);
+	assert_int_equal(kern_vmas_lookup(&x->s, 45 * P)->copy, 0);
+	assert_int_equal(kern_vmas_remove(&x->s, 34 * P, 35 * P), 0);
+	assert_int_equal(kern_vmas_lookup(&x->s, 33 * P)->copy, 1);
+	assert_int_equal(kern_vmas_lookup(&x->s, 36 * P)->copy, 1);
+	assert_int_equal(kern_vmas_protect(&x->s, 35 * P, 50 * P, R), 0);
+	assert_int_equal(x->s.n, 4);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -722,6 +745,7 @@ int main(void)
 		T(test_file_cut_keeps_frames),
 		T(test_protect_denied),
 		T(test_file_mapped),
+		T(test_copy_kept_apart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
