@@ -112,13 +112,14 @@ static struct kern_file *console_open(int flags)
 
 /* Enter one device under /dev. */
 static int add(struct fs_node *dev, const char *name, unsigned mode,
-	       struct kern_file *(*open)(int))
+	       unsigned rdev, struct kern_file *(*open)(int))
 {
 	struct fs_node *n = fs_node_new(FS_KIND_DEV, S_IFCHR | mode);
 
 	if (!n)
 		return -ENOSPC;
 	n->u.dev = open;
+	n->rdev = rdev;
 	fs_node_link(dev, n, name, strlen(name));
 	return 0;
 }
@@ -131,11 +132,15 @@ int fs_dev_init(void)
 		return -ENOSPC;
 	fs_node_link(fs_root(), dev, "dev", 3);
 	dev->flags |= FS_NODE_MOUNT;
-	return add(dev, "null", 0666, null_open) ||
-			       add(dev, "zero", 0666, zero_open) ||
-			       add(dev, "random", 0666, random_open) ||
-			       add(dev, "urandom", 0666, urandom_open) ||
-			       add(dev, "console", 0600, console_open) ?
+	return add(dev, "null", 0666, makedev(1, 3), null_open) ||
+			       add(dev, "zero", 0666, makedev(1, 5),
+				   zero_open) ||
+			       add(dev, "random", 0666, makedev(1, 8),
+				   random_open) ||
+			       add(dev, "urandom", 0666, makedev(1, 9),
+				   urandom_open) ||
+			       add(dev, "console", 0600, makedev(4, 64),
+				   console_open) ?
 		       -ENOSPC :
 		       0;
 }

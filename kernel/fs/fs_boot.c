@@ -26,7 +26,6 @@
 #include "fs/overlay.h"
 #include "fs/vfs_calls.h"
 
-
 #define TMPFS_DEFAULT_PERCENT 25
 
 static const struct kern_syscall_entry calls[] = {
@@ -69,7 +68,8 @@ static const struct kern_syscall_entry calls[] = {
 	{ SYS_pwritev, sys_pwritev },
 };
 
-/* tmpfs.size=N[K|M|G] or N%: bytes, or a share of RAM. -1 if bad. */
+/* tmpfs.size=N[K|M|G] (either case) or N%: bytes, or a share of RAM. -1 if bad.
+ */
 static int64_t parse_size(const char *v, uint64_t ram)
 {
 	char *end;
@@ -84,10 +84,13 @@ static int64_t parse_size(const char *v, uint64_t ram)
 		return -1;
 	switch (*end) {
 	case 'G':
+	case 'g':
 		shift += 10; /* fall through */
 	case 'M':
+	case 'm':
 		shift += 10; /* fall through */
 	case 'K':
+	case 'k':
 		shift += 10; /* fall through */
 	case '\0':
 		break;

@@ -336,6 +336,7 @@ void fs_node_stat(const struct fs_node *n, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_dev = makedev(0, n->flags & FS_NODE_TMP ? 3 : 2);
 	st->st_ino = n->ino;
+	st->st_rdev = n->rdev;
 	st->st_mode = n->mode;
 	st->st_nlink = !n->links ? 0 : /* removed, still held */
 			       n->kind == FS_KIND_DIR ? 2 + n->u.dir.subdirs :

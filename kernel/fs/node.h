@@ -46,6 +46,7 @@ struct fs_node {
 	size_t name_len;
 	int name_owned; /* name came from fs_name_dup */
 	uint32_t gen;	/* the archive that named it (fs_load_archive) */
+	uint32_t rdev;	/* a device's number (st_rdev) */
 	union {
 		struct { /* S_IFDIR */
 			struct fs_node *first, **tail;

@@ -39,6 +39,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <os/mem.h>
@@ -576,6 +577,8 @@ static void cmd_urandom(char **arg, int n)
 	fd = open("/dev/null", O_RDWR);
 	CHECK(write(fd, z, sizeof(z)) == sizeof(z));
 	CHECK(read(fd, z, sizeof(z)) == 0);
+	CHECK(stat("/dev/null", &st) == 0 && st.st_rdev == makedev(1, 3));
+	CHECK(fstat(fd, &st) == 0 && st.st_rdev == makedev(1, 3));
 	close(fd);
 	fd = open("/dev/console", O_WRONLY);
 	CHECK(fd >= 0);
