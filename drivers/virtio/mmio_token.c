@@ -2,70 +2,9 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <kern/cmdline.h>
+
 #include "mmio_token.h"
-
-/* The digit c in base, or -1. */
-static int digit(char c, unsigned base)
-{
-	int d = c >= '0' && c <= '9' ? c - '0' :
-		c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-		c >= 'A' && c <= 'F' ? c - 'A' + 10 :
-				       -1;
-
-	return d >= 0 && (unsigned)d < base ? d : -1;
-}
-
-/* An unsigned number in C notation (0x hex, 0 octal, else decimal) at
- * *s, which is moved past it. 0, -EINVAL when there is none, -ERANGE
- * when it does not fit in 64 bits. No errno: the kernel's own. */
-static int parse_u64(const char **s, uint64_t *v)
-{
-	const char *p = *s;
-	unsigned base = 10;
-	int d;
-
-	if (digit(*p, 10) < 0)
-		return -EINVAL; /* no sign, no blank */
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
-	    digit(p[2], 16) >= 0) {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0') {
-		base = 8;
-	}
-	for (*v = 0; (d = digit(*p, base)) >= 0; p++) {
-		if (*v > (UINT64_MAX - (unsigned)d) / base)
-			return -ERANGE;
-		*v = *v * base + (unsigned)d;
-	}
-	*s = p;
-	return 0;
-}
-
-/* A size: a number with an optional K, M or G (Linux's memparse). */
-static int parse_size(const char **s, uint64_t *v)
-{
-	int shift = 0, r = parse_u64(s, v);
-
-	if (r)
-		return r;
-	switch (**s) {
-	case 'G':
-	case 'g':
-		shift += 10; /* fall through */
-	case 'M':
-	case 'm':
-		shift += 10; /* fall through */
-	case 'K':
-	case 'k':
-		shift += 10;
-		(*s)++;
-	}
-	if (*v > UINT64_MAX >> shift)
-		return -ERANGE;
-	*v <<= shift;
-	return 0;
-}
 
 /* Step past c at *s. 0 or -EINVAL. */
 static int expect(const char **s, char c)
@@ -79,18 +18,18 @@ static int expect(const char **s, char c)
 int vmmio_token_parse(const char *s, struct vmmio_window *w, const char **why)
 {
 	uint64_t irq = 0, id;
-	int r = parse_size(&s, &w->size);
+	int r = kern_parse_size(&s, &w->size);
 
 	if (!r)
 		r = expect(&s, '@');
 	if (!r)
-		r = parse_u64(&s, &w->base);
+		r = kern_parse_u64(&s, &w->base);
 	if (!r)
 		r = expect(&s, ':');
 	if (!r)
-		r = parse_u64(&s, &irq);
+		r = kern_parse_u64(&s, &irq);
 	if (!r && *s == ':' && !(r = expect(&s, ':')))
-		r = parse_u64(&s, &id); /* a Linux device id: unused */
+		r = kern_parse_u64(&s, &id); /* a Linux device id: unused */
 	if (!r && *s)
 		r = -EINVAL; /* trailing text */
 	if (!r && irq > UINT32_MAX)
@@ -199,8 +138,9 @@ int vmmio_window_check(const struct vmmio_window *w,
 	return 0;
 }
 
-int vmmio_tokens_check(const char *const *tokens, int n, const struct vmmio_limits *l,
-		       struct vmmio_window *w, char *err, size_t errlen)
+int vmmio_tokens_check(const char *const *tokens, int n,
+		       const struct vmmio_limits *l, struct vmmio_window *w,
+		       char *err, size_t errlen)
 {
 	char why[160];
 	const char *what;

@@ -281,3 +281,62 @@ int kern_cmdline_env(struct kern_cmdline *cl, char **envp, int max, char *err,
 	envp[n] = NULL;
 	return n;
 }
+
+/* The digit c in base, or -1. */
+static int digit(char c, unsigned base)
+{
+	int d = c >= '0' && c <= '9' ? c - '0' :
+		c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+				       -1;
+
+	return d >= 0 && (unsigned)d < base ? d : -1;
+}
+
+int kern_parse_u64(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+	unsigned base = 10;
+	int d;
+
+	if (digit(*p, 10) < 0)
+		return -EINVAL; /* no sign, no blank */
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
+	    digit(p[2], 16) >= 0) {
+		base = 16;
+		p += 2;
+	} else if (p[0] == '0') {
+		base = 8;
+	}
+	for (*v = 0; (d = digit(*p, base)) >= 0; p++) {
+		if (*v > (UINT64_MAX - (unsigned)d) / base)
+			return -ERANGE;
+		*v = *v * base + (unsigned)d;
+	}
+	*s = p;
+	return 0;
+}
+
+int kern_parse_size(const char **s, uint64_t *v)
+{
+	int shift = 0, r = kern_parse_u64(s, v);
+
+	if (r)
+		return r;
+	switch (**s) {
+	case 'G':
+	case 'g':
+		shift += 10; /* fall through */
+	case 'M':
+	case 'm':
+		shift += 10; /* fall through */
+	case 'K':
+	case 'k':
+		shift += 10;
+		(*s)++;
+	}
+	if (*v > UINT64_MAX >> shift)
+		return -ERANGE;
+	*v <<= shift;
+	return 0;
+}

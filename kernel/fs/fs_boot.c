@@ -5,7 +5,6 @@
  * tmpfs.size=), and the file calls. docs/files.md describes the result. */
 #include <kern/component.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -68,38 +67,17 @@ static const struct kern_syscall_entry calls[] = {
 	{ SYS_pwritev, sys_pwritev },
 };
 
-/* tmpfs.size=N[K|M|G] (either case) or N%: bytes, or a share of RAM. -1 if bad.
- */
+/* tmpfs.size=SIZE (kern_parse_size: K, M, G) or N%: bytes, or a share
+ * of RAM. -1 if bad. */
 static int64_t parse_size(const char *v, uint64_t ram)
 {
-	char *end;
-	unsigned long long n = strtoull(v, &end, 10);
-	int shift = 0;
+	uint64_t n;
 
-	if (end == v || v[0] == '-')
+	if (kern_parse_size(&v, &n))
 		return -1;
-	if (!strcmp(end, "%"))
-		return n > 100 ? -1 : (int64_t)(ram / 100 * n);
-	if (*end && end[1])
-		return -1;
-	switch (*end) {
-	case 'G':
-	case 'g':
-		shift += 10; /* fall through */
-	case 'M':
-	case 'm':
-		shift += 10; /* fall through */
-	case 'K':
-	case 'k':
-		shift += 10; /* fall through */
-	case '\0':
-		break;
-	default:
-		return -1;
-	}
-	if (n > (1ULL << (62 - shift)))
-		return -1;
-	return (int64_t)(n << shift);
+	if (!strcmp(v, "%") && n <= 100)
+		return (int64_t)(ram / 100 * n);
+	return *v || n > INT64_MAX ? -1 : (int64_t)n;
 }
 
 /* The tmpfs limit from the command line, or its default. */

@@ -587,12 +587,53 @@ static void test_baked_limits_per_line(void **state)
 	free(line);
 }
 
+/* Sizes as Linux's memparse reads them, the rest of the text left. */
+static void test_parse_size(void **state)
+{
+	static const struct {
+		const char *in;
+		int r;
+		uint64_t v;
+		const char *rest;
+	} cases[] = {
+		{ "0", 0, 0, "" },
+		{ "4096", 0, 4096, "" },
+		{ "64k", 0, 65536, "" },
+		{ "64K", 0, 65536, "" },
+		{ "3m", 0, 3 << 20, "" },
+		{ "2G", 0, 2ULL << 30, "" },
+		{ "0x10M", 0, 16 << 20, "" },
+		{ "010", 0, 8, "" },
+		{ "25%", 0, 25, "%" },
+		{ "1Gx", 0, 1ULL << 30, "x" },
+		{ "17179869184G", -ERANGE, 0, NULL },
+		{ "18446744073709551616", -ERANGE, 0, NULL },
+		{ "", -EINVAL, 0, NULL },
+		{ "-1", -EINVAL, 0, NULL },
+		{ " 1", -EINVAL, 0, NULL },
+		{ "K", -EINVAL, 0, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *s = cases[i].in;
+		uint64_t v = 0;
+
+		assert_int_equal(kern_parse_size(&s, &v), cases[i].r);
+		if (cases[i].r)
+			continue;
+		assert_int_equal(v, cases[i].v);
+		assert_string_equal(s, cases[i].rest);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_split_at_dashes),
+		T(test_parse_size),
 		T(test_baked_alone),
 		T(test_boot_options_win),
 		T(test_boot_args_win),

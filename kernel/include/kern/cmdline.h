@@ -5,6 +5,7 @@
 #define KERN_CMDLINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Per line: its bytes with the NUL, its kernel options, its arguments
  * with argv[0]. The image's baked line and the boot line are split into
@@ -72,5 +73,15 @@ int kern_cmdline_env(struct kern_cmdline *cl, char **envp, int max, char *err,
  * option would be unknown). */
 int kern_cmdline_appended(const struct kern_cmdline *cl, const char *prefix,
 			  const char **vals, int max);
+
+/* An unsigned number in C notation (0x hex, 0 octal, else decimal) at
+ * *s, which is moved past it. 0, -EINVAL when there is none (no sign or
+ * blank is skipped), -ERANGE when it does not fit in 64 bits. For the
+ * option parsers: no errno, the kernel's own. */
+int kern_parse_u64(const char **s, uint64_t *v);
+
+/* A size at *s: kern_parse_u64 with an optional K, M or G (either case;
+ * Linux's memparse), *s moved past it. 0, -EINVAL or -ERANGE. */
+int kern_parse_size(const char **s, uint64_t *v);
 
 #endif
