@@ -4,13 +4,12 @@
  * bytes from the archive's start, then the data padded the same way, up
  * to an entry named "TRAILER!!!". The name field (namesize bytes) may
  * carry more NULs after the name's own: tools/mkcpio pads names so that
- * every file's data starts on a page of the archive, which newc has no
- * other field for; readers that take the name as a C string (GNU cpio)
- * read such archives too. The file layer (issue 11) will read the
- * baked-in trees and the initrd with it; nothing in the kernel calls it
- * yet. Every size is checked against the bytes left before it is added to
- * an offset, so no arithmetic can wrap and nothing outside the archive is
- * read. */
+ * the data of every file of a page or more starts on a page of the
+ * archive, which newc has no other field for; readers that take the name
+ * as a C string (GNU cpio) read such archives too. The file tree's loader
+ * (overlay.c) reads the baked-in tree and the initrd with it. Every size is
+ * checked against the bytes left before it is added to an offset, so no
+ * arithmetic can wrap and nothing outside the archive is read. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

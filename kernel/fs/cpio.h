@@ -1,8 +1,8 @@
 /* Private to kernel/: a reader of cpio "newc" archives (magic 070701, and
  * 070702 whose checksum it verifies), walking the entries of an archive
  * held in memory. Pure code with no I/O, unit-tested and fuzzed; the
- * file layer (issue 11) will use it for the baked-in trees and the
- * initrd. It accepts only regular files, directories and symlinks with
+ * file tree's loader (overlay.c) reads the baked-in tree and the initrd
+ * with it. It accepts only regular files, directories and symlinks with
  * relative names made of plain components ("./x" and "." as GNU cpio
  * writes them from `find .` are accepted and normalised to "x" and ""),
  * accepts names padded with extra NULs (see KERN_CPIO_NAMESIZE_MAX),

@@ -22,6 +22,7 @@
 #include "fs/devfiles.h"
 #include "fs/file_internal.h"
 #include "fs/node.h"
+#include "fs/tmpfs.h"
 #include "fs/overlay.h"
 #include "fs/vfs_calls.h"
 

@@ -15,6 +15,7 @@
 #include <kern/mm.h>
 
 #include "fs/node.h"
+#include "fs/tmpfs.h"
 #include "mm/pool.h"
 
 #define NODE_MAX (1 << 18)

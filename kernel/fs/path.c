@@ -1,5 +1,5 @@
-/* Path resolution for issue 11's file layer (not linked into the kernel
- * yet; the unit test test/unit/test_path.c builds it): lexical
+/* Path resolution for the file tree (vfs.c; unit-tested by
+ * test/unit/test_path.c): lexical
  * normalisation against a working directory, and the physical walk that
  * follows symbolic links through the file system's kern_path_ops. Pure
  * code: every question about the tree goes to the ops. See fs/path.h. */

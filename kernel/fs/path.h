@@ -1,4 +1,4 @@
-/* Private to kernel/: path resolution for issue 11's file layer, pure
+/* Private to kernel/: path resolution for the file tree (vfs.c), pure
  * code with no I/O (unit-tested on the host). kern_path_normalize()
  * joins a path to the working directory and normalises it lexically;
  * kern_path_resolve() walks it component by component, following

@@ -10,7 +10,7 @@
 #include <kern/mm.h>
 #include <kern/uaccess.h>
 
-#include "fs/node.h"
+#include "fs/tmpfs.h"
 #include "mm/pool.h"
 
 #define PAGE 4096UL

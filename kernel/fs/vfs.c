@@ -16,6 +16,7 @@
 
 #include "fs/file_internal.h"
 #include "fs/path.h"
+#include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "mm/pool.h"
 

@@ -16,6 +16,7 @@
 
 #include "core/sys.h"
 #include "fs/file_internal.h"
+#include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "fs/vfs_calls.h"
 

@@ -13,6 +13,7 @@
 #include <kern/uaccess.h>
 
 #include "core/sys.h"
+#include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "fs/vfs_calls.h"
 

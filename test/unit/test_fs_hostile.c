@@ -31,6 +31,7 @@
 #include "core/sys.h"
 #include "fs/file_internal.h"
 #include "fs/node.h"
+#include "fs/tmpfs.h"
 #include "fs/overlay.h"
 #include "fs/vfs_calls.h"
 #include "proc/signal.h"

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fs/node.h"
+#include "fs/tmpfs.h"
 #include "fs_mocks.h"
 
 #define PAGE 4096
