@@ -24,7 +24,7 @@ struct fs_tmpdata {
 };
 
 static struct kern_pool datas = KERN_POOL(struct fs_tmpdata, 1 << 18);
-static const unsigned char zeros[PAGE];
+static unsigned char zeros[PAGE]; /* bss: never written, not stored */
 static uint64_t limit_pages, used_pages;
 static uint64_t node_bytes; /* fs_tmp_charge's */
 
