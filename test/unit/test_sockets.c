@@ -2102,6 +2102,191 @@ static void test_sendfile_errors(void **state)
 	close_fd(s);
 }
 
+/* write() and sendfile() taking turns on one non-blocking socket, in
+ * pieces of odd sizes (copied bytes topping up a segment, then
+ * referenced ones, then copied again): the peer gets the stream in
+ * order. */
+static void test_sendfile_mixed_with_writes(void **state)
+{
+	struct fake_file ff = { file_bytes(), FILE_BYTES, 0 };
+	static uint8_t want[2 * FILE_BYTES], got[2 * FILE_BYTES];
+	size_t made = 0, read = 0, w = 0;
+	int c, s, fd = fake_open(&ff, &stable_file_ops), rounds = 0;
+	off_t off = 0;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	set_nonblock(c);
+	set_nonblock(s);
+	while (read < made || off < (off_t)FILE_BYTES) {
+		struct pollfd p[2] = {
+			{ c, off < (off_t)FILE_BYTES ? POLLOUT : 0, 0 },
+			{ s, POLLIN, 0 },
+		};
+		long r;
+
+		assert_true(SYS(SYS_poll, p, 2, 5000) > 0);
+		assert_true(++rounds < 100000);
+		if (p[0].revents & POLLOUT) {
+			size_t k = 1 + (w * 7919) % 3000;
+			off_t was = off;
+
+			if (w++ % 2) {
+				r = SYS(SYS_sendfile, c, fd, &off, k);
+				assert_true(r > 0 || r == -EAGAIN);
+				if (r > 0)
+					memcpy(want + made, ff.bytes + was,
+					       (size_t)r);
+			} else {
+				r = SYS(SYS_write, c, ff.bytes + FILE_BYTES - k,
+					k);
+				assert_true(r > 0 || r == -EAGAIN);
+				if (r > 0)
+					memcpy(want + made,
+					       ff.bytes + FILE_BYTES - k,
+					       (size_t)r);
+			}
+			made += r > 0 ? (size_t)r : 0;
+			assert_true(made <= sizeof(want));
+		}
+		if (p[1].revents & POLLIN) {
+			r = SYS(SYS_read, s, got + read, sizeof(got) - read);
+			assert_true(r > 0);
+			read += (size_t)r;
+		}
+	}
+	assert_int_equal(read, made);
+	assert_memory_equal(got, want, made);
+	close_fd(fd);
+	close_fd(c);
+	close_fd(s);
+}
+
+/* A blocking sendfile to a peer that never reads: SO_SNDTIMEO ends it
+ * with what went (the position advanced by as much), then EAGAIN; once
+ * the peer reads, the rest follows intact. */
+static void test_sendfile_stuck_peer(void **state)
+{
+	struct fake_file ff = { file_bytes(), FILE_BYTES, 0 };
+	struct timeval tv = { 0, 100000 };
+	uint8_t *got = malloc(FILE_BYTES);
+	int c, s, fd = fake_open(&ff, &stable_file_ops);
+	size_t read = 0;
+	long r;
+
+	(void)state;
+	assert_non_null(got);
+	tcp_pair(AF_INET, &c, &s);
+	assert_int_equal(SYS(SYS_setsockopt, c, SOL_SOCKET, SO_SNDTIMEO, &tv,
+			     sizeof(tv)),
+			 0);
+	r = SYS(SYS_sendfile, c, fd, NULL, FILE_BYTES);
+	assert_true(r > 0 && r < FILE_BYTES);
+	assert_int_equal(ff.pos, r);
+	r = SYS(SYS_sendfile, c, fd, NULL, FILE_BYTES);
+	assert_true(r == -EAGAIN || r > 0);
+	while (read < FILE_BYTES) {
+		if (ff.pos < FILE_BYTES) {
+			r = SYS(SYS_sendfile, c, fd, NULL, FILE_BYTES);
+			assert_true(r > 0 || r == -EAGAIN);
+		}
+		if (!(poll1(s, POLLIN, 1000) & POLLIN))
+			continue;
+		r = SYS(SYS_read, s, got + read, FILE_BYTES - read);
+		assert_true(r > 0);
+		read += (size_t)r;
+	}
+	assert_memory_equal(got, ff.bytes, FILE_BYTES);
+	free(got);
+	close_fd(fd);
+	close_fd(c);
+	close_fd(s);
+}
+
+/* The peer reads a little and closes with bytes unread (a reset):
+ * sendfile stops with what went or an error, never hangs, and the next
+ * one fails. */
+static void test_sendfile_peer_closes(void **state)
+{
+	struct fake_file ff = { file_bytes(), FILE_BYTES, 0 };
+	uint8_t buf[4096];
+	int c, s, fd = fake_open(&ff, &stable_file_ops);
+	long r;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	set_nonblock(c);
+	r = SYS(SYS_sendfile, c, fd, NULL, FILE_BYTES);
+	assert_true(r > 0 && r < FILE_BYTES);
+	assert_int_equal(SYS(SYS_read, s, buf, sizeof(buf)), sizeof(buf));
+	close_fd(s);
+	assert_true(poll1(c, POLLERR | POLLHUP, 2000));
+	r = SYS(SYS_sendfile, c, fd, NULL, FILE_BYTES);
+	assert_true(r == -ECONNRESET || r == -EPIPE);
+	close_fd(fd);
+	close_fd(c);
+}
+
+/* Many connections each sending the same 1 MiB with sendfile at once,
+ * their peers reading in turn: every one gets every byte. */
+static void test_sendfile_many(void **state)
+{
+	enum {
+		N = 24
+	};
+	struct fake_file ff[N];
+	int c[N], s[N], fd[N], rounds = 0;
+	size_t got[N], done = 0;
+	static uint8_t buf[65536];
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		ff[i] = (struct fake_file){ file_bytes(), FILE_BYTES, 0 };
+		fd[i] = fake_open(&ff[i], &stable_file_ops);
+		tcp_pair(AF_INET, &c[i], &s[i]);
+		set_nonblock(c[i]);
+		set_nonblock(s[i]);
+		got[i] = 0;
+	}
+	for (int i = 0; i < N; i++) /* every queue full first */
+		assert_true(SYS(SYS_sendfile, c[i], fd[i], NULL, FILE_BYTES) >
+			    0);
+	while (done < N) {
+		struct pollfd p[2 * N];
+
+		assert_true(++rounds < 1000000);
+		for (int i = 0; i < N; i++) {
+			p[2 * i] = (struct pollfd){
+				c[i], ff[i].pos < FILE_BYTES ? POLLOUT : 0, 0
+			};
+			p[2 * i + 1] = (struct pollfd){ s[i], POLLIN, 0 };
+		}
+		assert_true(SYS(SYS_poll, p, 2 * N, 5000) > 0);
+		for (int i = 0; i < N; i++) {
+			long r;
+
+			if (p[2 * i].revents & POLLOUT) {
+				r = SYS(SYS_sendfile, c[i], fd[i], NULL,
+					FILE_BYTES);
+				assert_true(r > 0 || r == -EAGAIN);
+			}
+			if (!(p[2 * i + 1].revents & POLLIN))
+				continue;
+			r = SYS(SYS_read, s[i], buf, sizeof(buf));
+			assert_true(r > 0);
+			assert_memory_equal(buf, file_bytes() + got[i],
+					    (size_t)r);
+			got[i] += (size_t)r;
+			done += got[i] == FILE_BYTES;
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		close_fd(fd[i]);
+		close_fd(c[i]);
+		close_fd(s[i]);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -2154,6 +2339,10 @@ int main(void)
 		T(test_sendfile_stable_nonblocking),
 		T(test_sendfile_pread_offset),
 		T(test_sendfile_errors),
+		T(test_sendfile_mixed_with_writes),
+		T(test_sendfile_stuck_peer),
+		T(test_sendfile_peer_closes),
+		T(test_sendfile_many),
 		T(test_fionread_large),
 		T(test_connect_again_after_failure),
 		T(test_connect_sndtimeo),
