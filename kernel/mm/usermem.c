@@ -310,11 +310,12 @@ static void populate(uint64_t lo, uint64_t hi)
 }
 
 /* The file fd may be mapped with prot and flags from, or NULL with *err
- * set, checked as Linux: -EBADF (no such descriptor), -EINVAL (neither
- * MAP_SHARED nor MAP_PRIVATE), -EACCES (not open for reading, or
- * MAP_SHARED and PROT_WRITE without O_RDWR), -ENODEV (no bytes to map:
- * neither ->stable nor ->pread, or MAP_SHARED and PROT_WRITE, which
- * would need writes to reach the file: not done). */
+ * set, checked as Linux: -EBADF (no such descriptor, or an O_PATH one,
+ * which does no I/O), -EINVAL (neither MAP_SHARED nor MAP_PRIVATE),
+ * -EACCES (not open for reading, or MAP_SHARED and PROT_WRITE without
+ * O_RDWR), -ENODEV (no bytes to map: neither ->stable nor ->pread, or
+ * MAP_SHARED and PROT_WRITE, which would need writes to reach the file:
+ * not done). */
 static struct kern_file *file_to_map(long fd, unsigned prot, int flags,
 				     long *err)
 {
@@ -323,7 +324,7 @@ static struct kern_file *file_to_map(long fd, unsigned prot, int flags,
 	int shared_write = type != MAP_PRIVATE && (prot & PROT_WRITE);
 
 	*err = -EBADF;
-	if (!f)
+	if (!f || (f->flags & O_PATH))
 		return NULL;
 	*err = -EINVAL;
 	if (type != MAP_SHARED && type != MAP_PRIVATE &&

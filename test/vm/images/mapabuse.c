@@ -241,6 +241,21 @@ static void odd_ranges(void)
 		      MAP_FAILED &&
 	      errno == EOVERFLOW);
 	CHECK(map_big(NULL, 0, 0, 0) == MAP_FAILED && errno == EINVAL);
+	/* descriptors that cannot be mapped, as Linux refuses them */
+	{
+		int path = open("/big/big.bin", O_PATH);
+		int dir = open("/data", O_RDONLY | O_DIRECTORY);
+
+		CHECK(path >= 0 && dir >= 0);
+		CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, path, 0) ==
+			      MAP_FAILED &&
+		      errno == EBADF);
+		CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, dir, 0) ==
+			      MAP_FAILED &&
+		      errno == ENODEV);
+		close(path);
+		close(dir);
+	}
 	CHECK(map_big(NULL, SIZE_MAX & ~(PAGE - 1), 0, 0) == MAP_FAILED &&
 	      errno == ENOMEM);
 	/* a huge length: the file, then more than RAM of tail */
