@@ -318,6 +318,43 @@ static void small_file(void)
 	close(fd);
 }
 
+/* A file of a page and a tail (/map/odd.txt, 5000 bytes): its first
+ * page maps directly, the tail is a copy; both keep the file's bytes
+ * through madvise, munmap of the direct page, and mremap of the tail. */
+static void page_and_tail(void)
+{
+	static char want[10000];
+	int fd = open("/map/odd.txt", O_RDONLY);
+	unsigned char *p, *q;
+
+	CHECK(fd >= 0 && read(fd, want, 8192) == 5000);
+	p = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(p != MAP_FAILED);
+	if (p == MAP_FAILED)
+		return;
+	CHECK(!memcmp(p, want, 5000) && zeroes(p + 5000, 3 * PAGE - 5000));
+	CHECK(madvise(p, 3 * PAGE, MADV_DONTNEED) == 0);
+	CHECK(!memcmp(p, want, 5000) && zeroes(p + 5000, 3 * PAGE - 5000));
+	CHECK(sys(mprotect(p, 2 * PAGE, PROT_READ | PROT_WRITE)) == -EACCES);
+	CHECK(mprotect(p + PAGE, 2 * PAGE, PROT_READ | PROT_WRITE) == 0);
+	CHECK(munmap(p, PAGE) == 0);
+	q = mremap(p + PAGE, 2 * PAGE, 16 * PAGE, MREMAP_MAYMOVE);
+	CHECK(q != MAP_FAILED);
+	if (q == MAP_FAILED)
+		return;
+	CHECK(!memcmp(q, want + PAGE, 5000 - PAGE));
+	q[0] ^= 1;
+	CHECK(munmap(q, 16 * PAGE) == 0);
+	/* from the tail on: a copy of its bytes */
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE);
+	CHECK(p != MAP_FAILED && !memcmp(p, want + PAGE, 5000 - PAGE));
+	if (p != MAP_FAILED)
+		CHECK(munmap(p, PAGE) == 0);
+	CHECK(pread(fd, want + 5000, 5000, 0) == 5000 &&
+	      !memcmp(want, want + 5000, 5000));
+	close(fd);
+}
+
 /* sendfile of big.bin to a file in /tmp (the generic path) and to
  * /dev/null, with offsets and counts that are wrong or odd. */
 static void sendfiles(void)
@@ -399,7 +436,7 @@ int main(void)
 	mem_now(&free0, &service0);
 	static void (*const phases[])(void) = {
 		fixed_over_direct, past_the_end, protect_and_advise, copies,
-		odd_ranges,	   small_file,	 sendfiles,
+		odd_ranges,	   small_file,	 page_and_tail,	     sendfiles,
 	};
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 		phases[i]();
