@@ -32,15 +32,17 @@
 
 static struct arch_bootinfo bootinfo;
 static struct kern_cmdline cmdline; /* split once, passed to each layer */
-static char *envp[KERN_CMDLINE_TOKENS + 1]; /* from its env.NAME=value */
+/* The service's env.NAME=value: as many as the baked line and the boot
+ * line may give together (kern_cmdline_parse_baked). */
+#define ENV_MAX (2 * KERN_CMDLINE_TOKENS)
+static char *envp[ENV_MAX + 1];
 
 /* The service's environment from the env. options; a bad one stops. */
 static void take_env(void)
 {
 	char err[160];
 
-	if (kern_cmdline_env(&cmdline, envp, KERN_CMDLINE_TOKENS, err,
-			     sizeof(err)) < 0)
+	if (kern_cmdline_env(&cmdline, envp, ENV_MAX, err, sizeof(err)) < 0)
 		kern_bootconf_error("%s", err);
 }
 
