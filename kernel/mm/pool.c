@@ -6,6 +6,13 @@
 
 #include "mm/pool.h"
 
+static size_t frames_taken;
+
+size_t kern_pool_frames(void)
+{
+	return frames_taken;
+}
+
 void *kern_pool_get(struct kern_pool *p)
 {
 	void *obj;
@@ -18,7 +25,12 @@ void *kern_pool_get(struct kern_pool *p)
 		memset(obj, 0, p->size);
 	} else {
 		if (p->left < p->size) {
-			p->next = kern_mm_alloc(1); /* zeroed */
+			char *frame = kern_mm_try_alloc(1); /* zeroed */
+
+			if (!frame)
+				return NULL;
+			frames_taken++;
+			p->next = frame;
 			p->left = KERN_FRAME_SIZE;
 		}
 		obj = p->next;

@@ -22,9 +22,14 @@ struct kern_pool {
 		.size = (sizeof(type) + 15) & ~(size_t)15, .max = (nmax) \
 	}
 
-/* A zeroed object, or NULL when max are in use. A frame that cannot be
- * had panics (kern_mm_alloc). */
+/* A zeroed object, or NULL when max are in use or a new frame cannot be
+ * had without the kernel's reserve or the service's promised memory
+ * (kern_mm_try_alloc): a service that fills memory with files, sockets
+ * or epoll items gets an error (ENOSPC, ENFILE, ...), not a panic. */
 void *kern_pool_get(struct kern_pool *p);
+
+/* Frames all pools have taken so far (they keep them). */
+size_t kern_pool_frames(void);
 
 /* Return obj (from kern_pool_get on p). */
 void kern_pool_put(struct kern_pool *p, void *obj);

@@ -14,6 +14,7 @@
 
 size_t mock_try_frames;
 long mock_try_left = -1;
+size_t mock_try_max;
 
 /* n zeroed frames, or NULL. */
 static void *frames(size_t n)
@@ -36,7 +37,7 @@ void *kern_mm_try_alloc(size_t n)
 {
 	void *p;
 
-	if (mock_try_left == 0)
+	if (mock_try_left == 0 || (mock_try_max && n > mock_try_max))
 		return NULL;
 	if (mock_try_left > 0)
 		mock_try_left--;

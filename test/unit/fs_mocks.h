@@ -14,4 +14,8 @@ extern size_t mock_try_frames;
  * (negative: always succeeds, the default). */
 extern long mock_try_left;
 
+/* kern_mm_try_alloc refuses requests of more frames than this (0: no
+ * limit): the file tree's table of names cannot grow, its pools can. */
+extern size_t mock_try_max;
+
 #endif

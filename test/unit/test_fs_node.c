@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fs/node.h"
+#include "mm/pool.h"
 #include "fs/tmpfs.h"
 #include "fs_mocks.h"
 
@@ -178,7 +179,8 @@ static void test_unlink_held(void **state)
 	fs_node_put(f);
 	/* ... and the last put frees it and its pages. */
 	assert_int_equal(fs_tmp_used(), 0);
-	assert_int_equal(mock_try_frames, fs_node_table_frames());
+	assert_int_equal(mock_try_frames,
+			 fs_node_table_frames() + kern_pool_frames());
 	again = fs_node_new(FS_KIND_DIR, S_IFDIR | 0755);
 	assert_ptr_equal(again, f); /* the pool's free list is LIFO */
 	assert_int_not_equal(again->ino, ino);
@@ -253,13 +255,13 @@ static void test_many_entries(void **state)
 	}
 	table = fs_node_table_frames();
 	assert_true(table >= 6000 * sizeof(void *) / 2 / 4096);
-	mock_try_left = 0; /* from here, the table cannot grow */
+	mock_try_max = 1; /* from here, the table cannot grow */
 	for (int i = 3000; i < 6000; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
 		n1[i] = make(d1, name, FS_KIND_DIR);
 		n2[i] = make(d2, name, FS_KIND_DIR);
 	}
-	mock_try_left = -1;
+	mock_try_max = 0;
 	assert_int_equal(fs_node_table_frames(), table);
 	for (int i = 0; i < 6000; i += 2) {
 		fs_node_unlink(n1[i]);
@@ -279,6 +281,25 @@ static void test_many_entries(void **state)
 	assert_int_equal(d2->u.dir.count, 6000);
 }
 
+/* Out of memory, the node pool fails instead of panicking: once no new
+ * frame can be had, only the nodes freed earlier and the rest of the
+ * current frame are handed out. */
+static void test_pool_out_of_memory(void **state)
+{
+	int got = 0;
+	static struct fs_node *n[20000];
+
+	(void)state;
+	mock_try_left = 0;
+	for (; got < (int)(sizeof(n) / sizeof(n[0])); got++)
+		if (!(n[got] = fs_node_new(FS_KIND_DIR, S_IFDIR | 0755)))
+			break;
+	mock_try_left = -1;
+	assert_true(got < (int)(sizeof(n) / sizeof(n[0])));
+	while (got--)
+		fs_node_drop(n[got]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_unlink_held),
 		cmocka_unit_test(test_seq),
 		cmocka_unit_test(test_many_entries),
+		cmocka_unit_test(test_pool_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
