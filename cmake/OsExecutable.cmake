@@ -17,12 +17,13 @@
 # "What goes into an image"). Parts the service reaches by calling their
 # functions come with the call: os_blk_* brings the block-device layer
 # and virtio-blk, os_net_* the network devices and virtio-net. Parts
-# reached only through bare system calls (the network stack; epoll,
-# poll/select, eventfd, timerfd, interval timers) are found by pass 0, a
-# link of the service against musl alone whose map shows which of musl's
-# members it pulls in (cmake/OsParts.cmake). USES <part>... adds parts
-# the service reaches some other way (syscall(2) by number). Pass 1's map
-# is checked again, so a call into a part left out fails the build.
+# reached only through bare system calls (the network stack, the file
+# tree; epoll, poll/select, eventfd, timerfd, interval timers) are found
+# by pass 0, a link of the service against musl alone whose map shows
+# which of musl's members it pulls in (cmake/OsParts.cmake). USES
+# <part>... adds parts the service reaches some other way (syscall(2) by
+# number). Pass 1's map is checked again, so a call into a part left out
+# fails the build.
 #
 # FILES bakes host directories into the image (kern/baked.h): tools/mkcpio
 # packs each <dir> (relative to the calling CMakeLists.txt's directory)

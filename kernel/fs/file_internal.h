@@ -1,8 +1,9 @@
 /* Private to kernel/: what the parts of the file layer share beyond
  * kern/file.h. file.c keeps the open files and the descriptor table;
  * sys_io.c has the generic I/O calls, poll.c poll/select, epoll.c,
- * eventfd.c, timerfd.c and synthfs.c their kinds of file and calls,
- * console_file.c the console on descriptors 0-2. */
+ * eventfd.c, timerfd.c, synthfs.c, and vfs.c and devfiles.c (the file
+ * tree's) their kinds of file and calls, console_file.c the console on
+ * descriptors 0-2. */
 #ifndef KERNEL_FILE_INTERNAL_H
 #define KERNEL_FILE_INTERNAL_H
 

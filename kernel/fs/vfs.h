@@ -24,11 +24,12 @@ struct vfs_path {
 	int must_dir; /* the path ended in '/', "." or ".." */
 };
 
-/* Resolve upath (the service's, or the kernel's when kernel_path) against
- * dirfd (AT_FDCWD: the working directory), following a final symlink if
- * follow. 0 with p filled (p->node may be NULL when only the last
- * component is missing), or -errno: EFAULT, ENAMETOOLONG, ENOENT (a
- * missing directory, an empty path), ENOTDIR, ELOOP, EBADF. */
+/* Resolve path (in kernel memory: vfs_path_in copies the service's)
+ * against dirfd (AT_FDCWD: the working directory), following a final
+ * symlink if follow. 0 with p filled (p->node may be NULL when only the
+ * last component is missing), or -errno: ENAMETOOLONG, ENOENT (a missing
+ * directory, an empty path, dirfd's directory removed), ENOTDIR (also
+ * dirfd not a directory), ELOOP, EBADF. */
 int vfs_resolve(int dirfd, const char *path, int follow, struct vfs_path *p);
 
 /* The service's path argument in a kernel buffer (buf, 4096 bytes): 0,
@@ -38,8 +39,9 @@ int vfs_path_in(long upath, char *buf);
 /* The node behind an open file of the tree, or NULL (a socket, ...). */
 struct fs_node *vfs_file_node(struct kern_file *f);
 
-/* Open node n with open(2)'s flags: a new file with one reference, or
- * NULL with *err set (-ENFILE, a device's own error, -EISDIR ...). */
+/* Open node n with open(2)'s flags (checked by the caller): a new file
+ * with one reference, or NULL with *err set to -ENFILE (no open file to
+ * be had, a device's included). */
 struct kern_file *vfs_open_node(struct fs_node *n, int flags, long *err);
 
 /* The position of f if it is an open directory (not O_PATH), else

@@ -1,7 +1,8 @@
 /* Open files: the kernel's file-descriptor table and the operations each
  * kind of file provides (console, sockets from net/, eventfd, timerfd,
- * epoll, the read-only synthetic files). A higher layer adds a kind of file
- * by filling a struct kern_file_ops; the kernel never calls up otherwise.
+ * epoll, and the file tree's files, directories and devices). A higher
+ * layer adds a kind of file by filling a struct kern_file_ops; the
+ * kernel never calls up otherwise.
  *
  * Readiness: ops->poll reports what a file is ready for now (POLLIN,
  * POLLOUT, POLLERR, POLLHUP, POLLRDHUP, POLLPRI). Whoever changes that

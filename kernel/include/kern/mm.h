@@ -31,7 +31,8 @@ void *kern_mm_alloc(size_t n);
 /* n zeroed, physically contiguous, identity-mapped frames as
  * kern_mm_alloc, for memory a caller can do without (a file's data): NULL
  * when that would take from the kernel's reserve or from frames promised
- * to the service, never a panic. */
+ * to the service, when no run of n free frames is left, or when n is 0;
+ * never a panic. */
 void *kern_mm_try_alloc(size_t n);
 
 /* Return n frames from kern_mm_alloc or kern_mm_try_alloc. */
