@@ -160,6 +160,11 @@ static int check_name(const char *name, size_t n, struct kern_cpio_entry *e,
 		if (clen == 2 && c[0] == '.' && c[1] == '.')
 			return fail(err, errlen, off,
 				    "\"..\" component in \"%s\"", name);
+		if (clen > KERN_CPIO_COMPONENT_MAX)
+			return fail(err, errlen, off,
+				    "a component of %zu bytes, more than %u, "
+				    "in \"%.40s...\"",
+				    clen, KERN_CPIO_COMPONENT_MAX, name);
 		i += clen + 1;
 	}
 	return 0;

@@ -22,6 +22,9 @@
 #define KERN_CPIO_NAME_MAX 4096
 #define KERN_CPIO_NAMESIZE_MAX (KERN_CPIO_NAME_MAX + 4096)
 #define KERN_CPIO_LINK_MAX 4095
+/* The longest component of a name (Linux's NAME_MAX): a longer one could
+ * be listed but never opened. */
+#define KERN_CPIO_COMPONENT_MAX 255
 /* The entries (the trailer not counted) a caller should allow at most. */
 #define KERN_CPIO_MAX_ENTRIES 65536
 

@@ -14,14 +14,14 @@
 
 static int nsynth;
 
-/* The directory that holds path's last component (made as needed), and
- * where that name starts; NULL when a component is not a directory or
- * the tree is full. */
-static struct fs_node *parent_dir(const char *path, const char **last)
+/* The directory that holds path's last component (made as needed) into
+ * *dir, and where that name starts: 0, -EINVAL when a component is not a
+ * directory, -ENOSPC when the tree is full. */
+static int parent_dir(const char *path, struct fs_node **dir, const char **last)
 {
-	struct fs_node *dir = fs_root(), *c;
+	struct fs_node *c;
 
-	for (;;) {
+	for (*dir = fs_root();; *dir = c) {
 		size_t len;
 
 		while (*path == '/')
@@ -29,14 +29,15 @@ static struct fs_node *parent_dir(const char *path, const char **last)
 		len = strcspn(path, "/");
 		if (!path[len]) {
 			*last = path;
-			return dir;
+			return 0;
 		}
-		c = fs_node_child(dir, path, len);
+		c = fs_node_child(*dir, path, len);
 		if (!c && (c = fs_node_new(FS_KIND_DIR, S_IFDIR | 0755)))
-			fs_node_link(dir, c, path, len);
-		if (!c || c->kind != FS_KIND_DIR)
-			return NULL;
-		dir = c;
+			fs_node_link(*dir, c, path, len);
+		if (!c)
+			return -ENOSPC;
+		if (c->kind != FS_KIND_DIR)
+			return -EINVAL;
 		path += len;
 	}
 }
@@ -45,10 +46,13 @@ int kern_synth_register(const char *path, const char *(*content)(void))
 {
 	const char *last;
 	struct fs_node *dir, *n;
+	int r;
 
 	if (!path || path[0] != '/' || !content)
 		return -EINVAL;
-	if (!(dir = parent_dir(path, &last)) || !*last)
+	if ((r = parent_dir(path, &dir, &last)))
+		return r;
+	if (!*last)
 		return -EINVAL;
 	n = fs_node_child(dir, last, strlen(last));
 	if (n) {

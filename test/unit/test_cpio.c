@@ -475,6 +475,8 @@ static void test_padded_names(void **state)
 
 	/* The longest field: a 4095-byte name and 4097 NULs. */
 	memset(name, 'n', 4095);
+	for (int i = 200; i < 4095; i += 200)
+		name[i] = '/';
 	name[4095] = '\0';
 	a = (struct ar){ 0 };
 	h = good(S_IFREG | 0644, name, 1);
@@ -522,14 +524,28 @@ static void test_bad_names(void **state)
 	bad_entry(S_IFREG | 0644, "a/./b", "x", "\".\" component");
 	bad_entry(S_IFREG | 0644, "./.", "x", "\".\" component");
 	bad_entry(S_IFREG | 0644, ".", "x", "\".\" is not a directory");
-	/* Names that only look odd are fine. */
+	{ /* a component of NAME_MAX + 1 bytes: listed, never opened */
+		char name[300];
+
+		memset(name, 'c', sizeof(name));
+		memcpy(name, "d/", 2);
+		name[2 + 256] = '\0';
+		bad_entry(S_IFREG | 0644, name, "x",
+			  "a component of 256 bytes, more than 255");
+	}
+	/* Names that only look odd are fine, as is a 255-byte component. */
 	{
 		struct ar a = { 0 };
+		char longest[300];
 
+		memset(longest, 'c', sizeof(longest));
+		memcpy(longest, "d/", 2);
+		longest[2 + 255] = '\0';
+		add(&a, S_IFREG | 0644, longest, "x");
 		add(&a, S_IFREG | 0644, "...", "x");
 		add(&a, S_IFREG | 0644, "..a/.b/c..", "x");
 		add(&a, S_IFREG | 0644, "TRAILER!!!x", "x");
-		expect_fail(&a, 3, a.len, "end of archive without trailer");
+		expect_fail(&a, 4, a.len, "end of archive without trailer");
 		free(a.buf);
 	}
 }
