@@ -17,7 +17,6 @@ long sys_dup(const long *a);
 long sys_dup2(const long *a);
 long sys_dup3(const long *a);
 long sys_fstat(const long *a);
-long sys_sendfile(const long *a); /* sendfile.c */
 
 long sys_poll(const long *a); /* poll.c */
 long sys_ppoll(const long *a);

@@ -28,7 +28,6 @@ static kern_syscall_fn table[NR_MAX] = {
 	[SYS_dup2] = sys_dup2,
 	[SYS_dup3] = sys_dup3,
 	[SYS_fstat] = sys_fstat,
-	[SYS_sendfile] = sys_sendfile,
 	[SYS_brk] = sys_brk,
 	[SYS_mmap] = sys_mmap,
 	[SYS_munmap] = sys_munmap,

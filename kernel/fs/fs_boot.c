@@ -66,6 +66,7 @@ static const struct kern_syscall_entry calls[] = {
 	{ SYS_pwrite64, sys_pwrite64 },
 	{ SYS_preadv, sys_preadv },
 	{ SYS_pwritev, sys_pwritev },
+	{ SYS_sendfile, sys_sendfile },
 };
 
 /* tmpfs.size=SIZE (kern_parse_size: K, M, G) or N%: bytes, or a share

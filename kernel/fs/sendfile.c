@@ -14,7 +14,7 @@
 #include <kern/mm.h>
 #include <kern/uaccess.h>
 
-#include "core/sys.h"
+#include "fs/vfs_calls.h"
 
 #define MAX_RW 0x7ffff000L /* Linux's limit on one transfer */
 #define BOUNCE_PAGES 8

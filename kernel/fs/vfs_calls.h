@@ -48,5 +48,6 @@ long sys_pread64(const long *a);
 long sys_pwrite64(const long *a);
 long sys_preadv(const long *a);
 long sys_pwritev(const long *a);
+long sys_sendfile(const long *a); /* sendfile.c */
 
 #endif

@@ -36,6 +36,7 @@
 #include "mm/pool.h"
 #include "core/deferq.h"
 #include "core/sys.h"
+#include "fs/vfs_calls.h"
 
 #include "host_kernel.h"
 
