@@ -193,18 +193,23 @@ static struct waiting **link_bucket(const struct kern_cpio_entry *e)
 
 /* A regular file with more than one name (node n, entry e): an empty
  * one waits for its bytes; one with bytes gives them to the names of
- * the same inode waiting. */
-static void hard_link(const struct kern_cpio_entry *e, struct fs_node *n)
+ * the same inode waiting. 0, or -EINVAL with err set when there is no
+ * memory for a name to wait (it would load empty). */
+static int hard_link(const struct kern_cpio_entry *e, struct fs_node *n,
+		     char *err, size_t errlen)
 {
 	struct waiting **pp = link_bucket(e), *w;
 
 	if (!e->size) {
-		if ((w = kern_pool_get(&waitings))) {
-			*w = (struct waiting){ *pp, e->ino, e->dev_major,
-					       e->dev_minor, n };
-			*pp = w;
-		}
-		return;
+		if (!(w = kern_pool_get(&waitings)))
+			return fail(err, errlen,
+				    "offset %zu: out of memory "
+				    "for the file tree",
+				    e->offset);
+		*w = (struct waiting){ *pp, e->ino, e->dev_major, e->dev_minor,
+				       n };
+		*pp = w;
+		return 0;
 	}
 	while ((w = *pp)) {
 		if (w->ino != e->ino || w->dev_major != e->dev_major ||
@@ -219,6 +224,7 @@ static void hard_link(const struct kern_cpio_entry *e, struct fs_node *n)
 		*pp = w->next;
 		kern_pool_put(&waitings, w);
 	}
+	return 0;
 }
 
 /* Forget the names still waiting (links whose bytes never came). */
@@ -252,8 +258,9 @@ int fs_load_archive(const void *base, size_t len, char *err, size_t errlen)
 	while ((r = kern_cpio_next(&it, &e, err, errlen)) == 1) {
 		if ((r = enter(&e, &n, err, errlen)))
 			break;
-		if (e.nlink > 1 && S_ISREG(e.mode))
-			hard_link(&e, n);
+		if (e.nlink > 1 && S_ISREG(e.mode) &&
+		    (r = hard_link(&e, n, err, errlen)))
+			break;
 	}
 	forget_links();
 	return r;

@@ -12,8 +12,8 @@
  * place. Returns 0, or -EINVAL with "offset N: problem" in err (errlen
  * bytes): a compressed or malformed archive (kern_cpio_next), a path
  * named twice, a file where a directory was or the reverse, a path under
- * /tmp or /dev, or the node pool exhausted. The tree may then hold part
- * of the archive: the caller stops the boot. */
+ * /tmp or /dev, or no memory for a node or a hard link's waiting name.
+ * The tree may then hold part of the archive: the caller stops the boot. */
 int fs_load_archive(const void *base, size_t len, char *err, size_t errlen);
 
 #endif

@@ -25,6 +25,8 @@
 #include "fs_mocks.h"
 
 #define NS 1000000000LL
+/* More names waiting for a hard link's bytes than a frame holds. */
+#define WAITING_NAMES 200
 
 /* An archive being written. */
 struct ar {
@@ -311,6 +313,52 @@ static void test_hard_links(void **state)
 	expect_file("/hl/elsewhere", S_IFREG | 0644, 500, "", NULL, 0);
 }
 
+/* Memory gone while names wait for a hard link's bytes: the load stops
+ * with the error a node that cannot be had gives. Before, the names that
+ * found no room to wait stayed empty files and the load succeeded. The
+ * nodes come from the pool's free list, so only the waiting names need
+ * new frames: more of them than the frame they share holds. */
+static void test_hard_links_no_memory(void **state)
+{
+	struct ar a = { 0 };
+	struct meta empty = { .ino = 90, .nlink = 2, .mtime = 600, .size = 0 };
+	struct meta holder = {
+		.ino = 90, .nlink = 2, .mtime = 600, .size = -1
+	};
+	struct fs_node *spare[WAITING_NAMES + 8];
+	char name[32], err[256] = "";
+	unsigned char *p;
+	size_t n;
+	int r;
+
+	(void)state;
+	add(&a, S_IFDIR | 0755, "hm", NULL, 600);
+	load_ok(&a, NULL);
+	for (size_t i = 0; i < sizeof(spare) / sizeof(spare[0]); i++)
+		assert_non_null(spare[i] = fs_node_new(FS_KIND_RO, 0));
+	for (size_t i = 0; i < sizeof(spare) / sizeof(spare[0]); i++)
+		fs_node_drop(spare[i]);
+	for (int i = 0; i < WAITING_NAMES; i++) {
+		snprintf(name, sizeof(name), "hm/w%03d", i);
+		add_meta(&a, S_IFREG | 0644, name, NULL, empty);
+	}
+	add_meta(&a, S_IFREG | 0644, "hm/holder", "linked bytes", holder);
+	add_trailer(&a);
+	n = a.len;
+	p = finish(&a);
+	mock_try_left = 0;
+	r = fs_load_archive(p, n, err, sizeof(err));
+	mock_try_left = -1;
+	if (!r)
+		for (int i = 0; i < WAITING_NAMES; i++) {
+			snprintf(name, sizeof(name), "/hm/w%03d", i);
+			if (!fs_node_walk(name)->u.ro.size)
+				fail_msg("%s: loaded empty", name);
+		}
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(err, "out of memory"));
+}
+
 /* A path named twice in one archive, in every combination of kinds, and
  * once more through a made parent. */
 static void test_named_twice(void **state)
@@ -495,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_root_entry),
 		cmocka_unit_test(test_hard_links),
+		cmocka_unit_test(test_hard_links_no_memory),
 		cmocka_unit_test(test_named_twice),
 		cmocka_unit_test(test_type_clash),
 		cmocka_unit_test(test_kernel_dirs),
