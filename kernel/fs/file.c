@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <kern/exit.h>
 #include <kern/clock.h>
 #include <kern/file.h>
 #include <kern/loop.h>
@@ -240,6 +241,8 @@ void kern_file_init(void)
 	size_t bytes = KERN_FD_MAX * sizeof(struct kern_file *);
 	struct kern_file *con = kern_console_file();
 
+	if (!con)
+		kern_panic("no memory for the console's file");
 	kern_fdtable_init(&fdt, kern_mm_alloc((bytes + 4095) / 4096),
 			  KERN_FD_MAX);
 	for (int fd = 0; fd < 3; fd++) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <kern/exit.h>
 #include <kern/mm.h>
 
 #include "fs/node.h"
@@ -154,6 +155,8 @@ struct fs_node *fs_root(void)
 {
 	if (!root) {
 		root = fs_node_new(FS_KIND_DIR, S_IFDIR | 0755);
+		if (!root) /* the first node, at boot */
+			kern_panic("no memory for the file tree's root");
 		root->links = 1; /* never unlinked */
 	}
 	return root;

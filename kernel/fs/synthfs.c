@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <kern/exit.h>
 #include <kern/file.h>
 
 #include "fs/file_internal.h"
@@ -76,6 +77,7 @@ static const char *hosts(void)
 
 void kern_synth_defaults(void)
 {
-	if (!fs_node_walk("/etc/hosts")) /* a layer registered its own */
-		kern_synth_register("/etc/hosts", hosts);
+	if (!fs_node_walk("/etc/hosts") && /* a layer registered its own */
+	    kern_synth_register("/etc/hosts", hosts))
+		kern_panic("no memory for /etc/hosts");
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kern/exit.h>
 #include <kern/mm.h>
 #include <kern/uaccess.h>
 
@@ -58,4 +59,11 @@ int kern_copy_safe(void *dst, const void *src, size_t n)
 {
 	memcpy(dst, src, n);
 	return 0;
+}
+
+/* The kernel's panic: the test fails. */
+void kern_panic(const char *fmt, ...)
+{
+	(void)fmt;
+	abort();
 }

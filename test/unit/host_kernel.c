@@ -21,6 +21,7 @@
 #include <kern/clock.h>
 #include <kern/console.h>
 #include <kern/entropy.h>
+#include <kern/exit.h>
 #include <kern/file.h>
 #include <kern/loop.h>
 #include <kern/mm.h>
@@ -70,6 +71,16 @@ void kern_log(enum kern_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("os: ", fmt, ap);
 	va_end(ap);
+}
+
+void kern_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("os: panic: ", fmt, ap);
+	va_end(ap);
+	abort();
 }
 
 void net_diag(const char *fmt, ...)
