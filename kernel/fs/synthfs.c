@@ -77,7 +77,9 @@ static const char *hosts(void)
 
 void kern_synth_defaults(void)
 {
-	if (!fs_node_walk("/etc/hosts") && /* a layer registered its own */
-	    kern_synth_register("/etc/hosts", hosts))
+	/* Not when a layer or the service has its own, or has a file /etc
+	 * (-EINVAL: then there is no /etc/hosts, as the service chose). */
+	if (!fs_node_walk("/etc/hosts") &&
+	    kern_synth_register("/etc/hosts", hosts) == -ENOSPC)
 		kern_panic("no memory for /etc/hosts");
 }
