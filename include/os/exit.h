@@ -42,4 +42,14 @@
 #define OS_EXIT_QEMU 125
 #define OS_EXIT_RESET 126
 
+/* Stop the image over bad configuration the service found at start-up
+ * (a zone database, a certificate, an option of its own): print
+ * "os: boot configuration: " and message, and end with OS_EXIT_BOOTCONF,
+ * as the kernel does for its own options. exit(121) cannot do this: a
+ * service status of 121 is reported as OS_EXIT_RANGE. A long message is
+ * cut to one console line (at most 255 bytes); one the service cannot
+ * read is reported as such. Does not return; atexit handlers do not
+ * run. */
+__attribute__((noreturn)) void os_exit_bootconf(const char *message);
+
 #endif

@@ -253,6 +253,22 @@ CASES = {
                       [r"boot configuration: baked command line: "
                        r"unterminated quote in 'env\.X=open -- 1'"],
                       [r"libc: constructor ok"]),
+    "bootconf_msg": case("test/vm/bootconf.elf", ["msg"], 121,
+                         [r"os: .*boot configuration: zone database: "
+                          r"truncated at byte 12",
+                          r"stopping \(exit status 121\)"]),
+    "bootconf_long": case("test/vm/bootconf.elf", ["long"], 121,
+                          [r"boot configuration: z{200,255}\r?\n"],
+                          [r"z{256}"]),
+    "bootconf_null": case("test/vm/bootconf.elf", ["null"], 121,
+                          [r"boot configuration: \(the service's message "
+                           r"at (0|\(nil\)|0x0) is not readable\)"]),
+    "bootconf_wild": case("test/vm/bootconf.elf", ["wild"], 121,
+                          [r"boot configuration: \(the service's message "
+                           r"at 0xffff800000001000 is not readable\)"]),
+    "bootconf_exit121": case("test/vm/bootconf.elf", ["exit121"], 120,
+                             [r"bootconf: exit121"],
+                             [r"boot configuration"]),
     "env_bad": case("test/vm/libc.elf", [], 121,
                     [r"boot configuration: env\.1A=x: not env\.NAME=value"],
                     [r"libc: constructor ok"], kopts=["env.1A=x"]),
