@@ -192,6 +192,11 @@ static void test_parse_counts(void **state)
 		put16(&p, DNS_CLASS_IN);
 	}
 	assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+	header(&p, 0, 2, 0, 0, 0); /* QDCOUNT 2, one question */
+	put_name(&p, "a.example");
+	put16(&p, DNS_TYPE_A);
+	put16(&p, DNS_CLASS_IN);
+	assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
 	/* ANCOUNT 1 and NSCOUNT 1, with and without an RR there. */
 	for (int sec = 0; sec < 2; sec++) {
 		header(&p, 0, 1, sec == 0, sec == 1, 0);
@@ -1093,7 +1098,14 @@ static void test_build_truncation(void **state)
 	assert_int_equal(add_a_set(&b, "www.example.com", 29), DNS_BUILD_OK);
 	assert_int_equal(dns_build_section(&b, DNS_SECTION_AUTHORITY),
 			 DNS_BUILD_OK);
-	assert_int_equal(add_a_set(&b, "www.example.com", 1), DNS_BUILD_FULL);
+	/* 4 octets spare but 15 without the OPT's room: a TXT RR of 15
+	 * (owner pointer 2, 10, RDATA 3) must not take the OPT's place. */
+	uint8_t owner[32];
+
+	wire("www.example.com", owner);
+	assert_int_equal(dns_build_rr(&b, owner, DNS_TYPE_TXT, DNS_CLASS_IN, 60,
+				      "\x02hi", 3),
+			 DNS_BUILD_FULL);
 	len = dns_build_finish(&b);
 	assert_int_equal(len, 508);
 	read_msg(buf, len, &g);
@@ -1135,6 +1147,34 @@ static void test_build_rrset_boundary(void **state)
 	assert_int_equal(add_a_set(&b, "b.example.com", 40), DNS_BUILD_FULL);
 	assert_int_equal(b.len, mark);
 	assert_int_equal(b.count[DNS_SECTION_ANSWER], 6);
+	/* The same owner with another type is a new set. */
+	assert_int_equal(dns_build_start(&b, buf, sizeof(buf), &q),
+			 DNS_BUILD_OK);
+	assert_int_equal(add_a_set(&b, "a.example.com", 3), DNS_BUILD_OK);
+	mark = b.len;
+	uint8_t owner[32], rd[16] = { 0x20, 0x01 };
+
+	wire("a.example.com", owner);
+	for (int i = 0; i < 40; i++) {
+		rd[15] = (uint8_t)i;
+		if (dns_build_rr(&b, owner, DNS_TYPE_AAAA, DNS_CLASS_IN, 60, rd,
+				 16) != DNS_BUILD_OK)
+			break;
+	}
+	assert_true(b.full);
+	assert_int_equal(b.len, mark);
+	assert_int_equal(b.count[DNS_SECTION_ANSWER], 3);
+	/* ... and with another class. */
+	assert_int_equal(dns_build_start(&b, buf, sizeof(buf), &q),
+			 DNS_BUILD_OK);
+	assert_int_equal(add_a_set(&b, "a.example.com", 3), DNS_BUILD_OK);
+	mark = b.len;
+	for (int i = 0; i < 40; i++)
+		if (dns_build_rr(&b, owner, DNS_TYPE_A, 3 /* CH */, 60, rd,
+				 4) != DNS_BUILD_OK)
+			break;
+	assert_true(b.full);
+	assert_int_equal(b.len, mark);
 	/* The same owner in a later section is a new set. */
 	assert_int_equal(dns_build_start(&b, buf, sizeof(buf), &q),
 			 DNS_BUILD_OK);
