@@ -1104,7 +1104,7 @@ static void test_build_truncation(void **state)
 
 	wire("www.example.com", owner);
 	assert_int_equal(dns_build_rr(&b, owner, DNS_TYPE_TXT, DNS_CLASS_IN, 60,
-				      "\x02hi", 3),
+				      (const uint8_t *)"\x02hi", 3),
 			 DNS_BUILD_FULL);
 	len = dns_build_finish(&b);
 	assert_int_equal(len, 508);
