@@ -31,7 +31,8 @@ static bool put(struct dns_builder *b, const void *p, size_t n)
 {
 	if (!room(b, n))
 		return false;
-	memcpy(b->buf + b->len, p, n);
+	if (n)
+		memcpy(b->buf + b->len, p, n);
 	b->len += n;
 	return true;
 }
@@ -81,23 +82,20 @@ static size_t find_name(const struct dns_builder *b, const uint8_t *s)
 	return 0;
 }
 
-/* Write valid wire name name, compressed when compress; the offsets of
- * its labels written in full join the table while it has room. */
-static bool put_name(struct dns_builder *b, const uint8_t *name, bool compress)
+/* Write valid wire name name compressed: its longest suffix written
+ * before becomes a pointer; the offsets of its labels written in full
+ * join the table while it has room. */
+static bool put_name(struct dns_builder *b, const uint8_t *name)
 {
 	size_t at = 0, ptr = 0;
 
-	if (compress)
-		for (; name[at]; at += 1 + name[at]) {
-			ptr = find_name(b, name + at);
-			if (ptr)
-				break;
-		}
-	else
-		at = dns_name_len(name, DNS_NAME_MAX) - 1;
+	for (; name[at]; at += 1 + name[at]) {
+		ptr = find_name(b, name + at);
+		if (ptr)
+			break;
+	}
 	for (size_t o = 0; o < at; o += 1 + name[o])
-		if (compress && b->ncomp < DNS_COMPRESS_MAX &&
-		    b->len + o <= POINTER_MAX)
+		if (b->ncomp < DNS_COMPRESS_MAX && b->len + o <= POINTER_MAX)
 			b->comp[b->ncomp++] = (uint16_t)(b->len + o);
 	if (!put(b, name, at))
 		return false;
@@ -130,7 +128,7 @@ int dns_build_start(struct dns_builder *b, uint8_t *buf, size_t size,
 	set16(buf + 2, flags);
 	b->len = DNS_HEADER_LEN;
 	if (q->has_question) {
-		put_name(b, q->qname, true);
+		put_name(b, q->qname);
 		put16(b, q->qtype);
 		put16(b, q->qclass);
 		b->count[DNS_SECTION_QUESTION] = 1;
@@ -240,7 +238,7 @@ static bool put_rdata(struct dns_builder *b, const uint8_t *rdata, size_t rdlen,
 	for (unsigned i = 0; i < n; i++) {
 		if (!put(b, rdata + pos, off[i] - pos))
 			return false;
-		if (!put_name(b, rdata + off[i], true))
+		if (!put_name(b, rdata + off[i]))
 			return false;
 		pos = off[i] + dns_name_len(rdata + off[i], DNS_NAME_MAX);
 	}
@@ -262,7 +260,7 @@ int dns_build_rr(struct dns_builder *b, const uint8_t *owner, uint16_t type,
 	    b->count[b->section] == 0xffff)
 		return DNS_BUILD_INVAL;
 	track_set(b, owner, type, class);
-	if (!put_name(b, owner, true) || !put16(b, type) || !put16(b, class) ||
+	if (!put_name(b, owner) || !put16(b, type) || !put16(b, class) ||
 	    !put32(b, ttl) || !put16(b, 0))
 		return truncate_set(b);
 	rdstart = b->len;

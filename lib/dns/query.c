@@ -32,10 +32,12 @@ static bool rd16(struct rd *r, uint16_t *v)
 
 /* Decode the name at the cursor into out (DNS_NAME_MAX octets, may be
  * NULL) and its length into *out_len; the cursor moves past the name as
- * it is in the packet (up to and including its first pointer). */
+ * it is in the packet (up to and including its first pointer). A pointer
+ * must point before the run of labels it ends (so strictly backwards) and
+ * past the header. */
 static bool read_name(struct rd *r, uint8_t *out, uint16_t *out_len)
 {
-	size_t pos = r->off, end = 0, n = 0;
+	size_t pos = r->off, end = 0, n = 0, run = r->off;
 	unsigned jumps = 0;
 
 	for (;;) {
@@ -48,11 +50,13 @@ static bool read_name(struct rd *r, uint8_t *out, uint16_t *out_len)
 				return false;
 			size_t to = (size_t)(c & 0x3f) << 8 | r->pkt[pos + 1];
 
-			if (to >= pos || to < DNS_HEADER_LEN)
+			/* Before the labels read since the last jump: each
+			 * jump goes further back, so there is no loop. */
+			if (to >= run || to < DNS_HEADER_LEN)
 				return false;
 			if (!end)
 				end = pos + 2;
-			pos = to;
+			pos = run = to;
 			continue;
 		}
 		if (c > DNS_LABEL_MAX) /* 0x40 and 0x80: refused */

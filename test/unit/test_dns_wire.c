@@ -312,6 +312,45 @@ static void test_parse_pointers(void **state)
 	assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
 }
 
+/* A query whose second additional RR's owner is reached through k + 1
+ * pointers: a chain of k pointers in the first RR's RDATA, each to the
+ * one before, the first to a root label. */
+static void query_with_chain(struct pkt *p, int k)
+{
+	size_t rdata;
+
+	query(p, "a.example", DNS_TYPE_A, 2);
+	put8(p, 0);
+	put16(p, DNS_TYPE_TXT);
+	put16(p, DNS_CLASS_IN);
+	put32(p, 0);
+	put16(p, (uint16_t)(1 + 2 * k));
+	rdata = p->n;
+	put8(p, 0);
+	for (int i = 0; i < k; i++)
+		put16(p, (uint16_t)(0xc000 |
+				    (i ? rdata + 1 + 2 * (i - 1) : rdata)));
+	put16(p, (uint16_t)(0xc000 | (rdata + 1 + 2 * (k - 1))));
+	put16(p, DNS_TYPE_TXT);
+	put16(p, DNS_CLASS_IN);
+	put32(p, 0);
+	put16(p, 0);
+}
+
+/* Decoding a name takes at most 127 jumps (as many as labels fit in 255
+ * octets): a long chain of pointers costs no more than that. */
+static void test_parse_jumps(void **state)
+{
+	struct pkt p;
+	struct dns_query q;
+
+	(void)state;
+	query_with_chain(&p, 126);
+	assert_int_equal(parse(&p, &q), DNS_PARSE_OK);
+	query_with_chain(&p, 127);
+	assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+}
+
 static void test_parse_labels(void **state)
 {
 	struct pkt p;
@@ -1196,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_parse_counts),
 		cmocka_unit_test(test_parse_trailing),
 		cmocka_unit_test(test_parse_pointers),
+		cmocka_unit_test(test_parse_jumps),
 		cmocka_unit_test(test_parse_labels),
 		cmocka_unit_test(test_parse_name_length),
 		cmocka_unit_test(test_parse_edns),
