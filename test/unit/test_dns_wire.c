@@ -594,6 +594,13 @@ static void test_names(void **state)
 	wire("[", a);
 	wire("{", b);
 	assert_false(dns_name_equal(a, b));
+	/* Nor do octets over 0x7f: Latin-1 0xc1 is not 0xe1 (0xc1 | 0x20). */
+	memcpy(a, "\1\xc1", 3);
+	memcpy(b, "\1\xe1", 3);
+	assert_false(dns_name_equal(a, b));
+	assert_true(dns_name_compare(a, b) < 0);
+	dns_name_lower(a, a);
+	assert_int_equal(a[1], 0xc1);
 
 	wire("a.b.Example.com", a);
 	wire("example.COM", b);
@@ -1227,6 +1234,75 @@ static void test_build_rrset_boundary(void **state)
 	assert_int_equal(b.count[DNS_SECTION_ADDITIONAL], 0);
 }
 
+/* The builder at its limits, in heap blocks of exactly the size given
+ * (ASan catches a write past it): a 255-octet question with EDNS in just
+ * its room, a bare header, RDATA of 65535 and 65536 octets over TCP. */
+static void test_build_limits(void **state)
+{
+	struct dns_query q;
+	struct dns_builder b;
+	char name[300];
+	size_t need = DNS_HEADER_LEN + 255 + 4 + 11;
+	uint8_t *buf = malloc(DNS_MSG_MAX), *rd = calloc(1, 0x10000);
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(rd);
+	name_of_len(name, 255);
+	make_query(&q, name, DNS_TYPE_A, 512);
+	assert_int_equal(q.qname_len, 255);
+	free(buf);
+	buf = malloc(need);
+	assert_int_equal(dns_build_start(&b, buf, need - 1, &q),
+			 DNS_BUILD_INVAL);
+	assert_int_equal(dns_build_start(&b, buf, need, &q), DNS_BUILD_OK);
+	assert_int_equal(dns_build_set_rcode(&b, 0xfff), DNS_BUILD_OK);
+	assert_int_equal(dns_build_rr(&b, (const uint8_t *)"", DNS_TYPE_TXT,
+				      DNS_CLASS_IN, 0, rd, 0),
+			 DNS_BUILD_FULL);
+	assert_int_equal(dns_build_finish(&b), need);
+	assert_int_equal(dns_build_finish(&b), need); /* no second OPT */
+	assert_int_equal(buf[3] & 0xf, 0xf);
+	assert_int_equal(buf[need - 6], 0xff); /* the OPT's extended RCODE */
+	assert_int_equal(buf[11], 1);	       /* ARCOUNT */
+	free(buf);
+
+	/* Just a header: no question, no EDNS, 12 octets. */
+	memset(&q, 0, sizeof(q));
+	buf = malloc(DNS_HEADER_LEN);
+	assert_int_equal(dns_build_start(&b, buf, DNS_HEADER_LEN, &q),
+			 DNS_BUILD_OK);
+	assert_int_equal(dns_build_rr(&b, (const uint8_t *)"", DNS_TYPE_TXT,
+				      DNS_CLASS_IN, 0, rd, 0),
+			 DNS_BUILD_FULL);
+	assert_int_equal(dns_build_finish(&b), DNS_HEADER_LEN);
+	assert_true(buf[2] & (DNS_FLAG_TC >> 8));
+	free(buf);
+
+	/* Over TCP: 65536 octets of RDATA are refused, 65535 do not fit
+	 * (the header and RR around them), 65535 - 23 fill the message. */
+	buf = malloc(DNS_MSG_MAX);
+	assert_int_equal(dns_build_start(&b, buf, (size_t)-1, &q),
+			 DNS_BUILD_OK);
+	assert_int_equal(dns_build_rr(&b, (const uint8_t *)"", DNS_TYPE_TXT,
+				      DNS_CLASS_IN, 0, rd, 0x10000),
+			 DNS_BUILD_INVAL);
+	assert_int_equal(dns_build_rr(&b, (const uint8_t *)"", DNS_TYPE_TXT,
+				      DNS_CLASS_IN, 0, rd, 0xffff),
+			 DNS_BUILD_FULL);
+	assert_int_equal(b.len, DNS_HEADER_LEN);
+	assert_int_equal(dns_build_start(&b, buf, DNS_MSG_MAX, &q),
+			 DNS_BUILD_OK);
+	assert_int_equal(dns_build_rr(&b, (const uint8_t *)"", DNS_TYPE_TXT,
+				      DNS_CLASS_IN, 0, rd, 0xffff - 23),
+			 DNS_BUILD_OK);
+	assert_int_equal(dns_build_finish(&b), DNS_MSG_MAX);
+	assert_int_equal(buf[DNS_MSG_MAX - 1 - (0xffff - 23) - 1], 0xff);
+	assert_int_equal(buf[DNS_MSG_MAX - 1 - (0xffff - 23)], 0xe8);
+	free(buf);
+	free(rd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1248,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_build_invalid),
 		cmocka_unit_test(test_build_truncation),
 		cmocka_unit_test(test_build_rrset_boundary),
+		cmocka_unit_test(test_build_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
