@@ -132,6 +132,17 @@ int dns_name_compare(const uint8_t *a, const uint8_t *b);
 /* Whether valid wire name name is sub (itself or under it), ignoring case. */
 bool dns_name_is_subdomain(const uint8_t *name, const uint8_t *sub);
 
+/* Whether rdata[0..rdlen) is well formed for type: A 4 octets, AAAA 16;
+ * NS, CNAME, PTR, DNAME one uncompressed name filling it; MX 2 octets and
+ * a name; SRV 6 octets and a name; SOA two names and 20 octets; any other
+ * type any RDATA up to 65535 octets. */
+bool dns_rdata_valid(uint16_t type, const uint8_t *rdata, size_t rdlen);
+
+/* The name an RDATA of type points at, for chains and additional
+ * records: the target of CNAME, DNAME, NS, MX (exchange) and SRV; NULL
+ * for other types. rdata must be valid (dns_rdata_valid). */
+const uint8_t *dns_rdata_target(uint16_t type, const uint8_t *rdata);
+
 /* Sections of a message, in order. */
 enum dns_section {
 	DNS_SECTION_QUESTION,
