@@ -21,9 +21,9 @@ struct ans {
 	const struct dns_db *db;
 	struct dns_builder b;
 	struct dns_query q;
-	uint32_t zone; /* the zone answering */
-	uint32_t first, count; /* its names */
-	uint8_t name[DNS_NAME_MAX];	/* the name looked up, its case kept */
+	uint32_t zone;		       /* the zone answering */
+	uint32_t first, count;	       /* its names */
+	uint8_t name[DNS_NAME_MAX];    /* the name looked up, its case kept */
 	uint8_t name_lc[DNS_NAME_MAX]; /* the same, lower-cased */
 };
 
@@ -54,15 +54,14 @@ static const uint8_t *rr_next(const uint8_t *rr)
 }
 
 /* The RRset of type at entry i, or {NULL}. */
-static struct rrset find_set(const struct dns_db *db, uint32_t i,
-			     uint16_t type)
+static struct rrset find_set(const struct dns_db *db, uint32_t i, uint16_t type)
 {
 	const uint8_t *e = dns_db_entry(db, i);
 	const uint8_t *p = db->base + dns_db_le32(e + 4);
 	unsigned n = dns_db_le16(e + 8);
 
 	for (unsigned k = 0; k < n; k++) {
-		struct rrset s = {p};
+		struct rrset s = { p };
 		const uint8_t *rr = set_first(s);
 
 		if (set_type(s) == type)
@@ -73,14 +72,14 @@ static struct rrset find_set(const struct dns_db *db, uint32_t i,
 			rr = rr_next(rr);
 		p = rr;
 	}
-	return (struct rrset){NULL};
+	return (struct rrset){ NULL };
 }
 
 /* The i-th RRset of entry e (i < its count). */
 static struct rrset nth_set(const struct dns_db *db, uint32_t idx, unsigned i)
 {
 	const uint8_t *e = dns_db_entry(db, idx);
-	struct rrset s = {db->base + dns_db_le32(e + 4)};
+	struct rrset s = { db->base + dns_db_le32(e + 4) };
 
 	while (i--) {
 		const uint8_t *rr = set_first(s);
@@ -175,7 +174,7 @@ static void add_soa(struct ans *a)
  * glue a referral needs. */
 static void add_addresses(struct ans *a, const uint8_t *target, bool glue)
 {
-	static const uint16_t types[2] = {DNS_TYPE_A, DNS_TYPE_AAAA};
+	static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
 	uint8_t lc[DNS_NAME_MAX];
 	uint32_t i;
 
@@ -191,7 +190,8 @@ static void add_addresses(struct ans *a, const uint8_t *target, bool glue)
 	for (int t = 0; t < 2; t++) {
 		struct rrset s = find_set(a->db, i - 1, types[t]);
 
-		if (s.p && add_set(a, target, s, UINT32_MAX) == DNS_BUILD_FULL &&
+		if (s.p &&
+		    add_set(a, target, s, UINT32_MAX) == DNS_BUILD_FULL &&
 		    !glue)
 			dns_build_set_flag(&a->b, DNS_FLAG_TC, false);
 	}
@@ -238,12 +238,15 @@ static struct rrset any_set(const struct ans *a, uint32_t i)
 	const uint8_t *e = dns_db_entry(a->db, i);
 
 	if (!dns_db_le16(e + 8))
-		return (struct rrset){NULL};
+		return (struct rrset){ NULL };
 	return nth_set(a->db, i, 0);
 }
 
 /* Results of one lookup step. */
-enum step { STEP_DONE, STEP_FOLLOW };
+enum step {
+	STEP_DONE,
+	STEP_FOLLOW
+};
 
 /* Answer from the RRsets at entry i for the name looked up (owner is the
  * name as it is written: the question's case, a chain's target or the
@@ -307,7 +310,7 @@ static enum step no_name(struct ans *a, uint32_t ce)
 {
 	const uint8_t *ce_name = dns_db_owner(a->db, ce);
 	size_t n = dns_name_len(ce_name, DNS_NAME_MAX);
-	uint8_t star[DNS_NAME_MAX + 2] = {1, '*'};
+	uint8_t star[DNS_NAME_MAX + 2] = { 1, '*' };
 	uint32_t w = 0;
 
 	if (n + 2 <= DNS_NAME_MAX) {

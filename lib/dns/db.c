@@ -21,12 +21,12 @@ uint32_t dns_db_crc32(uint32_t crc, const void *p, size_t n)
 }
 
 /* The checks share a reason and stop at the first failure. */
-#define CHECK(cond, reason)                                                   \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			*why = reason;                                        \
-			return -1;                                            \
-		}                                                             \
+#define CHECK(cond, reason)            \
+	do {                           \
+		if (!(cond)) {         \
+			*why = reason; \
+			return -1;     \
+		}                      \
 	} while (0)
 
 static int check_header(struct dns_db *db, const uint8_t *b, size_t len,
@@ -75,13 +75,14 @@ static int check_rrsets(const struct dns_db *db, const uint8_t *e,
 
 	memset(seen, 0, sizeof(*seen));
 	seen->nsets = n;
-	CHECK(at >= (size_t)(db->names - b) + (size_t)db->nnames *
-						   DNS_DB_NAME_LEN &&
-		  at <= end,
+	CHECK(at >= (size_t)(db->names - b) +
+				      (size_t)db->nnames * DNS_DB_NAME_LEN &&
+		      at <= end,
 	      "RRsets outside the data area");
 	for (unsigned i = 0; i < n; i++) {
 		CHECK(end - at >= 4, "RRset runs past the end");
-		uint16_t type = dns_db_le16(b + at), count = dns_db_le16(b + at + 2);
+		uint16_t type = dns_db_le16(b + at),
+			 count = dns_db_le16(b + at + 2);
 
 		CHECK(i == 0 || type > last, "RRsets not sorted by type");
 		CHECK(count > 0, "empty RRset");
@@ -111,9 +112,9 @@ static int check_name(const struct dns_db *db, uint32_t i, uint32_t first,
 		      const char **why)
 {
 	const uint8_t *e = dns_db_entry(db, i), *b = db->base;
-	size_t owner = dns_db_le32(e), data = (size_t)(db->names - b) +
-					       (size_t)db->nnames *
-						   DNS_DB_NAME_LEN;
+	size_t owner = dns_db_le32(e),
+	       data = (size_t)(db->names - b) +
+		      (size_t)db->nnames * DNS_DB_NAME_LEN;
 	unsigned flags = dns_db_le16(e + 10), want;
 	const uint8_t *name;
 	struct dns_db_seen s;
@@ -152,9 +153,10 @@ static int check_links(const struct dns_db *db, uint32_t i, uint32_t first,
 	CHECK(cut == 0 || (cut - 1 > first && cut - 1 - first < count),
 	      "delegation index outside the zone");
 	CHECK(cut == 0 || dns_db_le16(dns_db_entry(db, cut - 1) + 10) &
-			      DNS_DB_F_CUT,
+				  DNS_DB_F_CUT,
 	      "delegation index names no delegation");
-	CHECK(cut == 0 || dns_name_is_subdomain(name, dns_db_owner(db, cut - 1)),
+	CHECK(cut == 0 ||
+		      dns_name_is_subdomain(name, dns_db_owner(db, cut - 1)),
 	      "delegation index names no ancestor");
 	CHECK(!(flags & DNS_DB_F_CUT) || cut, "delegation without its index");
 	CHECK(!(flags & DNS_DB_F_OCCLUDED) == (!cut || cut - 1 == i),
@@ -170,10 +172,9 @@ static int check_zones(const struct dns_db *db, const char **why)
 	for (uint32_t z = 0; z < db->nzones; z++) {
 		uint32_t first = dns_db_le32(db->zones + z * DNS_DB_ZONE_LEN);
 		uint32_t count =
-		    dns_db_le32(db->zones + z * DNS_DB_ZONE_LEN + 4);
+			dns_db_le32(db->zones + z * DNS_DB_ZONE_LEN + 4);
 
-		CHECK(first == next && count > 0 &&
-			  count <= db->nnames - first,
+		CHECK(first == next && count > 0 && count <= db->nnames - first,
 		      "zone table does not tile the names");
 		next = first + count;
 		for (uint32_t i = first; i < first + count; i++)

@@ -23,8 +23,8 @@ struct name {
 	uint8_t owner[DNS_NAME_MAX];
 	size_t first, nrec; /* its records: recs[first .. first + nrec) */
 	unsigned flags;
-	size_t cut;	  /* 1 + index of the topmost cut at or above, or 0 */
-	const struct dnsz_rr *where; /* a record here, for errors */
+	size_t cut; /* 1 + index of the topmost cut at or above, or 0 */
+	const struct dnsz_rr *where; /* its last record read, for errors */
 };
 
 /* One zone being built. */
@@ -68,8 +68,8 @@ static void name_text(const uint8_t *n, char *out, size_t max)
 	}
 }
 
-static int fail(struct ctx *c, const char *file, unsigned line,
-		const char *fmt, ...)
+static int fail(struct ctx *c, const char *file, unsigned line, const char *fmt,
+		...)
 {
 	char msg[512];
 	va_list ap;
@@ -209,8 +209,9 @@ static int zone_names(struct ctx *c, struct zone *z)
 	qsort(z->names, n, sizeof(*z->names), name_cmp);
 	z->nnames = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!z->nnames || dns_name_compare(z->names[z->nnames - 1].owner,
-						   z->names[i].owner))
+		if (!z->nnames ||
+		    dns_name_compare(z->names[z->nnames - 1].owner,
+				     z->names[i].owner))
 			z->names[z->nnames++] = z->names[i];
 	return 0;
 }
@@ -220,13 +221,11 @@ static struct name *find(struct zone *z, const uint8_t *owner)
 	struct name key;
 
 	memcpy(key.owner, owner, dns_name_len(owner, DNS_NAME_MAX));
-	return bsearch(&key, z->names, z->nnames, sizeof(*z->names),
-		       name_cmp);
+	return bsearch(&key, z->names, z->nnames, sizeof(*z->names), name_cmp);
 }
 
 /* Attach records to names and set the flags a name has on its own. */
-static int name_flags(struct ctx *c, struct zone *z, struct name *nm,
-		      bool apex)
+static int name_flags(struct ctx *c, struct zone *z, struct name *nm, bool apex)
 {
 	unsigned soa = 0, cname = 0, dname = 0, types = 0;
 	uint16_t last = 0;
@@ -249,12 +248,13 @@ static int name_flags(struct ctx *c, struct zone *z, struct name *nm,
 		    nm->owner[1] == '*')
 			return fail_rr(c, rr, "NS at the wildcard %s",
 				       nm->owner);
-		nm->where = rr;
+		if (!nm->where || rr > nm->where)
+			nm->where = rr; /* the latest in the file */
 	}
 	if (apex && soa != 1)
 		return soa ? fail_rr(c, nm->where, "%s has more than one SOA",
-				     nm->owner)
-			   : fail(c, z->in->file, 0, "no SOA at the apex");
+				     nm->owner) :
+			     fail(c, z->in->file, 0, "no SOA at the apex");
 	if (cname > 1 || (cname && types > 1))
 		return fail_rr(c, nm->where, "CNAME and other data at %s",
 			       nm->owner);
@@ -278,8 +278,8 @@ static int name_ancestry(struct ctx *c, struct zone *z, struct name *nm)
 		struct name *up = find(z, a);
 
 		if (up->flags & DNS_DB_F_DNAME && nm->nrec)
-			return fail_rr(c, nm->where,
-				       "%s is below a DNAME", nm->owner);
+			return fail_rr(c, nm->where, "%s is below a DNAME",
+				       nm->owner);
 		if (up->flags & DNS_DB_F_CUT) {
 			nm->flags |= DNS_DB_F_OCCLUDED;
 			nm->cut = (size_t)(up - z->names) + 1;
@@ -350,7 +350,7 @@ static void put(struct out *o, const void *p, size_t n)
 
 static void put16(struct out *o, uint16_t v)
 {
-	uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
 
 	put(o, b, 2);
 }
@@ -415,7 +415,7 @@ static int zone_apex_cmp(const void *pa, const void *pb)
 static int write_db(struct ctx *c, struct zone *zs, size_t nz, uint8_t **out,
 		    size_t *outlen)
 {
-	struct out o = {0};
+	struct out o = { 0 };
 	size_t nnames = 0, names_at, base = 0;
 
 	for (size_t i = 0; i < nz; i++)
@@ -479,7 +479,7 @@ static int build_zone(struct ctx *c, struct zone *z)
 int dnsz_build(const struct dnsz_zone *zones, size_t nzones, uint8_t **out,
 	       size_t *outlen, char *err, size_t errlen)
 {
-	struct ctx c = {err, errlen};
+	struct ctx c = { err, errlen };
 	struct zone *zs = calloc(nzones + 1, sizeof(*zs));
 	int rc = -1;
 

@@ -86,7 +86,7 @@ enum dns_transport {
 /* Per-server counters dns_answer() keeps (the caller zeroes them). */
 struct dns_stats {
 	uint64_t queries, dropped, formerr, notimp, refused, nxdomain,
-	    truncated;
+		truncated;
 };
 
 /* Answer the query pkt[0..len) from db into out[0..outmax), outmax at
