@@ -1,94 +1,126 @@
 /* lib/dns: answering a query from a zone database (dns_answer in
- * dns/db.h), the way an authoritative-only server does: find the zone,
- * then the closest encloser of the name in it, and from there a
- * referral, an answer (following CNAMEs), a DNAME synthesis, a wildcard
- * synthesis (RFC 4592), NODATA or NXDOMAIN. Everything is read in place
- * from the database, which dns_db_open() checked; the response is
- * written by the builder into the caller's buffer. */
+ * dns/db.h) the way NSD does. A first pass plans the response: it finds
+ * the zone, the closest encloser of the name in it, and from there a
+ * referral, an answer (following CNAMEs, also into other zones served
+ * here), a DNAME synthesis, a wildcard synthesis (RFC 4592), NODATA or
+ * NXDOMAIN, and lists the RRsets each section gets, additional records
+ * for NS, MX and SRV targets included, each RRset once. A second pass
+ * writes the list in section order: an answer or authority RRset that
+ * does not fit sets TC; optional data (the zone's NS beside an answer,
+ * additional records) that does not fit, or that would take a UDP
+ * response past 1232 octets, is left out with everything after it.
+ * Everything is read in place from the database dns_db_open() checked. */
 #include <string.h>
 
 #include "db_internal.h"
 
-#define CHAIN_MAX 8 /* CNAME and DNAME steps followed in one answer */
+#define CHAIN_MAX 16	  /* CNAME and DNAME steps followed in one answer */
+#define PLAN_MAX 64	  /* RRsets of one response */
+#define MINIMAL_SIZE 1232 /* optional data stops here over UDP */
 #define TYPE_DS 43
+#define TYPE_DNSKEY 48
+#define TYPE_RRSIG 46
+#define TYPE_NSEC 47
 #define TYPE_IXFR 251
 #define TYPE_AXFR 252
 #define TYPE_ANY 255
+#define CLASS_ANY 255
 #define RCODE_YXDOMAIN 6
+#define EDE_OTHER 0
+#define EDE_PROHIBITED 18
+#define EDE_NOT_AUTHORITATIVE 20
+#define EDE_NOT_SUPPORTED 21
 
-/* The answer being built. */
+/* Where a planned RRset goes; the order is the writing order. */
+enum part {
+	P_ANSWER,
+	P_AUTHORITY,
+	P_OPT_AUTHORITY, /* the zone's NS beside an answer */
+	P_ADD_A,
+	P_ADD_AAAA,
+	P_COUNT,
+};
+
+/* One planned RRset: from the database (set), or a CNAME synthesized from
+ * a DNAME (set NULL, target and ttl). */
+struct item {
+	enum part part;
+	const uint8_t *owner; /* the name written as owner */
+	uint32_t id;	      /* the owner's identity, for duplicates */
+	const uint8_t *set;   /* type, count, RRs */
+	const uint8_t *target;
+	uint32_t ttl; /* a synthesized CNAME's TTL; else a cap on TTLs */
+};
+
+/* The response being planned and written. */
 struct ans {
 	const struct dns_db *db;
 	struct dns_builder b;
 	struct dns_query q;
-	uint32_t zone;		       /* the zone answering */
-	uint32_t first, count;	       /* its names */
-	uint8_t name[DNS_NAME_MAX];    /* the name looked up, its case kept */
-	uint8_t name_lc[DNS_NAME_MAX]; /* the same, lower-cased */
+	enum dns_transport tr;
+	uint32_t first, count; /* the current zone's names */
+	unsigned steps;	       /* CNAMEs and DNAMEs followed */
+	bool referral;
+	struct item plan[PLAN_MAX];
+	unsigned nplan;
+	uint8_t synth[CHAIN_MAX][DNS_NAME_MAX]; /* DNAME substitutes */
 };
 
-/* An RRset in the database: where it starts. */
-struct rrset {
-	const uint8_t *p; /* type, count, then the RRs */
-};
+/* Owner identities: an entry of the database, or a name made here. */
+#define ID_ENTRY(i) ((i) + 1)
+#define ID_MADE(k) (0x80000000u | (k))
 
-static uint16_t set_type(struct rrset s)
+/* ---- Reading RRsets in place. */
+
+static uint16_t set_type(const uint8_t *s)
 {
-	return dns_db_le16(s.p);
+	return dns_db_le16(s);
 }
 
-static unsigned set_count(struct rrset s)
+static unsigned set_count(const uint8_t *s)
 {
-	return dns_db_le16(s.p + 2);
+	return dns_db_le16(s + 2);
 }
 
-/* The first RR of s: TTL, RDLENGTH, RDATA. */
-static const uint8_t *set_first(struct rrset s)
+/* RR k of RRset s: TTL, RDLENGTH, RDATA. */
+static const uint8_t *set_rr(const uint8_t *s, unsigned k)
 {
-	return s.p + 4;
+	const uint8_t *rr = s + 4;
+
+	while (k--)
+		rr += 6 + dns_db_le16(rr + 4);
+	return rr;
 }
 
-static const uint8_t *rr_next(const uint8_t *rr)
+/* The RRset after s. */
+static const uint8_t *set_next(const uint8_t *s)
 {
-	return rr + 6 + dns_db_le16(rr + 4);
+	return set_rr(s, set_count(s));
 }
 
-/* The RRset of type at entry i, or {NULL}. */
-static struct rrset find_set(const struct dns_db *db, uint32_t i, uint16_t type)
+static unsigned nsets(const struct dns_db *db, uint32_t i)
 {
-	const uint8_t *e = dns_db_entry(db, i);
-	const uint8_t *p = db->base + dns_db_le32(e + 4);
-	unsigned n = dns_db_le16(e + 8);
+	return dns_db_le16(dns_db_entry(db, i) + 8);
+}
 
-	for (unsigned k = 0; k < n; k++) {
-		struct rrset s = { p };
-		const uint8_t *rr = set_first(s);
+static const uint8_t *first_set(const struct dns_db *db, uint32_t i)
+{
+	return db->base + dns_db_le32(dns_db_entry(db, i) + 4);
+}
 
+/* The RRset of type at entry i, or NULL. */
+static const uint8_t *find_set(const struct dns_db *db, uint32_t i,
+			       uint16_t type)
+{
+	const uint8_t *s = first_set(db, i);
+
+	for (unsigned k = 0; k < nsets(db, i); k++, s = set_next(s)) {
 		if (set_type(s) == type)
 			return s;
 		if (set_type(s) > type)
 			break;
-		for (unsigned r = 0; r < set_count(s); r++)
-			rr = rr_next(rr);
-		p = rr;
 	}
-	return (struct rrset){ NULL };
-}
-
-/* The i-th RRset of entry e (i < its count). */
-static struct rrset nth_set(const struct dns_db *db, uint32_t idx, unsigned i)
-{
-	const uint8_t *e = dns_db_entry(db, idx);
-	struct rrset s = { db->base + dns_db_le32(e + 4) };
-
-	while (i--) {
-		const uint8_t *rr = set_first(s);
-
-		for (unsigned r = 0; r < set_count(s); r++)
-			rr = rr_next(rr);
-		s.p = rr;
-	}
-	return s;
+	return NULL;
 }
 
 static unsigned flags_of(const struct dns_db *db, uint32_t i)
@@ -96,24 +128,7 @@ static unsigned flags_of(const struct dns_db *db, uint32_t i)
 	return dns_db_le16(dns_db_entry(db, i) + 10);
 }
 
-/* Add RRset s under owner to the current section; ttl_cap caps every
- * TTL (UINT32_MAX: none). Returns the builder's result. */
-static int add_set(struct ans *a, const uint8_t *owner, struct rrset s,
-		   uint32_t ttl_cap)
-{
-	const uint8_t *rr = set_first(s);
-	int rc = DNS_BUILD_OK;
-
-	for (unsigned r = 0; r < set_count(s) && rc == DNS_BUILD_OK; r++) {
-		uint32_t ttl = dns_db_le32(rr);
-
-		rc = dns_build_rr(&a->b, owner, set_type(s), DNS_CLASS_IN,
-				  ttl < ttl_cap ? ttl : ttl_cap, rr + 6,
-				  dns_db_le16(rr + 4));
-		rr = rr_next(rr);
-	}
-	return rc;
-}
+/* ---- Zones and names. */
 
 /* The zone holding name (lower-case) most closely, or -1. */
 static int64_t find_zone(const struct dns_db *db, const uint8_t *name)
@@ -139,16 +154,15 @@ static int64_t find_zone(const struct dns_db *db, const uint8_t *name)
 
 static void set_zone(struct ans *a, uint32_t z)
 {
-	a->zone = z;
 	a->first = dns_db_le32(a->db->zones + z * DNS_DB_ZONE_LEN);
 	a->count = dns_db_le32(a->db->zones + z * DNS_DB_ZONE_LEN + 4);
 }
 
-/* Index of the closest encloser of a->name_lc in the zone: the longest
- * of its suffixes present (the apex at least). */
-static uint32_t closest_encloser(const struct ans *a)
+/* Index of the longest suffix of lc (lower-case, in the zone) present in
+ * the current zone: the name itself, or its closest encloser. */
+static uint32_t closest(const struct ans *a, const uint8_t *lc)
 {
-	for (const uint8_t *s = a->name_lc;; s += 1 + *s) {
+	for (const uint8_t *s = lc;; s += 1 + *s) {
 		uint32_t i = dns_db_find(a->db, a->first, a->count, s);
 
 		if (i)
@@ -156,210 +170,383 @@ static uint32_t closest_encloser(const struct ans *a)
 	}
 }
 
-/* The zone's SOA into the authority section, its TTL capped by its
- * MINIMUM (RFC 2308 s5). */
-static void add_soa(struct ans *a)
+/* The wildcard "*" under entry ce in the current zone: 1 + its index,
+ * or 0. */
+static uint32_t wildcard_of(const struct ans *a, uint32_t ce)
 {
-	struct rrset soa = find_set(a->db, a->first, DNS_TYPE_SOA);
-	const uint8_t *rr = set_first(soa);
-	const uint8_t *end = rr_next(rr);
+	const uint8_t *name = dns_db_owner(a->db, ce);
+	size_t n = dns_name_len(name, DNS_NAME_MAX);
+	uint8_t star[DNS_NAME_MAX + 2] = { 1, '*' };
 
-	dns_build_section(&a->b, DNS_SECTION_AUTHORITY);
-	add_set(a, dns_db_owner(a->db, a->first), soa, dns_db_le32(end - 4));
+	if (n + 2 > DNS_NAME_MAX)
+		return 0;
+	memcpy(star + 2, name, n);
+	return dns_db_find(a->db, a->first, a->count, star);
 }
 
-/* A and AAAA of target (any case) from the answering zone into the
- * additional section, glue included when glue is set. Additional data
- * that does not fit is left out without TC (RFC 2181 s9), unless it is
- * glue a referral needs. */
-static void add_addresses(struct ans *a, const uint8_t *target, bool glue)
-{
-	static const uint16_t types[2] = { DNS_TYPE_A, DNS_TYPE_AAAA };
-	uint8_t lc[DNS_NAME_MAX];
-	uint32_t i;
+/* ---- Planning. */
 
-	if (a->b.full)
-		return;
+/* Plan set (an RRset of the database) under owner in part p, unless it
+ * is planned already for the same owner: then it moves to p when p comes
+ * earlier. Returns whether it was newly planned. */
+static bool plan(struct ans *a, enum part p, const uint8_t *owner, uint32_t id,
+		 const uint8_t *set, uint32_t ttl_cap)
+{
+	for (unsigned k = 0; k < a->nplan; k++) {
+		struct item *it = &a->plan[k];
+
+		if (it->set == set && it->id == id) {
+			if (p < it->part)
+				it->part = p;
+			return false;
+		}
+	}
+	if (a->nplan == PLAN_MAX)
+		return false;
+	a->plan[a->nplan++] = (struct item){ p, owner, id, set, NULL, ttl_cap };
+	return true;
+}
+
+static void plan_set(struct ans *a, enum part p, const uint8_t *owner,
+		     uint32_t id, const uint8_t *set);
+
+/* A and AAAA of target from the current zone, as additional data; glue
+ * (names below a delegation) only when glue is set. A name that does not
+ * exist takes them from a wildcard that covers it. */
+static void plan_addresses(struct ans *a, const uint8_t *target, bool glue,
+			   uint32_t made)
+{
+	uint8_t lc[DNS_NAME_MAX];
+	uint32_t i, id;
+
 	dns_name_lower(lc, target);
 	if (!dns_name_is_subdomain(lc, dns_db_owner(a->db, a->first)))
 		return;
-	i = dns_db_find(a->db, a->first, a->count, lc);
-	if (!i || (!glue && flags_of(a->db, i - 1) & DNS_DB_F_OCCLUDED))
+	i = closest(a, lc);
+	id = ID_ENTRY(i);
+	if (!glue && flags_of(a->db, i) & DNS_DB_F_OCCLUDED)
 		return;
-	dns_build_section(&a->b, DNS_SECTION_ADDITIONAL);
-	for (int t = 0; t < 2; t++) {
-		struct rrset s = find_set(a->db, i - 1, types[t]);
+	if (!dns_name_equal(dns_db_owner(a->db, i), lc)) {
+		uint32_t w = wildcard_of(a, i);
 
-		if (s.p &&
-		    add_set(a, target, s, UINT32_MAX) == DNS_BUILD_FULL &&
-		    !glue)
-			dns_build_set_flag(&a->b, DNS_FLAG_TC, false);
+		if (!w)
+			return;
+		i = w - 1;
+		id = ID_MADE(made);
 	}
+	const uint8_t *s4 = find_set(a->db, i, DNS_TYPE_A);
+	const uint8_t *s6 = find_set(a->db, i, DNS_TYPE_AAAA);
+
+	if (s4)
+		plan(a, P_ADD_A, target, id, s4, UINT32_MAX);
+	if (s6)
+		plan(a, P_ADD_AAAA, target, id, s6, UINT32_MAX);
 }
 
-/* Additional records for the targets of an RRset of NS, MX or SRV. */
-static void add_targets(struct ans *a, struct rrset s, bool glue)
+/* Plan set and the additional data its type calls for (RFC 1035 s3.3:
+ * addresses of NS, MX and SRV targets). */
+static void plan_set(struct ans *a, enum part p, const uint8_t *owner,
+		     uint32_t id, const uint8_t *set)
 {
-	const uint8_t *rr = set_first(s);
-	uint16_t type = set_type(s);
+	uint16_t type = set_type(set);
 
+	if (!plan(a, p, owner, id, set, UINT32_MAX))
+		return;
 	if (type != DNS_TYPE_NS && type != DNS_TYPE_MX && type != DNS_TYPE_SRV)
 		return;
-	for (unsigned r = 0; r < set_count(s); r++, rr = rr_next(rr))
-		add_addresses(a, dns_rdata_target(type, rr + 6), glue);
+	for (unsigned k = 0; k < set_count(set); k++)
+		plan_addresses(a, dns_rdata_target(type, set_rr(set, k) + 6),
+			       type == DNS_TYPE_NS, a->nplan * 256 + k);
 }
 
-/* A referral to the delegation at entry cut: its NS in authority, glue
- * in additional, AA clear unless an earlier step answered. */
-static void referral(struct ans *a, uint32_t cut)
+/* The zone's SOA in authority, its TTL capped by its MINIMUM (RFC 2308
+ * s5); not for class ANY. */
+static void plan_soa(struct ans *a)
 {
-	struct rrset ns = find_set(a->db, cut, DNS_TYPE_NS);
+	const uint8_t *soa = find_set(a->db, a->first, DNS_TYPE_SOA);
+	const uint8_t *rr = set_rr(soa, 0);
+	const uint8_t *min = rr + 6 + dns_db_le16(rr + 4) - 4;
 
-	if (!a->b.count[DNS_SECTION_ANSWER])
-		dns_build_set_flag(&a->b, DNS_FLAG_AA, false);
-	dns_build_section(&a->b, DNS_SECTION_AUTHORITY);
-	if (add_set(a, dns_db_owner(a->db, cut), ns, UINT32_MAX) ==
-	    DNS_BUILD_OK)
-		add_targets(a, ns, true);
+	if (a->q.qclass != CLASS_ANY)
+		plan(a, P_AUTHORITY, dns_db_owner(a->db, a->first),
+		     ID_ENTRY(a->first), soa, dns_db_le32(min));
 }
 
-/* Make target (a wire name, any case) the name looked up next. */
-static void follow(struct ans *a, const uint8_t *target)
+/* RFC 8482: ANY gets one RRset, as NSD picks it: the first of A, AAAA,
+ * SOA, MX or PTR, else the last of the others, else the last of DNSKEY,
+ * RRSIG or NSEC. NULL when the name has none. */
+static const uint8_t *any_set(const struct ans *a, uint32_t i)
 {
-	size_t n = dns_name_len(target, DNS_NAME_MAX);
+	const uint8_t *s = first_set(a->db, i), *normal = NULL, *last = NULL;
 
-	memcpy(a->name, target, n);
-	dns_name_lower(a->name_lc, a->name);
+	for (unsigned k = 0; k < nsets(a->db, i); k++, s = set_next(s)) {
+		switch (set_type(s)) {
+		case DNS_TYPE_A:
+		case DNS_TYPE_AAAA:
+		case DNS_TYPE_SOA:
+		case DNS_TYPE_MX:
+		case DNS_TYPE_PTR:
+			return s;
+		case TYPE_DNSKEY:
+		case TYPE_RRSIG:
+		case TYPE_NSEC:
+			last = s;
+			break;
+		default:
+			normal = s;
+		}
+	}
+	return normal ? normal : last;
 }
 
-/* RFC 8482: ANY gets one RRset of those at the name. */
-static struct rrset any_set(const struct ans *a, uint32_t i)
-{
-	const uint8_t *e = dns_db_entry(a->db, i);
+static void lookup(struct ans *a, const uint8_t *name);
 
-	if (!dns_db_le16(e + 8))
-		return (struct rrset){ NULL };
-	return nth_set(a->db, i, 0);
-}
-
-/* Results of one lookup step. */
-enum step {
-	STEP_DONE,
-	STEP_FOLLOW
-};
-
-/* Answer from the RRsets at entry i for the name looked up (owner is the
- * name as it is written: the question's case, a chain's target or the
- * name a wildcard stands for). */
-static enum step answer_at(struct ans *a, uint32_t i)
+/* Answer at entry i (the name, or the wildcard standing for it), owner
+ * written as owner with identity id. */
+static void answer_at(struct ans *a, uint32_t i, const uint8_t *owner,
+		      uint32_t id)
 {
 	uint16_t qtype = a->q.qtype;
-	struct rrset s;
+	const uint8_t *s =
+		qtype == TYPE_ANY ? any_set(a, i) : find_set(a->db, i, qtype);
+	const uint8_t *ns = find_set(a->db, a->first, DNS_TYPE_NS);
 
-	if (flags_of(a->db, i) & DNS_DB_F_CNAME && qtype != DNS_TYPE_CNAME) {
-		s = find_set(a->db, i, DNS_TYPE_CNAME);
-		dns_build_section(&a->b, DNS_SECTION_ANSWER);
-		if (add_set(a, a->name, s, UINT32_MAX) != DNS_BUILD_OK)
-			return STEP_DONE;
-		follow(a, set_first(s) + 6);
-		return STEP_FOLLOW;
+	if (!s && (s = find_set(a->db, i, DNS_TYPE_CNAME))) {
+		if (plan(a, P_ANSWER, owner, id, s, UINT32_MAX) &&
+		    a->steps++ < CHAIN_MAX)
+			lookup(a, set_rr(s, 0) + 6);
+		return;
 	}
-	s = qtype == TYPE_ANY ? any_set(a, i) : find_set(a->db, i, qtype);
-	if (!s.p) {
-		add_soa(a);
-		return STEP_DONE;
+	if (!s) {
+		plan_soa(a);
+		return;
 	}
-	dns_build_section(&a->b, DNS_SECTION_ANSWER);
-	if (add_set(a, a->name, s, UINT32_MAX) == DNS_BUILD_OK)
-		add_targets(a, s, false);
-	return STEP_DONE;
+	plan_set(a, P_ANSWER, owner, id, s);
+	if (ns && a->q.qclass != CLASS_ANY && qtype != TYPE_DS &&
+	    qtype != TYPE_DNSKEY && qtype != TYPE_ANY)
+		plan_set(a, P_OPT_AUTHORITY, dns_db_owner(a->db, a->first),
+			 ID_ENTRY(a->first), ns);
 }
 
-/* DNAME at entry ce, an ancestor of the name: the DNAME, then a CNAME
- * from the name to its substitute (RFC 6672 s3.3), which is followed. */
-static enum step dname(struct ans *a, uint32_t ce)
+/* Whether the answer holds a CNAME from owner (any case) to target
+ * already: a DNAME loop. */
+static bool cname_planned(const struct ans *a, const uint8_t *owner,
+			  const uint8_t *target)
 {
-	struct rrset d = find_set(a->db, ce, DNS_TYPE_DNAME);
-	const uint8_t *rr = set_first(d), *target = rr + 6;
-	size_t prefix = 0, tlen = dns_name_len(target, DNS_NAME_MAX);
-	unsigned keep = dns_name_labels(a->name) -
-			dns_name_labels(dns_db_owner(a->db, ce));
-	uint8_t cname[DNS_NAME_MAX];
+	for (unsigned k = 0; k < a->nplan; k++)
+		if (!a->plan[k].set &&
+		    dns_name_equal(a->plan[k].owner, owner) &&
+		    dns_name_equal(a->plan[k].target, target))
+			return true;
+	return false;
+}
 
+/* DNAME at entry ce, a proper ancestor of name: the DNAME, a CNAME from
+ * name to its substitute (RFC 6672 s3.3), then the substitute. */
+static void dname(struct ans *a, uint32_t ce, const uint8_t *name)
+{
+	const uint8_t *d = find_set(a->db, ce, DNS_TYPE_DNAME);
+	const uint8_t *rr = set_rr(d, 0), *target = rr + 6;
+	size_t prefix = 0, tlen = dns_name_len(target, DNS_NAME_MAX);
+	unsigned keep = dns_name_labels(name) -
+			dns_name_labels(dns_db_owner(a->db, ce));
+	uint8_t *sub = a->synth[a->steps < CHAIN_MAX ? a->steps : 0];
+
+	if (!plan(a, P_ANSWER, dns_db_owner(a->db, ce), ID_ENTRY(ce), d,
+		  UINT32_MAX) &&
+	    dns_name_is_subdomain(target, dns_db_owner(a->db, ce)))
+		return; /* the DNAME again, into itself: a loop */
 	for (unsigned l = 0; l < keep; l++)
-		prefix += 1u + a->name[prefix];
-	dns_build_section(&a->b, DNS_SECTION_ANSWER);
-	if (add_set(a, dns_db_owner(a->db, ce), d, UINT32_MAX) != DNS_BUILD_OK)
-		return STEP_DONE;
+		prefix += 1u + name[prefix];
 	if (prefix + tlen > DNS_NAME_MAX) {
 		dns_build_set_rcode(&a->b, RCODE_YXDOMAIN);
-		return STEP_DONE;
+		dns_build_set_ede(&a->b, EDE_OTHER,
+				  "DNAME expansion became too large");
+		return;
 	}
-	memcpy(cname, a->name, prefix);
-	memcpy(cname + prefix, target, tlen);
-	if (dns_build_rr(&a->b, a->name, DNS_TYPE_CNAME, DNS_CLASS_IN,
-			 dns_db_le32(rr), cname, prefix + tlen) != DNS_BUILD_OK)
-		return STEP_DONE;
-	follow(a, cname);
-	return STEP_FOLLOW;
+	if (a->steps >= CHAIN_MAX || a->nplan == PLAN_MAX)
+		return;
+	memcpy(sub, name, prefix);
+	memcpy(sub + prefix, target, tlen);
+	if (cname_planned(a, name, sub))
+		return;
+	a->plan[a->nplan++] = (struct item){ P_ANSWER, name, ID_MADE(a->steps),
+					     NULL,     sub,  dns_db_le32(rr) };
+	a->steps++;
+	if (a->q.qtype != DNS_TYPE_CNAME)
+		lookup(a, sub);
 }
 
-/* The name does not exist: a wildcard at the closest encloser ce stands
- * for it, or NXDOMAIN. */
-static enum step no_name(struct ans *a, uint32_t ce)
+/* Answer with authority from the current zone: ce is the closest
+ * encloser of name, exact whether it is the name. */
+static void authoritative(struct ans *a, uint32_t ce, bool exact,
+			  const uint8_t *name)
 {
-	const uint8_t *ce_name = dns_db_owner(a->db, ce);
-	size_t n = dns_name_len(ce_name, DNS_NAME_MAX);
-	uint8_t star[DNS_NAME_MAX + 2] = { 1, '*' };
-	uint32_t w = 0;
+	uint32_t w;
 
-	if (n + 2 <= DNS_NAME_MAX) {
-		memcpy(star + 2, ce_name, n);
-		w = dns_db_find(a->db, a->first, a->count, star);
+	if (exact) {
+		answer_at(a, ce, a->steps ? name : a->q.qname, ID_ENTRY(ce));
+	} else if (flags_of(a->db, ce) & DNS_DB_F_DNAME) {
+		dname(a, ce, name);
+	} else if ((w = wildcard_of(a, ce))) {
+		answer_at(a, w - 1, a->steps ? name : a->q.qname,
+			  ID_MADE(0x10000 + a->steps));
+	} else {
+		dns_build_set_rcode(&a->b, DNS_RCODE_NXDOMAIN);
+		plan_soa(a);
 	}
-	if (w)
-		return answer_at(a, w - 1);
-	dns_build_set_rcode(&a->b, DNS_RCODE_NXDOMAIN);
-	add_soa(a);
-	return STEP_DONE;
 }
 
-/* One step: look a->name up in the current zone. */
-static enum step step(struct ans *a)
+/* A referral to the delegation at entry cut: its NS in authority with
+ * their addresses, glue included; AA only when a CNAME led here. */
+static void referral(struct ans *a, uint32_t cut)
 {
-	uint32_t ce = closest_encloser(a);
-	uint32_t cut = dns_db_le32(dns_db_entry(a->db, ce) + 12);
-	bool exact = dns_name_equal(dns_db_owner(a->db, ce), a->name_lc);
-
-	if (cut && !(exact && cut - 1 == ce && a->q.qtype == TYPE_DS)) {
-		referral(a, cut - 1);
-		return STEP_DONE;
-	}
-	if (exact)
-		return answer_at(a, ce);
-	if (flags_of(a->db, ce) & DNS_DB_F_DNAME)
-		return dname(a, ce);
-	return no_name(a, ce);
+	dns_build_set_flag(&a->b, DNS_FLAG_AA, a->steps > 0);
+	a->referral = true;
+	plan_set(a, P_AUTHORITY, dns_db_owner(a->db, cut), ID_ENTRY(cut),
+		 find_set(a->db, cut, DNS_TYPE_NS));
 }
 
-/* Answer a well-formed QUERY of class IN. */
-static void lookup(struct ans *a)
+/* A DS query at the apex of the current zone is answered from the parent
+ * zone when that is served here (RFC 4035 s3.1.4.1): switch to it and
+ * find ce and exact again. Returns false when no parent is served. */
+static bool ds_parent(struct ans *a, const uint8_t *lc, uint32_t *ce,
+		      bool *exact)
 {
-	int64_t z = find_zone(a->db, a->q.qname_lc);
+	const uint8_t *apex = dns_db_owner(a->db, a->first);
+	int64_t z = *apex ? find_zone(a->db, apex + 1 + apex[0]) : -1;
 
-	if (z < 0 || a->q.qtype == TYPE_AXFR || a->q.qtype == TYPE_IXFR) {
-		dns_build_set_rcode(&a->b, DNS_RCODE_REFUSED);
+	if (z < 0)
+		return false;
+	set_zone(a, (uint32_t)z);
+	*ce = closest(a, lc);
+	*exact = dns_name_equal(dns_db_owner(a->db, *ce), lc);
+	return true;
+}
+
+/* Look name (any case) up: the query's name, or a step of a chain. */
+static void lookup(struct ans *a, const uint8_t *name)
+{
+	uint8_t lc[DNS_NAME_MAX];
+	uint32_t ce, cut;
+	int64_t z;
+	bool exact;
+
+	dns_name_lower(lc, name);
+	z = find_zone(a->db, lc);
+	if (z < 0) {
+		if (!a->steps) {
+			dns_build_set_rcode(&a->b, DNS_RCODE_REFUSED);
+			dns_build_set_ede(&a->b, EDE_NOT_AUTHORITATIVE, NULL);
+		}
 		return;
 	}
 	set_zone(a, (uint32_t)z);
-	dns_build_set_flag(&a->b, DNS_FLAG_AA, true);
-	follow(a, a->q.qname);
-	for (int n = 0; n <= CHAIN_MAX && !a->b.full; n++) {
-		if (step(a) == STEP_DONE)
-			return;
-		z = find_zone(a->db, a->name_lc);
-		if (z != (int64_t)a->zone)
-			return; /* the chain leaves the zone */
+	ce = closest(a, lc);
+	exact = dns_name_equal(dns_db_owner(a->db, ce), lc);
+	if (exact && a->q.qtype == TYPE_DS && ce == a->first &&
+	    !ds_parent(a, lc, &ce, &exact)) {
+		/* DS at an apex whose parent is not here: NODATA. */
+		dns_build_set_flag(&a->b, DNS_FLAG_AA,
+				   a->q.qclass != CLASS_ANY);
+		plan_soa(a);
+		return;
+	}
+	cut = dns_db_le32(dns_db_entry(a->db, ce) + 12);
+	if (cut && !(exact && a->q.qtype == TYPE_DS && cut - 1 == ce)) {
+		referral(a, cut - 1);
+		return;
+	}
+	dns_build_set_flag(&a->b, DNS_FLAG_AA, a->q.qclass != CLASS_ANY);
+	authoritative(a, ce, exact, name);
+}
+
+/* ---- Writing. */
+
+/* Write item it; returns the builder's result. */
+static int write_item(struct ans *a, const struct item *it)
+{
+	int rc = DNS_BUILD_OK;
+
+	if (!it->set)
+		return dns_build_rr(&a->b, it->owner, DNS_TYPE_CNAME,
+				    DNS_CLASS_IN, it->ttl, it->target,
+				    dns_name_len(it->target, DNS_NAME_MAX));
+	for (unsigned k = 0; k < set_count(it->set) && rc == DNS_BUILD_OK;
+	     k++) {
+		const uint8_t *rr = set_rr(it->set, k);
+		uint32_t ttl = dns_db_le32(rr);
+
+		rc = dns_build_rr(&a->b, it->owner, set_type(it->set),
+				  DNS_CLASS_IN, ttl < it->ttl ? ttl : it->ttl,
+				  rr + 6, dns_db_le16(rr + 4));
+	}
+	return rc;
+}
+
+static const enum dns_section section_of[P_COUNT] = {
+	DNS_SECTION_ANSWER, DNS_SECTION_AUTHORITY, DNS_SECTION_AUTHORITY,
+	DNS_SECTION_ADDITIONAL, DNS_SECTION_ADDITIONAL
+};
+
+/* Write optional item it, or take it out again and return false when it
+ * does not fit or takes a UDP response past MINIMAL_SIZE. */
+static bool write_optional(struct ans *a, const struct item *it)
+{
+	struct dns_build_mark m;
+
+	dns_build_mark(&a->b, &m);
+	if (write_item(a, it) == DNS_BUILD_OK &&
+	    (a->tr == DNS_TCP || a->b.len <= MINIMAL_SIZE))
+		return true;
+	dns_build_rollback(&a->b, &m);
+	return false;
+}
+
+/* Write the plan in section order. */
+static void write_plan(struct ans *a)
+{
+	for (enum part p = P_ANSWER; p < P_COUNT; p++) {
+		unsigned written = 0;
+
+		dns_build_section(&a->b, section_of[p]);
+		for (unsigned k = 0; k < a->nplan; k++) {
+			const struct item *it = &a->plan[k];
+
+			if (it->part != p)
+				continue;
+			if (p <= P_AUTHORITY) {
+				if (write_item(a, it) != DNS_BUILD_OK)
+					return; /* TC is set */
+			} else if (!write_optional(a, it)) {
+				if (p == P_ADD_A && !written && a->referral)
+					dns_build_set_flag(&a->b, DNS_FLAG_TC,
+							   true);
+				return;
+			}
+			written++;
+		}
+	}
+}
+
+/* ---- The query. */
+
+/* Answer a well-formed QUERY. */
+static void answer_query(struct ans *a)
+{
+	uint16_t qclass = a->q.qclass, qtype = a->q.qtype;
+
+	if (a->q.edns && a->q.edns_version > 0) {
+		dns_build_set_rcode(&a->b, DNS_RCODE_BADVERS);
+	} else if (qclass != DNS_CLASS_IN && qclass != CLASS_ANY) {
+		dns_build_set_rcode(&a->b, DNS_RCODE_REFUSED);
+		dns_build_set_ede(&a->b, EDE_NOT_SUPPORTED, NULL);
+	} else if (qtype == TYPE_AXFR || qtype == TYPE_IXFR) {
+		dns_build_set_rcode(&a->b, DNS_RCODE_REFUSED);
+		dns_build_set_ede(&a->b, EDE_PROHIBITED, NULL);
+	} else {
+		lookup(a, a->q.qname);
+		write_plan(a);
 	}
 }
 
@@ -383,25 +570,34 @@ size_t dns_answer(const struct dns_db *db, const uint8_t *pkt, size_t len,
 {
 	struct ans a;
 	int parsed = dns_parse_query(pkt, len, &a.q);
-	size_t size = tr == DNS_TCP ? DNS_MSG_MAX : dns_query_udp_size(&a.q);
+	size_t size;
 
 	a.db = db;
-	if (parsed == DNS_PARSE_DROP ||
-	    dns_build_start(&a.b, out, size < outmax ? size : outmax, &a.q)) {
-		if (st)
-			st->dropped++;
-		return 0;
+	a.tr = tr;
+	a.steps = 0;
+	a.nplan = 0;
+	a.referral = false;
+	if (parsed == DNS_PARSE_FORMERR || parsed == DNS_PARSE_NOTIMP) {
+		/* As NSD: no question and no OPT RR in the error. */
+		a.q.has_question = false;
+		a.q.edns = false;
 	}
-	if (parsed == DNS_PARSE_FORMERR)
+	if (parsed == DNS_PARSE_DROP)
+		goto drop;
+	size = tr == DNS_TCP ? DNS_MSG_MAX : dns_query_udp_size(&a.q);
+	if (dns_build_start(&a.b, out, size < outmax ? size : outmax, &a.q))
+		goto drop;
+	if (parsed == DNS_PARSE_FORMERR) {
 		dns_build_set_rcode(&a.b, DNS_RCODE_FORMERR);
-	else if (parsed == DNS_PARSE_NOTIMP)
+		dns_build_set_flag(&a.b, DNS_FLAG_CD, false); /* RD only */
+	} else if (parsed == DNS_PARSE_NOTIMP)
 		dns_build_set_rcode(&a.b, DNS_RCODE_NOTIMP);
-	else if (a.q.edns && a.q.edns_version > 0)
-		dns_build_set_rcode(&a.b, DNS_RCODE_BADVERS);
-	else if (a.q.qclass != DNS_CLASS_IN)
-		dns_build_set_rcode(&a.b, DNS_RCODE_REFUSED);
 	else
-		lookup(&a);
+		answer_query(&a);
 	count(st, &a, parsed);
 	return dns_build_finish(&a.b);
+drop:
+	if (st)
+		st->dropped++;
+	return 0;
 }

@@ -271,11 +271,56 @@ int dns_build_rr(struct dns_builder *b, const uint8_t *owner, uint16_t type,
 	return DNS_BUILD_OK;
 }
 
+void dns_build_mark(const struct dns_builder *b, struct dns_build_mark *m)
+{
+	m->len = b->len;
+	memcpy(m->count, b->count, sizeof(m->count));
+	m->ncomp = b->ncomp;
+	m->section = b->section;
+	memcpy(m->flags, b->buf + 2, 2);
+	m->full = b->full;
+}
+
+void dns_build_rollback(struct dns_builder *b, const struct dns_build_mark *m)
+{
+	b->len = m->len;
+	memcpy(b->count, m->count, sizeof(b->count));
+	b->ncomp = m->ncomp;
+	b->section = m->section;
+	memcpy(b->buf + 2, m->flags, 2);
+	b->full = m->full;
+	b->in_set = false;
+}
+
+void dns_build_set_ede(struct dns_builder *b, uint16_t code, const char *text)
+{
+	b->has_ede = b->edns;
+	b->ede_code = code;
+	b->ede_text = text;
+}
+
+/* The EDE option (code 15) at p when it fits in room octets: its length
+ * (0 when it does not fit or there is none). */
+static size_t put_ede(const struct dns_builder *b, uint8_t *p, size_t room)
+{
+	size_t tlen = b->ede_text ? strlen(b->ede_text) : 0;
+
+	if (!b->has_ede || room < 6 + tlen || tlen > 0xff)
+		return 0;
+	set16(p, 15);
+	set16(p + 2, (uint16_t)(2 + tlen));
+	set16(p + 4, b->ede_code);
+	if (tlen)
+		memcpy(p + 6, b->ede_text, tlen);
+	return 6 + tlen;
+}
+
 size_t dns_build_finish(struct dns_builder *b)
 {
 	if (b->edns) {
-		/* Room was kept by dns_build_start(). */
+		/* Room for the bare OPT RR was kept by dns_build_start(). */
 		uint8_t *p = b->buf + b->len;
+		size_t opts = put_ede(b, p + OPT_RR_LEN, b->max - b->len);
 
 		p[0] = 0;
 		set16(p + 1, DNS_TYPE_OPT);
@@ -283,8 +328,8 @@ size_t dns_build_finish(struct dns_builder *b)
 		p[5] = b->ext_rcode;
 		p[6] = 0; /* version */
 		set16(p + 7, b->edns_do ? 0x8000 : 0);
-		set16(p + 9, 0);
-		b->len += OPT_RR_LEN;
+		set16(p + 9, (uint16_t)opts);
+		b->len += OPT_RR_LEN + opts;
 		b->count[DNS_SECTION_ADDITIONAL]++;
 		b->edns = false; /* finishing twice adds no second OPT */
 	}

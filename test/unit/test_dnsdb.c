@@ -141,6 +141,8 @@ static void sample(struct tzone *t)
 	rr_name(t, "sub.example.com", T_NS, "ns.elsewhere.org");
 	rr_a(t, "ns.sub.example.com", 53);
 	rr_name(t, "dn.example.com", T_DNAME, "example.net");
+	rr_name(t, "loop1.example.com", T_CNAME, "loop2.example.com");
+	rr_name(t, "loop2.example.com", T_CNAME, "LOOP1.example.com");
 	for (uint8_t i = 0; i < 40; i++)
 		rr_a(t, "many.example.com", (uint8_t)(100 + i));
 }
@@ -303,24 +305,24 @@ static void test_writer_refusals(void **state)
 
 	sample(&t);
 	rr_a(&t, "c1.example.com", 1);
-	refused(&t, "t.zone:58: CNAME and other data at c1.example.com.");
+	refused(&t, "t.zone:60: CNAME and other data at c1.example.com.");
 	sample(&t);
 	rr_soa(&t, "www.example.com");
-	refused(&t, "t.zone:58: SOA at www.example.com., not the apex");
+	refused(&t, "t.zone:60: SOA at www.example.com., not the apex");
 	sample(&t);
 	rr_a(&t, "x.dn.example.com", 1);
-	refused(&t, "t.zone:58: x.dn.example.com. is below a DNAME");
+	refused(&t, "t.zone:60: x.dn.example.com. is below a DNAME");
 	sample(&t);
 	rr_name(&t, "*.example.com", T_NS, "ns1.example.com");
-	refused(&t, "t.zone:58: NS at the wildcard *.example.com.");
+	refused(&t, "t.zone:60: NS at the wildcard *.example.com.");
 	sample(&t);
 	rr(&t, "bad.example.com", T_A, "\1\2\3", 3);
-	refused(&t, "t.zone:58: malformed RDATA for type 1");
+	refused(&t, "t.zone:60: malformed RDATA for type 1");
 	sample(&t);
 	rr(&t, "opt.example.com", 41, "", 0);
-	refused(&t, "t.zone:58: type 41 is a meta type, not data");
+	refused(&t, "t.zone:60: type 41 is a meta type, not data");
 	sample(&t);
-	t.rrs[20].rclass = 3;
+	t.rrs[20].rclass = 3; /* line 21 */
 	refused(&t, "t.zone:21: class 3: only IN is served");
 }
 
@@ -429,14 +431,16 @@ static void test_exact(void **state)
 	size_t rd;
 
 	(void)state;
-	ask(&r, "WwW.Example.COM", T_A);
-	expect(&r, 0, true, 1, 0, 0);
+	ask(&r, "WwW.Example.COM", T_A); /* with the zone's NS, as NSD */
+	expect(&r, 0, true, 1, 1, 1);
 	assert_memory_equal(r.b + 12, "\3WwW\7Example\3COM", 17);
 	assert_int_equal(rr_type(&r, 0, &rd), T_A);
 	assert_memory_equal(r.b + rd, "\xc0\x00\x02\x50", 4);
 	ask(&r, "example.com", T_MX); /* MX: its target's address added */
+	expect(&r, 0, true, 1, 1, 2);
+	assert_int_equal(rr_type(&r, 2, NULL), T_A);
+	ask(&r, "example.com", T_NS); /* the NS once, in the answer */
 	expect(&r, 0, true, 1, 0, 1);
-	assert_int_equal(rr_type(&r, 1, NULL), T_A);
 }
 
 static void test_negative(void **state)
@@ -463,17 +467,18 @@ static void test_chains(void **state)
 
 	(void)state;
 	ask(&r, "c1.example.com", T_A);
-	expect(&r, 0, true, 3, 0, 0);
+	expect(&r, 0, true, 3, 1, 1);
 	assert_int_equal(rr_type(&r, 0, NULL), T_CNAME);
 	assert_int_equal(rr_type(&r, 1, NULL), T_CNAME);
 	assert_int_equal(rr_type(&r, 2, NULL), T_A);
-	ask(&r, "c1.example.com", T_CNAME);
-	expect(&r, 0, true, 1, 0, 0);
+	ask(&r, "c1.example.com", T_CNAME); /* the CNAME is the answer */
+	expect(&r, 0, true, 1, 1, 1);
 	ask(&r, "out.example.com", T_A); /* leaves the zone: CNAME only */
 	expect(&r, 0, true, 1, 0, 0);
-	/* DNAME: the DNAME, a CNAME made from it, then example.net's A. */
+	/* DNAME: the DNAME, a CNAME made from it, then example.net's A
+	 * with example.net's NS (whose address is not in example.net). */
 	ask(&r, "foo.dn.example.com", T_A);
-	expect(&r, 0, true, 2, 0, 0);
+	expect(&r, 0, true, 3, 1, 0);
 	assert_int_equal(rr_type(&r, 0, NULL), T_DNAME);
 	assert_int_equal(rr_type(&r, 1, NULL), T_CNAME);
 }
@@ -485,12 +490,13 @@ static void test_wildcard(void **state)
 
 	(void)state;
 	ask(&r, "a.b.wild.example.com", T_A);
-	expect(&r, 0, true, 1, 0, 0);
+	expect(&r, 0, true, 1, 1, 1);
 	assert_memory_equal(r.b + 12, "\1a\1b\4wild", 9);
 	assert_int_equal(rr_type(&r, 0, &rd), T_A);
 	assert_int_equal(r.b[rd + 3], 42);
 	ask(&r, "x.wild.example.com", T_A); /* exists: no wildcard */
-	assert_int_equal(r.b[r.n - 1], 43);
+	assert_int_equal(rr_type(&r, 0, &rd), T_A);
+	assert_int_equal(r.b[rd + 3], 43);
 	ask(&r, "y.x.wild.example.com", T_A); /* closest encloser x: none */
 	expect(&r, DNS_RCODE_NXDOMAIN, true, 0, 1, 0);
 	ask(&r, "z.wild.example.com", T_TXT); /* wildcard NODATA */
@@ -525,10 +531,10 @@ static void test_truncation(void **state)
 	assert_int_equal(r.count[1], 0);
 	assert_true(r.n <= 512);
 	ask_pkt(&r, q, query(q, "many.example.com", T_A, 1232), DNS_UDP);
-	expect(&r, 0, true, 40, 0, 1);
+	expect(&r, 0, true, 40, 1, 2);
 	assert_false(r.flags & DNS_FLAG_TC);
 	ask_pkt(&r, q, query(q, "many.example.com", T_A, 0), DNS_TCP);
-	expect(&r, 0, true, 40, 0, 0);
+	expect(&r, 0, true, 40, 1, 1);
 }
 
 static void test_any_and_edns(void **state)
@@ -556,6 +562,36 @@ static void test_any_and_edns(void **state)
 			 0);
 }
 
+static void test_loops_and_errors(void **state)
+{
+	uint8_t q[512];
+	struct resp r;
+	size_t n;
+
+	(void)state;
+	ask(&r, "loop1.example.com", T_A); /* each CNAME once, as NSD */
+	expect(&r, 0, true, 2, 0, 0);
+	/* REFUSED outside the zones: EDE 20 (Not Authoritative). */
+	n = query(q, "www.example.org", T_A, 1232);
+	ask_pkt(&r, q, n, DNS_UDP);
+	assert_int_equal(r.rcode, DNS_RCODE_REFUSED);
+	assert_memory_equal(r.b + r.n - 6, "\0\x0f\0\x02\0\x14", 6);
+	/* Class ANY: the answer without AA, SOA or NS beside it. */
+	n = query(q, "www.example.com", T_A, 0);
+	q[n - 1] = 255;
+	ask_pkt(&r, q, n, DNS_UDP);
+	expect(&r, 0, false, 1, 0, 0);
+	/* Class CH: REFUSED. */
+	q[n - 1] = 3;
+	ask_pkt(&r, q, n, DNS_UDP);
+	expect(&r, DNS_RCODE_REFUSED, false, 0, 0, 0);
+	/* FORMERR and NOTIMP carry no question. */
+	q[5] = 2;
+	ask_pkt(&r, q, n, DNS_UDP);
+	assert_int_equal(r.rcode, DNS_RCODE_FORMERR);
+	assert_int_equal(r.n, 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_referral),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_any_and_edns),
+		cmocka_unit_test(test_loops_and_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

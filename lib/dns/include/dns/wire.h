@@ -178,6 +178,20 @@ struct dns_builder {
 	/* Offsets of labels already written, for compression. */
 	uint16_t comp[DNS_COMPRESS_MAX];
 	unsigned ncomp;
+	/* An Extended DNS Error (RFC 8914) for the OPT RR, when has_ede. */
+	bool has_ede;
+	uint16_t ede_code;
+	const char *ede_text;
+};
+
+/* A point of a response being built, to come back to. */
+struct dns_build_mark {
+	size_t len;
+	uint16_t count[4];
+	unsigned ncomp;
+	enum dns_section section;
+	uint8_t flags[2];
+	bool full;
 };
 
 /* Start a response to q in buf[0..size): size is what the response may
@@ -216,6 +230,20 @@ int dns_build_section(struct dns_builder *b, enum dns_section s);
 int dns_build_rr(struct dns_builder *b, const uint8_t *owner, uint16_t type,
 		 uint16_t class, uint32_t ttl, const uint8_t *rdata,
 		 size_t rdlen);
+
+/* Remember where the response stands, so that what is added after can
+ * be taken out again by dns_build_rollback (optional data that would
+ * make the response too large, without TC). */
+void dns_build_mark(const struct dns_builder *b, struct dns_build_mark *m);
+
+/* Take out everything added since mark m (RRs, TC, a full state); the
+ * header's flags and the section come back as they were at m. */
+void dns_build_rollback(struct dns_builder *b, const struct dns_build_mark *m);
+
+/* Add an Extended DNS Error (RFC 8914) to the OPT RR: info code and an
+ * optional static text (NULL for none). Ignored without EDNS, and left
+ * out by dns_build_finish() when it does not fit. */
+void dns_build_set_ede(struct dns_builder *b, uint16_t code, const char *text);
 
 /* Finish the response: the OPT RR (root owner, opt_udp_size, extended
  * RCODE, version 0, DO copied from the query, no options) when the query
