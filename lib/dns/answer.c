@@ -130,15 +130,18 @@ static unsigned flags_of(const struct dns_db *db, uint32_t i)
 
 /* ---- Zones and names. */
 
-/* The zone holding name (lower-case) most closely, or -1. */
-static int64_t find_zone(const struct dns_db *db, const uint8_t *name)
+/* The zone holding the suffix of key k from label from on most closely,
+ * or -1. */
+static int64_t find_zone(const struct dns_db *db, const struct dns_db_key *k,
+			 unsigned from)
 {
-	for (const uint8_t *s = name;; s += 1 + *s) {
+	for (; from <= k->n; from++) {
 		uint32_t lo = 0, hi = db->nzones;
 
 		while (lo < hi) {
 			uint32_t mid = lo + (hi - lo) / 2;
-			int d = dns_name_compare(dns_db_zone_apex(db, mid), s);
+			int d = dns_db_key_cmp(dns_db_zone_apex(db, mid), k,
+					       from);
 
 			if (d == 0)
 				return mid;
@@ -147,9 +150,8 @@ static int64_t find_zone(const struct dns_db *db, const uint8_t *name)
 			else
 				hi = mid;
 		}
-		if (!*s)
-			return -1;
 	}
+	return -1;
 }
 
 static void set_zone(struct ans *a, uint32_t z)
@@ -158,15 +160,20 @@ static void set_zone(struct ans *a, uint32_t z)
 	a->count = dns_db_le32(a->db->zones + z * DNS_DB_ZONE_LEN + 4);
 }
 
-/* Index of the longest suffix of lc (lower-case, in the zone) present in
- * the current zone: the name itself, or its closest encloser. */
-static uint32_t closest(const struct ans *a, const uint8_t *lc)
+/* Index of the longest suffix of the name of key k (in the zone) present
+ * in the current zone: the name itself (*exact set), or its closest
+ * encloser. */
+static uint32_t closest(const struct ans *a, const struct dns_db_key *k,
+			bool *exact)
 {
-	for (const uint8_t *s = lc;; s += 1 + *s) {
-		uint32_t i = dns_db_find(a->db, a->first, a->count, s);
+	for (unsigned from = 0;; from++) {
+		uint32_t i =
+			dns_db_find_key(a->db, a->first, a->count, k, from);
 
-		if (i)
+		if (i) {
+			*exact = from == 0;
 			return i - 1;
+		}
 	}
 }
 
@@ -217,16 +224,19 @@ static void plan_addresses(struct ans *a, const uint8_t *target, bool glue,
 			   uint32_t made)
 {
 	uint8_t lc[DNS_NAME_MAX];
+	struct dns_db_key k;
 	uint32_t i, id;
+	bool exact;
 
 	dns_name_lower(lc, target);
 	if (!dns_name_is_subdomain(lc, dns_db_owner(a->db, a->first)))
 		return;
-	i = closest(a, lc);
+	dns_db_key_init(&k, lc);
+	i = closest(a, &k, &exact);
 	id = ID_ENTRY(i);
 	if (!glue && flags_of(a->db, i) & DNS_DB_F_OCCLUDED)
 		return;
-	if (!dns_name_equal(dns_db_owner(a->db, i), lc)) {
+	if (!exact) {
 		uint32_t w = wildcard_of(a, i);
 
 		if (!w)
@@ -410,17 +420,19 @@ static void referral(struct ans *a, uint32_t cut)
 /* A DS query at the apex of the current zone is answered from the parent
  * zone when that is served here (RFC 4035 s3.1.4.1): switch to it and
  * find ce and exact again. Returns false when no parent is served. */
-static bool ds_parent(struct ans *a, const uint8_t *lc, uint32_t *ce,
+static bool ds_parent(struct ans *a, const struct dns_db_key *k, uint32_t *ce,
 		      bool *exact)
 {
-	const uint8_t *apex = dns_db_owner(a->db, a->first);
-	int64_t z = *apex ? find_zone(a->db, apex + 1 + apex[0]) : -1;
+	struct dns_db_key apex;
+	int64_t z = -1;
 
+	dns_db_key_init(&apex, dns_db_owner(a->db, a->first));
+	if (apex.n)
+		z = find_zone(a->db, &apex, 1);
 	if (z < 0)
 		return false;
 	set_zone(a, (uint32_t)z);
-	*ce = closest(a, lc);
-	*exact = dns_name_equal(dns_db_owner(a->db, *ce), lc);
+	*ce = closest(a, k, exact);
 	return true;
 }
 
@@ -428,12 +440,14 @@ static bool ds_parent(struct ans *a, const uint8_t *lc, uint32_t *ce,
 static void lookup(struct ans *a, const uint8_t *name)
 {
 	uint8_t lc[DNS_NAME_MAX];
+	struct dns_db_key k;
 	uint32_t ce, cut;
 	int64_t z;
 	bool exact;
 
 	dns_name_lower(lc, name);
-	z = find_zone(a->db, lc);
+	dns_db_key_init(&k, lc);
+	z = find_zone(a->db, &k, 0);
 	if (z < 0) {
 		if (!a->steps) {
 			dns_build_set_rcode(&a->b, DNS_RCODE_REFUSED);
@@ -442,10 +456,9 @@ static void lookup(struct ans *a, const uint8_t *name)
 		return;
 	}
 	set_zone(a, (uint32_t)z);
-	ce = closest(a, lc);
-	exact = dns_name_equal(dns_db_owner(a->db, ce), lc);
+	ce = closest(a, &k, &exact);
 	if (exact && a->q.qtype == TYPE_DS && ce == a->first &&
-	    !ds_parent(a, lc, &ce, &exact)) {
+	    !ds_parent(a, &k, &ce, &exact)) {
 		/* DS at an apex whose parent is not here: NODATA. */
 		dns_build_set_flag(&a->b, DNS_FLAG_AA,
 				   a->q.qclass != CLASS_ANY);

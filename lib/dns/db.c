@@ -20,6 +20,38 @@ uint32_t dns_db_crc32(uint32_t crc, const void *p, size_t n)
 	return ~crc;
 }
 
+void dns_db_key_init(struct dns_db_key *k, const uint8_t *lc)
+{
+	unsigned o = 0;
+
+	k->name = lc;
+	k->n = 0;
+	for (; lc[o]; o += 1u + lc[o])
+		k->off[k->n++] = (uint8_t)o;
+	k->off[k->n] = (uint8_t)o;
+}
+
+int dns_db_key_cmp(const uint8_t *owner, const struct dns_db_key *k,
+		   unsigned from)
+{
+	uint8_t oo[128];
+	unsigned no = 0, nk = k->n;
+
+	for (unsigned o = 0; owner[o]; o += 1u + owner[o])
+		oo[no++] = (uint8_t)o;
+	while (no && nk > from) {
+		const uint8_t *a = owner + oo[--no],
+			      *b = k->name + k->off[--nk];
+		int d = memcmp(a + 1, b + 1, a[0] < b[0] ? a[0] : b[0]);
+
+		if (d)
+			return d;
+		if (a[0] != b[0])
+			return (int)a[0] - (int)b[0];
+	}
+	return (int)no - (int)(nk - from);
+}
+
 /* The checks share a reason and stop at the first failure. */
 #define CHECK(cond, reason)            \
 	do {                           \

@@ -43,16 +43,35 @@ struct dns_db_seen {
 	bool ns, soa, cname, dname;
 };
 
+/* A lower-case name prepared for many comparisons with owners: where its
+ * labels start. Its suffix from label k on is the name at name + off[k]
+ * (k == n: the root). */
+struct dns_db_key {
+	const uint8_t *name;
+	uint8_t off[128];
+	unsigned n;
+};
+
+/* Prepare key k for the valid lower-case wire name lc. */
+void dns_db_key_init(struct dns_db_key *k, const uint8_t *lc);
+
+/* Canonical order (RFC 4034 s6.1) of the lower-case owner against the
+ * suffix of k from label from on: < 0, 0 or > 0 like memcmp. */
+int dns_db_key_cmp(const uint8_t *owner, const struct dns_db_key *k,
+		   unsigned from);
+
 /* 1 + the index of the entry of names[first .. first + count) whose
- * owner is name (lower-case), or 0 when none is. */
-static inline uint32_t dns_db_find(const struct dns_db *db, uint32_t first,
-				   uint32_t count, const uint8_t *name)
+ * owner is the suffix of k from label from on, or 0 when none is. */
+static inline uint32_t dns_db_find_key(const struct dns_db *db, uint32_t first,
+				       uint32_t count,
+				       const struct dns_db_key *k,
+				       unsigned from)
 {
 	uint32_t lo = first, hi = first + count;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int d = dns_name_compare(dns_db_owner(db, mid), name);
+		int d = dns_db_key_cmp(dns_db_owner(db, mid), k, from);
 
 		if (d == 0)
 			return mid + 1;
@@ -62,6 +81,17 @@ static inline uint32_t dns_db_find(const struct dns_db *db, uint32_t first,
 			hi = mid;
 	}
 	return 0;
+}
+
+/* 1 + the index of the entry of names[first .. first + count) whose
+ * owner is the lower-case name, or 0 when none is. */
+static inline uint32_t dns_db_find(const struct dns_db *db, uint32_t first,
+				   uint32_t count, const uint8_t *name)
+{
+	struct dns_db_key k;
+
+	dns_db_key_init(&k, name);
+	return dns_db_find_key(db, first, count, &k, 0);
 }
 
 #endif
