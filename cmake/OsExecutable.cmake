@@ -1,5 +1,6 @@
 # os_add_executable(<name> SOURCES <src>... [USES <part>...]
 #                   [LIBRARIES <lib>...] [FILES <dir>[=<mount>]...]
+#                   [FILES_DEPENDS <file-or-target>...]
 #                   [ENV NAME=value...] [CMDLINE "options -- args"])
 #
 # <part>: net, files, epoll, poll, eventfd, timerfd, itimer
@@ -29,7 +30,12 @@
 # packs each <dir> (relative to the calling CMakeLists.txt's directory)
 # under <mount> (default /) into <name>.files.cpio at build time, again
 # whenever a file or directory under them changes, and <name>.baked.S
-# places it, page-aligned, in the read-only section .kern_baked. ENV and
+# places it, page-aligned, in the read-only section .kern_baked. The
+# files under <dir> are found when CMake configures; a file the build
+# itself writes there (a compiled database, say) is named in
+# FILES_DEPENDS (its path, as the OUTPUT of the custom command that
+# writes it, and/or that command's target), so the archive is packed
+# after it and again whenever it changes. ENV and
 # CMDLINE bake the command line's defaults: ENV's entries become kernel
 # options env.NAME=value (quoted when the value has blanks; no '"' or
 # newline in a value, no ';' since CMake splits lists there), then
@@ -67,9 +73,9 @@ function(_os_baked_cmdline name var env cmdline)
 endfunction()
 
 # The archive of FILES, <dir>/<name>.files.cpio, made by tools/mkcpio.
-function(_os_baked_files name archive)
+function(_os_baked_files name archive files_depends)
   set(args)
-  set(deps)
+  set(deps ${files_depends})
   foreach(f ${ARGN})
     string(FIND "${f}" "=" eq REVERSE)
     set(mount "")
@@ -105,14 +111,14 @@ endfunction()
 
 # <name>_baked: an object library defining what FILES, ENV and CMDLINE
 # bake in (kern/baked.h), linked into both passes so no address moves.
-function(_os_baked name files env cmdline)
+function(_os_baked name files files_depends env cmdline)
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
   set(asm "/* ${name}'s baked files and command line (kern/baked.h), ")
   string(APPEND asm "written by cmake/OsExecutable.cmake. */\n")
   set(deps)
   if(files)
     set(archive ${dir}/${name}.files.cpio)
-    _os_baked_files(${name} ${archive} ${files})
+    _os_baked_files(${name} ${archive} "${files_depends}" ${files})
     list(APPEND deps ${archive})
     string(APPEND asm "\t.section .kern_baked,\"a\",@progbits\n"
       "\t.balign 4096\n"
@@ -208,12 +214,17 @@ function(_os_parts name uses)
 endfunction()
 
 function(os_add_executable name)
-  cmake_parse_arguments(ARG "" "CMDLINE" "SOURCES;USES;LIBRARIES;FILES;ENV"
-    ${ARGN})
+  cmake_parse_arguments(ARG "" "CMDLINE"
+    "SOURCES;USES;LIBRARIES;FILES;FILES_DEPENDS;ENV" ${ARGN})
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  if(ARG_FILES_DEPENDS AND NOT ARG_FILES)
+    message(FATAL_ERROR "os_add_executable(${name}): FILES_DEPENDS without "
+      "FILES")
+  endif()
   set(baked)
   if(ARG_FILES OR ARG_ENV OR NOT "${ARG_CMDLINE}" STREQUAL "")
-    _os_baked(${name} "${ARG_FILES}" "${ARG_ENV}" "${ARG_CMDLINE}")
+    _os_baked(${name} "${ARG_FILES}" "${ARG_FILES_DEPENDS}" "${ARG_ENV}"
+      "${ARG_CMDLINE}")
     set(baked $<TARGET_OBJECTS:${name}_baked>)
   endif()
 
