@@ -222,8 +222,8 @@ def show(resp):
 
 # ----------------------------------------------------------- transport
 
-def udp_ask(sock, addr, msg, qid, tries=2, timeout=2.0):
-    """Send msg over UDP; the response with qid, or a string saying why
+def udp_ask(sock, addr, msg, tries=2, timeout=2.0):
+    """Send msg over UDP; the response with msg's ID, or a string saying why
     there is none."""
     for _ in range(tries):
         sock.sendto(msg, addr)
@@ -231,7 +231,7 @@ def udp_ask(sock, addr, msg, qid, tries=2, timeout=2.0):
         while time.monotonic() < end:
             sock.settimeout(max(0.01, end - time.monotonic()))
             try:
-                data, peer = sock.recvfrom(65535)
+                data = sock.recv(65535)
             except socket.timeout:
                 break
             if len(data) >= 2 and data[:2] == msg[:2]:
@@ -524,6 +524,18 @@ def one_rrset_at_qname(q, resp):
         an[0][0] == q.qname.lower()
 
 
+def only_ede(options):
+    """True if the hex OPT RDATA options holds nothing but Extended DNS
+    Error options (code 15)."""
+    raw = bytes.fromhex(options)
+    while raw:
+        code, n = struct.unpack(">HH", raw[:4])
+        if code != 15:
+            return False
+        raw = raw[4 + n:]
+    return True
+
+
 def is_error(resp):
     """True if resp is an error response: no answer, an rcode that is
     neither NOERROR nor NXDOMAIN."""
@@ -554,11 +566,12 @@ EXPLAINED = [
      {"question"}, lambda q, r, t: is_error(r) and is_error(t)
      and r["rcode"] == t["rcode"] and not r["question"]),
     ("ede",
-     "NSD adds an Extended DNS Error option (RFC 8914) to some errors "
-     "(REFUSED: Not Authoritative, Prohibited; YXDOMAIN: DNAME expansion "
-     "too large); we send no EDNS options. The rcode is the same.",
+     "Extended DNS Error options (RFC 8914) are advisory: NSD and we add "
+     "them to different errors (NSD: REFUSED outside every zone, a refused "
+     "transfer, YXDOMAIN after DNAME; we: what we refuse); the rest of the "
+     "OPT is the same.",
      {"opt"}, lambda q, r, t: r["opt"] and t["opt"] and r["opt"][:3] == t["opt"][:3]
-     and r["opt"][3].startswith("000f") and not t["opt"][3]),
+     and only_ede(r["opt"][3]) and only_ede(t["opt"][3])),
     ("badvers-do",
      "In a BADVERS response we copy the DO bit from the query, as RFC 3225 "
      "§3 says for every response; NSD clears it.",
@@ -574,11 +587,12 @@ EXPLAINED = [
      "implement no opcode but QUERY and answer NOTIMP, as issue 12 asks.",
      {"rcode", "question"}, lambda q, r, t: q.flags.get("opcode") == 4
      and r["rcode"] == 5 and t["rcode"] == 4),
-    ("xfr-udp",
-     "AXFR over UDP (RFC 5936 §4.2 allows only TCP): NSD answers NOTIMP, "
-     "we REFUSED as for AXFR over TCP; both decline the transfer.",
-     {"rcode"}, lambda q, r, t: q.qtype == 252 and q.via == "udp"
-     and r["rcode"] == 4 and t["rcode"] == 5),
+    ("xfr-refused",
+     "Zone transfers (AXFR, IXFR) are declined: we answer REFUSED as issue "
+     "12 asks; NSD answers NOTIMP to AXFR over UDP (RFC 5936 §4.2 allows "
+     "only TCP) and NOTAUTH when the name is not a zone's apex.",
+     {"rcode", "opt"}, lambda q, r, t: q.qtype in (251, 252)
+     and r["rcode"] in (4, 5, 9) and t["rcode"] == 5 and not t["an"]),
     ("tcp-bad-header",
      "A TCP message shorter than a question: NSD resets the connection, "
      "we answer FORMERR (issue 12 allows either, answer or drop).",
@@ -618,7 +632,7 @@ def ask_all(qs, addr):
 
     for i, q in enumerate(qs):
         if q.via == "udp":
-            out[i] = udp_ask(us, addr, q.wire(i & 0xFFFF), i & 0xFFFF,
+            out[i] = udp_ask(us, addr, q.wire(i & 0xFFFF),
                              tries=1 if q.raw is not None else 2)
         elif q.raw is not None:      # alone, on its own connection
             flush() if batch else None
@@ -752,7 +766,7 @@ def main():
               edns={"size": int(a.ask[3])} if len(a.ask) > 3 else None)
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         print(q)
-        print(show(decode(udp_ask(s, (host, int(port)), q.wire(7), 7))))
+        print(show(decode(udp_ask(s, (host, int(port)), q.wire(7)))))
         print(show(decode(Tcp((host, int(port))).ask([q.wire(8)])[b"\0\x08"])))
         return 0
     if a.client:
