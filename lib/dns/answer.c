@@ -277,9 +277,13 @@ static void plan_soa(struct ans *a)
 	const uint8_t *rr = set_rr(soa, 0);
 	const uint8_t *min = rr + 6 + dns_db_le16(rr + 4) - 4;
 
+	uint32_t minimum = (uint32_t)min[0] << 24 | (uint32_t)min[1] << 16 |
+			   (uint32_t)min[2] << 8 |
+			   min[3]; /* RDATA: wire order */
+
 	if (a->q.qclass != CLASS_ANY)
 		plan(a, P_AUTHORITY, dns_db_owner(a->db, a->first),
-		     ID_ENTRY(a->first), soa, dns_db_le32(min));
+		     ID_ENTRY(a->first), soa, minimum);
 }
 
 /* RFC 8482: ANY gets one RRset, as NSD picks it: the first of A, AAAA,
@@ -598,6 +602,9 @@ size_t dns_answer(const struct dns_db *db, const uint8_t *pkt, size_t len,
 	if (parsed == DNS_PARSE_DROP)
 		goto drop;
 	size = tr == DNS_TCP ? DNS_MSG_MAX : dns_query_udp_size(&a.q);
+	if (tr == DNS_UDP && size > DNS_EDNS_UDP_SIZE)
+		size = DNS_EDNS_UDP_SIZE; /* as NSD: at most what we advertise
+					   */
 	if (dns_build_start(&a.b, out, size < outmax ? size : outmax, &a.q))
 		goto drop;
 	if (parsed == DNS_PARSE_FORMERR) {

@@ -446,6 +446,7 @@ static void test_exact(void **state)
 static void test_negative(void **state)
 {
 	struct resp r;
+	size_t rd;
 
 	(void)state;
 	ask(&r, "www.example.com", T_AAAA); /* NODATA */
@@ -453,6 +454,9 @@ static void test_negative(void **state)
 	assert_int_equal(rr_type(&r, 0, NULL), T_SOA);
 	ask(&r, "nope.example.com", T_A); /* NXDOMAIN */
 	expect(&r, DNS_RCODE_NXDOMAIN, true, 0, 1, 0);
+	/* The SOA's TTL capped by its MINIMUM, 300 (RFC 2308 s3). */
+	assert_int_equal(rr_type(&r, 0, &rd), T_SOA);
+	assert_memory_equal(r.b + rd - 6, "\0\0\x01\x2c", 4);
 	ask(&r, "b.example.com", T_A); /* empty non-terminal: NODATA */
 	expect(&r, 0, true, 0, 1, 0);
 	ask(&r, "www.example.org", T_A);
@@ -535,6 +539,37 @@ static void test_truncation(void **state)
 	assert_false(r.flags & DNS_FLAG_TC);
 	ask_pkt(&r, q, query(q, "many.example.com", T_A, 0), DNS_TCP);
 	expect(&r, 0, true, 40, 1, 1);
+	/* Over UDP at most 1232 octets, what the OPT RR advertises, even
+	 * when the query allows more (as NSD). */
+	{
+		struct tzone *big = malloc(sizeof(*big));
+		uint8_t txt[256] = { 255 }, *db, *out = malloc(65535);
+		struct dns_db d;
+		const char *why;
+		char err[256];
+		size_t len, n;
+
+		zone_init(big, "example.com");
+		rr_soa(big, "example.com");
+		memset(txt + 1, 'x', 255);
+		for (int i = 0; i < 5; i++) {
+			txt[1] = (uint8_t)('a' + i);
+			rr(big, "big.example.com", T_TXT, txt, 256);
+		}
+		db = build(big, 1, &len, err);
+		assert_non_null(db);
+		assert_int_equal(dns_db_open(&d, db, len, &why), 0);
+		n = dns_answer(&d, q, query(q, "big.example.com", T_TXT, 4096),
+			       out, 65535, DNS_UDP, NULL);
+		assert_true(n <= 1232);
+		assert_true(out[2] & (DNS_FLAG_TC >> 8));
+		n = dns_answer(&d, q, query(q, "big.example.com", T_TXT, 4096),
+			       out, 65535, DNS_TCP, NULL);
+		assert_true(n > 1232);
+		free(db);
+		free(out);
+		free(big);
+	}
 }
 
 static void test_any_and_edns(void **state)
