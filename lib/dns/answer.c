@@ -194,15 +194,19 @@ static uint32_t wildcard_of(const struct ans *a, uint32_t ce)
 /* ---- Planning. */
 
 /* Plan set (an RRset of the database) under owner in part p, unless it
- * is planned already for the same owner: then it moves to p when p comes
- * earlier. Returns whether it was newly planned. */
+ * is planned already for the same owner (the same identity, or a name
+ * equal to it: a wildcard's set stands for each name it covers under
+ * identities made apart, and one name met twice is one owner): then it
+ * moves to p when p comes earlier. Returns whether it was newly
+ * planned. */
 static bool plan(struct ans *a, enum part p, const uint8_t *owner, uint32_t id,
 		 const uint8_t *set, uint32_t ttl_cap)
 {
 	for (unsigned k = 0; k < a->nplan; k++) {
 		struct item *it = &a->plan[k];
 
-		if (it->set == set && it->id == id) {
+		if (it->set == set &&
+		    (it->id == id || dns_name_equal(it->owner, owner))) {
 			if (p < it->part)
 				it->part = p;
 			return false;
