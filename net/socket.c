@@ -1,5 +1,5 @@
 /* The socket system calls (socket, bind, listen, accept4, connect,
- * send/recv and their to/from/msg forms, shutdown, get/setsockopt,
+ * send/recv and their to/from/msg/mmsg forms, shutdown, get/setsockopt,
  * getsockname/getpeername), registered with the kernel by net_socket_init;
  * a socket is a kernel file whose operations are in this file. The
  * service's pointers are checked and copied as kern/uaccess.h says, all
@@ -10,13 +10,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include <lwip/mem.h>
 
+#include <kern/clock.h>
 #include <kern/file.h>
 #include <kern/syscall.h>
 #include <kern/uaccess.h>
@@ -518,36 +523,35 @@ static int msg_in(const struct msghdr *um, struct msghdr *m, unsigned access)
 	return 0;
 }
 
-static long sys_sendmsg(const long *a)
+/* sendmsg of the service's msghdr um on s: 0 or more bytes sent, or
+ * -errno. */
+static long send_one(struct net_sock *s, const struct msghdr *um, int flags)
 {
-	int err;
-	struct net_sock *s = sock_of(a[0], &err);
 	struct sockaddr_storage ss;
 	struct msghdr m;
+	int err;
 
-	if (!s)
-		return err;
-	if ((err = msg_in((const struct msghdr *)a[1], &m, KERN_UREAD)))
+	if ((err = msg_in(um, &m, KERN_UREAD)))
 		return err;
 	m.msg_name = (void *)dest_in(m.msg_name, m.msg_namelen, &ss, &err);
-	return err ? err : send_msg(s, &m, (int)a[2]);
+	return err ? err : send_msg(s, &m, flags);
 }
 
-static long sys_recvmsg(const long *a)
+/* recvmsg into the service's msghdr um on s (which gets back its
+ * lengths and msg_flags): the bytes received, or -errno with nothing
+ * taken when a pointer is bad. */
+static long recv_one(struct net_sock *s, struct msghdr *um, int flags)
 {
-	int err;
-	struct net_sock *s = sock_of(a[0], &err);
-	struct msghdr m, *um = (struct msghdr *)a[1];
+	struct msghdr m;
 	long r;
+	int err;
 
-	if (!s)
-		return err;
 	if (kern_user_check(um, sizeof(*um), KERN_UWRITE))
 		return -EFAULT; /* msg_flags and the lengths come back */
 	if ((err = msg_in(um, &m, KERN_UWRITE)) ||
 	    (m.msg_name && (err = name_ok(s, m.msg_name, m.msg_namelen))))
 		return err;
-	r = recv_msg(s, &m, (int)a[2]);
+	r = recv_msg(s, &m, flags);
 	if (r >= 0 && /* checked: these cannot fail */
 	    ((m.msg_name && kern_copy_out(&um->msg_namelen, &m.msg_namelen,
 					  sizeof(m.msg_namelen))) ||
@@ -556,6 +560,172 @@ static long sys_recvmsg(const long *a)
 	     kern_copy_out(&um->msg_flags, &m.msg_flags, sizeof(m.msg_flags))))
 		return -EFAULT;
 	return r;
+}
+
+static long sys_sendmsg(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	return s ? send_one(s, (const struct msghdr *)a[1], (int)a[2]) : err;
+}
+
+static long sys_recvmsg(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+
+	return s ? recv_one(s, (struct msghdr *)a[1], (int)a[2]) : err;
+}
+
+/* recvmmsg and sendmmsg: at most this many messages a call (Linux's
+ * UIO_MAXIOV); a longer vector is cut to it. */
+#define MMSG_MAX 1024
+#define NS_PER_S 1000000000LL
+
+/* recvmmsg's timeout, the service's uts (not NULL), as a deadline in
+ * *deadline: 0, -EFAULT or -EINVAL. */
+static int mmsg_deadline(const struct timespec *uts, uint64_t *deadline)
+{
+	struct timespec ts;
+	int64_t ns;
+
+	if (kern_copy_in(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NS_PER_S)
+		return -EINVAL;
+	ns = ts.tv_sec >= INT64_MAX / NS_PER_S - 1 ?
+		     INT64_MAX :
+		     ts.tv_sec * NS_PER_S + ts.tv_nsec;
+	*deadline = kern_clock_ns() + (uint64_t)ns;
+	return 0;
+}
+
+/* Write the time left before deadline back to the service's uts, not
+ * minding a fault (as Linux's recvmmsg). */
+static void mmsg_left(struct timespec *uts, uint64_t deadline)
+{
+	uint64_t now = kern_clock_ns(),
+		 left = deadline > now ? deadline - now : 0;
+	struct timespec ts = { .tv_sec = (time_t)(left / NS_PER_S),
+			       .tv_nsec = (long)(left % NS_PER_S) };
+
+	kern_copy_out(uts, &ts, sizeof(ts));
+}
+
+/* Before one of recvmmsg's receives under a timeout: wait for s to be
+ * readable until deadline (and at most SO_RCVTIMEO). 0 (readable),
+ * -EAGAIN (time is up, or s is non-blocking) or -EINTR. */
+static int mmsg_wait(struct net_sock *s, uint64_t deadline)
+{
+	uint64_t now = kern_clock_ns();
+	int64_t left = deadline > now ? (int64_t)(deadline - now) : 0;
+
+	if (s->ops->poll(s) & POLLIN)
+		return 0;
+	if (s->rcvtimeo >= 0 && s->rcvtimeo < left)
+		left = s->rcvtimeo;
+	return net_sock_wait(s, POLLIN, left);
+}
+
+/* Entry i of the service's mmsghdr vector at v: its msghdr and its
+ * msg_len (addresses only, computed without touching it). */
+static struct msghdr *mmsg_hdr(long v, unsigned i)
+{
+	return (struct msghdr *)((uintptr_t)v + i * sizeof(struct mmsghdr) +
+				 offsetof(struct mmsghdr, msg_hdr));
+}
+
+static unsigned *mmsg_len(long v, unsigned i)
+{
+	return (unsigned *)((uintptr_t)v + i * sizeof(struct mmsghdr) +
+			    offsetof(struct mmsghdr, msg_len));
+}
+
+/* recvmmsg's receive into entry i of v (its msg_len included): the
+ * bytes, or -errno with nothing taken. Under a timeout (timed) it waits
+ * only until deadline. */
+static long mmsg_recv_one(struct net_sock *s, long v, unsigned i, int flags,
+			  int timed, uint64_t deadline)
+{
+	unsigned *ulen = mmsg_len(v, i), len;
+	long r;
+
+	if (kern_user_check(ulen, sizeof(*ulen), KERN_UWRITE))
+		return -EFAULT;
+	if (timed && !(flags & MSG_DONTWAIT)) {
+		if ((r = mmsg_wait(s, deadline)))
+			return r;
+		flags |= MSG_DONTWAIT;
+	}
+	r = recv_one(s, mmsg_hdr(v, i), flags);
+	len = (unsigned)r;
+	if (r >= 0) /* checked: cannot fail */
+		kern_copy_out(ulen, &len, sizeof(len));
+	return r;
+}
+
+/* recvmmsg(fd, msgvec, vlen, flags, timeout): up to vlen recvmsg calls,
+ * each entry's msg_len set to its bytes; returns how many were received.
+ * MSG_WAITFORONE: only the first may block. The timeout (NULL: none) is
+ * a deadline for the whole call: a receive waits at most until then, and
+ * once it has passed receives take only what is queued (a call that got
+ * nothing is -EAGAIN); the time left is written back, as Linux does. An
+ * error once a message has been received ends the call with the count
+ * and is not kept: a condition that lasts (a bad pointer) shows on the
+ * next call. */
+static long sys_recvmmsg(const long *a)
+{
+	int err, flags = (int)a[3] & ~MSG_WAITFORONE;
+	struct net_sock *s = sock_of(a[0], &err);
+	struct timespec *uts = (struct timespec *)a[4];
+	unsigned n = (unsigned)a[2] > MMSG_MAX ? MMSG_MAX : (unsigned)a[2], i;
+	uint64_t deadline = 0;
+	long r = 0;
+
+	if (!s)
+		return err;
+	if (uts && (err = mmsg_deadline(uts, &deadline)))
+		return err;
+	for (i = 0; i < n; i++) {
+		r = mmsg_recv_one(s, a[1], i, flags, !!uts, deadline);
+		if (r < 0)
+			break;
+		if (a[3] & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+	}
+	if (i && uts)
+		mmsg_left(uts, deadline);
+	return i ? (long)i : r;
+}
+
+/* sendmmsg(fd, msgvec, vlen, flags): up to vlen sendmsg calls, each
+ * entry's msg_len set to the bytes it sent; returns how many were sent.
+ * An error ends the call: it is returned if it was the first message's,
+ * else the count is (and the error is not kept). */
+static long sys_sendmmsg(const long *a)
+{
+	int err;
+	struct net_sock *s = sock_of(a[0], &err);
+	unsigned n = (unsigned)a[2] > MMSG_MAX ? MMSG_MAX : (unsigned)a[2], i;
+	unsigned *ulen, len;
+	long r = 0;
+
+	if (!s)
+		return err;
+	for (i = 0; i < n; i++) {
+		ulen = mmsg_len(a[1], i);
+		if (kern_user_check(ulen, sizeof(*ulen), KERN_UWRITE)) {
+			r = -EFAULT;
+			break;
+		}
+		r = send_one(s, mmsg_hdr(a[1], i), (int)a[3]);
+		if (r < 0)
+			break;
+		len = (unsigned)r; /* checked: cannot fail */
+		kern_copy_out(ulen, &len, sizeof(len));
+	}
+	return i ? (long)i : r;
 }
 
 /* readv and writev on a socket are recvmsg and sendmsg without flags. */
@@ -601,6 +771,8 @@ void net_socket_init(void)
 		{ SYS_recvfrom, sys_recvfrom },
 		{ SYS_sendmsg, sys_sendmsg },
 		{ SYS_recvmsg, sys_recvmsg },
+		{ SYS_sendmmsg, sys_sendmmsg },
+		{ SYS_recvmmsg, sys_recvmmsg },
 		{ SYS_socketpair, sys_socketpair },
 		{ SYS_setsockopt, net_sys_setsockopt },
 		{ SYS_getsockopt, net_sys_getsockopt },

@@ -4,7 +4,8 @@
  * loop in simulated time. Every call goes through the system-call
  * functions net/ registers (and the kernel's read, write, close, poll,
  * epoll), over 127.0.0.1 and ::1: connection set-up and teardown, resets,
- * shutdown, readiness for poll and epoll, UDP, addresses, options,
+ * shutdown, readiness for poll and epoll, UDP, recvmmsg and sendmmsg,
+ * addresses, options,
  * 1 MiB through one connection, and sendfile (kernel/fs/sendfile.c) with
  * TCP's zero-copy write_stable. Blocking calls are woken by timers that
  * act "later", as another program would. */
@@ -991,6 +992,308 @@ static void test_udp_dual_stack(void **state)
 	assert_loop_addr(&from, flen, AF_INET6, 1, local_port(b));
 	close_fd(a);
 	close_fd(b);
+}
+
+/* ---- recvmmsg and sendmmsg. */
+
+/* Entry i of v (n entries) receives into bufs[i] (16 bytes) with its
+ * sender in names[i]. */
+static void mmsg_in(struct mmsghdr *v, struct iovec *iov, char (*bufs)[16],
+		    struct sockaddr_storage *names, int n)
+{
+	memset(v, 0, sizeof(*v) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		memset(bufs[i], 0, sizeof(bufs[i]));
+		iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
+		v[i].msg_hdr.msg_iov = &iov[i];
+		v[i].msg_hdr.msg_iovlen = 1;
+		v[i].msg_hdr.msg_name = &names[i];
+		v[i].msg_hdr.msg_namelen = sizeof(names[i]);
+		v[i].msg_len = 0xdead;
+	}
+}
+
+/* Entry i of v sends the string msgs[i] to (to, tolen). */
+static void mmsg_out(struct mmsghdr *v, struct iovec *iov, const char **msgs,
+		     int n, struct sockaddr_storage *to, socklen_t tolen)
+{
+	memset(v, 0, sizeof(*v) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ (void *)msgs[i], strlen(msgs[i]) };
+		v[i].msg_hdr.msg_iov = &iov[i];
+		v[i].msg_hdr.msg_iovlen = 1;
+		v[i].msg_hdr.msg_name = to;
+		v[i].msg_hdr.msg_namelen = tolen;
+		v[i].msg_len = 0xdead;
+	}
+}
+
+/* A batch sent by sendmmsg (msg_len: each one's bytes, gathered from two
+ * segments for one), received by recvmmsg with a vector longer than the
+ * queue: what is there, each entry's msg_len, bytes and sender; vlen 0
+ * is 0 for both; a datagram longer than its entry is cut (MSG_TRUNC in
+ * its msg_flags, msg_len the bytes stored). */
+static void test_mmsg_udp(void **state)
+{
+	static const char *msgs[] = { "one", "second", "3" };
+	struct sockaddr_storage aa, ba, names[8];
+	socklen_t alen, blen;
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = udp_bound(AF_INET, &ba, &blen);
+	struct mmsghdr v[8];
+	struct iovec iov[8], two[2] = { { "sec", 3 }, { "ond", 3 } };
+	char bufs[8][16];
+
+	(void)state;
+	mmsg_out(v, iov, msgs, 3, &aa, alen);
+	v[1].msg_hdr.msg_iov = two;
+	v[1].msg_hdr.msg_iovlen = 2;
+	assert_int_equal(SYS(SYS_sendmmsg, b, v, 0, 0), 0);
+	assert_int_equal(v[0].msg_len, 0xdead);
+	assert_int_equal(SYS(SYS_sendmmsg, b, v, 3, 0), 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(v[i].msg_len, strlen(msgs[i]));
+	host_run();
+	mmsg_in(v, iov, bufs, names, 8);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 0, MSG_DONTWAIT, NULL), 0);
+	assert_int_equal(v[0].msg_len, 0xdead);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 8, MSG_DONTWAIT, NULL), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(v[i].msg_len, strlen(msgs[i]));
+		assert_string_equal(bufs[i], msgs[i]);
+		assert_int_equal(v[i].msg_hdr.msg_flags, 0);
+		assert_int_equal(v[i].msg_hdr.msg_namelen, blen);
+		assert_memory_equal(&names[i], &ba, blen);
+	}
+	assert_int_equal(v[3].msg_len, 0xdead); /* untouched */
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 8, MSG_DONTWAIT, NULL),
+			 -EAGAIN);
+	assert_int_equal(
+		SYS(SYS_sendto, b, "0123456789abcdefXYZ", 19, 0, &aa, alen),
+		19);
+	host_run();
+	mmsg_in(v, iov, bufs, names, 8);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 8, MSG_DONTWAIT, NULL), 1);
+	assert_int_equal(v[0].msg_len, 16);
+	assert_memory_equal(bufs[0], "0123456789abcdef", 16);
+	assert_true(v[0].msg_hdr.msg_flags & MSG_TRUNC);
+	close_fd(a);
+	close_fd(b);
+}
+
+static void send_late(struct later *l)
+{
+	assert_int_equal(SYS(SYS_write, l->fd, "late", 4), 4);
+}
+
+/* Blocking recvmmsg: without MSG_WAITFORONE it waits to fill the vector
+ * (the second datagram comes later); with it, it returns what is queued
+ * at once, and waits only when nothing is. */
+static void test_mmsg_waitforone(void **state)
+{
+	struct sockaddr_storage aa, ba, names[4];
+	socklen_t alen, blen;
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = udp_bound(AF_INET, &ba, &blen);
+	struct later lt = { .fn = send_late };
+	struct mmsghdr v[4];
+	struct iovec iov[4];
+	char bufs[4][16];
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(SYS(SYS_connect, b, &aa, alen), 0);
+	lt.fd = b;
+	assert_int_equal(SYS(SYS_write, b, "now", 3), 3);
+	host_run();
+	mmsg_in(v, iov, bufs, names, 4);
+	t0 = host_now();
+	at(&lt, 300 * HOST_MS);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, NULL), 2);
+	assert_true(lt.done && host_now() >= t0 + 300 * HOST_MS);
+	assert_string_equal(bufs[0], "now");
+	assert_string_equal(bufs[1], "late");
+	assert_int_equal(v[1].msg_len, 4);
+
+	/* with MSG_WAITFORONE: two queued, four asked for, no wait */
+	assert_int_equal(SYS(SYS_write, b, "x", 1), 1);
+	assert_int_equal(SYS(SYS_write, b, "yy", 2), 2);
+	host_run();
+	mmsg_in(v, iov, bufs, names, 4);
+	t0 = host_now();
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 4, MSG_WAITFORONE, NULL), 2);
+	assert_true(host_now() == t0);
+	assert_int_equal(v[0].msg_len, 1);
+	assert_int_equal(v[1].msg_len, 2);
+	assert_string_equal(bufs[1], "yy");
+
+	/* nothing queued: it waits for the first */
+	lt.done = 0;
+	at(&lt, 200 * HOST_MS);
+	mmsg_in(v, iov, bufs, names, 4);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 4, MSG_WAITFORONE, NULL), 1);
+	assert_true(lt.done && host_now() >= t0 + 200 * HOST_MS);
+	assert_string_equal(bufs[0], "late");
+	/* a non-blocking socket: EAGAIN at once */
+	set_nonblock(a);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 4, MSG_WAITFORONE, NULL),
+			 -EAGAIN);
+	close_fd(a);
+	close_fd(b);
+}
+
+/* recvmmsg's timeout bounds the whole call (in simulated time): with
+ * nothing coming, EAGAIN once it passes; with one datagram of two, that
+ * one once it passes, and the time left (none) written back; a zero
+ * timeout takes what is queued without waiting. A bad timeout is EINVAL
+ * or EFAULT before anything is taken. */
+static void test_mmsg_timeout(void **state)
+{
+	struct sockaddr_storage aa, names[2];
+	socklen_t alen;
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = new_socket(AF_INET, SOCK_DGRAM);
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	struct mmsghdr v[2];
+	struct iovec iov[2];
+	char bufs[2][16];
+	uint64_t t0 = host_now();
+
+	(void)state;
+	mmsg_in(v, iov, bufs, names, 2);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, &ts), -EAGAIN);
+	assert_true(host_now() >= t0 + 200 * HOST_MS);
+	assert_true(host_now() < t0 + 1000 * HOST_MS);
+	assert_int_equal(SYS(SYS_sendto, b, "one", 3, 0, &aa, alen), 3);
+	host_run();
+	ts = (struct timespec){ -1, 0 };
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, &ts), -EINVAL);
+	ts = (struct timespec){ 0, 1000 * 1000 * 1000 };
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, &ts), -EINVAL);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, (void *)8), -EFAULT);
+	ts = (struct timespec){ 1, 0 };
+	t0 = host_now();
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, &ts), 1);
+	assert_true(host_now() >= t0 + HOST_S);
+	assert_int_equal(ts.tv_sec, 0);
+	assert_int_equal(ts.tv_nsec, 0);
+	assert_string_equal(bufs[0], "one");
+	/* a zero timeout takes what is queued and never waits */
+	assert_int_equal(SYS(SYS_sendto, b, "two", 3, 0, &aa, alen), 3);
+	assert_int_equal(SYS(SYS_sendto, b, "three", 5, 0, &aa, alen), 5);
+	host_run();
+	ts = (struct timespec){ 0, 0 };
+	t0 = host_now();
+	mmsg_in(v, iov, bufs, names, 2);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, &ts), 2);
+	assert_int_equal(v[1].msg_len, 5);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, 0, &ts), -EAGAIN);
+	assert_true(host_now() == t0);
+	close_fd(a);
+	close_fd(b);
+}
+
+/* Bad pointers: a vector that is not the service's is EFAULT with
+ * nothing taken or sent; a bad entry after the first ends the call with
+ * the count, and what it would have taken stays queued. */
+static void test_mmsg_bad_pointers(void **state)
+{
+	static const char *msgs[] = { "first", "second" };
+	struct sockaddr_storage aa, names[2];
+	socklen_t alen;
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = new_socket(AF_INET, SOCK_DGRAM);
+	struct mmsghdr v[2];
+	struct iovec iov[2];
+	char bufs[2][16];
+	void *wrap = (void *)-4096L;
+
+	(void)state;
+	mmsg_out(v, iov, msgs, 2, &aa, alen);
+	assert_int_equal(SYS(SYS_sendmmsg, b, NULL, 2, 0), -EFAULT);
+	assert_int_equal(SYS(SYS_sendmmsg, b, wrap, 2, 0), -EFAULT);
+	iov[1].iov_base = NULL;
+	assert_int_equal(SYS(SYS_sendmmsg, b, v, 2, 0), 1); /* the first */
+	assert_int_equal(v[0].msg_len, 5);
+	assert_int_equal(v[1].msg_len, 0xdead);
+	iov[1].iov_base = (void *)msgs[1];
+	assert_int_equal(SYS(SYS_sendmmsg, b, &v[1], 1, 0), 1);
+	host_run();
+	assert_int_equal(fionread(a), 5);
+	assert_int_equal(SYS(SYS_recvmmsg, a, NULL, 2, MSG_DONTWAIT, NULL),
+			 -EFAULT);
+	assert_int_equal(SYS(SYS_recvmmsg, a, wrap, 2, MSG_DONTWAIT, NULL),
+			 -EFAULT);
+	mmsg_in(v, iov, bufs, names, 2);
+	iov[0].iov_base = NULL;
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, MSG_DONTWAIT, NULL),
+			 -EFAULT);
+	assert_int_equal(fionread(a), 5); /* still there */
+	mmsg_in(v, iov, bufs, names, 2);
+	v[1].msg_hdr.msg_name = (void *)8;
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, MSG_DONTWAIT, NULL), 1);
+	assert_string_equal(bufs[0], "first");
+	assert_int_equal(fionread(a), 6); /* "second" stays */
+	mmsg_in(v, iov, bufs, names, 2);
+	assert_int_equal(SYS(SYS_recvmmsg, a, v, 2, MSG_DONTWAIT, NULL), 1);
+	assert_string_equal(bufs[0], "second");
+	assert_int_equal(SYS(SYS_recvmmsg, 999, v, 2, 0, NULL), -EBADF);
+	assert_int_equal(SYS(SYS_sendmmsg, 1, v, 2, 0), -ENOTSOCK);
+	close_fd(a);
+	close_fd(b);
+}
+
+/* A vector longer than 1024 (Linux's UIO_MAXIOV) is cut to 1024. */
+static void test_mmsg_cap(void **state)
+{
+	enum {
+		N = 1100
+	};
+	static struct mmsghdr v[N];
+	struct sockaddr_storage aa;
+	socklen_t alen;
+	int a = udp_bound(AF_INET, &aa, &alen),
+	    b = new_socket(AF_INET, SOCK_DGRAM);
+	struct iovec iov = { "z", 1 };
+
+	(void)state;
+	assert_int_equal(SYS(SYS_connect, b, &aa, alen), 0);
+	for (int i = 0; i < N; i++)
+		v[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov,
+						      .msg_iovlen = 1 },
+					 .msg_len = 0xdead };
+	assert_int_equal(SYS(SYS_sendmmsg, b, v, N, 0), 1024);
+	assert_int_equal(v[1023].msg_len, 1);
+	assert_int_equal(v[1024].msg_len, 0xdead);
+	close_fd(a);
+	close_fd(b);
+}
+
+/* On TCP they are repeated recvmsg and sendmsg, as on Linux: two sends
+ * make one stream, received (MSG_WAITFORONE) as one message. */
+static void test_mmsg_tcp(void **state)
+{
+	static const char *msgs[] = { "abc", "defg" };
+	struct sockaddr_storage names[2];
+	struct mmsghdr v[2];
+	struct iovec iov[2];
+	char bufs[2][16];
+	int c, s;
+
+	(void)state;
+	tcp_pair(AF_INET, &c, &s);
+	mmsg_out(v, iov, msgs, 2, NULL, 0);
+	assert_int_equal(SYS(SYS_sendmmsg, c, v, 2, 0), 2);
+	assert_int_equal(v[0].msg_len, 3);
+	assert_int_equal(v[1].msg_len, 4);
+	host_advance(HOST_S); /* past Nagle's wait for an ACK */
+	mmsg_in(v, iov, bufs, names, 2);
+	assert_int_equal(SYS(SYS_recvmmsg, s, v, 2, MSG_WAITFORONE, NULL), 1);
+	assert_int_equal(v[0].msg_len, 7);
+	assert_string_equal(bufs[0], "abcdefg");
+	assert_int_equal(v[1].msg_len, 0xdead);
+	close_fd(c);
+	close_fd(s);
 }
 
 /* ---- Addresses and IPv6. */
@@ -2323,6 +2626,12 @@ int main(void)
 		T(test_udp_msg),
 		T(test_udp_rcvtimeo),
 		T(test_udp_dual_stack),
+		T(test_mmsg_udp),
+		T(test_mmsg_waitforone),
+		T(test_mmsg_timeout),
+		T(test_mmsg_bad_pointers),
+		T(test_mmsg_cap),
+		T(test_mmsg_tcp),
 		T(test_names_v6),
 		T(test_v4_mapped),
 		T(test_v6only),
