@@ -20,6 +20,8 @@ the host side in a network namespace this script creates
                       slowly (small receive buffer), closes and exits at
                       once: every byte and the EOF must still arrive
       echo_reset      the echo example survives peers that reset
+      mmsg            recvmmsg/sendmmsg: the guest takes the host's UDP
+                      queries in batches and answers them in one batch
     socktest.py --build BUILD --machine M --limit [LO HI]
                       bisect the most connections open at once (-m 256)
     socktest.py --peer PORT                  (inside the namespace)
@@ -50,6 +52,8 @@ LINGER_PORT = 7002
 LINGER_BYTES = 512 * 1024
 SENDFILE_PORT = 7003
 SENDFILE_BYTES = 300000  # not a page multiple: mmap's tail is checked
+MMSG_PORT = 7004
+MMSG_QUERIES = 3  # as in socktest.c
 ECHO_PORT = 7
 # many: bounds, not expectations (under load the case takes 5 to 15 s).
 # The client's whole exchange gets MANY_BOUND s; with the boot's 30 and
@@ -279,6 +283,34 @@ def echo_reset(addr, port):
     return ok and after and new and udp and tcp_stream(addr, port, 1 << 20)
 
 
+def mmsg_query(k):
+    """Query k of the batch, as socktest.c's mmsg_query makes it."""
+    return b"q" + str(k).encode() + b"." * (100 * k)
+
+
+def mmsg(addr, port):
+    """Send socktest mmsg its queries at once, expect each answer ("r"
+    for "q") in order, then say "bye"."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(30)
+    for k in range(MMSG_QUERIES):
+        s.sendto(mmsg_query(k), (addr, port))
+    ok = True
+    try:
+        for k in range(MMSG_QUERIES):
+            got = s.recv(1024)
+            want = b"r" + mmsg_query(k)[1:]
+            print(f"client: answer {k}: {len(got)} bytes"
+                  f"{'' if got == want else ', WRONG'}", flush=True)
+            ok = ok and got == want
+    except OSError as e:
+        print(f"client: {e!r}", flush=True)
+        ok = False
+    s.sendto(b"bye", (addr, port))
+    s.close()
+    return ok
+
+
 def client(kind, addr, port, n):
     """Run one host-side client; True on success."""
     if kind == "reset-server":
@@ -289,6 +321,8 @@ def client(kind, addr, port, n):
         return echo_reset(addr, port)
     if kind == "linger":
         return linger(addr, port, n)
+    if kind == "mmsg":
+        return mmsg(addr, port)
     return False
 
 
@@ -482,6 +516,19 @@ def case_sendfile(build, machine):
         return ok, g.text() + "".join(out)
 
 
+def case_mmsg(build, machine):
+    """The guest's batched receive and send against a host client."""
+    out = []
+    with netns.Netns() as ns:
+        g = boot(ns, socktest_image(build), machine,
+                 ["mmsg", str(MMSG_PORT)], static_ip())
+        ok = bool(g.wait(r"mmsg: listening", timeout=60))
+        ok = ok and run_client(ns, out, "mmsg", netns.GUEST_IP, MMSG_PORT,
+                               timeout=60)
+        ok = finish(g, "mmsg") and ok
+        return ok, g.text() + "".join(out)
+
+
 CASES = {
     "refused": case_refused,
     "reset": case_reset,
@@ -492,6 +539,7 @@ CASES = {
     "linger": case_linger,
     "sendfile": case_sendfile,
     "echo_reset": case_echo_reset,
+    "mmsg": case_mmsg,
 }
 
 

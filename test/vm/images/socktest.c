@@ -30,6 +30,13 @@
  *                          (default 7003) and sendfile the file to it from
  *                          the file's position, then close and exit, as
  *                          linger does
+ *   mmsg [PORT]            recvmmsg and sendmmsg on a UDP socket bound to
+ *                          PORT (default 7004): vlen 0, EFAULT for a bad
+ *                          vector, EAGAIN; then the host's 3 queries of
+ *                          different lengths taken in batches of up to 8
+ *                          with MSG_WAITFORONE (msg_len and bytes of
+ *                          each), answered in one sendmmsg, each to its
+ *                          sender; then the host's "bye"
  *   sockopts HOST PORT     getsockname/getpeername, SO_REUSEADDR,
  *                          SO_RCVTIMEO, TCP_NODELAY, FIONREAD,
  *                          shutdown(SHUT_WR), EPIPE without dying, EBADF
@@ -43,6 +50,7 @@
  * retransmission) is lost, so a mode that serves a client waits for that
  * client's EOF before it exits (linger alone tests that exiting does not
  * lose them). */
+#define _GNU_SOURCE /* recvmmsg, sendmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -61,6 +69,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -888,6 +897,157 @@ static int mode_sockopts(int argc, char **argv)
 	return verdict("sockopts");
 }
 
+/* ---- mmsg */
+
+#define MMSG_QUERIES 3
+
+/* Query k of the host's batch: "q<k>" then 100 * k dots; its length. */
+static size_t mmsg_query(int k, char *buf)
+{
+	size_t n = 2 + 100 * (size_t)k;
+
+	buf[0] = 'q';
+	buf[1] = (char)('0' + k);
+	memset(buf + 2, '.', n - 2);
+	return n;
+}
+
+/* Entries v[0..n) receiving into bufs (512 bytes each), senders into
+ * names. */
+static void mmsg_vec(struct mmsghdr *v, struct iovec *iov, char (*bufs)[512],
+		     struct sockaddr_in *names, int n)
+{
+	memset(v, 0, sizeof(*v) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
+		v[i].msg_hdr = (struct msghdr){ .msg_name = &names[i],
+						.msg_namelen = sizeof(names[i]),
+						.msg_iov = &iov[i],
+						.msg_iovlen = 1 };
+	}
+}
+
+/* The system calls themselves, not musl's wrappers: on x86_64 musl's
+ * sendmmsg is a loop of sendmsg calls that never reaches the kernel's,
+ * and its recvmmsg writes into the vector itself first (a bad one would
+ * fault in the service, not give EFAULT). */
+static long sys_recvmmsg(int fd, void *v, unsigned n, int flags)
+{
+	return syscall(SYS_recvmmsg, fd, v, n, flags, NULL);
+}
+
+static long sys_sendmmsg(int fd, void *v, unsigned n, int flags)
+{
+	return syscall(SYS_sendmmsg, fd, v, n, flags);
+}
+
+/* What needs no peer: vlen 0 is 0, a bad vector EFAULT, an empty queue
+ * EAGAIN. */
+static void mmsg_local(int u)
+{
+	struct mmsghdr v[1];
+
+	memset(v, 0, sizeof(v));
+	CHECK(sys_recvmmsg(u, v, 0, MSG_DONTWAIT) == 0);
+	CHECK(sys_sendmmsg(u, v, 0, 0) == 0);
+	errno = 0;
+	CHECK(sys_recvmmsg(u, NULL, 4, MSG_DONTWAIT) == -1 && errno == EFAULT);
+	errno = 0;
+	CHECK(sys_recvmmsg(u, (void *)8, 4, MSG_DONTWAIT) == -1 &&
+	      errno == EFAULT);
+	errno = 0;
+	CHECK(sys_sendmmsg(u, NULL, 4, 0) == -1 && errno == EFAULT);
+	errno = 0;
+	CHECK(sys_sendmmsg(u, (void *)8, 4, 0) == -1 && errno == EFAULT);
+	errno = 0;
+	CHECK(recvmmsg(u, v, 1, MSG_DONTWAIT, NULL) == -1 && errno == EAGAIN);
+}
+
+/* Receive the host's MMSG_QUERIES queries in batches of up to 8
+ * (MSG_WAITFORONE: each call returns what has come, never more than
+ * was sent), checking each one's msg_len and bytes; senders in from. */
+static int mmsg_receive(int u, struct sockaddr_in *from)
+{
+	static char bufs[8][512];
+	struct sockaddr_in names[8];
+	struct mmsghdr v[8];
+	struct iovec iov[8];
+	char want[512];
+	int got = 0, calls = 0;
+
+	while (got < MMSG_QUERIES && calls++ < 20) {
+		mmsg_vec(v, iov, bufs, names, 8);
+		int r = recvmmsg(u, v, 8, MSG_WAITFORONE, NULL);
+
+		CHECK(r >= 1 && r <= MMSG_QUERIES - got);
+		if (r < 1 || r > MMSG_QUERIES - got)
+			return -1;
+		for (int i = 0; i < r; i++, got++) {
+			size_t n = mmsg_query(got, want);
+
+			CHECK(v[i].msg_len == n);
+			CHECK(v[i].msg_len == n && !memcmp(bufs[i], want, n));
+			CHECK(v[i].msg_hdr.msg_namelen == sizeof(names[i]));
+			from[got] = names[i];
+		}
+		printf("socktest: mmsg: %d queries from one call\n", r);
+	}
+	return got == MMSG_QUERIES ? 0 : -1;
+}
+
+/* Answer the queries in one sendmmsg, each to its sender: "r<k>" and
+ * the query's dots. */
+static void mmsg_answer(int u, struct sockaddr_in *to)
+{
+	static char bufs[MMSG_QUERIES][512];
+	struct mmsghdr v[MMSG_QUERIES];
+	struct iovec iov[MMSG_QUERIES];
+
+	memset(v, 0, sizeof(v));
+	for (int k = 0; k < MMSG_QUERIES; k++) {
+		iov[k] = (struct iovec){ bufs[k], mmsg_query(k, bufs[k]) };
+		bufs[k][0] = 'r';
+		v[k].msg_hdr = (struct msghdr){ .msg_name = &to[k],
+						.msg_namelen = sizeof(to[k]),
+						.msg_iov = &iov[k],
+						.msg_iovlen = 1 };
+	}
+	CHECK(sys_sendmmsg(u, v, MMSG_QUERIES, 0) == MMSG_QUERIES);
+	for (int k = 0; k < MMSG_QUERIES; k++)
+		CHECK(v[k].msg_len == iov[k].iov_len);
+}
+
+/* recvmmsg and sendmmsg on a UDP socket, port PORT: the local checks,
+ * then a batch of queries from the host answered in one batch, then
+ * the host's "bye" (the answers have arrived), after which nothing is
+ * queued. */
+static int mode_mmsg(int argc, char **argv)
+{
+	int port = argc > 2 ? atoi(argv[2]) : 7004;
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in from[8];
+	static char bufs[8][512];
+	struct mmsghdr v[8];
+	struct iovec iov[8];
+
+	if (u < 0 || bind(u, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return 2;
+	set_timeout(u, SO_RCVTIMEO, 60000);
+	mmsg_local(u);
+	printf("socktest: mmsg: listening on port %d\n", port);
+	if (!mmsg_receive(u, from))
+		mmsg_answer(u, from);
+	mmsg_vec(v, iov, bufs, from, 8);
+	CHECK(recvmmsg(u, v, 1, 0, NULL) == 1);
+	CHECK(v[0].msg_len == 3 && !memcmp(bufs[0], "bye", 3));
+	errno = 0;
+	CHECK(recvmmsg(u, v, 8, MSG_DONTWAIT, NULL) == -1 && errno == EAGAIN);
+	close(u);
+	return verdict("mmsg");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -897,7 +1057,7 @@ int main(int argc, char **argv)
 		{ "refused", mode_refused },   { "reset", mode_reset },
 		{ "resolve", mode_resolve },   { "many", mode_many },
 		{ "sockopts", mode_sockopts }, { "linger", mode_linger },
-		{ "sendfile", mode_sendfile },
+		{ "sendfile", mode_sendfile }, { "mmsg", mode_mmsg },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -912,6 +1072,6 @@ int main(int argc, char **argv)
 		return r ? 1 : 0;
 	}
 	printf("usage: socktest refused|reset|resolve|many|sockopts|linger"
-	       "|sendfile ...\n");
+	       "|sendfile|mmsg ...\n");
 	return 1;
 }
