@@ -20,7 +20,8 @@
  * available the server falls back to IPv4 sockets. All sockets are
  * nonblocking and edge-triggered in one epoll set; readiness is kept in
  * flags until a call returns EAGAIN, so that each turn of the loop does
- * bounded work: at most UDP_TURN datagrams, ACCEPT_TURN accepts and
+ * bounded work: at most UDP_TURN datagrams (read with recvmmsg and
+ * answered with sendmmsg, UDP_BATCH at a time), ACCEPT_TURN accepts and
  * TCP_TURN connections (round-robin over those with work, each doing at
  * most one read and TCP_QUERIES answers). A thousand busy TCP clients
  * therefore cannot starve UDP.
@@ -64,6 +65,8 @@
 #define TCP_QUERY_MAX 4096  /* octets of a query over TCP */
 #define UDP_ANSWER_MAX 4096 /* octets of a response over UDP */
 #define UDP_TURN 64	    /* datagrams per turn of the loop */
+#define UDP_BATCH 16	    /* datagrams per recvmmsg and sendmmsg */
+#define UDP_QUERY_MAX 4096  /* octets of a query over UDP; more: dropped */
 #define ACCEPT_TURN 64	    /* accepted connections per turn */
 #define TCP_TURN 64	    /* connections served per turn */
 #define TCP_QUERIES 16	    /* queries one connection answers per turn */
@@ -95,8 +98,8 @@ struct conn {
 
 /* Counters of the transport, beside dns_answer()'s. */
 struct srv_stats {
-	uint64_t udp, tcp, udp_send_errors, conns, conns_full, timeouts,
-		bad_framing, accept_errors;
+	uint64_t udp, tcp, udp_send_errors, udp_oversize, conns, conns_full,
+	    timeouts, bad_framing, accept_errors;
 };
 
 static struct dns_db db;
@@ -285,28 +288,90 @@ static const char *listen_all(int port)
 
 /* ---- UDP. ---- */
 
-static void serve_udp(void)
-{
-	static uint8_t query[65536];
+/* One batch of UDP queries and their answers. */
+struct udp_batch {
+	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
+	struct iovec qiov[UDP_BATCH], aiov[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
+	uint8_t query[UDP_BATCH][UDP_QUERY_MAX];
+	uint8_t answer[UDP_BATCH][UDP_ANSWER_MAX];
+};
 
-	for (int i = 0; i < UDP_TURN; i++) {
-		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(udp_fd, query, sizeof(query), 0,
-				     (struct sockaddr *)&from, &fromlen);
+/* Answer the n datagrams received in b; returns how many answers are
+ * ready in b->out. A datagram cut to UDP_QUERY_MAX is dropped. */
+static unsigned answer_batch(struct udp_batch *b, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
 		size_t m;
 
-		if (n < 0) {
-			if (errno != EINTR)
+		ss.udp++;
+		if (h->msg_flags & MSG_TRUNC) {
+			ss.udp_oversize++;
+			continue;
+		}
+		m = dns_answer(&db, b->query[i], b->in[i].msg_len, b->answer[k],
+			       UDP_ANSWER_MAX, DNS_UDP, &st);
+		if (!m)
+			continue;
+		b->aiov[k] = (struct iovec){ b->answer[k], m };
+		b->out[k].msg_hdr = (struct msghdr){
+			.msg_name = &b->from[i],
+			.msg_namelen = h->msg_namelen,
+			.msg_iov = &b->aiov[k],
+			.msg_iovlen = 1,
+		};
+		k++;
+	}
+	return k;
+}
+
+/* Send b->out[0 .. k): an answer that cannot be sent is counted and
+ * skipped. */
+static void send_batch(struct udp_batch *b, unsigned k)
+{
+	for (unsigned sent = 0; sent < k;) {
+		int r = sendmmsg(udp_fd, b->out + sent, k - sent, 0);
+
+		if (r > 0) {
+			sent += (unsigned)r;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else {
+			ss.udp_send_errors++;
+			sent++;
+		}
+	}
+}
+
+/* Read and answer datagrams in batches (recvmmsg, sendmmsg), at most
+ * UDP_TURN in this turn of the loop. */
+static void serve_udp(void)
+{
+	static struct udp_batch b;
+
+	for (unsigned done = 0; done < UDP_TURN;) {
+		int n;
+
+		for (unsigned i = 0; i < UDP_BATCH; i++) {
+			b.qiov[i] = (struct iovec){ b.query[i], UDP_QUERY_MAX };
+			b.in[i].msg_hdr = (struct msghdr){
+				.msg_name = &b.from[i],
+				.msg_namelen = sizeof(b.from[i]),
+				.msg_iov = &b.qiov[i],
+				.msg_iovlen = 1,
+			};
+		}
+		n = recvmmsg(udp_fd, b.in, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n == 0 || errno != EINTR)
 				udp_ready = false;
 			return;
 		}
-		ss.udp++;
-		m = dns_answer(&db, query, (size_t)n, answer_buf,
-			       UDP_ANSWER_MAX, DNS_UDP, &st);
-		if (m && sendto(udp_fd, answer_buf, m, 0,
-				(struct sockaddr *)&from, fromlen) < 0)
-			ss.udp_send_errors++;
+		send_batch(&b, answer_batch(&b, (unsigned)n));
+		done += (unsigned)n;
 	}
 }
 
@@ -563,7 +628,7 @@ static void report(const char *when)
 	       "formerr %llu, notimp %llu, refused %llu, nxdomain %llu, "
 	       "truncated %llu; tcp connections %llu, refused as full %llu, "
 	       "timed out %llu, closed on bad framing %llu, accept errors "
-	       "%llu; udp send errors %llu\n",
+	       "%llu; udp send errors %llu, oversized %llu\n",
 	       when, (unsigned long long)st.queries, (unsigned long long)ss.udp,
 	       (unsigned long long)ss.tcp, (unsigned long long)st.dropped,
 	       (unsigned long long)st.formerr, (unsigned long long)st.notimp,
@@ -573,7 +638,8 @@ static void report(const char *when)
 	       (unsigned long long)ss.timeouts,
 	       (unsigned long long)ss.bad_framing,
 	       (unsigned long long)ss.accept_errors,
-	       (unsigned long long)ss.udp_send_errors);
+	       (unsigned long long)ss.udp_send_errors,
+	       (unsigned long long)ss.udp_oversize);
 	fflush(stdout);
 }
 
