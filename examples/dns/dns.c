@@ -28,12 +28,15 @@
  *
  * TCP (RFC 7766): queries framed by a 2-octet length, several per
  * connection, pipelined, answered in order. Each of TCP_SLOTS connections
- * has a fixed input buffer for queries up to TCP_QUERY_MAX octets; a
- * connection that is full when a client arrives is accepted and closed at
- * once. A length of 0 or over TCP_QUERY_MAX, or a message that gets no
- * answer (shorter than a header, or a response), closes the connection;
- * so do a read error and the idle timeout. After the peer shuts its side
- * the queries already received are answered, then the connection closes.
+ * has a fixed input buffer for queries up to TCP_QUERY_MAX octets; when
+ * every slot is taken, a new client takes the slot of the connection
+ * that has gone longest without progress, which is closed: clients that
+ * open connections and trickle bytes into them (or never read) cannot
+ * lock everyone out until they stop. A length of 0 or over
+ * TCP_QUERY_MAX, or a message that gets no answer (shorter than a
+ * header, or a response), closes the connection; so do a read error and
+ * the idle timeout. After the peer shuts its side the queries already
+ * received are answered, then the connection closes.
  * Responses are built in one static buffer and sent at once; when the
  * peer does not take a whole response, the connection waits for EPOLLOUT
  * and the response is built again from the query still in its input
@@ -445,10 +448,9 @@ static void accept_some(int64_t now)
 			tcp_ready = false;	    /* until the next arrival */
 			return;
 		}
-		if (!nfree) {
-			close(fd);
+		if (!nfree) { /* full: the longest without progress goes */
 			ss.conns_full++;
-			continue;
+			conn_close(lru.lru_next);
 		}
 		ss.conns++;
 		c = free_slots[--nfree];
@@ -626,9 +628,9 @@ static void report(const char *when)
 {
 	printf("dns: %s: queries %llu (udp %llu, tcp %llu), dropped %llu, "
 	       "formerr %llu, notimp %llu, refused %llu, nxdomain %llu, "
-	       "truncated %llu; tcp connections %llu, refused as full %llu, "
-	       "timed out %llu, closed on bad framing %llu, accept errors "
-	       "%llu; udp send errors %llu, oversized %llu\n",
+	       "truncated %llu; tcp connections %llu, closed to make room "
+	       "%llu, timed out %llu, closed on bad framing %llu, accept "
+	       "errors %llu; udp send errors %llu, oversized %llu\n",
 	       when, (unsigned long long)st.queries, (unsigned long long)ss.udp,
 	       (unsigned long long)ss.tcp, (unsigned long long)st.dropped,
 	       (unsigned long long)st.formerr, (unsigned long long)st.notimp,
