@@ -79,7 +79,7 @@ uint32_t dns_db_crc32(uint32_t crc, const void *p, size_t n);
 
 /* How a response leaves: the limit on its size differs. */
 enum dns_transport {
-	DNS_UDP, /* the query's EDNS size, or 512 */
+	DNS_UDP, /* the query's EDNS size (at most DNS_EDNS_UDP_SIZE), or 512 */
 	DNS_TCP, /* 65535 */
 };
 

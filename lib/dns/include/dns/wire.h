@@ -101,7 +101,8 @@ struct dns_query {
  * RDATA exactly), other additional RRs well formed, nothing after the
  * last RR. Names: labels of at most 63 octets (types 0x40 and 0x80
  * refused), at most 255 octets decoded, compression pointers strictly
- * backwards, past the header and inside the packet. Reads nothing
+ * backwards, past the header and inside the packet, at most 127 of them
+ * in one name. Reads nothing
  * outside pkt[0..len). */
 int dns_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q);
 
