@@ -808,8 +808,11 @@ def main():
                 cmd = [RUN, "-q", os.path.join(a.build, "examples/dns/dns.elf"),
                        "-M", a.machine, "--net", "tap:tap0", "--timeout", "600",
                        "--kopt", f"net.ip={netns.GUEST_IP}/24"]
-                if a.db:
-                    cmd += ["--initrd", a.db]
+                if a.db:  # the initrd's /etc/dns/zones.db replaces the image's
+                    tree = os.path.join(tmp, "initrd", "etc", "dns")
+                    os.makedirs(tree)
+                    shutil.copy(a.db, os.path.join(tree, "zones.db"))
+                    cmd += ["--initrd", os.path.join(tmp, "initrd")]
                 srv = ns.popen(*cmd, stdout=log, stderr=subprocess.STDOUT)
             for what, addr, proc in (("NSD", ref, nsd), ("server under test", test, srv)):
                 if not wait_serving(ns, addr, proc):
