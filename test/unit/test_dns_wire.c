@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "dns/wire.h"
+#include "dns_testzone.h"
 
 /* ---- Writing packets. */
 
@@ -51,30 +52,11 @@ static void put32(struct pkt *p, uint32_t v)
 	put16(p, (uint16_t)v);
 }
 
-/* Dotted name ("www.example.com", "." or "" for the root) to wire form;
- * returns its length. */
-static size_t wire(const char *dotted, uint8_t *out)
-{
-	size_t n = 0;
-
-	while (*dotted && strcmp(dotted, ".") != 0) {
-		const char *dot = strchr(dotted, '.');
-		size_t l = dot ? (size_t)(dot - dotted) : strlen(dotted);
-
-		out[n] = (uint8_t)l;
-		memcpy(out + n + 1, dotted, l);
-		n += 1 + l;
-		dotted += l + (dot ? 1 : 0);
-	}
-	out[n++] = 0;
-	return n;
-}
-
 static void put_name(struct pkt *p, const char *dotted)
 {
 	uint8_t w[512];
 
-	put(p, w, wire(dotted, w));
+	put(p, w, tz_wire(dotted, w));
 }
 
 static void header(struct pkt *p, uint16_t flags, uint16_t qd, uint16_t an,
@@ -146,9 +128,9 @@ static void test_parse_plain(void **state)
 	assert_false(q.cd);
 	assert_int_equal(q.opcode, 0);
 	assert_true(q.has_question);
-	assert_int_equal(q.qname_len, wire("WwW.ExAmple.COM", w));
+	assert_int_equal(q.qname_len, tz_wire("WwW.ExAmple.COM", w));
 	assert_memory_equal(q.qname, w, q.qname_len);
-	wire("www.example.com", w);
+	tz_wire("www.example.com", w);
 	assert_memory_equal(q.qname_lc, w, q.qname_len);
 	assert_int_equal(q.qtype, DNS_TYPE_AAAA);
 	assert_int_equal(q.qclass, DNS_CLASS_IN);
@@ -407,12 +389,12 @@ static void test_parse_name_length(void **state)
 
 	(void)state;
 	name_of_len(name, 255);
-	assert_int_equal(wire(name, w), 255);
+	assert_int_equal(tz_wire(name, w), 255);
 	query(&p, name, DNS_TYPE_A, 0);
 	assert_int_equal(parse(&p, &q), DNS_PARSE_OK);
 	assert_int_equal(q.qname_len, 255);
 	name_of_len(name, 256);
-	assert_int_equal(wire(name, w), 256);
+	assert_int_equal(tz_wire(name, w), 256);
 	query(&p, name, DNS_TYPE_A, 0);
 	assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
 	/* Over 255 only through a pointer: "foo" + a 253-octet name. */
@@ -563,8 +545,8 @@ static void test_names(void **state)
 		for (size_t j = 0; j < n; j++) {
 			int c;
 
-			wire(order[i], a);
-			wire(order[j], b);
+			tz_wire(order[i], a);
+			tz_wire(order[j], b);
 			c = dns_name_compare(a, b);
 			if (i < j)
 				assert_true(c < 0);
@@ -573,26 +555,26 @@ static void test_names(void **state)
 			else
 				assert_int_equal(c, 0);
 		}
-	wire(".", a);
-	wire("example", b);
+	tz_wire(".", a);
+	tz_wire("example", b);
 	assert_true(dns_name_compare(a, b) < 0);
 	assert_true(dns_name_compare(b, a) > 0);
 
-	wire("WWW.Example.COM", a);
-	wire("www.example.com", b);
+	tz_wire("WWW.Example.COM", a);
+	tz_wire("www.example.com", b);
 	assert_true(dns_name_equal(a, b));
 	assert_int_equal(dns_name_compare(a, b), 0);
-	wire("www.example.co", b);
+	tz_wire("www.example.co", b);
 	assert_false(dns_name_equal(a, b));
-	wire("wwx.example.com", b);
+	tz_wire("wwx.example.com", b);
 	assert_false(dns_name_equal(a, b));
 	assert_int_equal(dns_name_labels(a), 3);
 	assert_int_equal(dns_name_lower(b, a), 17);
-	wire("www.example.com", a);
+	tz_wire("www.example.com", a);
 	assert_memory_equal(a, b, 17);
 	/* Only A-Z fold: '[' (0x5b) is not '{' (0x7b). */
-	wire("[", a);
-	wire("{", b);
+	tz_wire("[", a);
+	tz_wire("{", b);
 	assert_false(dns_name_equal(a, b));
 	/* Nor do octets over 0x7f: Latin-1 0xc1 is not 0xe1 (0xc1 | 0x20). */
 	memcpy(a, "\1\xc1", 3);
@@ -602,15 +584,15 @@ static void test_names(void **state)
 	dns_name_lower(a, a);
 	assert_int_equal(a[1], 0xc1);
 
-	wire("a.b.Example.com", a);
-	wire("example.COM", b);
+	tz_wire("a.b.Example.com", a);
+	tz_wire("example.COM", b);
 	assert_true(dns_name_is_subdomain(a, b));
 	assert_true(dns_name_is_subdomain(b, b));
 	assert_false(dns_name_is_subdomain(b, a));
-	wire("b.example.com", a);
-	wire("xample.com", b);
+	tz_wire("b.example.com", a);
+	tz_wire("xample.com", b);
 	assert_false(dns_name_is_subdomain(a, b));
-	wire(".", b);
+	tz_wire(".", b);
 	assert_true(dns_name_is_subdomain(a, b));
 
 	assert_int_equal(dns_name_len(a, sizeof(a)), 15);
@@ -620,7 +602,7 @@ static void test_names(void **state)
 	a[0] = 0xc0;
 	assert_int_equal(dns_name_len(a, sizeof(a)), 0);
 	name_of_len((char *)b, 256);
-	wire((char *)b, a);
+	tz_wire((char *)b, a);
 	assert_int_equal(dns_name_len(a, sizeof(a)), 0);
 }
 
@@ -790,7 +772,7 @@ static size_t cat(uint8_t *out, const char *pre, size_t npre, const char *name,
 	size_t n = npre;
 
 	memcpy(out, pre, npre);
-	n += wire(name, out + n);
+	n += tz_wire(name, out + n);
 	memcpy(out + n, post, npost);
 	return n + npost;
 }
@@ -825,7 +807,7 @@ static void fill_specs(struct spec *s, size_t *n)
 			      DNS_SECTION_ANSWER,
 			      { 0 },
 			      0 };
-	s[i].rdlen = wire("www.example.com", s[i].rdata);
+	s[i].rdlen = tz_wire("www.example.com", s[i].rdata);
 	i++;
 	s[i] = (struct spec){
 		"example.com", DNS_TYPE_MX, DNS_SECTION_ANSWER, { 0 }, 0
@@ -850,7 +832,7 @@ static void fill_specs(struct spec *s, size_t *n)
 			      DNS_SECTION_ANSWER,
 			      { 0 },
 			      0 };
-	s[i].rdlen = wire("www.example.com", s[i].rdata);
+	s[i].rdlen = tz_wire("www.example.com", s[i].rdata);
 	i++;
 	s[i] = (struct spec){ "example.com", DNS_TYPE_CAA, DNS_SECTION_ANSWER,
 			      "\x00\x05issueca.example.net", 21 };
@@ -858,23 +840,23 @@ static void fill_specs(struct spec *s, size_t *n)
 	s[i] = (struct spec){
 		"old.example.com", DNS_TYPE_DNAME, DNS_SECTION_ANSWER, { 0 }, 0
 	};
-	s[i].rdlen = wire("new.example.com", s[i].rdata);
+	s[i].rdlen = tz_wire("new.example.com", s[i].rdata);
 	i++;
 	/* Unknown type 65280: RDATA that looks like a name, not touched. */
 	s[i] = (struct spec){
 		"example.com", 65280, DNS_SECTION_ANSWER, { 0 }, 0
 	};
-	s[i].rdlen = wire("example.com", s[i].rdata);
+	s[i].rdlen = tz_wire("example.com", s[i].rdata);
 	i++;
 	s[i] = (struct spec){
 		"example.com", DNS_TYPE_NS, DNS_SECTION_AUTHORITY, { 0 }, 0
 	};
-	s[i].rdlen = wire("ns1.example.com", s[i].rdata);
+	s[i].rdlen = tz_wire("ns1.example.com", s[i].rdata);
 	i++;
 	s[i] = (struct spec){
 		"example.com", DNS_TYPE_SOA, DNS_SECTION_AUTHORITY, { 0 }, 0
 	};
-	l = wire("ns1.example.com", s[i].rdata);
+	l = tz_wire("ns1.example.com", s[i].rdata);
 	s[i].rdlen = l + cat(s[i].rdata + l, "", 0, "hostmaster.example.com",
 			     soa_tail, 20);
 	i++;
@@ -927,7 +909,7 @@ static void test_build_round_trip(void **state)
 	for (size_t i = 0; i < n; i++) {
 		uint8_t owner[256];
 
-		wire(s[i].owner, owner);
+		tz_wire(s[i].owner, owner);
 		assert_int_equal(dns_build_section(&b, s[i].section),
 				 DNS_BUILD_OK);
 		assert_int_equal(dns_build_rr(&b, owner, s[i].type,
@@ -947,7 +929,7 @@ static void test_build_round_trip(void **state)
 	for (size_t i = 0; i < n; i++) {
 		struct rr *r = &g.rr[i];
 
-		wire(s[i].owner, w);
+		tz_wire(s[i].owner, w);
 		assert_true(dns_name_equal(r->owner, w));
 		assert_int_equal(r->type, s[i].type);
 		assert_int_equal(r->class, DNS_CLASS_IN);
@@ -1068,13 +1050,13 @@ static void test_build_invalid(void **state)
 	assert_int_equal(dns_build_start(&b, buf, sizeof(buf), &q),
 			 DNS_BUILD_OK);
 	len = b.len;
-	wire("a.example", owner);
+	tz_wire("a.example", owner);
 	/* MX without its name, NS with trailing octets, SOA short of its
 	 * 20 octets, a bad owner. */
 	memcpy(rd, "\0\x0a", 2);
 	assert_int_equal(dns_build_rr(&b, owner, DNS_TYPE_MX, 1, 0, rd, 2),
 			 DNS_BUILD_INVAL);
-	size_t l = wire("ns.example", rd);
+	size_t l = tz_wire("ns.example", rd);
 
 	assert_int_equal(dns_build_rr(&b, owner, DNS_TYPE_NS, 1, 0, rd, l + 1),
 			 DNS_BUILD_INVAL);
@@ -1099,7 +1081,7 @@ static int add_a_set(struct dns_builder *b, const char *owner, int n)
 	uint8_t w[256], rd[4] = { 192, 0, 2, 0 };
 	int rc = DNS_BUILD_OK;
 
-	wire(owner, w);
+	tz_wire(owner, w);
 	for (int i = 0; i < n && rc == DNS_BUILD_OK; i++) {
 		rd[3] = (uint8_t)i;
 		rc = dns_build_rr(b, w, DNS_TYPE_A, DNS_CLASS_IN, 60, rd, 4);
@@ -1148,7 +1130,7 @@ static void test_build_truncation(void **state)
 	 * (owner pointer 2, 10, RDATA 3) must not take the OPT's place. */
 	uint8_t owner[32];
 
-	wire("www.example.com", owner);
+	tz_wire("www.example.com", owner);
 	assert_int_equal(dns_build_rr(&b, owner, DNS_TYPE_TXT, DNS_CLASS_IN, 60,
 				      (const uint8_t *)"\x02hi", 3),
 			 DNS_BUILD_FULL);
@@ -1200,7 +1182,7 @@ static void test_build_rrset_boundary(void **state)
 	mark = b.len;
 	uint8_t owner[32], rd[16] = { 0x20, 0x01 };
 
-	wire("a.example.com", owner);
+	tz_wire("a.example.com", owner);
 	for (int i = 0; i < 40; i++) {
 		rd[15] = (uint8_t)i;
 		if (dns_build_rr(&b, owner, DNS_TYPE_AAAA, DNS_CLASS_IN, 60, rd,

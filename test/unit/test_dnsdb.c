@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "dbwrite.h"
+#include "dns_testzone.h"
 #include "dns/db.h"
 
 #define T_A 1
@@ -30,94 +31,30 @@
 
 /* ---- Names and records. */
 
-/* Dotted name to wire form; returns its length. */
-static size_t wire(const char *dotted, uint8_t *out)
-{
-	size_t n = 0;
-
-	while (*dotted && strcmp(dotted, ".") != 0) {
-		const char *dot = strchr(dotted, '.');
-		size_t l = dot ? (size_t)(dot - dotted) : strlen(dotted);
-
-		out[n] = (uint8_t)l;
-		memcpy(out + n + 1, dotted, l);
-		n += 1 + l;
-		dotted += l + (dot ? 1 : 0);
-	}
-	out[n++] = 0;
-	return n;
-}
-
-#define MAX_RRS 64
-
-/* A zone under construction: records and the RDATA they point into. */
-struct tzone {
-	struct dnsz_zone z;
-	struct dnsz_rr rrs[MAX_RRS];
-	uint8_t rdata[MAX_RRS][300];
-};
-
-static void rr(struct tzone *t, const char *owner, uint16_t type,
-	       const void *rdata, size_t rdlen)
-{
-	struct dnsz_rr *r = &t->rrs[t->z.nrrs];
-
-	assert_true(t->z.nrrs < MAX_RRS && rdlen <= 300);
-	memset(r, 0, sizeof(*r));
-	wire(owner, r->owner);
-	r->type = type;
-	r->rclass = 1;
-	r->ttl = 3600;
-	memcpy(t->rdata[t->z.nrrs], rdata, rdlen);
-	r->rdata = t->rdata[t->z.nrrs];
-	r->rdlen = (uint16_t)rdlen;
-	r->file = "t.zone";
-	r->line = (unsigned)t->z.nrrs + 1;
-	t->z.nrrs++;
-}
-
 static void rr_a(struct tzone *t, const char *owner, uint8_t last)
 {
 	uint8_t a[4] = { 192, 0, 2, last };
 
-	rr(t, owner, T_A, a, 4);
-}
-
-static void rr_name(struct tzone *t, const char *owner, uint16_t type,
-		    const char *target)
-{
-	uint8_t w[256];
-
-	rr(t, owner, type, w, wire(target, w));
-}
-
-static void rr_mx(struct tzone *t, const char *owner, const char *target)
-{
-	uint8_t w[258] = { 0, 10 };
-
-	rr(t, owner, T_MX, w, 2 + wire(target, w + 2));
+	tz_rr(t, owner, T_A, a, 4);
 }
 
 static void rr_soa(struct tzone *t, const char *apex)
 {
 	uint8_t w[600];
-	size_t n = wire("ns1.example.com", w);
+	size_t n = tz_wire("ns1.example.com", w);
 
-	n += wire("hostmaster.example.com", w + n);
+	n += tz_wire("hostmaster.example.com", w + n);
 	for (int i = 0; i < 4; i++) {
 		memcpy(w + n, "\0\0\x0e\x10", 4); /* 3600 */
 		n += 4;
 	}
 	memcpy(w + n, "\0\0\x01\x2c", 4); /* minimum 300 */
-	rr(t, apex, T_SOA, w, n + 4);
+	tz_rr(t, apex, T_SOA, w, n + 4);
 }
 
 static void zone_init(struct tzone *t, const char *apex)
 {
-	memset(t, 0, sizeof(*t));
-	wire(apex, t->z.apex);
-	t->z.file = "t.zone";
-	t->z.rrs = t->rrs;
+	tz_init(t, apex, "t.zone");
 }
 
 /* The sample zone of these tests. */
@@ -125,24 +62,24 @@ static void sample(struct tzone *t)
 {
 	zone_init(t, "example.com");
 	rr_soa(t, "example.com");
-	rr_name(t, "example.com", T_NS, "ns1.example.com");
-	rr_mx(t, "example.com", "mail.example.com");
+	tz_rr_name(t, "example.com", T_NS, "ns1.example.com");
+	tz_rr_mx(t, "example.com", "mail.example.com");
 	rr_a(t, "ns1.example.com", 1);
 	rr_a(t, "mail.example.com", 25);
 	rr_a(t, "WWW.example.com", 80);
 	rr_a(t, "www.example.com", 80); /* a duplicate, dropped */
 	rr_a(t, "a.b.example.com", 9);	/* b.example.com: non-terminal */
-	rr_name(t, "c1.example.com", T_CNAME, "c2.example.com");
-	rr_name(t, "c2.example.com", T_CNAME, "www.example.com");
-	rr_name(t, "out.example.com", T_CNAME, "www.example.org");
+	tz_rr_name(t, "c1.example.com", T_CNAME, "c2.example.com");
+	tz_rr_name(t, "c2.example.com", T_CNAME, "www.example.com");
+	tz_rr_name(t, "out.example.com", T_CNAME, "www.example.org");
 	rr_a(t, "*.wild.example.com", 42);
 	rr_a(t, "x.wild.example.com", 43);
-	rr_name(t, "sub.example.com", T_NS, "ns.sub.example.com");
-	rr_name(t, "sub.example.com", T_NS, "ns.elsewhere.org");
+	tz_rr_name(t, "sub.example.com", T_NS, "ns.sub.example.com");
+	tz_rr_name(t, "sub.example.com", T_NS, "ns.elsewhere.org");
 	rr_a(t, "ns.sub.example.com", 53);
-	rr_name(t, "dn.example.com", T_DNAME, "example.net");
-	rr_name(t, "loop1.example.com", T_CNAME, "loop2.example.com");
-	rr_name(t, "loop2.example.com", T_CNAME, "LOOP1.example.com");
+	tz_rr_name(t, "dn.example.com", T_DNAME, "example.net");
+	tz_rr_name(t, "loop1.example.com", T_CNAME, "loop2.example.com");
+	tz_rr_name(t, "loop2.example.com", T_CNAME, "LOOP1.example.com");
 	for (uint8_t i = 0; i < 40; i++)
 		rr_a(t, "many.example.com", (uint8_t)(100 + i));
 }
@@ -176,7 +113,7 @@ static size_t query(uint8_t *q, const char *name, uint16_t type, uint16_t edns)
 	q[0] = 0x12;
 	q[1] = 0x34;
 	q[5] = 1;
-	n += wire(name, q + n);
+	n += tz_wire(name, q + n);
 	q[n++] = (uint8_t)(type >> 8);
 	q[n++] = (uint8_t)type;
 	q[n++] = 0;
@@ -264,7 +201,7 @@ static int setup(void **state)
 	sample(&t[0]);
 	zone_init(&t[1], "example.net");
 	rr_soa(&t[1], "example.net");
-	rr_name(&t[1], "example.net", T_NS, "ns1.example.com");
+	tz_rr_name(&t[1], "example.net", T_NS, "ns1.example.com");
 	rr_a(&t[1], "foo.example.net", 7);
 	DBBUF = build(t, 2, &DBLEN, err);
 	if (!DBBUF)
@@ -313,13 +250,13 @@ static void test_writer_refusals(void **state)
 	rr_a(&t, "x.dn.example.com", 1);
 	refused(&t, "t.zone:60: x.dn.example.com. is below a DNAME");
 	sample(&t);
-	rr_name(&t, "*.example.com", T_NS, "ns1.example.com");
+	tz_rr_name(&t, "*.example.com", T_NS, "ns1.example.com");
 	refused(&t, "t.zone:60: NS at the wildcard *.example.com.");
 	sample(&t);
-	rr(&t, "bad.example.com", T_A, "\1\2\3", 3);
+	tz_rr(&t, "bad.example.com", T_A, "\1\2\3", 3);
 	refused(&t, "t.zone:60: malformed RDATA for type 1");
 	sample(&t);
-	rr(&t, "opt.example.com", 41, "", 0);
+	tz_rr(&t, "opt.example.com", 41, "", 0);
 	refused(&t, "t.zone:60: type 41 is a meta type, not data");
 	sample(&t);
 	t.rrs[20].rclass = 3; /* line 21 */
@@ -554,7 +491,7 @@ static void test_truncation(void **state)
 		memset(txt + 1, 'x', 255);
 		for (int i = 0; i < 5; i++) {
 			txt[1] = (uint8_t)('a' + i);
-			rr(big, "big.example.com", T_TXT, txt, 256);
+			tz_rr(big, "big.example.com", T_TXT, txt, 256);
 		}
 		db = build(big, 1, &len, err);
 		assert_non_null(db);

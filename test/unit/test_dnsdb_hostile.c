@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "dbwrite.h"
+#include "dns_testzone.h"
 #include "dns/db.h"
 
 #define T_A 1
@@ -31,73 +32,11 @@
 
 /* ---- Building databases. */
 
-#define MAX_RRS 600
-
-struct tzone {
-	struct dnsz_zone z;
-	struct dnsz_rr rrs[MAX_RRS];
-	uint8_t rdata[MAX_RRS][260];
-};
-
-/* Dotted name to wire form; returns its length. */
-static size_t wire(const char *dotted, uint8_t *out)
-{
-	size_t n = 0;
-
-	while (*dotted && strcmp(dotted, ".") != 0) {
-		const char *dot = strchr(dotted, '.');
-		size_t l = dot ? (size_t)(dot - dotted) : strlen(dotted);
-
-		out[n] = (uint8_t)l;
-		memcpy(out + n + 1, dotted, l);
-		n += 1 + l;
-		dotted += l + (dot ? 1 : 0);
-	}
-	out[n++] = 0;
-	return n;
-}
-
-static void rr(struct tzone *t, const char *owner, uint16_t type,
-	       const void *rdata, size_t rdlen)
-{
-	struct dnsz_rr *r = &t->rrs[t->z.nrrs];
-
-	assert_true(t->z.nrrs < MAX_RRS && rdlen <= 260);
-	memset(r, 0, sizeof(*r));
-	assert_true(wire(owner, r->owner) <= DNS_NAME_MAX);
-	r->type = type;
-	r->rclass = 1;
-	r->ttl = 3600;
-	memcpy(t->rdata[t->z.nrrs], rdata, rdlen);
-	r->rdata = t->rdata[t->z.nrrs];
-	r->rdlen = (uint16_t)rdlen;
-	r->file = "h.zone";
-	r->line = (unsigned)t->z.nrrs + 1;
-	t->z.nrrs++;
-}
-
 static void rr_a(struct tzone *t, const char *owner, uint8_t x, uint8_t y)
 {
 	uint8_t a[4] = { 192, 0, x, y };
 
-	rr(t, owner, T_A, a, 4);
-}
-
-static void rr_name(struct tzone *t, const char *owner, uint16_t type,
-		    const char *target)
-{
-	uint8_t w[300];
-	size_t n = wire(target, w);
-
-	assert_true(n <= DNS_NAME_MAX);
-	rr(t, owner, type, w, n);
-}
-
-static void rr_mx(struct tzone *t, const char *owner, const char *target)
-{
-	uint8_t w[300] = { 0, 10 };
-
-	rr(t, owner, T_MX, w, 2 + wire(target, w + 2));
+	tz_rr(t, owner, T_A, a, 4);
 }
 
 static void zone_init(struct tzone *t, const char *apex)
@@ -105,15 +44,12 @@ static void zone_init(struct tzone *t, const char *apex)
 	uint8_t w[600];
 	size_t n;
 
-	memset(t, 0, sizeof(*t));
-	wire(apex, t->z.apex);
-	t->z.file = "h.zone";
-	t->z.rrs = t->rrs;
-	n = wire("ns.example", w);
-	n += wire("hostmaster.example", w + n);
+	tz_init(t, apex, "h.zone");
+	n = tz_wire("ns.example", w);
+	n += tz_wire("hostmaster.example", w + n);
 	memset(w + n, 0, 20);
 	w[n + 19] = 60; /* MINIMUM */
-	rr(t, apex, T_SOA, w, n + 20);
+	tz_rr(t, apex, T_SOA, w, n + 20);
 }
 
 static struct dns_db DB;
@@ -144,7 +80,7 @@ static void load(struct tzone *t, size_t n)
 static void long_name(char *out, size_t len, char c, const char *suffix)
 {
 	uint8_t w[300];
-	size_t slen = wire(suffix, w), left = len - slen;
+	size_t slen = tz_wire(suffix, w), left = len - slen;
 
 	out[0] = 0;
 	while (left) {
@@ -159,7 +95,7 @@ static void long_name(char *out, size_t len, char c, const char *suffix)
 		left -= l + 1;
 	}
 	strcat(out, suffix);
-	assert_int_equal(wire(out, w), len);
+	assert_int_equal(tz_wire(out, w), len);
 }
 
 /* ---- Reading responses strictly. */
@@ -294,7 +230,7 @@ static void ask(struct resp *r, const char *name, uint16_t type, uint16_t edns,
 
 	memset(q, 0, 12);
 	q[5] = 1;
-	n += wire(name, q + n);
+	n += tz_wire(name, q + n);
 	q[n++] = (uint8_t)(type >> 8);
 	q[n++] = (uint8_t)type;
 	q[n++] = 0;
@@ -325,7 +261,7 @@ static int find_rr(const struct resp *r, uint16_t type)
 static bool name_is(const uint8_t *w, const char *dotted)
 {
 	uint8_t x[300];
-	size_t n = wire(dotted, x);
+	size_t n = tz_wire(dotted, x);
 
 	return n <= DNS_NAME_MAX && dns_name_equal(w, x);
 }
@@ -409,7 +345,7 @@ static void test_dname_255_256(void **state)
 	/* d.example -> a 200-octet target under t.example */
 	long_name(target, 200, 't', "t.example");
 	zone_init(&T[0], "example");
-	rr_name(&T[0], "d.example", T_DNAME, target);
+	tz_rr_name(&T[0], "d.example", T_DNAME, target);
 	rr_a(&T[0], "*.t.example", 9, 9);
 	load(T, 1);
 
@@ -444,7 +380,7 @@ static void test_dname_to_wildcard_255(void **state)
 
 	(void)state;
 	zone_init(&T[0], "example");
-	rr_name(&T[0], "d.example", T_DNAME, "t.example");
+	tz_rr_name(&T[0], "d.example", T_DNAME, "t.example");
 	rr_a(&T[0], "*.t.example", 9, 9);
 	load(T, 1);
 
@@ -481,7 +417,7 @@ static void chain(struct resp *r, unsigned links)
 		snprintf(o, sizeof(o), "c%u.%s", i, i % 2 ? "two" : "one");
 		snprintf(t, sizeof(t), "c%u.%s", i + 1,
 			 (i + 1) % 2 ? "two" : "one");
-		rr_name(&T[i % 2], o, T_CNAME, t);
+		tz_rr_name(&T[i % 2], o, T_CNAME, t);
 	}
 	snprintf(o, sizeof(o), "c%u.%s", links, links % 2 ? "two" : "one");
 	rr_a(&T[links % 2], o, 7, 7);
@@ -513,9 +449,9 @@ static void test_dname_loops(void **state)
 
 	(void)state;
 	zone_init(&T[0], "example");
-	rr_name(&T[0], "self.example", T_DNAME, "x.self.example");
-	rr_name(&T[0], "p.example", T_DNAME, "q.example");
-	rr_name(&T[0], "q.example", T_DNAME, "p.example");
+	tz_rr_name(&T[0], "self.example", T_DNAME, "x.self.example");
+	tz_rr_name(&T[0], "p.example", T_DNAME, "q.example");
+	tz_rr_name(&T[0], "q.example", T_DNAME, "p.example");
 	load(T, 1);
 	ask(r, "a.self.example", T_A, 0, DNS_TCP);
 	assert_int_equal(r->rr[0].type, T_DNAME);
@@ -540,7 +476,7 @@ static void test_compression_table_full(void **state)
 	zone_init(&T[0], "example");
 	for (unsigned i = 0; i < 40; i++) {
 		snprintf(o, sizeof(o), "m%u.h%u.example", i, i);
-		rr_mx(&T[0], "mx.example", o);
+		tz_rr_mx(&T[0], "mx.example", o);
 		rr_a(&T[0], o, 1, (uint8_t)i);
 	}
 	load(T, 1);
@@ -576,7 +512,7 @@ static void test_additional_rollback(void **state)
 	zone_init(&T[0], "example");
 	for (unsigned i = 0; i < 6; i++) {
 		snprintf(o, sizeof(o), "mail%u.example", i);
-		rr_mx(&T[0], "example", o);
+		tz_rr_mx(&T[0], "example", o);
 		for (unsigned k = 0; k < 9; k++)
 			rr_a(&T[0], o, (uint8_t)i, (uint8_t)k);
 	}
@@ -607,9 +543,9 @@ static void test_additional_once_from_wildcard(void **state)
 
 	(void)state;
 	zone_init(&T[0], "example");
-	rr_name(&T[0], "example", T_NS, "a.w.example");
-	rr_mx(&T[0], "example", "a.w.example");
-	rr(&T[0], "example", T_MX, mx2, 2 + wire("A.w.example", mx2 + 2));
+	tz_rr_name(&T[0], "example", T_NS, "a.w.example");
+	tz_rr_mx(&T[0], "example", "a.w.example");
+	tz_rr(&T[0], "example", T_MX, mx2, 2 + tz_wire("A.w.example", mx2 + 2));
 	rr_a(&T[0], "*.w.example", 5, 5);
 	load(T, 1);
 	ask(r, "example", T_MX, 0, DNS_TCP);
@@ -628,7 +564,7 @@ static void test_wildcard_cname_loop(void **state)
 
 	(void)state;
 	zone_init(&T[0], "example");
-	rr_name(&T[0], "*.cw.example", T_CNAME, "x.cw.example");
+	tz_rr_name(&T[0], "*.cw.example", T_CNAME, "x.cw.example");
 	load(T, 1);
 	ask(r, "a.cw.example", T_A, 0, DNS_TCP);
 	assert_int_equal(r->rcode, 0);
