@@ -23,6 +23,9 @@ import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_dns_seeds import header, name  # noqa: E402
+
 RD, AD, CD = 0x0100, 0x0020, 0x0010
 TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15,
          "TXT": 16, "AAAA": 28, "SRV": 33, "DNAME": 39, "OPT": 41, "DS": 43,
@@ -59,17 +62,6 @@ ZONES = {
     },
 }
 
-
-def name(dotted):
-    out = b""
-    for label in dotted.strip(".").split("."):
-        if label:
-            out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-def header(qid, flags, qd=1, an=0, ns=0, ar=0):
-    return struct.pack(">HHHHHH", qid, flags, qd, an, ns, ar)
 
 
 def question(qname, qtype, qclass=IN):

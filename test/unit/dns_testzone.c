@@ -72,3 +72,27 @@ void tz_rr_mx(struct tzone *t, const char *owner, const char *target)
 
 	tz_rr(t, owner, T_MX, w, 2 + tz_wire(target, w + 2));
 }
+
+size_t tz_query(uint8_t *q, const char *name, uint16_t type, uint16_t edns)
+{
+	size_t n = 12;
+
+	memset(q, 0, 12);
+	q[0] = 0x12;
+	q[1] = 0x34;
+	q[5] = 1;
+	n += tz_wire(name, q + n);
+	q[n++] = (uint8_t)(type >> 8);
+	q[n++] = (uint8_t)type;
+	q[n++] = 0;
+	q[n++] = 1;
+	if (edns) {
+		q[11] = 1;
+		memcpy(q + n, "\0\0\x29", 3);
+		q[n + 3] = (uint8_t)(edns >> 8);
+		q[n + 4] = (uint8_t)edns;
+		memset(q + n + 5, 0, 6);
+		n += 11;
+	}
+	return n;
+}

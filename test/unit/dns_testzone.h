@@ -35,6 +35,11 @@ void tz_rr(struct tzone *t, const char *owner, uint16_t type, const void *rdata,
 void tz_rr_name(struct tzone *t, const char *owner, uint16_t type,
 		const char *target);
 
+/* A query (ID 0x1234, RD clear) for name, type, class IN at q (room for
+ * 12 + the name + 15 octets), with an OPT RR advertising edns octets when
+ * edns is not 0; returns its length. */
+size_t tz_query(uint8_t *q, const char *name, uint16_t type, uint16_t edns);
+
 /* Add an MX record of preference 10 to target. */
 void tz_rr_mx(struct tzone *t, const char *owner, const char *target);
 

@@ -104,31 +104,6 @@ struct resp {
 	unsigned rcode, flags, count[4];
 };
 
-/* A query for name/type; edns: 0 none, else the advertised size. */
-static size_t query(uint8_t *q, const char *name, uint16_t type, uint16_t edns)
-{
-	size_t n = 12;
-
-	memset(q, 0, 12);
-	q[0] = 0x12;
-	q[1] = 0x34;
-	q[5] = 1;
-	n += tz_wire(name, q + n);
-	q[n++] = (uint8_t)(type >> 8);
-	q[n++] = (uint8_t)type;
-	q[n++] = 0;
-	q[n++] = 1;
-	if (edns) {
-		q[11] = 1;
-		memcpy(q + n, "\0\0\x29", 3);
-		q[n + 3] = (uint8_t)(edns >> 8);
-		q[n + 4] = (uint8_t)edns;
-		memset(q + n + 5, 0, 6);
-		n += 11;
-	}
-	return n;
-}
-
 static struct dns_db DB;
 
 static void ask_pkt(struct resp *r, const uint8_t *q, size_t qn,
@@ -147,7 +122,7 @@ static void ask(struct resp *r, const char *name, uint16_t type)
 {
 	uint8_t q[512];
 
-	ask_pkt(r, q, query(q, name, type, 0), DNS_UDP);
+	ask_pkt(r, q, tz_query(q, name, type, 0), DNS_UDP);
 }
 
 /* Skip a possibly compressed name at off. */
@@ -328,9 +303,10 @@ static void test_open_structure(void **state)
 			opened++;
 			for (size_t k = 0; k < 8; k++)
 				for (uint16_t t = 1; t < 30; t += 14)
-					dns_answer(&db, q,
-						   query(q, names[k], t, 4096),
-						   out, 65535, DNS_UDP, NULL);
+					dns_answer(
+						&db, q,
+						tz_query(q, names[k], t, 4096),
+						out, 65535, DNS_UDP, NULL);
 		}
 	}
 	/* Changes inside RDATA of A records or TTLs keep the database
@@ -471,10 +447,10 @@ static void test_truncation(void **state)
 	assert_true(r.flags & DNS_FLAG_TC);
 	assert_int_equal(r.count[1], 0);
 	assert_true(r.n <= 512);
-	ask_pkt(&r, q, query(q, "many.example.com", T_A, 1232), DNS_UDP);
+	ask_pkt(&r, q, tz_query(q, "many.example.com", T_A, 1232), DNS_UDP);
 	expect(&r, 0, true, 40, 1, 2);
 	assert_false(r.flags & DNS_FLAG_TC);
-	ask_pkt(&r, q, query(q, "many.example.com", T_A, 0), DNS_TCP);
+	ask_pkt(&r, q, tz_query(q, "many.example.com", T_A, 0), DNS_TCP);
 	expect(&r, 0, true, 40, 1, 1);
 	/* Over UDP at most 1232 octets, what the OPT RR advertises, even
 	 * when the query allows more (as NSD). */
@@ -496,12 +472,14 @@ static void test_truncation(void **state)
 		db = build(big, 1, &len, err);
 		assert_non_null(db);
 		assert_int_equal(dns_db_open(&d, db, len, &why), 0);
-		n = dns_answer(&d, q, query(q, "big.example.com", T_TXT, 4096),
-			       out, 65535, DNS_UDP, NULL);
+		n = dns_answer(&d, q,
+			       tz_query(q, "big.example.com", T_TXT, 4096), out,
+			       65535, DNS_UDP, NULL);
 		assert_true(n <= 1232);
 		assert_true(out[2] & (DNS_FLAG_TC >> 8));
-		n = dns_answer(&d, q, query(q, "big.example.com", T_TXT, 4096),
-			       out, 65535, DNS_TCP, NULL);
+		n = dns_answer(&d, q,
+			       tz_query(q, "big.example.com", T_TXT, 4096), out,
+			       65535, DNS_TCP, NULL);
 		assert_true(n > 1232);
 		free(db);
 		free(out);
@@ -520,7 +498,7 @@ static void test_any_and_edns(void **state)
 	assert_int_equal(r.count[1] > 0, 1);
 	for (unsigned k = 1; k < r.count[1]; k++)
 		assert_int_equal(rr_type(&r, k, NULL), rr_type(&r, 0, NULL));
-	n = query(q, "www.example.com", T_A, 1232);
+	n = tz_query(q, "www.example.com", T_A, 1232);
 	q[n - 5] = 1; /* EDNS version 1 */
 	ask_pkt(&r, q, n, DNS_UDP);
 	assert_int_equal(r.rcode, 0); /* BADVERS = 16: 0 in the header */
@@ -544,12 +522,12 @@ static void test_loops_and_errors(void **state)
 	ask(&r, "loop1.example.com", T_A); /* each CNAME once, as NSD */
 	expect(&r, 0, true, 2, 0, 0);
 	/* REFUSED outside the zones: EDE 20 (Not Authoritative). */
-	n = query(q, "www.example.org", T_A, 1232);
+	n = tz_query(q, "www.example.org", T_A, 1232);
 	ask_pkt(&r, q, n, DNS_UDP);
 	assert_int_equal(r.rcode, DNS_RCODE_REFUSED);
 	assert_memory_equal(r.b + r.n - 6, "\0\x0f\0\x02\0\x14", 6);
 	/* Class ANY: the answer without AA, SOA or NS beside it. */
-	n = query(q, "www.example.com", T_A, 0);
+	n = tz_query(q, "www.example.com", T_A, 0);
 	q[n - 1] = 255;
 	ask_pkt(&r, q, n, DNS_UDP);
 	expect(&r, 0, false, 1, 0, 0);

@@ -226,23 +226,8 @@ static void ask(struct resp *r, const char *name, uint16_t type, uint16_t edns,
 		enum dns_transport tr)
 {
 	uint8_t q[600];
-	size_t n = 12;
+	size_t n = tz_query(q, name, type, edns);
 
-	memset(q, 0, 12);
-	q[5] = 1;
-	n += tz_wire(name, q + n);
-	q[n++] = (uint8_t)(type >> 8);
-	q[n++] = (uint8_t)type;
-	q[n++] = 0;
-	q[n++] = 1;
-	if (edns) {
-		q[11] = 1;
-		memcpy(q + n, "\0\0\x29", 3);
-		q[n + 3] = (uint8_t)(edns >> 8);
-		q[n + 4] = (uint8_t)edns;
-		memset(q + n + 5, 0, 6);
-		n += 11;
-	}
 	r->n = dns_answer(&DB, q, n, r->b, sizeof(r->b), tr, NULL);
 	assert_true(r->n >= 12);
 	assert_true(r->n <= (tr == DNS_UDP ? 1232u : DNS_MSG_MAX));
