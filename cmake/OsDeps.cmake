@@ -1,8 +1,8 @@
 # Where the Debian packages put what libos builds against: musl-dev's
 # headers, libc.a and the compiler's own headers and libgcc.a, and the
-# dependency sources libos compiles itself (lwIP), which tools/bootstrap
-# fetches with apt-get source and unpacks with Debian's patches into a
-# cache outside the build tree.
+# dependency sources libos compiles itself (lwIP, http-parser), which
+# tools/bootstrap fetches with apt-get source and unpacks with Debian's
+# patches into a cache outside the build tree.
 
 set(OS_MUSL_INCLUDE_DIR /usr/include/x86_64-linux-musl
     CACHE PATH "musl headers (Debian musl-dev)")
@@ -35,4 +35,14 @@ if(NOT EXISTS ${OS_LWIP_DIR}/src/Filelists.cmake
   message(FATAL_ERROR "lwIP sources not found in ${OS_LWIP_DIR}; run "
     "tools/bootstrap (it fetches Debian's lwip source package), or point "
     "-DOS_LWIP_DIR at an unpacked lwip 2.1.3+dfsg1 tree")
+endif()
+
+set(OS_HTTP_PARSER_DIR ${_os_src_cache}/http-parser-2.9.4
+    CACHE PATH "http-parser 2.9.4 sources (Debian's source package)")
+if(NOT EXISTS ${OS_HTTP_PARSER_DIR}/http_parser.c
+   OR NOT EXISTS ${OS_HTTP_PARSER_DIR}/http_parser.h)
+  message(FATAL_ERROR "http-parser sources not found in "
+    "${OS_HTTP_PARSER_DIR}; run tools/bootstrap (it fetches Debian's "
+    "http-parser source package), or point -DOS_HTTP_PARSER_DIR at an "
+    "unpacked http-parser 2.9.4 tree")
 endif()
