@@ -39,12 +39,13 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import netns  # noqa: E402
+import guestnet  # noqa: E402
+from guestnet import Checks  # noqa: E402
 
 RUN = os.path.join(ROOT, "tools", "run")
 ZONES = os.path.join(ROOT, "examples", "dns", "zones")
@@ -54,29 +55,6 @@ FORMERR = 1
 CASES = {"records": ([], True), "smoke": ([], False),
          "hostile": (["-v"], False), "tcp": (["-t", "2"], False),
          "tcp1000": (["-t", "600"], False)}
-
-
-class Checks:
-    """Named sub-checks, each printed as it is made; ok() is True when
-    none failed."""
-
-    def __init__(self):
-        self.failed = []
-        self.count = 0
-
-    def __call__(self, cond, title, detail=""):
-        self.count += 1
-        if not cond:
-            self.failed.append(title)
-        print(f"  {'ok  ' if cond else 'FAIL'} {title}"
-              + (f"\n{detail}" if detail and not cond else ""), flush=True)
-        return cond
-
-    def ok(self):
-        print(f"client: {self.count - len(self.failed)} of {self.count} "
-              f"checks passed" + (f"; failed: {', '.join(self.failed)}"
-                                  if self.failed else ""))
-        return not self.failed
 
 
 # ----------------------------------------------------- zone expectations
@@ -898,32 +876,10 @@ def client(case, zones, addr, addr6):
 # --------------------------------------------------------------- driver
 
 def boot(ns, build, machine, args, initrd=None, want6=False, wait=90):
-    """Start the dns image in ns, its output read into a list by a
-    thread; (process, output lines, the guest's IPv6 link-local address
-    or None) once it listens (and, with want6, has its address), or
-    after wait seconds or its end, whichever comes first."""
-    cmd = [RUN, "-q", os.path.join(build, "examples/dns/dns.elf"), "-M",
-           machine, "--net", "tap:tap0", "--timeout", "600",
-           "--kopt", f"net.ip={netns.GUEST_IP}/24"]
-    if initrd:
-        cmd += ["--initrd", initrd]
-    p = ns.popen(*(cmd + ["--"] + args), stdout=subprocess.PIPE,
-                 stderr=subprocess.STDOUT, text=True)
-    out = []
-
-    def read():
-        for line in p.stdout:
-            out.append(line)
-    threading.Thread(target=read, daemon=True).start()
-    end = time.monotonic() + wait
-    while time.monotonic() < end and p.poll() is None:
-        text = "".join(out)
-        m = re.search(r"IPv6 (fe80::[0-9a-f:]+)", text)
-        if re.search(r"^dns: .*listening", text, re.M) and (m or not want6):
-            break
-        time.sleep(0.1)
-    m = re.search(r"IPv6 (fe80::[0-9a-f:]+)", "".join(out))
-    return p, out, m.group(1) + "%tap0" if m else None
+    """Start the dns image in ns until it listens (guestnet.boot)."""
+    return guestnet.boot(ns, os.path.join(build, "examples/dns/dns.elf"),
+                         machine, args, r"^dns: .*listening", initrd, want6,
+                         wait)
 
 
 def make_initrd(build, zones, tmp, damage=None):
@@ -1015,7 +971,7 @@ def run(build, machine, case, zones):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     text = "".join(out)
-    bad = re.findall(r".*(?:panic|fatal|exception|assert).*", text, re.I)
+    bad = guestnet.guest_faults(text)
     if bad:
         print("dnstest: the guest reported:\n" + "\n".join(bad))
         ok = False
