@@ -1,0 +1,467 @@
+/* lib/http: the server: configuration, the listening socket (dual-stack
+ * IPv6, else IPv4), accepting into the connection pool, one epoll loop
+ * over connections and the service's own descriptors, timeouts from
+ * epoll_wait's, SIGTERM/SIGINT. */
+#define _GNU_SOURCE /* accept4 */
+#include "http_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 64
+#define TAG_CONN 0
+#define TAG_LISTEN 1
+#define TAG_WATCH 2
+
+struct http_watch {
+	struct http_watch *next;
+	int fd;
+	bool dead;
+	void (*cb)(int fd, uint32_t events, void *arg);
+	void *arg;
+};
+
+static volatile sig_atomic_t signalled;
+
+void http_config_default(struct http_config *c)
+{
+	*c = (struct http_config){
+		.port = 80,
+		.max_connections = 1024,
+		.max_target = 8192,
+		.max_header_bytes = 16384,
+		.max_headers = 64,
+		.max_body = 1 << 20,
+		.out_buffer = 65536,
+		.header_timeout_ms = 10000,
+		.body_timeout_ms = 10000,
+		.idle_timeout_ms = 30000,
+		.send_timeout_ms = 30000,
+		.access_log = false,
+		.server_name = "libos",
+	};
+}
+
+static bool config_ok(const struct http_config *c)
+{
+	return c->max_connections && c->max_target &&
+	       c->max_header_bytes >= 64 && c->max_headers &&
+	       c->out_buffer >= 1024 && c->header_timeout_ms &&
+	       c->body_timeout_ms && c->idle_timeout_ms && c->send_timeout_ms;
+}
+
+static uint64_t mono_ms(void *arg)
+{
+	struct timespec t;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static time_t wall_now(void *arg)
+{
+	(void)arg;
+	return time(NULL);
+}
+
+struct http_server *http_server_new(const struct http_config *c)
+{
+	struct http_server *s;
+
+	if (!c || !config_ok(c)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = *c;
+	s->now_ms = mono_ms;
+	s->wall = wall_now;
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s->ep < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http_server_free(struct http_server *s)
+{
+	while (s->free) {
+		struct http_conn *c = s->free;
+
+		s->free = c->next;
+		conn_destroy(c);
+		free(c);
+	}
+	for (size_t i = 0; i < s->nroutes; i++)
+		free(s->routes[i].path);
+	free(s->routes);
+	while (s->watches) {
+		struct http_watch *w = s->watches;
+
+		s->watches = w->next;
+		free(w);
+	}
+	close(s->ep);
+	free(s);
+}
+
+void http_server_stop(struct http_server *s)
+{
+	s->stopping = 1;
+}
+
+void http_server_stats(const struct http_server *s, struct http_stats *st)
+{
+	*st = s->stats;
+}
+
+static void *untag(uint64_t v)
+{
+	return (void *)(uintptr_t)(v & ~(uint64_t)3);
+}
+
+static uint64_t tag(void *p, int kind)
+{
+	return (uint64_t)(uintptr_t)p | (uint64_t)kind;
+}
+
+int http_server_watch(struct http_server *s, int fd, uint32_t events,
+		      void (*cb)(int fd, uint32_t events, void *arg), void *arg)
+{
+	struct http_watch *w = calloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = events };
+
+	if (!w)
+		return -ENOMEM;
+	ev.data.u64 = tag(w, TAG_WATCH);
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = -errno;
+
+		free(w);
+		return err;
+	}
+	*w = (struct http_watch){ s->watches, fd, false, cb, arg };
+	s->watches = w;
+	return 0;
+}
+
+int http_server_unwatch(struct http_server *s, int fd)
+{
+	for (struct http_watch *w = s->watches; w; w = w->next) {
+		if (w->fd != fd || w->dead)
+			continue;
+		w->dead = true; /* freed after this turn of the loop */
+		return epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno :
+								       0;
+	}
+	return -ENOENT;
+}
+
+/* ---- The socket transport. */
+
+static ssize_t sock_send(void *t, const void *p, size_t n)
+{
+	struct http_conn *c = t;
+	ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (r < 0)
+		return errno == EINTR ? -EAGAIN : -errno;
+	return r;
+}
+
+static ssize_t sock_sendfile(void *t, int fd, off_t *off, size_t n)
+{
+	struct http_conn *c = t;
+	ssize_t r = sendfile(c->fd, fd, off, n);
+
+	if (r < 0)
+		return errno == EINTR ? -EAGAIN : -errno;
+	return r;
+}
+
+static void sock_close(void *t)
+{
+	struct http_conn *c = t;
+
+	epoll_ctl(c->s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* ---- Listening and accepting. */
+
+static int listen_on(int family, uint16_t port)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, zero = 0;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if ((family == AF_INET6 ?
+		     bind(fd, (struct sockaddr *)&a6, sizeof(a6)) :
+		     bind(fd, (struct sockaddr *)&a4, sizeof(a4))) < 0 ||
+	    listen(fd, 511) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	const struct sockaddr_in6 *a6 = (const void *)ss;
+	const struct sockaddr_in *a4 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
+		inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], out, len);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &a6->sin6_addr, out, len);
+	else if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &a4->sin_addr, out, len);
+	else
+		snprintf(out, len, "-");
+}
+
+/* Answer 503 on fd, over the connection limit, and close it. */
+static void refuse(struct http_server *s, int fd)
+{
+	static const char body[] = "503 Service Unavailable\n";
+	char h[256];
+	int n = snprintf(h, sizeof(h),
+			 "HTTP/1.1 503 Service Unavailable\r\nDate: %s\r\n"
+			 "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n%s",
+			 http_date(s), sizeof(body) - 1, body);
+
+	if (send(fd, h, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		s->stats.bytes_out += (uint64_t)n;
+	s->stats.refused++;
+	s->stats.status[5]++;
+	close(fd);
+}
+
+static void accept_one(struct http_server *s, int fd,
+		       const struct sockaddr_storage *ss)
+{
+	struct http_transport tr = { sock_send, sock_sendfile, sock_close,
+				     NULL };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct http_conn *c;
+	char peer[48];
+
+	peer_text(ss, peer, sizeof(peer));
+	if (s->nconns >= s->cfg.max_connections) {
+		refuse(s, fd);
+		return;
+	}
+	c = conn_open(s, &tr, peer);
+	if (!c) {
+		refuse(s, fd);
+		return;
+	}
+	c->tr.t = c;
+	c->fd = fd;
+	c->ev = EPOLLIN;
+	ev.data.u64 = tag(c, TAG_CONN);
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		conn_close(c);
+}
+
+static void accept_some(struct http_server *s, int lfd)
+{
+	for (int i = 0; i < MAX_EVENTS; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		accept_one(s, fd, &ss);
+	}
+}
+
+/* ---- The loop. */
+
+static void conn_event(struct http_conn *c, uint32_t events)
+{
+	if (c->closed)
+		return;
+	if (events & EPOLLOUT)
+		conn_writable(c);
+	if (!c->closed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		size_t space;
+		char *b = conn_recv_buf(c, &space);
+		ssize_t n;
+
+		if (!space) {
+			if (events & (EPOLLHUP | EPOLLERR))
+				conn_eof(c, ECONNRESET);
+			return;
+		}
+		n = recv(c->fd, b, space, MSG_DONTWAIT);
+		if (n > 0)
+			conn_received(c, (size_t)n);
+		else if (n == 0)
+			conn_eof(c, 0);
+		else if (errno != EAGAIN && errno != EINTR)
+			conn_eof(c, errno);
+	}
+}
+
+static void dispatch(struct http_server *s, struct epoll_event *ev, int n,
+		     int lfd)
+{
+	for (int i = 0; i < n; i++) {
+		int kind = (int)(ev[i].data.u64 & 3);
+		void *p = untag(ev[i].data.u64);
+
+		if (kind == TAG_LISTEN) {
+			accept_some(s, lfd);
+		} else if (kind == TAG_WATCH) {
+			struct http_watch *w = p;
+
+			if (!w->dead)
+				w->cb(w->fd, ev[i].events, w->arg);
+		} else {
+			conn_event(p, ev[i].events);
+		}
+	}
+}
+
+/* c's epoll interest brought up to date. */
+static void interest(struct http_server *s, struct http_conn *c)
+{
+	uint32_t want = (conn_wants_read(c) ? EPOLLIN : 0) |
+			(conn_wants_write(c) ? EPOLLOUT : 0);
+	struct epoll_event ev = { .events = want,
+				  .data.u64 = tag(c, TAG_CONN) };
+
+	if (want == c->ev)
+		return;
+	c->ev = want;
+	epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Timeouts, the pool, epoll interest; the next deadline. */
+static uint64_t sweep(struct http_server *s, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	struct http_conn *c = s->conns, *n;
+
+	for (; c; c = n) {
+		n = c->next;
+		conn_tick(c, now);
+		if (conn_dead(c)) {
+			conn_release(c);
+			continue;
+		}
+		if (!c->closed)
+			interest(s, c);
+		if (conn_deadline(c) < next)
+			next = conn_deadline(c);
+	}
+	for (struct http_watch **w = &s->watches; *w;) {
+		struct http_watch *d = *w;
+
+		if (!d->dead) {
+			w = &d->next;
+			continue;
+		}
+		*w = d->next;
+		free(d);
+	}
+	return next;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	signalled = 1;
+}
+
+static void close_all(struct http_server *s)
+{
+	struct http_conn *c = s->conns, *n;
+
+	for (; c; c = n) {
+		n = c->next;
+		conn_close(c);
+		if (conn_dead(c))
+			conn_release(c);
+	}
+}
+
+static void loop(struct http_server *s, int lfd)
+{
+	struct epoll_event ev[MAX_EVENTS];
+	uint64_t now = http_now(s), next = UINT64_MAX;
+
+	while (!s->stopping && !signalled) {
+		int timeout = next == UINT64_MAX ? -1 :
+			      next <= now	 ? 0 :
+			      next - now > 60000 ? 60000 :
+						   (int)(next - now);
+		int n = epoll_wait(s->ep, ev, MAX_EVENTS, timeout);
+
+		if (n < 0)
+			n = 0;
+		now = http_now(s);
+		dispatch(s, ev, n, lfd);
+		next = sweep(s, now);
+	}
+}
+
+int http_server_run(struct http_server *s)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, oterm, oint;
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = tag(NULL, TAG_LISTEN) };
+	int lfd = listen_on(AF_INET6, s->cfg.port);
+
+	if (lfd < 0)
+		lfd = listen_on(AF_INET, s->cfg.port);
+	if (lfd < 0)
+		return lfd;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, lfd, &ev) < 0) {
+		int err = -errno;
+
+		close(lfd);
+		return err;
+	}
+	signalled = 0;
+	s->stopping = 0;
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGTERM, &sa, &oterm);
+	sigaction(SIGINT, &sa, &oint);
+	loop(s, lfd);
+	sigaction(SIGTERM, &oterm, NULL);
+	sigaction(SIGINT, &oint, NULL);
+	close_all(s);
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, lfd, NULL);
+	close(lfd);
+	return 0;
+}
