@@ -72,16 +72,17 @@ int http_static_date_format(char *out, int64_t t)
 	int64_t secs, y, wday;
 	int64_t days;
 	int m, d;
+	char buf[64]; /* what the compiler cannot prove fits in 30 */
 
 	if (t < -62167219200LL || t > 253402300799LL) /* 0000..9999 */
 		return -EINVAL;
 	days = div_floor(t, 86400, &secs);
 	civil_from_days(days, &y, &m, &d);
 	div_floor(days + 4, 7, &wday); /* 1970-01-01 was a Thursday */
-	snprintf(out, HTTP_STATIC_DATE_LEN,
-		 "%s, %02d %s %04lld %02d:%02d:%02d GMT", wdays[wday], d,
-		 months[m - 1], (long long)y, (int)(secs / 3600),
-		 (int)(secs / 60 % 60), (int)(secs % 60));
+	snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT",
+		 wdays[wday], d, months[m - 1], (long long)y,
+		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	memcpy(out, buf, HTTP_STATIC_DATE_LEN);
 	return 29;
 }
 

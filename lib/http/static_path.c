@@ -38,7 +38,7 @@ int http_static_clean_path(const char *rest, char *out, size_t outlen,
 		size_t n = strcspn(seg, "/");
 
 		p = seg + n;
-		*dir = true; /* until a name segment is last */
+		*dir = true; /* "//" and "/." end as directories */
 		if (n == 0 || (n == 1 && seg[0] == '.'))
 			continue;
 		if (n == 2 && seg[0] == '.' && seg[1] == '.')
@@ -47,7 +47,7 @@ int http_static_clean_path(const char *rest, char *out, size_t outlen,
 			return -ENAMETOOLONG;
 		if (append_segment(out, outlen, &len, seg, n))
 			return -ENAMETOOLONG;
-		*dir = *p == '/';
+		*dir = false; /* a '/' after it is another turn */
 	}
 	return (int)len;
 }
