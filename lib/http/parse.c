@@ -8,12 +8,13 @@
 #include <string.h>
 #include <strings.h>
 
-/* Refuse the request with status: the parser stops with an error. */
+/* Refuse the request with status: the parser stops with an error (-1:
+ * on_headers_complete takes 1 and 2 as "no body" and "upgrade"). */
 static int refuse(struct http_conn *c, int status)
 {
 	if (!c->fail)
 		c->fail = status;
-	return 1;
+	return -1;
 }
 
 /* Append p[0..n) to the arena; false when it is full. */

@@ -2,7 +2,9 @@
  * IPv6, else IPv4), accepting into the connection pool, one epoll loop
  * over connections and the service's own descriptors, timeouts from
  * epoll_wait's, SIGTERM/SIGINT. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4 */
+#endif
 #include "http_internal.h"
 
 #include <arpa/inet.h>
