@@ -408,6 +408,8 @@ int main(int argc, char **argv)
 	started_ms = now_ms();
 	http_config_default(&cfg);
 	options(argc, argv, &cfg);
+	if (cfg.access_log) /* a line as soon as a request is answered */
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	if (stat(root, &sb) < 0)
 		stop_configf(root, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
