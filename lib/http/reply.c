@@ -102,8 +102,10 @@ static bool keep_open(struct http_request *r, uint64_t body_len)
 {
 	struct http_conn *c = r->c;
 
-	if (!r->keep_alive || c->fail || c->s->stopping || c->rd_eof)
+	if (!r->keep_alive || c->fail || c->s->stopping)
 		return false;
+	if (c->rd_eof && !c->in_len)
+		return false; /* the peer's last request */
 	if (body_len == UINT64_MAX && r->version < 11 && has_body(r->status))
 		return false; /* 1.0 stream: ended by the close */
 	return true;

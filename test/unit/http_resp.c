@@ -140,12 +140,14 @@ static bool body(struct rd *r, struct http_resp *o, long long clen)
 	if (none) {
 		if (o->chunked)
 			return fail(r, "body framing on a bodiless status");
+	} else if (o->chunked && (looks_like_status(r) || r->i == r->n)) {
+		; /* HEAD */
 	} else if (o->chunked) {
 		if (!chunks(r, o))
 			return false;
 	} else if (o->has_length) {
-		/* HEAD: the next response follows at once */
-		if (clen > 0 && looks_like_status(r))
+		/* HEAD: the next response follows at once, or nothing */
+		if (clen > 0 && (looks_like_status(r) || r->i == r->n))
 			clen = 0;
 		if (clen < 0 || (unsigned long long)clen > r->n - r->i)
 			return fail(r, "short body");

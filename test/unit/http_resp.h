@@ -18,8 +18,9 @@ struct http_resp {
 
 /* Split p[0..n) into at most max responses: how many, or -1 (with
  * *why) when the bytes are not a sequence of whole, well-formed
- * responses. A response with Content-Length followed at once by another
- * status line is taken as an answer to HEAD (no body). */
+ * responses. A response with Content-Length or chunked coding followed at once
+ * by another status line, or by the end, is taken as an answer to HEAD (no
+ * body). */
 int http_resp_split(const char *p, size_t n, struct http_resp *out, size_t max,
 		    const char **why);
 

@@ -776,13 +776,14 @@ static void t_eof_after_pipeline(void **st)
 	(void)st;
 	start();
 	M.block = true;
-	feed(GET_HELLO GET_HELLO);
+	feed(GET_HELLO GET_HELLO GET_HELLO);
 	conn_eof(C, 0);
 	M.block = false;
 	conn_writable(C);
-	assert_int_equal(http_resp_split(M.buf, M.len, rs, 4, &why), 2);
+	assert_int_equal(http_resp_split(M.buf, M.len, rs, 4, &why), 3);
 	assert_false(rs[0].close);
-	assert_true(rs[1].close);
+	assert_false(rs[1].close);
+	assert_true(rs[2].close);
 	assert_true(M.closed);
 	stop();
 }
