@@ -156,6 +156,7 @@ static void access_log(const struct http_request *r)
 	       r->method_name, (int)c->url_len, c->arena + c->url_off,
 	       r->version / 10, r->version % 10, r->status,
 	       (unsigned long long)r->sent_body);
+	fflush(stdout);
 }
 
 void conn_answered(struct http_request *r)

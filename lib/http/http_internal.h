@@ -29,6 +29,14 @@ struct http_route_entry {
 	void *arg;
 };
 
+#define HTTP_LINGER 32 /* refused connections kept to send their 503 */
+
+/* What an epoll event's data.u64 names, in its low two bits. */
+#define HTTP_TAG_CONN 0
+#define HTTP_TAG_LISTEN 1
+#define HTTP_TAG_WATCH 2
+#define HTTP_TAG_LINGER 3
+
 struct http_server {
 	struct http_config cfg;
 	struct http_route_entry *routes;
@@ -44,6 +52,8 @@ struct http_server {
 	size_t nfree;
 	int ep;
 	volatile int stopping;
+	int linger_fd[HTTP_LINGER]; /* refuse.c, -1 when free */
+	uint64_t linger_until[HTTP_LINGER];
 	time_t date_when; /* Date header cache */
 	char date[40];
 };
@@ -211,6 +221,19 @@ void conn_answered(struct http_request *r);
 
 /* Send what the output holds; on the transport's refusal wait. */
 void conn_flush(struct http_conn *c);
+
+/* ---- refuse.c: over max_connections. */
+
+/* Answer 503 on the accepted fd and close it once the peer has closed
+ * (or a second has passed). */
+void refuse_conn(struct http_server *s, int fd, uint64_t now);
+
+/* The refused connection in slot i is readable. */
+void refuse_event(struct http_server *s, unsigned i);
+
+/* Close the refused connections due at now (all of them when all): the
+ * next deadline, or UINT64_MAX. */
+uint64_t refuse_sweep(struct http_server *s, uint64_t now, bool all);
 
 /* ---- route.c */
 

@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #define MAX_EVENTS 64
-#define TAG_CONN 0
-#define TAG_LISTEN 1
-#define TAG_WATCH 2
+#define TAG_CONN HTTP_TAG_CONN
+#define TAG_LISTEN HTTP_TAG_LISTEN
+#define TAG_WATCH HTTP_TAG_WATCH
 
 struct http_watch {
 	struct http_watch *next;
@@ -91,6 +91,8 @@ struct http_server *http_server_new(const struct http_config *c)
 	s->cfg = *c;
 	s->now_ms = mono_ms;
 	s->wall = wall_now;
+	for (unsigned i = 0; i < HTTP_LINGER; i++)
+		s->linger_fd[i] = -1;
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s->ep < 0) {
 		free(s);
@@ -247,24 +249,6 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-/* Answer 503 on fd, over the connection limit, and close it. */
-static void refuse(struct http_server *s, int fd)
-{
-	static const char body[] = "503 Service Unavailable\n";
-	char h[256];
-	int n = snprintf(h, sizeof(h),
-			 "HTTP/1.1 503 Service Unavailable\r\nDate: %s\r\n"
-			 "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n%s",
-			 http_date(s), sizeof(body) - 1, body);
-
-	if (send(fd, h, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
-		s->stats.bytes_out += (uint64_t)n;
-	s->stats.refused++;
-	s->stats.status[5]++;
-	close(fd);
-}
-
 static void accept_one(struct http_server *s, int fd,
 		       const struct sockaddr_storage *ss)
 {
@@ -275,13 +259,9 @@ static void accept_one(struct http_server *s, int fd,
 	char peer[48];
 
 	peer_text(ss, peer, sizeof(peer));
-	if (s->nconns >= s->cfg.max_connections) {
-		refuse(s, fd);
-		return;
-	}
-	c = conn_open(s, &tr, peer);
-	if (!c) {
-		refuse(s, fd);
+	if (s->nconns >= s->cfg.max_connections ||
+	    !(c = conn_open(s, &tr, peer))) {
+		refuse_conn(s, fd, http_now(s));
 		return;
 	}
 	c->tr.t = c;
@@ -343,6 +323,8 @@ static void dispatch(struct http_server *s, struct epoll_event *ev, int n,
 
 		if (kind == TAG_LISTEN) {
 			accept_some(s, lfd);
+		} else if (kind == HTTP_TAG_LINGER) {
+			refuse_event(s, (unsigned)(ev[i].data.u64 >> 2));
 		} else if (kind == TAG_WATCH) {
 			struct http_watch *w = p;
 
@@ -371,7 +353,7 @@ static void interest(struct http_server *s, struct http_conn *c)
 /* Timeouts, the pool, epoll interest; the next deadline. */
 static uint64_t sweep(struct http_server *s, uint64_t now)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next = refuse_sweep(s, now, false);
 	struct http_conn *c = s->conns, *n;
 
 	for (; c; c = n) {
@@ -463,6 +445,7 @@ int http_server_run(struct http_server *s)
 	sigaction(SIGTERM, &oterm, NULL);
 	sigaction(SIGINT, &oint, NULL);
 	close_all(s);
+	refuse_sweep(s, 0, true);
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, lfd, NULL);
 	close(lfd);
 	return 0;

@@ -15,6 +15,13 @@
 
 #include <cmocka.h>
 
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
 #include "http_internal.h"
 #include "http_resp.h"
 
@@ -845,6 +852,123 @@ static void t_config(void **st)
 	stop();
 }
 
+/* ---- Over real sockets (loopback): http_server_run, the 503 over
+ * max_connections, http_server_watch, http_server_stop, SIGTERM. */
+
+static uint16_t test_port;
+static int stop_efd;
+
+/* A connection to the server, retried while it starts listening. */
+static int dial(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(test_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	for (int i = 0; i < 500; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			return fd;
+		close(fd);
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Send req on fd and read one response's status line (up to the first
+ * CRLF) into line. */
+static void ask(int fd, const char *req, char *line, size_t len)
+{
+	size_t n = 0;
+
+	if (req)
+		assert_int_equal(send(fd, req, strlen(req), 0), strlen(req));
+	while (n < len - 1) {
+		ssize_t r = recv(fd, line + n, 1, 0);
+
+		if (r <= 0 || line[n] == '\r')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+}
+
+static void *client(void *arg)
+{
+	char line[128];
+	uint64_t one = 1;
+	int a = dial(), b;
+
+	(void)arg;
+	assert_true(a >= 0);
+	ask(a, GET_HELLO, line, sizeof(line));
+	assert_string_equal(line, "HTTP/1.1 200 OK");
+	b = dial(); /* over max_connections (1): 503 */
+	assert_true(b >= 0);
+	ask(b, GET_HELLO, line, sizeof(line));
+	assert_string_equal(line, "HTTP/1.1 503 Service Unavailable");
+	close(a);
+	close(b);
+	assert_int_equal(write(stop_efd, &one, 8), 8);
+	return NULL;
+}
+
+static void on_stop_fd(int fd, uint32_t events, void *arg)
+{
+	uint64_t v;
+
+	assert_true(events & EPOLLIN);
+	assert_int_equal(read(fd, &v, 8), 8);
+	if (arg)
+		http_server_stop(arg);
+	else
+		raise(SIGTERM); /* the server's handler, while it runs */
+}
+
+static void run_server(bool by_signal)
+{
+	struct http_config cfg;
+	struct http_server *s;
+	struct http_stats st;
+	pthread_t t;
+
+	http_config_default(&cfg);
+	test_port = (uint16_t)(20000 + getpid() % 20000 + by_signal);
+	cfg.port = test_port;
+	cfg.max_connections = 1;
+	s = http_server_new(&cfg);
+	assert_non_null(s);
+	http_route(s, HTTP_GET, "/hello", h_hello, NULL);
+	stop_efd = eventfd(0, EFD_NONBLOCK);
+	assert_int_equal(http_server_watch(s, stop_efd, EPOLLIN, on_stop_fd,
+					   by_signal ? NULL : s),
+			 0);
+	pthread_create(&t, NULL, client, NULL);
+	assert_int_equal(http_server_run(s), 0);
+	pthread_join(t, NULL);
+	http_server_stats(s, &st);
+	assert_int_equal(st.requests, 1);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.connections, 1);
+	assert_int_equal(st.open_connections, 0);
+	assert_int_equal(http_server_unwatch(s, stop_efd), 0);
+	close(stop_efd);
+	http_server_free(s);
+}
+
+static void t_server_stop(void **st)
+{
+	(void)st;
+	run_server(false);
+}
+
+static void t_server_sigterm(void **st)
+{
+	(void)st;
+	run_server(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -878,6 +1002,8 @@ int main(void)
 		cmocka_unit_test(t_reply_errors),
 		cmocka_unit_test(t_stats),
 		cmocka_unit_test(t_config),
+		cmocka_unit_test(t_server_stop),
+		cmocka_unit_test(t_server_sigterm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
