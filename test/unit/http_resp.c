@@ -97,7 +97,7 @@ static bool field(struct rd *r, struct http_resp *o, bool *end, unsigned *seen,
 
 static void keep(struct http_resp *o, const char *p, size_t n)
 {
-	for (size_t k = 0; k < n && o->decoded_len < sizeof(o->body); k++)
+	for (size_t k = 0; k < n && o->decoded_len + k < sizeof(o->body); k++)
 		o->body[o->decoded_len + k] = p[k];
 	o->decoded_len += n;
 }
