@@ -415,7 +415,8 @@ static void t_length_splits(void **st)
 	stop();
 }
 
-/* 404 for no route, 405 with Allow; both keep the connection. */
+/* 404 for no route, 405 with Allow, 501 for an unknown method on an
+ * unrouted path; all keep the connection. */
 static void t_404_405(void **st)
 {
 	(void)st;
@@ -426,6 +427,15 @@ static void t_404_405(void **st)
 	expect_out(ERR(405, "Method Not Allowed", 23, "Allow: GET, HEAD\r\n"));
 	feed(GET_HELLO);
 	expect_out(HELLO);
+	/* a body to no route is read and dropped: the connection goes on */
+	feed("POST /none HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc" GET_HELLO);
+	expect_out(ERR(404, "Not Found", 14, "") HELLO);
+	/* a method http.h has no bit for: 405 where a route has the path,
+	 * else 501 */
+	feed("PROPFIND /hello HTTP/1.1\r\n\r\n");
+	expect_out(ERR(405, "Method Not Allowed", 23, "Allow: GET, HEAD\r\n"));
+	feed("PROPFIND /none HTTP/1.1\r\n\r\n");
+	expect_out(ERR(501, "Not Implemented", 20, ""));
 	assert_false(M.closed);
 	stop();
 }
