@@ -67,6 +67,14 @@ size_t hp_execute(void *hp, const char *d, size_t n)
 	return http_parser_execute(hp, &settings, d, n);
 }
 
+/* Whether the version read so far is 1.0 or 1.1: a version error then
+ * lies in what follows it (a malformed request line, 400), not in the
+ * version itself (505). */
+static bool version_ok(const http_parser *p)
+{
+	return p->http_major == 1 && p->http_minor <= 1;
+}
+
 int hp_state(const void *hp)
 {
 	switch (HTTP_PARSER_ERRNO((const http_parser *)hp)) {
@@ -79,7 +87,7 @@ int hp_state(const void *hp)
 	case HPE_INVALID_METHOD:
 		return 501;
 	case HPE_INVALID_VERSION:
-		return 505;
+		return version_ok(hp) ? 400 : 505;
 	default:
 		return 400;
 	}

@@ -533,7 +533,7 @@ static void t_400(void **st)
 }
 
 /* 501 for an unknown transfer coding and an unknown method, 505 for a
- * version other than 1.0 and 1.1. */
+ * version other than 1.0 and 1.1, 400 for junk after a good version. */
 static void t_501_505(void **st)
 {
 	static const char *const te[] = {
@@ -555,6 +555,11 @@ static void t_501_505(void **st)
 	reconnect();
 	feed("GET /hello HTTP/2.0\r\n\r\n");
 	expect_out(ERR(505, "HTTP Version Not Supported", 31, CLOSE));
+	reconnect();
+	/* A valid version followed by junk: a malformed line, not a version
+	 * the server lacks. */
+	feed("GET /hello HTTP/1.1 junk\r\n\r\n");
+	expect_out(ERR(400, "Bad Request", 16, CLOSE));
 	stop();
 }
 
