@@ -26,6 +26,12 @@ const char *http_path_rest(const struct http_request *r)
 	return r->rest ? r->rest : r->path;
 }
 
+const char *http_target(const struct http_request *r, size_t *len)
+{
+	*len = r->c->url_len;
+	return r->c->arena + r->c->url_off;
+}
+
 const char *http_query(const struct http_request *r)
 {
 	return r->query;

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http_internal.h"
+#include "http/http.h"
 #include "static_internal.h"
 
 struct http_static {
@@ -125,9 +125,10 @@ static void redirect_dir(struct http_request *r, struct http_static *st,
  * cannot tell "a%2fb" from "a/b"). */
 static bool raw_encoded_slash(const struct http_request *r)
 {
-	const struct http_conn *c = r->c;
+	size_t len;
+	const char *t = http_target(r, &len);
 
-	return http_static_encoded_slash(c->arena + c->url_off, c->url_len);
+	return http_static_encoded_slash(t, len);
 }
 
 /* Open what the request names, the file or a directory's index.html,

@@ -161,6 +161,11 @@ const char *http_path(const struct http_request *r);
  * the whole path for a route of "/"; "" for an exact route). */
 const char *http_path_rest(const struct http_request *r);
 
+/* Its request-target exactly as sent (percent-encoded, query included),
+ * *len octets, not NUL-terminated: for the checks the decoded path cannot
+ * make (an encoded slash "%2f" decodes to "/"). */
+const char *http_target(const struct http_request *r, size_t *len);
+
 /* Its query string as sent (after '?', without it), "" when none. */
 const char *http_query(const struct http_request *r);
 
