@@ -1,0 +1,233 @@
+"""benchlib: what the side-by-side benchmarks of an example service
+(tools/bench-dns, tools/bench-http) share: the libos image booted by
+tools/run on tap0 of a namespace (tools/netns.py) and the same program
+built for Linux in a second namespace joined to the first by a veth pair,
+CPU pinning, stopping every process by its PID, every wait bounded; the
+stripped image size with tools/size-report's parts; the bisection of the
+smallest -m; and the median-then-runs table cells."""
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+
+import netns
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUN = os.path.join(ROOT, "tools", "run")
+SIZE_REPORT = os.path.join(ROOT, "tools", "size-report")
+VETH_CLIENT_IP, VETH_SERVER_IP = "10.0.1.1", "10.0.1.2"
+
+
+class NativeNs:
+    """A second namespace joined to ns by a veth pair (client end in ns,
+    VETH_CLIENT_IP; server end here, VETH_SERVER_IP; 1500-byte MTU); on
+    exit every process started with popen is stopped by its PID and the
+    namespace is deleted (which deletes the veth pair)."""
+
+    def __init__(self, ns, veth=("vbench0", "vbench1")):
+        self.ns, self.name, self.procs = ns, ns.name + "n", []
+        self.veth = veth
+
+    def __enter__(self):
+        netns.sh("ip", "netns", "add", self.name)
+        try:
+            client, server = self.veth
+            self.ns.run("ip", "link", "add", client, "type", "veth",
+                        "peer", "name", server, "netns", self.name)
+            for side, dev, ip in ((self.ns.cmd, client, VETH_CLIENT_IP),
+                                  (self.cmd, server, VETH_SERVER_IP)):
+                netns.sh(*side("ip", "addr", "add", f"{ip}/24", "dev", dev))
+                netns.sh(*side("ip", "link", "set", dev, "mtu", "1500"))
+                netns.sh(*side("ip", "link", "set", dev, "up"))
+            netns.sh(*self.cmd("ip", "link", "set", "lo", "up"))
+        except Exception:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def cmd(self, *args):
+        """args run inside this namespace."""
+        return ["ip", "netns", "exec", self.name] + list(args)
+
+    def popen(self, *args, **kw):
+        """Start args inside this namespace; stopped by PID on exit."""
+        p = subprocess.Popen(self.cmd(*args), **kw)
+        self.procs.append(p)
+        return p
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            stop(p)
+        netns.sh("ip", "netns", "del", self.name, check=False)
+        return False
+
+
+def stop(p, qemu=None):
+    """Stop p (SIGTERM, then SIGKILL after 10 s) and wait for it; then the
+    QEMU it ran, by PID, if that is still alive."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if qemu and os.path.exists(f"/proc/{qemu}"):
+        try:
+            os.kill(qemu, 9)
+        except ProcessLookupError:
+            pass
+
+
+def watch(p, text, limit, log):
+    """Read p's output into log from a thread for as long as p runs;
+    return True once a line contains text, False if p ends or limit s
+    pass first."""
+    seen = threading.Event()
+
+    def reader():
+        for line in p.stdout:
+            log.append(line)
+            if text in line:
+                seen.set()
+        seen.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    seen.wait(limit)
+    return any(text in line for line in log)
+
+
+def pinned(cpu, args):
+    """args run on CPU cpu only (None: unpinned)."""
+    return args if cpu is None else ["taskset", "-c", str(cpu)] + list(args)
+
+
+def client_server_cpus(no_pin):
+    """(client CPU, servers' CPU): the first and the last this process may
+    use, or (None, None) with no_pin or a single CPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if no_pin or len(cpus) < 2:
+        return None, None
+    return cpus[0], cpus[-1]
+
+
+def is_qemu(pid):
+    """True if process pid runs QEMU (its command name says so)."""
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().startswith("qemu")
+    except OSError:
+        return False
+
+
+def qemu_of(run, limit=30):
+    """The PID of the QEMU that tools/run (the process run) started (not
+    the cpio it may run first to pack an initrd), or None if run ended
+    first."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end and run.poll() is None:
+        try:
+            with open(f"/proc/{run.pid}/task/{run.pid}/children") as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            kids = []
+        kids = [k for k in kids if is_qemu(k)]
+        if kids:
+            return kids[0]
+        time.sleep(0.05)
+    if run.poll() is None:
+        raise RuntimeError(f"tools/run (pid {run.pid}) started no QEMU")
+    return None
+
+
+def qemu_setup(pid):
+    """(accelerator, machine, cpu model) from QEMU's command line."""
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        argv = f.read().decode().split("\0")
+    opt = {argv[i]: argv[i + 1] for i in range(len(argv) - 1)
+           if argv[i] in ("-accel", "-M", "-cpu", "-m")}
+    return opt.get("-accel", "?"), opt.get("-M", "?"), opt.get("-cpu", "?")
+
+
+def boot(ns, cpu, elf, machine, mem, timeout, ready, limit, log,
+         run_args=(), service_args=()):
+    """Start elf under tools/run in ns (tap0, netns.GUEST_IP, log=quiet)
+    with -M machine -m mem, tools/run's extra run_args and the service's
+    service_args; return (the tools/run process, QEMU's PID, True once a
+    line of output contains ready, within limit s). timeout bounds the
+    whole run (tools/run --timeout)."""
+    p = ns.popen(*pinned(cpu, [
+        RUN, elf, "-M", machine, "-m", mem, "--net", "tap:tap0",
+        "--timeout", str(timeout),
+        "--kopt", f"net.ip={netns.GUEST_IP}/24", "--kopt", "log=quiet"]
+        + list(run_args) + ["--"] + list(service_args)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    q = qemu_of(p)
+    return p, q, watch(p, ready, limit, log)
+
+
+def cpu_ticks(pid):
+    """utime + stime of process pid (all its threads, live and ended),
+    in clock ticks, from /proc/pid/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def image_size(build, example, name):
+    """(stripped bytes of BUILD/examples/EXAMPLE/NAME.elf, tools/size-report's
+    rows for it)."""
+    elf = os.path.join(build, "examples", example, name + ".elf")
+    with tempfile.TemporaryDirectory(prefix="benchlib-") as tmp:
+        out = os.path.join(tmp, name + ".stripped")
+        netns.sh("strip", "-o", out, elf)
+        stripped = os.stat(out).st_size
+    rep = subprocess.run([SIZE_REPORT, os.path.join(
+        build, "examples", example, name + ".map"), "--json"],
+        capture_output=True, text=True, timeout=60, check=True)
+    return stripped, json.loads(rep.stdout)["rows"]
+
+
+def size_parts(rows):
+    """size-report's rows as "part bytes, ..." (stored bytes, no total)."""
+    return ", ".join(f"{r['part']} {r['stripped']}" for r in rows
+                     if r["part"] != "total" and r["stripped"])
+
+
+def smallest_mem(serves, lo, hi):
+    """Bisect whole MiB in [lo, hi] for the smallest at which serves(mib)
+    (one bounded boot, returning (ok, its log)) holds, assuming it holds
+    from some size up; return (MiB or None, the log of the largest
+    failing boot, {MiB: (ok, log)} of every boot)."""
+    tried = {}
+
+    def ok(mib):
+        tried[mib] = serves(mib)
+        return tried[mib][0]
+
+    if not ok(hi):
+        return None, tried[hi][1], tried
+    fail = lo - 1                  # taken as failing, never booted
+    while hi - fail > 1:
+        mid = (fail + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            fail = mid
+    fails = [m for m, (good, _) in tried.items() if not good]
+    return hi, tried[max(fails)][1] if fails else "", tried
+
+
+def tried_text(tried):
+    """The boots of smallest_mem, as "2M no, 3M ok, ..."."""
+    return ", ".join(f"{m}M {'ok' if ok else 'no'}"
+                     for m, (ok, _) in sorted(tried.items()))
+
+
+def cell(vals, fmt):
+    """The median, then the runs in brackets."""
+    runs = " / ".join(fmt.format(x) for x in vals)
+    return f"{fmt.format(statistics.median(vals))} ({runs})"
