@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +283,11 @@ static void accept_some(struct http_server *s, int lfd)
 
 		if (fd < 0)
 			return;
+		/* An answer often leaves in two writes (headers, then the
+		 * file by sendfile): without this, Nagle holds the second
+		 * until the peer's delayed ACK of the first, some 40 ms. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+			   sizeof(int));
 		accept_one(s, fd, &ss);
 	}
 }

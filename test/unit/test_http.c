@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -980,6 +981,19 @@ static void ask(int fd, const char *req, char *line, size_t len)
 	line[n] = '\0';
 }
 
+/* 200 when the connection's socket has TCP_NODELAY, else 500: an answer
+ * in two writes (headers, then a file) must not wait for the peer's
+ * delayed ACK. */
+static void h_nodelay(struct http_request *r, void *arg)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	(void)arg;
+	getsockopt(r->c->fd, IPPROTO_TCP, TCP_NODELAY, &v, &len);
+	http_reply(r, v ? 200 : 500, "text/plain", "", 0);
+}
+
 static void *client(void *arg)
 {
 	char line[128];
@@ -988,7 +1002,8 @@ static void *client(void *arg)
 
 	(void)arg;
 	assert_true(a >= 0);
-	ask(a, GET_HELLO, line, sizeof(line));
+	/* 200 only when the accepted socket has TCP_NODELAY (h_nodelay). */
+	ask(a, "GET /nodelay HTTP/1.1\r\n\r\n", line, sizeof(line));
 	assert_string_equal(line, "HTTP/1.1 200 OK");
 	b = dial(); /* over max_connections (1): 503 */
 	assert_true(b >= 0);
@@ -1026,6 +1041,7 @@ static void run_server(bool by_signal)
 	s = http_server_new(&cfg);
 	assert_non_null(s);
 	http_route(s, HTTP_GET, "/hello", h_hello, NULL);
+	http_route(s, HTTP_GET, "/nodelay", h_nodelay, NULL);
 	stop_efd = eventfd(0, EFD_NONBLOCK);
 	assert_int_equal(http_server_watch(s, stop_efd, EPOLLIN, on_stop_fd,
 					   by_signal ? NULL : s),
