@@ -4,13 +4,15 @@ raw sockets, the host side in a network namespace (tools/netns.py), the
 guest at netns.GUEST_IP with a static address.
 
     httptest.py --build BUILD --machine M CASE
-      basic     GET and HEAD of the baked-in site (bodies equal to the
-                files of examples/http/www), keep-alive reuse (two URLs on
+      basic     curl's GET and HEAD; GET and HEAD of the baked-in site
+                (bodies equal to the files of examples/http/www),
+                keep-alive reuse (two URLs on
                 one connection), pipelining (two requests in one write),
                 404, 405 with Allow, 413, 414, 431, traversal attempts
                 (400 or 404), byte ranges (206, 416), conditional GET
                 (304 by ETag and by date), POST /echo with Content-Length
-                and chunked bodies, /stats as JSON
+                and chunked bodies, /stats as JSON; the access log (-l)
+                in the common log format
       big       a 10 MiB file given through --initrd, whole (SHA-256
                 compared) and a range in its middle
       slowloris 100 connections each sending a byte every 2 s are cut
@@ -47,8 +49,11 @@ PORT = 80
 BIG = 10 << 20
 # service arguments per case: the slowloris case shortens the header
 # timeout so that the test does not wait the default 10 s many times
-CASES = {"basic": [], "big": [], "slowloris": ["-T", "2"], "load": [],
+CASES = {"basic": ["-l"], "big": [], "slowloris": ["-T", "2"], "load": [],
          "smoke": []}
+# basic boots with the access log on: a common-log-format line per request
+CLF_LINE = (r'^\S+ - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] '
+            r'"GET /index\.html HTTP/1\.1" 200 \d+$')
 
 
 # ---------------------------------------------------------------- client
@@ -156,6 +161,21 @@ def check_site(ck, www, addr):
         st, h, _ = get(addr, d)
         ck(st == 301 and h.get("location", "").endswith(d + "/"),
            f"GET {d}: 301 to {d}/", f"status {st} {h}")
+
+
+def check_curl(ck, www, addr):
+    """curl's GET and HEAD of the index page."""
+    url = f"http://{addr}:{PORT}/index.html"
+    want = open(os.path.join(www, "index.html"), "rb").read()
+    p = subprocess.run(["curl", "-sS", "--max-time", "20", url],
+                       capture_output=True, timeout=60)
+    ck(p.returncode == 0 and p.stdout == want, "curl GET /index.html: the file",
+       p.stderr.decode(errors="replace"))
+    p = subprocess.run(["curl", "-sS", "-I", "--max-time", "20", url],
+                       capture_output=True, text=True, timeout=60)
+    ck(p.returncode == 0 and p.stdout.startswith("HTTP/1.1 200 OK") and
+       f"Content-Length: {len(want)}" in p.stdout,
+       "curl -I /index.html: 200 with the file's length", p.stdout + p.stderr)
 
 
 def check_keepalive(ck, addr):
@@ -418,6 +438,7 @@ def client(case, www, addr):
     """One case's checks against the server at addr; True if all passed."""
     ck = Checks()
     if case == "basic":
+        check_curl(ck, www, addr)
         check_site(ck, www, addr)
         check_keepalive(ck, addr)
         check_pipelining(ck, addr)
@@ -473,6 +494,11 @@ def run(build, machine, case, www):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     text = "".join(out)
+    if case == "basic":
+        logged = re.search(CLF_LINE, text, re.M)
+        print(f"httptest: access log line for GET /index.html: "
+              f"{logged.group(0) if logged else 'NONE'}")
+        ok &= bool(logged)
     bad = guestnet.guest_faults(text)
     if bad:
         print("httptest: the guest reported:\n" + "\n".join(bad))
