@@ -142,6 +142,20 @@ bool conn_dead(const struct http_conn *c)
 	return c->closed && c->phase != PH_HANDLER;
 }
 
+/* Print the target t[0..n) with '"', '\\' and any octet outside
+ * printable ASCII as \xHH: the quoted field cannot be closed early. */
+static void log_target(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)t[i];
+
+		if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\')
+			printf("\\x%02x", ch);
+		else
+			putchar(ch);
+	}
+}
+
 /* The common log format line of r's answer. */
 static void access_log(const struct http_request *r)
 {
@@ -152,10 +166,10 @@ static void access_log(const struct http_request *r)
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	printf("%s - - [%s] \"%s %.*s HTTP/%d.%d\" %d %llu\n", c->peer, when,
-	       r->method_name, (int)c->url_len, c->arena + c->url_off,
-	       r->version / 10, r->version % 10, r->status,
-	       (unsigned long long)r->sent_body);
+	printf("%s - - [%s] \"%s ", c->peer, when, r->method_name);
+	log_target(c->arena + c->url_off, c->url_len);
+	printf(" HTTP/%d.%d\" %d %llu\n", r->version / 10, r->version % 10,
+	       r->status, (unsigned long long)r->sent_body);
 	fflush(stdout);
 }
 

@@ -137,7 +137,9 @@ int hp_version(const void *hp)
 
 bool hp_keep_alive(const void *hp)
 {
-	return http_should_keep_alive(hp);
+	/* 1.0's "keep-alive" does not outweigh a "close" beside it */
+	return http_should_keep_alive(hp) &&
+	       !(((const http_parser *)hp)->flags & F_CONNECTION_CLOSE);
 }
 
 uint64_t hp_content_length(const void *hp)

@@ -146,6 +146,12 @@ static int check_framing(struct http_conn *c)
 {
 	const char *te = http_header(&c->req, "Transfer-Encoding");
 	uint64_t cl = hp_content_length(c->hp);
+	unsigned hosts = 0;
+
+	for (unsigned i = 0; i < c->req.nhdr; i++)
+		hosts += !strcasecmp(c->req.hdr[i].name, "Host");
+	if (hosts > 1)
+		return 400; /* RFC 9112 s3.2: which one would be meant? */
 
 	if (hp_has_te(c->hp) &&
 	    (!hp_chunked(c->hp) || !te || strcasecmp(te, "chunked")))

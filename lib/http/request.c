@@ -123,7 +123,7 @@ static int query_find(const char *q, const char *name, char *out, size_t outlen)
 			long d = http_pct_decode(v, vlen, tmp, true);
 
 			if (d < 0)
-				d = 0, tmp[0] = '\0';
+				return -EINVAL;
 			if ((size_t)d + 1 > outlen)
 				return -ENOSPC;
 			memcpy(out, tmp, (size_t)d + 1);

@@ -1071,6 +1071,69 @@ static void t_server_sigterm(void **st)
 	run_server(true);
 }
 
+/* The access log line of one request, its target holding '"' and '\':
+ * both escaped, so the quoted request field ends where it should. */
+static void t_log_escape(void **st)
+{
+	struct http_config cfg = small_cfg();
+	char line[256] = "";
+	FILE *f = tmpfile();
+	int saved = dup(1);
+
+	(void)st;
+	assert_non_null(f);
+	cfg.access_log = true;
+	start_cfg(&cfg);
+	fflush(stdout);
+	dup2(fileno(f), 1);
+	feed("GET /a\"b\\c HTTP/1.1\r\n\r\n");
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	rewind(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_non_null(
+		strstr(line, "] \"GET /a\\x22b\\x5cc HTTP/1.1\" 404 14\n"));
+	stop();
+}
+
+/* Two Host fields: 400 and close (RFC 9112 s3.2), not the first taken. */
+static void t_two_hosts(void **st)
+{
+	(void)st;
+	start();
+	feed("GET /hello HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n" GET_HELLO);
+	expect_out(ERR(400, "Bad Request", 16, CLOSE));
+	assert_true(M.closed);
+	stop();
+}
+
+/* HTTP/1.0 asking keep-alive and close at once: close wins. */
+static void t_close_wins(void **st)
+{
+	(void)st;
+	start();
+	feed("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n"
+	     "Connection: close\r\n\r\n" GET_HELLO);
+	expect_out("HTTP/1.1 200 OK\r\n" HDRS "Content-Type: text/plain\r\n"
+		   "Content-Length: 6\r\n" CLOSE "\r\nhello\n");
+	assert_true(M.closed);
+	stop();
+}
+
+/* A parameter with a bad escape is -EINVAL, not an empty value. */
+static void t_query_bad_escape(void **st)
+{
+	struct http_request r = { .query = "a=%zz&b=%4&c=%2" };
+	char out[8];
+
+	(void)st;
+	assert_int_equal(http_query_param(&r, "a", out, 8), -EINVAL);
+	assert_int_equal(http_query_param(&r, "b", out, 8), -EINVAL);
+	assert_int_equal(http_query_param(&r, "c", out, 8), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1091,6 +1154,10 @@ int main(void)
 		cmocka_unit_test(t_expect),
 		cmocka_unit_test(t_request_accessors),
 		cmocka_unit_test(t_query_param),
+		cmocka_unit_test(t_query_bad_escape),
+		cmocka_unit_test(t_log_escape),
+		cmocka_unit_test(t_two_hosts),
+		cmocka_unit_test(t_close_wins),
 		cmocka_unit_test(t_deferred),
 		cmocka_unit_test(t_deferred_gone),
 		cmocka_unit_test(t_stream),

@@ -171,7 +171,7 @@ const char *http_query(const struct http_request *r);
 
 /* The percent-decoded value ('+' as space) of query parameter name into
  * out[0..outlen): its length, -ENOENT when absent, -ENOSPC when longer
- * than outlen - 1. */
+ * than outlen - 1, -EINVAL when it holds a bad escape or %00. */
 int http_query_param(const struct http_request *r, const char *name, char *out,
 		     size_t outlen);
 
