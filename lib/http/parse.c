@@ -60,6 +60,8 @@ int conn_on_field(void *cv, const char *p, size_t n)
 	struct http_conn *c = cv;
 	struct http_request *r = &c->req;
 
+	if (c->phase == PH_BODY)
+		return 0; /* a chunked body's trailer: never a header */
 	if (c->last_cb != 1) {
 		if (r->nhdr == c->s->cfg.max_headers || !arena_nul(c))
 			return refuse(c, 431);
@@ -80,6 +82,8 @@ int conn_on_value(void *cv, const char *p, size_t n)
 	struct http_conn *c = cv;
 	struct http_request *r = &c->req;
 
+	if (c->phase == PH_BODY)
+		return 0; /* as conn_on_field */
 	if (c->last_cb != 2) {
 		if (c->last_cb != 1 || !arena_nul(c))
 			return refuse(c, 431);

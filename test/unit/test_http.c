@@ -1134,6 +1134,20 @@ static void t_query_bad_escape(void **st)
 	assert_int_equal(http_query_param(&r, "c", out, 8), -EINVAL);
 }
 
+/* A chunked body's trailer fields are not headers (RFC 9110 s6.5.1): a
+ * handler's http_header does not see them, nor an unterminated value. */
+static void t_trailer_not_header(void **st)
+{
+	(void)st;
+	start();
+	feed("GET /q HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "0\r\nX-Test: evil\r\n\r\n");
+	expect_out("HTTP/1.1 200 OK\r\n" HDRS "Content-Length: 28\r\n\r\n"
+		   "a=-;h=-;path=/q;query=;rest=");
+	assert_false(M.closed);
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1158,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(t_log_escape),
 		cmocka_unit_test(t_two_hosts),
 		cmocka_unit_test(t_close_wins),
+		cmocka_unit_test(t_trailer_not_header),
 		cmocka_unit_test(t_deferred),
 		cmocka_unit_test(t_deferred_gone),
 		cmocka_unit_test(t_stream),
