@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,41 +112,53 @@ static bool keep_open(struct http_request *r, uint64_t body_len)
 	return true;
 }
 
+/* Append fmt's text to h[0..cap) at *n; *n counts what did not fit too,
+ * so *n >= cap tells the head is too long (nothing written past h). */
+static void head_put(char *h, size_t cap, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= cap)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(h + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	*n += k < 0 ? cap : (size_t)k;
+}
+
 int reply_head(struct http_request *r, int status, const char *ctype,
 	       uint64_t body_len)
 {
 	struct http_conn *c = r->c;
 	char h[1024];
-	int n;
+	size_t n = 0;
 	size_t saved = c->out_len;
 
 	r->status = status;
-	n = snprintf(h, sizeof(h), "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
-		     http_reason(status), http_date(c->s));
+	head_put(h, sizeof(h), &n, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
+		 http_reason(status), http_date(c->s));
 	if (c->s->cfg.server_name && c->s->cfg.server_name[0])
-		n += snprintf(h + n, sizeof(h) - n, "Server: %s\r\n",
-			      c->s->cfg.server_name);
+		head_put(h, sizeof(h), &n, "Server: %s\r\n",
+			 c->s->cfg.server_name);
 	if (ctype)
-		n += snprintf(h + n, sizeof(h) - n, "Content-Type: %s\r\n",
-			      ctype);
+		head_put(h, sizeof(h), &n, "Content-Type: %s\r\n", ctype);
 	if (!has_body(status))
 		;
 	else if (body_len != UINT64_MAX)
-		n += snprintf(h + n, sizeof(h) - n,
-			      "Content-Length: %" PRIu64 "\r\n", body_len);
+		head_put(h, sizeof(h), &n, "Content-Length: %" PRIu64 "\r\n",
+			 body_len);
 	else if (r->version >= 11)
-		n += snprintf(h + n, sizeof(h) - n,
-			      "Transfer-Encoding: chunked\r\n");
+		head_put(h, sizeof(h), &n, "Transfer-Encoding: chunked\r\n");
 	if (!keep_open(r, body_len)) {
 		c->close_after = true;
-		n += snprintf(h + n, sizeof(h) - n, "Connection: close\r\n");
+		head_put(h, sizeof(h), &n, "Connection: close\r\n");
 	} else if (r->version < 11) {
-		n += snprintf(h + n, sizeof(h) - n,
-			      "Connection: keep-alive\r\n");
+		head_put(h, sizeof(h), &n, "Connection: keep-alive\r\n");
 	}
-	if ((size_t)n >= sizeof(h))
+	if (n >= sizeof(h))
 		return -EMSGSIZE;
-	if (conn_out(c, h, (size_t)n) || conn_out(c, r->xh, r->xh_len) ||
+	if (conn_out(c, h, n) || conn_out(c, r->xh, r->xh_len) ||
 	    conn_out(c, "\r\n", 2)) {
 		c->out_len = saved;
 		return -EMSGSIZE;

@@ -1148,6 +1148,28 @@ static void t_trailer_not_header(void **st)
 	stop();
 }
 
+/* A handler's Content-Type too long for the head: -EMSGSIZE, and no
+ * write past reply_head's buffer (ASan). */
+static void h_longtype(struct http_request *r, void *arg)
+{
+	static char t[1100];
+
+	(void)arg;
+	memset(t, 'a', sizeof(t) - 1);
+	assert_int_equal(http_reply(r, 200, t, "x", 1), -EMSGSIZE);
+	assert_int_equal(http_reply(r, 200, NULL, "x", 1), 0);
+}
+
+static void t_long_ctype(void **st)
+{
+	(void)st;
+	start();
+	assert_int_equal(http_route(S, HTTP_GET, "/lt", h_longtype, NULL), 0);
+	feed("GET /lt HTTP/1.1\r\n\r\n");
+	expect_out("HTTP/1.1 200 OK\r\n" HDRS "Content-Length: 1\r\n\r\nx");
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1173,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(t_two_hosts),
 		cmocka_unit_test(t_close_wins),
 		cmocka_unit_test(t_trailer_not_header),
+		cmocka_unit_test(t_long_ctype),
 		cmocka_unit_test(t_deferred),
 		cmocka_unit_test(t_deferred_gone),
 		cmocka_unit_test(t_stream),
