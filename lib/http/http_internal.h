@@ -189,7 +189,8 @@ void conn_release(struct http_conn *c);
 void conn_destroy(struct http_conn *c);
 
 /* Drop c's transport and what is unsent (an attached body is released):
- * a request being handled stays valid until answered. */
+ * a request being handled stays valid until answered; a stream waiting
+ * for room is called back. */
 void conn_close(struct http_conn *c);
 
 /* ---- reply.c: the answer's bytes. */

@@ -130,4 +130,6 @@ void conn_close(struct http_conn *c)
 	c->tr.close(c->tr.t);
 	if (c->phase != PH_HANDLER)
 		c->phase = PH_CLOSING;
+	else if (c->req.on_room)
+		drained(c); /* a stream waiting for room: its write fails now */
 }

@@ -1170,6 +1170,57 @@ static void t_long_ctype(void **st)
 	stop();
 }
 
+/* /slow: streams until the buffer is full, waits for room, and ends the
+ * answer when a write fails. */
+static int slow_ends;
+
+static void slow_more(struct http_request *r, void *arg)
+{
+	static char block[1000];
+	ssize_t n;
+
+	while ((n = http_stream_write(r, block, sizeof(block))) > 0)
+		;
+	if (n < 0) {
+		assert_int_equal(n, -EPIPE);
+		assert_int_equal(http_stream_end(r), 0);
+		slow_ends++;
+		return;
+	}
+	http_stream_on_room(r, slow_more, arg);
+}
+
+static void h_slow(struct http_request *r, void *arg)
+{
+	assert_int_equal(http_stream_begin(r, 200, NULL), 0);
+	slow_more(r, arg);
+}
+
+/* A client that stops reading a streamed answer and is then dropped
+ * (reset, or the send timeout): the handler waiting for room is called
+ * back, learns of it, ends, and the connection is released. */
+static void t_stream_gone(void **st)
+{
+	(void)st;
+	start();
+	slow_ends = 0;
+	assert_int_equal(http_route(S, HTTP_GET, "/slow", h_slow, NULL), 0);
+	M.once = true;
+	feed("GET /slow HTTP/1.1\r\n\r\n");
+	assert_int_equal(slow_ends, 0);
+	conn_eof(C, ECONNRESET);
+	assert_int_equal(slow_ends, 1);
+	assert_true(conn_dead(C));
+	reconnect();
+	M.once = true;
+	feed("GET /slow HTTP/1.1\r\n\r\n");
+	clock_ms += S->cfg.send_timeout_ms;
+	conn_tick(C, clock_ms);
+	assert_int_equal(slow_ends, 2);
+	assert_true(conn_dead(C));
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1196,6 +1247,7 @@ int main(void)
 		cmocka_unit_test(t_close_wins),
 		cmocka_unit_test(t_trailer_not_header),
 		cmocka_unit_test(t_long_ctype),
+		cmocka_unit_test(t_stream_gone),
 		cmocka_unit_test(t_deferred),
 		cmocka_unit_test(t_deferred_gone),
 		cmocka_unit_test(t_stream),

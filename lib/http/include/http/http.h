@@ -234,7 +234,8 @@ int http_stream_begin(struct http_request *r, int status, const char *ctype);
  * full: wait for the on_room callback), or a negative errno. */
 ssize_t http_stream_write(struct http_request *r, const void *p, size_t n);
 
-/* Call cb(r, arg) once when the output buffer has room again. */
+/* Call cb(r, arg) once when the output buffer has room again, or when
+ * the client is gone (http_stream_write then fails: end the answer). */
 void http_stream_on_room(struct http_request *r,
 			 void (*cb)(struct http_request *r, void *arg),
 			 void *arg);
