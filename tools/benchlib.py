@@ -21,15 +21,15 @@ SIZE_REPORT = os.path.join(ROOT, "tools", "size-report")
 VETH_CLIENT_IP, VETH_SERVER_IP = "10.0.1.1", "10.0.1.2"
 
 
-class NativeNs:
+class NativeNs(netns.Netns):
     """A second namespace joined to ns by a veth pair (client end in ns,
-    VETH_CLIENT_IP; server end here, VETH_SERVER_IP; 1500-byte MTU); on
-    exit every process started with popen is stopped by its PID and the
-    namespace is deleted (which deletes the veth pair)."""
+    VETH_CLIENT_IP; server end here, VETH_SERVER_IP; 1500-byte MTU); as a
+    netns.Netns, on exit every process started with popen is stopped by
+    its PID and the namespace is deleted (which deletes the veth pair)."""
 
     def __init__(self, ns, veth=("vbench0", "vbench1")):
-        self.ns, self.name, self.procs = ns, ns.name + "n", []
-        self.veth = veth
+        super().__init__()
+        self.ns, self.name, self.veth = ns, ns.name + "n", veth
 
     def __enter__(self):
         netns.sh("ip", "netns", "add", self.name)
@@ -47,22 +47,6 @@ class NativeNs:
             self.__exit__(None, None, None)
             raise
         return self
-
-    def cmd(self, *args):
-        """args run inside this namespace."""
-        return ["ip", "netns", "exec", self.name] + list(args)
-
-    def popen(self, *args, **kw):
-        """Start args inside this namespace; stopped by PID on exit."""
-        p = subprocess.Popen(self.cmd(*args), **kw)
-        self.procs.append(p)
-        return p
-
-    def __exit__(self, *exc):
-        for p in self.procs:
-            stop(p)
-        netns.sh("ip", "netns", "del", self.name, check=False)
-        return False
 
 
 def stop(p, qemu=None):
