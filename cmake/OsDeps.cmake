@@ -1,6 +1,6 @@
 # Where the Debian packages put what libos builds against: musl-dev's
 # headers, libc.a and the compiler's own headers and libgcc.a, and the
-# dependency sources libos compiles itself (lwIP, http-parser), which
+# dependency sources libos compiles itself (lwIP, http-parser, mbedTLS), which
 # tools/bootstrap fetches with apt-get source and unpacks with Debian's
 # patches into a cache outside the build tree.
 
@@ -45,4 +45,13 @@ if(NOT EXISTS ${OS_HTTP_PARSER_DIR}/http_parser.c
     "${OS_HTTP_PARSER_DIR}; run tools/bootstrap (it fetches Debian's "
     "http-parser source package), or point -DOS_HTTP_PARSER_DIR at an "
     "unpacked http-parser 2.9.4 tree")
+endif()
+
+set(OS_MBEDTLS_DIR ${_os_src_cache}/mbedtls-3.6.6
+    CACHE PATH "mbedTLS 3.6.6 sources (Debian 13's mbedtls source package)")
+if(NOT EXISTS ${OS_MBEDTLS_DIR}/library/ssl_tls.c
+   OR NOT EXISTS ${OS_MBEDTLS_DIR}/include/mbedtls/ssl.h)
+  message(FATAL_ERROR "mbedTLS sources not found in ${OS_MBEDTLS_DIR}; run "
+    "tools/bootstrap (it fetches Debian 13's mbedtls source package), or "
+    "point -DOS_MBEDTLS_DIR at an unpacked mbedtls 3.6.6 tree")
 endif()
