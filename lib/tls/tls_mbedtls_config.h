@@ -69,6 +69,10 @@
 /* ---- PSA crypto, which TLS 1.3 is built on in 3.6. */
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
+/* Every connection holds PSA keys (its record keys, its ECDHE key during
+ * the handshake), and so does each server's ticket context: a key store
+ * that grows with them, not PSA's fixed 32 slots (about 15 connections). */
+#define MBEDTLS_PSA_KEY_STORE_DYNAMIC
 
 /* ---- TLS. */
 #define MBEDTLS_SSL_TLS_C

@@ -107,7 +107,9 @@ struct tls_client_config {
 /* Fill *c with the defaults given above (no CA file). */
 void tls_client_config_default(struct tls_client_config *c);
 
-/* Make a client from *c; as tls_server_new(). */
+/* Make a client from *c; as tls_server_new(). A client keeps the last
+ * session (ticket) it got from each host name and offers it on its next
+ * tls_connect() to the same name, to resume without a full handshake. */
 int tls_client_new(struct tls_client **out, const struct tls_client_config *c,
 		   char *why, size_t whylen);
 
