@@ -93,6 +93,9 @@
 #define MBEDTLS_SSL_TICKET_C
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 #define MBEDTLS_ERROR_C /* mbedtls_strerror: the reasons the log gives */
+/* Every fatal alert sent, so the peer learns why (bad_record_mac,
+ * protocol_version, ...); without it mbedTLS closes silently on some. */
+#define MBEDTLS_SSL_ALL_ALERT_MESSAGES
 
 /* Records up to TLS's 16 KiB both ways: clients send full records and
  * a smaller outgoing size costs throughput. */
