@@ -4,9 +4,11 @@ tools/run on tap0 of a namespace (tools/netns.py) and the same program
 built for Linux in a second namespace joined to the first by a veth pair,
 CPU pinning, stopping every process by its PID, every wait bounded; the
 stripped image size with tools/size-report's parts; the bisection of the
-smallest -m; and the median-then-runs table cells."""
+smallest -m; wrk's figures; and the median-then-runs table cells."""
 import json
 import os
+import re
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -19,6 +21,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN = os.path.join(ROOT, "tools", "run")
 SIZE_REPORT = os.path.join(ROOT, "tools", "size-report")
 VETH_CLIENT_IP, VETH_SERVER_IP = "10.0.1.1", "10.0.1.2"
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}
+BINARY = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30,
+          "TB": 1 << 40}
 
 
 class NativeNs(netns.Netns):
@@ -215,3 +220,42 @@ def cell(vals, fmt):
     """The median, then the runs in brackets."""
     runs = " / ".join(fmt.format(x) for x in vals)
     return f"{fmt.format(statistics.median(vals))} ({runs})"
+
+
+def ms(text):
+    """wrk's latency (12.34ms, 980.00us, 1.20s) in ms."""
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if not m:
+        raise RuntimeError(f"wrk: a latency not understood: {text}")
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def wrk(ns, cpu, addr, path, conns, seconds, extra=(), scheme="http"):
+    """Run wrk -t1 against scheme://addr/path for seconds in ns; return its
+    figures: rps, mib_s (response bytes, binary MiB), p99 (ms, with
+    --latency in extra), errors (socket errors of all kinds), non2xx,
+    and busy: its CPU time (the only child that ends meanwhile) over the
+    wall time, in %."""
+    r0, w0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    p = subprocess.run(ns.cmd(*pinned(cpu, [
+        "wrk", "-t1", f"-c{conns}", f"-d{seconds}s"] + list(extra)
+        + [f"{scheme}://{addr}{path}"])), capture_output=True, text=True,
+        timeout=seconds + 60)
+    r1, w1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    out = p.stdout
+    got = {"busy": 100 * (r1.ru_utime + r1.ru_stime - r0.ru_utime -
+                          r0.ru_stime) / (w1 - w0)}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    t = re.search(r"Transfer/sec:\s+([\d.]+)([KMGT]?B)", out)
+    if p.returncode or not m or not t:
+        raise RuntimeError(f"wrk (status {p.returncode}):\n{out}{p.stderr}")
+    got["rps"] = float(m.group(1))
+    got["mib_s"] = float(t.group(1)) * BINARY[t.group(2)] / (1 << 20)
+    m = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    got["p99"] = ms(m.group(1)) if m else None
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", out)
+    got["errors"] = sum(int(x) for x in m.groups()) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    got["non2xx"] = int(m.group(1)) if m else 0
+    return got
