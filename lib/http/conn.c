@@ -103,6 +103,8 @@ struct http_conn *conn_open(struct http_server *s,
 	c->fail = 0;
 	c->close_after = c->closed = c->rd_eof = false;
 	c->busy = c->pending = c->blocked = false;
+	c->handshaking = c->redirect = false;
+	c->tls = NULL;
 	c->prev = NULL;
 	c->next = s->conns;
 	if (s->conns)
@@ -197,6 +199,11 @@ static void dispatch(struct http_conn *c)
 	const struct http_route_entry *e = c->route;
 
 	c->pending = false;
+	if (c->redirect && c->s->redirect) {
+		c->phase = PH_HANDLER;
+		c->s->redirect(r);
+		return;
+	}
 	if (!e) {
 		reply_fail(r,
 			   c->allow		   ? 405 :
@@ -334,6 +341,8 @@ uint64_t conn_deadline(const struct http_conn *c)
 
 	if (c->closed)
 		return d;
+	if (c->handshaking) /* counted from the accept */
+		return c->since + cfg->header_timeout_ms;
 	if (c->blocked)
 		d = c->send_since + cfg->send_timeout_ms;
 	if (c->phase == PH_IDLE && !output_waits(c))
@@ -350,7 +359,7 @@ void conn_tick(struct http_conn *c, uint64_t now)
 	if (c->closed || now < conn_deadline(c))
 		return;
 	c->s->stats.timeouts++;
-	if (c->blocked || c->phase == PH_IDLE) {
+	if (c->blocked || c->handshaking || c->phase == PH_IDLE) {
 		conn_close(c);
 		return;
 	}

@@ -12,12 +12,26 @@
  * memory. send and sendfile return the octets taken, -EAGAIN when none
  * can be taken now (conn_writable() is called when they can), or another
  * negative errno (the peer is gone). close ends the transport; the
- * connection calls nothing of it afterwards. */
+ * connection calls nothing of it afterwards.
+ *
+ * server.c's sockets also fill the rest (a test's transport, fed with
+ * conn_feed, leaves them NULL): recv returns the octets read, 0 at the
+ * end of the input, -EAGAIN when there are none now, or another negative
+ * errno; handshake (NULL: none) runs before any HTTP octet, 0 once done,
+ * -EAGAIN to be called again, another negative errno when it failed (the
+ * transport has said why); want (NULL: EPOLLIN and EPOLLOUT) the epoll
+ * event a read (writing false) or a write (true) that returned -EAGAIN
+ * waits for, and the handshake's as a read's; pending (NULL: none) the
+ * octets recv returns without a new epoll event (TLS's decrypted data). */
 struct http_transport {
 	ssize_t (*send)(void *t, const void *p, size_t n);
 	ssize_t (*sendfile)(void *t, int fd, off_t *off, size_t n);
 	void (*close)(void *t);
 	void *t;
+	ssize_t (*recv)(void *t, void *p, size_t n);
+	int (*handshake)(void *t);
+	uint32_t (*want)(void *t, bool writing);
+	size_t (*pending)(void *t);
 };
 
 struct http_route_entry {
@@ -37,8 +51,15 @@ struct http_route_entry {
 #define HTTP_TAG_WATCH 2
 #define HTTP_TAG_LINGER 3
 
+struct http_listener; /* server.c */
+
 struct http_server {
 	struct http_config cfg;
+	struct http_listener *listeners; /* the plain port (running), TLS ones */
+	/* http_server_redirect_plain's (redirect.c): answers every request
+	 * of the plain port; NULL: the routes do */
+	void (*redirect)(struct http_request *r);
+	uint16_t redirect_port;
 	struct http_route_entry *routes;
 	size_t nroutes, routes_cap;
 	struct http_stats stats;
@@ -133,9 +154,12 @@ struct http_conn {
 	bool busy;	  /* inside conn_run: no reentry */
 	bool pending;	  /* a request awaits dispatch */
 	bool blocked;	  /* the transport refused output */
+	bool handshaking; /* the transport's handshake is not done */
+	bool redirect;	  /* of the plain port, answered by s->redirect */
 	struct http_conn *prev;
-	int fd;	     /* server.c's socket */
-	uint32_t ev; /* and its epoll interest */
+	int fd;		      /* server.c's socket */
+	uint32_t ev;	      /* and its epoll interest */
+	struct tls_conn *tls; /* its TLS session (tls.c), NULL when plain */
 };
 
 /* Free s (not running), its routes, watches and pooled connections. */
@@ -222,6 +246,18 @@ void conn_answered(struct http_request *r);
 
 /* Send what the output holds; on the transport's refusal wait. */
 void conn_flush(struct http_conn *c);
+
+/* ---- server.c's sockets, for tls.c. */
+
+/* Listen on port (dual-stack IPv6, else IPv4) in s's loop: connections
+ * accepted there are handed to attach(c, arg) (NULL: plain), which sets
+ * c's transport up and returns 0, or a negative errno to close c. 0 or a
+ * negative errno. */
+int server_listen(struct http_server *s, uint16_t port,
+		  int (*attach)(struct http_conn *c, void *arg), void *arg);
+
+/* Take c's socket out of the loop and close it. */
+void server_sock_close(struct http_conn *c);
 
 /* ---- refuse.c: over max_connections. */
 

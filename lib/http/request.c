@@ -139,3 +139,8 @@ int http_query_param(const struct http_request *r, const char *name, char *out,
 {
 	return query_find(r->query, name, out, outlen);
 }
+
+struct tls_conn *http_request_tls(const struct http_request *r)
+{
+	return r->c->tls;
+}

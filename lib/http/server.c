@@ -1,7 +1,9 @@
-/* lib/http: the server: configuration, the listening socket (dual-stack
- * IPv6, else IPv4), accepting into the connection pool, one epoll loop
- * over connections and the service's own descriptors, timeouts from
- * epoll_wait's, SIGTERM/SIGINT. */
+/* lib/http: the server: configuration, the listening sockets (dual-stack
+ * IPv6, else IPv4: the plain port, and tls.c's), accepting into the
+ * connection pool, one epoll loop over connections and the service's own
+ * descriptors, a transport's handshake and buffered input, timeouts from
+ * epoll_wait's, SIGTERM/SIGINT. No TLS here: tls.c's listeners attach
+ * their transport to the connections they accept. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4 */
 #endif
@@ -25,6 +27,13 @@
 #define TAG_CONN HTTP_TAG_CONN
 #define TAG_LISTEN HTTP_TAG_LISTEN
 #define TAG_WATCH HTTP_TAG_WATCH
+
+struct http_listener {
+	struct http_listener *next;
+	int fd;
+	int (*attach)(struct http_conn *c, void *arg); /* NULL: plain */
+	void *arg;
+};
 
 struct http_watch {
 	struct http_watch *next;
@@ -104,6 +113,13 @@ struct http_server *http_server_new(const struct http_config *c)
 
 void http_server_free(struct http_server *s)
 {
+	while (s->listeners) {
+		struct http_listener *l = s->listeners;
+
+		s->listeners = l->next;
+		close(l->fd);
+		free(l);
+	}
 	while (s->free) {
 		struct http_conn *c = s->free;
 
@@ -198,13 +214,26 @@ static ssize_t sock_sendfile(void *t, int fd, off_t *off, size_t n)
 	return r;
 }
 
-static void sock_close(void *t)
+static ssize_t sock_recv(void *t, void *p, size_t n)
 {
 	struct http_conn *c = t;
+	ssize_t r = recv(c->fd, p, n, MSG_DONTWAIT);
 
+	if (r < 0)
+		return errno == EINTR ? -EAGAIN : -errno;
+	return r;
+}
+
+void server_sock_close(struct http_conn *c)
+{
 	epoll_ctl(c->s->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
+}
+
+static void sock_close(void *t)
+{
+	server_sock_close(t);
 }
 
 /* ---- Listening and accepting. */
@@ -235,6 +264,49 @@ static int listen_on(int family, uint16_t port)
 	return fd;
 }
 
+int server_listen(struct http_server *s, uint16_t port,
+		  int (*attach)(struct http_conn *c, void *arg), void *arg)
+{
+	struct http_listener *l = calloc(1, sizeof(*l));
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd;
+
+	if (!l)
+		return -ENOMEM;
+	fd = listen_on(AF_INET6, port);
+	if (fd < 0)
+		fd = listen_on(AF_INET, port);
+	if (fd < 0) {
+		free(l);
+		return fd;
+	}
+	ev.data.u64 = tag(l, TAG_LISTEN);
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = -errno;
+
+		close(fd);
+		free(l);
+		return err;
+	}
+	*l = (struct http_listener){ s->listeners, fd, attach, arg };
+	s->listeners = l;
+	return 0;
+}
+
+/* Close the listener l of s. */
+static void unlisten(struct http_server *s, struct http_listener *l)
+{
+	for (struct http_listener **p = &s->listeners; *p; p = &(*p)->next) {
+		if (*p != l)
+			continue;
+		*p = l->next;
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, l->fd, NULL);
+		close(l->fd);
+		free(l);
+		return;
+	}
+}
+
 static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len)
 {
 	const struct sockaddr_in6 *a6 = (const void *)ss;
@@ -250,11 +322,13 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-static void accept_one(struct http_server *s, int fd,
+static void accept_one(struct http_server *s, struct http_listener *l, int fd,
 		       const struct sockaddr_storage *ss)
 {
-	struct http_transport tr = { sock_send, sock_sendfile, sock_close,
-				     NULL };
+	struct http_transport tr = { .send = sock_send,
+				     .sendfile = sock_sendfile,
+				     .close = sock_close,
+				     .recv = sock_recv };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct http_conn *c;
 	char peer[48];
@@ -262,23 +336,30 @@ static void accept_one(struct http_server *s, int fd,
 	peer_text(ss, peer, sizeof(peer));
 	if (s->nconns >= s->cfg.max_connections ||
 	    !(c = conn_open(s, &tr, peer))) {
-		refuse_conn(s, fd, http_now(s));
+		if (!l->attach) {
+			refuse_conn(s, fd, http_now(s));
+			return;
+		}
+		s->stats.refused++; /* a 503 in clear is no answer to TLS */
+		close(fd);
 		return;
 	}
 	c->tr.t = c;
 	c->fd = fd;
 	c->ev = EPOLLIN;
+	c->redirect = !l->attach && s->redirect;
 	ev.data.u64 = tag(c, TAG_CONN);
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+	if ((l->attach && l->attach(c, l->arg) < 0) ||
+	    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 		conn_close(c);
 }
 
-static void accept_some(struct http_server *s, int lfd)
+static void accept_some(struct http_server *s, struct http_listener *l)
 {
 	for (int i = 0; i < MAX_EVENTS; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
@@ -288,47 +369,87 @@ static void accept_some(struct http_server *s, int lfd)
 		 * until the peer's delayed ACK of the first, some 40 ms. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
 			   sizeof(int));
-		accept_one(s, fd, &ss);
+		accept_one(s, l, fd, &ss);
 	}
 }
 
 /* ---- The loop. */
 
+/* The epoll event a read (writing false) or write of c waits for. */
+static uint32_t want(const struct http_conn *c, bool writing)
+{
+	if (!c->tr.want)
+		return writing ? EPOLLOUT : EPOLLIN;
+	return c->tr.want(c->tr.t, writing);
+}
+
+/* Octets c's transport holds that no epoll event will announce. */
+static size_t pending(const struct http_conn *c)
+{
+	return c->tr.pending ? c->tr.pending(c->tr.t) : 0;
+}
+
+/* Read once from c's transport into its input. */
+static void conn_input(struct http_conn *c, uint32_t events)
+{
+	size_t space;
+	char *b = conn_recv_buf(c, &space);
+	ssize_t n;
+
+	if (!space) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			conn_eof(c, ECONNRESET);
+		return;
+	}
+	n = c->tr.recv(c->tr.t, b, space);
+	if (n > 0)
+		conn_received(c, (size_t)n);
+	else if (n == 0)
+		conn_eof(c, 0);
+	else if (n != -EAGAIN)
+		conn_eof(c, (int)-n);
+}
+
+/* Advance c's handshake: true once it is done (c then reads at once:
+ * the request may have come with its last flight). A failure closes c. */
+static bool handshake(struct http_conn *c)
+{
+	int r = c->tr.handshake(c->tr.t);
+
+	if (r == -EAGAIN)
+		return false;
+	if (r < 0) {
+		conn_close(c);
+		return false;
+	}
+	c->handshaking = false;
+	c->since = http_now(c->s); /* idle from now */
+	return true;
+}
+
 static void conn_event(struct http_conn *c, uint32_t events)
 {
 	if (c->closed)
 		return;
-	if (events & EPOLLOUT)
-		conn_writable(c);
-	if (!c->closed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-		size_t space;
-		char *b = conn_recv_buf(c, &space);
-		ssize_t n;
-
-		if (!space) {
-			if (events & (EPOLLHUP | EPOLLERR))
-				conn_eof(c, ECONNRESET);
+	if (c->handshaking) {
+		if (!handshake(c))
 			return;
-		}
-		n = recv(c->fd, b, space, MSG_DONTWAIT);
-		if (n > 0)
-			conn_received(c, (size_t)n);
-		else if (n == 0)
-			conn_eof(c, 0);
-		else if (errno != EAGAIN && errno != EINTR)
-			conn_eof(c, errno);
+		events |= want(c, false);
 	}
+	if (events & want(c, true))
+		conn_writable(c);
+	if (!c->closed && (events & (want(c, false) | EPOLLHUP | EPOLLERR)))
+		conn_input(c, events);
 }
 
-static void dispatch(struct http_server *s, struct epoll_event *ev, int n,
-		     int lfd)
+static void dispatch(struct http_server *s, struct epoll_event *ev, int n)
 {
 	for (int i = 0; i < n; i++) {
 		int kind = (int)(ev[i].data.u64 & 3);
 		void *p = untag(ev[i].data.u64);
 
 		if (kind == TAG_LISTEN) {
-			accept_some(s, lfd);
+			accept_some(s, p);
 		} else if (kind == HTTP_TAG_LINGER) {
 			refuse_event(s, (unsigned)(ev[i].data.u64 >> 2));
 		} else if (kind == TAG_WATCH) {
@@ -345,18 +466,31 @@ static void dispatch(struct http_server *s, struct epoll_event *ev, int n,
 /* c's epoll interest brought up to date. */
 static void interest(struct http_server *s, struct http_conn *c)
 {
-	uint32_t want = (conn_wants_read(c) ? EPOLLIN : 0) |
-			(conn_wants_write(c) ? EPOLLOUT : 0);
-	struct epoll_event ev = { .events = want,
-				  .data.u64 = tag(c, TAG_CONN) };
+	uint32_t w = c->handshaking ?
+			     want(c, false) :
+			     (conn_wants_read(c) ? want(c, false) : 0) |
+				     (conn_wants_write(c) ? want(c, true) : 0);
+	struct epoll_event ev = { .events = w, .data.u64 = tag(c, TAG_CONN) };
 
-	if (want == c->ev)
+	if (w == c->ev)
 		return;
-	c->ev = want;
+	c->ev = w;
 	epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-/* Timeouts, the pool, epoll interest; the next deadline. */
+/* Input c's transport holds where epoll does not see it (TLS records
+ * already decrypted): one read of it per turn of the loop, so one peer
+ * cannot hold the loop; true when more is left for the next turn. */
+static bool drain(struct http_conn *c)
+{
+	if (c->closed || c->handshaking || !conn_wants_read(c) || !pending(c))
+		return false;
+	conn_input(c, 0);
+	return !c->closed && conn_wants_read(c) && pending(c);
+}
+
+/* Timeouts, buffered input, the pool, epoll interest; the next
+ * deadline. */
 static uint64_t sweep(struct http_server *s, uint64_t now)
 {
 	uint64_t next = refuse_sweep(s, now, false);
@@ -365,6 +499,8 @@ static uint64_t sweep(struct http_server *s, uint64_t now)
 	for (; c; c = n) {
 		n = c->next;
 		conn_tick(c, now);
+		if (drain(c))
+			next = now;
 		if (conn_dead(c)) {
 			conn_release(c);
 			continue;
@@ -405,7 +541,7 @@ static void close_all(struct http_server *s)
 	}
 }
 
-static void loop(struct http_server *s, int lfd)
+static void loop(struct http_server *s)
 {
 	struct epoll_event ev[MAX_EVENTS];
 	uint64_t now = http_now(s), next = UINT64_MAX;
@@ -420,7 +556,7 @@ static void loop(struct http_server *s, int lfd)
 		if (n < 0)
 			n = 0;
 		now = http_now(s);
-		dispatch(s, ev, n, lfd);
+		dispatch(s, ev, n);
 		next = sweep(s, now);
 	}
 }
@@ -428,31 +564,28 @@ static void loop(struct http_server *s, int lfd)
 int http_server_run(struct http_server *s)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, oterm, oint;
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.u64 = tag(NULL, TAG_LISTEN) };
-	int lfd = listen_on(AF_INET6, s->cfg.port);
+	struct http_listener *plain = NULL;
 
-	if (lfd < 0)
-		lfd = listen_on(AF_INET, s->cfg.port);
-	if (lfd < 0)
-		return lfd;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, lfd, &ev) < 0) {
-		int err = -errno;
+	if (s->cfg.port) {
+		int err = server_listen(s, s->cfg.port, NULL, NULL);
 
-		close(lfd);
-		return err;
+		if (err < 0)
+			return err;
+		plain = s->listeners;
+	} else if (!s->listeners) {
+		return -EINVAL; /* nothing to listen on */
 	}
 	signalled = 0;
 	s->stopping = 0;
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &sa, &oterm);
 	sigaction(SIGINT, &sa, &oint);
-	loop(s, lfd);
+	loop(s);
 	sigaction(SIGTERM, &oterm, NULL);
 	sigaction(SIGINT, &oint, NULL);
 	close_all(s);
 	refuse_sweep(s, 0, true);
-	epoll_ctl(s->ep, EPOLL_CTL_DEL, lfd, NULL);
-	close(lfd);
+	if (plain)
+		unlisten(s, plain);
 	return 0;
 }

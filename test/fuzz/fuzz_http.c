@@ -209,7 +209,9 @@ static void check_output(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
-	struct http_transport tr = { m_send, m_sendfile, m_close, NULL };
+	struct http_transport tr = { .send = m_send,
+				     .sendfile = m_sendfile,
+				     .close = m_close };
 	struct http_server *s;
 	struct http_conn *c;
 

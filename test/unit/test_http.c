@@ -73,8 +73,9 @@ static void m_close(void *t)
 	M.closed = true;
 }
 
-static const struct http_transport mem_tr = { m_send, m_sendfile, m_close,
-					      NULL };
+static const struct http_transport mem_tr = { .send = m_send,
+					      .sendfile = m_sendfile,
+					      .close = m_close };
 
 static uint64_t clock_ms;
 

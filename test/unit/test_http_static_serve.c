@@ -109,7 +109,10 @@ static const char *header(struct answer *a, const char *name)
  * line) on a new connection and parse the answer into *a. */
 static void ask(struct answer *a, const char *req)
 {
-	struct http_transport tr = { mem_send, mem_sendfile, mem_close, &a->m };
+	struct http_transport tr = { .send = mem_send,
+				     .sendfile = mem_sendfile,
+				     .close = mem_close,
+				     .t = &a->m };
 	struct http_conn *c;
 	char text[2048];
 	const char *end;

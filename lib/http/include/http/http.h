@@ -51,7 +51,8 @@
 /* ---- Configuration: every limit is a setting. */
 
 struct http_config {
-	uint16_t port;		    /* TCP port, IPv6 and IPv4 (80) */
+	uint16_t port;		    /* TCP port, IPv6 and IPv4 (80); 0: no
+				       plain port (TLS ones only) */
 	unsigned max_connections;   /* more are answered 503 (1024) */
 	size_t max_target;	    /* request-target octets: 414 (8192) */
 	size_t max_header_bytes;    /* request line and headers: 431 (16384) */
@@ -113,9 +114,35 @@ int http_route(struct http_server *s, unsigned methods, const char *path,
 
 /* Listen on the configured port (one dual-stack IPv6 socket, else IPv4),
  * accept connections and answer requests until http_server_stop() or
- * SIGTERM/SIGINT (which the call handles while it runs). Returns 0 when
- * stopped, or a negative errno when the port cannot be listened on. */
+ * SIGTERM/SIGINT (which the call handles while it runs); the TLS ports
+ * of http_server_listen_tls() are served by the same loop. Returns 0 when
+ * stopped, or a negative errno when the port cannot be listened on
+ * (-EINVAL: port 0 and no TLS port). */
 int http_server_run(struct http_server *s);
+
+/* ---- HTTPS (lib/tls, tls/tls.h). Only a service that calls
+ * http_server_listen_tls() links mbedTLS. */
+
+struct tls_server;
+struct tls_conn;
+
+/* Serve the same routes over TLS on port too (one dual-stack socket,
+ * else IPv4, listening from now on; call before http_server_run()), with
+ * t's certificates (not copied: t must outlive s; several ports may share
+ * one). A connection's handshake runs within header_timeout_ms of its
+ * accept, else it is closed; a failed handshake is logged once on stderr
+ * ("https: PEER: handshake failed: REASON") and its connection closed.
+ * Returns 0, or a negative errno (-EINVAL: t NULL; from the socket,
+ * e.g. -EADDRINUSE). */
+int http_server_listen_tls(struct http_server *s, uint16_t port,
+			   struct tls_server *t);
+
+/* Answer every request of the plain port (http_config's) with 301 to
+ * https://HOST[:https_port]TARGET (the port shown when not 443; HOST is
+ * the request's Host without its port), or 400 when it has no usable
+ * Host; the routes then serve the TLS ports only. Before
+ * http_server_run(). */
+void http_server_redirect_plain(struct http_server *s, uint16_t https_port);
 
 /* Make http_server_run() return after the current turn of its loop,
  * closing every connection (requests not yet answered are dropped). */
@@ -188,6 +215,10 @@ int http_version(const struct http_request *r);
 
 /* The peer's address as text ("192.0.2.1", "2001:db8::1"). */
 const char *http_peer(const struct http_request *r);
+
+/* The TLS session r came over (tls/tls.h's tls_version(), tls_sni(),
+ * ...), or NULL for plain HTTP. */
+struct tls_conn *http_request_tls(const struct http_request *r);
 
 /* Whether the client closed its connection before the answer: the answer
  * must still be given (it is dropped) so the request is released. */
