@@ -26,10 +26,11 @@ static int bio_send(void *ctx, const unsigned char *p, size_t n)
 	if (t->io.send) {
 		r = t->io.send(t->io.ctx, p, n);
 	} else {
-		r = send(t->fd, p, n, MSG_NOSIGNAL);
+		do
+			r = send(t->fd, p, n, MSG_NOSIGNAL);
+		while (r < 0 && errno == EINTR);
 		if (r < 0)
-			r = errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN :
-								     -errno;
+			r = errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
 	if (r == -EAGAIN)
 		return MBEDTLS_ERR_SSL_WANT_WRITE;
@@ -48,10 +49,11 @@ static int bio_recv(void *ctx, unsigned char *p, size_t n)
 	if (t->io.recv) {
 		r = t->io.recv(t->io.ctx, p, n);
 	} else {
-		r = recv(t->fd, p, n, 0);
+		do
+			r = recv(t->fd, p, n, 0);
+		while (r < 0 && errno == EINTR);
 		if (r < 0)
-			r = errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN :
-								     -errno;
+			r = errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
 	if (r == -EAGAIN)
 		return MBEDTLS_ERR_SSL_WANT_READ;

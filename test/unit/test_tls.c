@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -395,6 +396,44 @@ static void test_close_notify(void **state)
 	tls_server_free(s);
 }
 
+/* Over a pair of connected non-blocking sockets, as a service uses it. */
+static void test_socket(void **state)
+{
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(true, TLS_V1_3);
+	struct tls_conn *tc, *ts;
+	int sv[2], rc = -EAGAIN, rs = -EAGAIN;
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	tc = tls_connect(c, sv[0], WWW);
+	ts = tls_accept(s, sv[1]);
+	assert_non_null(tc);
+	assert_non_null(ts);
+	for (int i = 0; i < 200 && (rc == -EAGAIN || rs == -EAGAIN); i++) {
+		rc = tls_handshake(tc);
+		rs = tls_handshake(ts);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(rs, 0);
+	assert_int_equal(tls_version(ts), TLS_V1_3);
+	assert_int_equal(tls_write(tc, "over a socket", 13), 13);
+	assert_int_equal(tls_read(ts, buf, sizeof(buf)), 13);
+	assert_memory_equal(buf, "over a socket", 13);
+	assert_int_equal(tls_read(ts, buf, sizeof(buf)), -EAGAIN);
+	assert_int_equal(tls_want(ts), EPOLLIN);
+	/* the client's socket closes without close_notify */
+	tls_free(tc);
+	close(sv[0]);
+	assert_int_equal(tls_read(ts, buf, sizeof(buf)), -ECONNRESET);
+	tls_free(ts); /* the socket stays the caller's */
+	assert_int_equal(close(sv[1]), 0);
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
 /* ---- Damage. */
 
 static void corrupted(uint16_t version)
@@ -759,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_want),
 		cmocka_unit_test(test_data),
 		cmocka_unit_test(test_close_notify),
+		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_corrupted_record),
 		cmocka_unit_test(test_truncated_handshake),
 		cmocka_unit_test(test_garbage_hello),
