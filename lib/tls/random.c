@@ -56,6 +56,12 @@ int tls_entropy_verdict(const struct os_random_stats *st, char *why,
 			 "virtio-rng); the pool has %s: give QEMU -device "
 			 "virtio-rng-pci or a CPU with RDRAND (-cpu max)",
 			 st->jitter_bits ? "jitter only" : "no entropy yet");
+	else if (hw >= 256)
+		snprintf(why, whylen,
+			 "tls: the pool took %llu bits from RDSEED, RDRAND or "
+			 "virtio-rng but its output key was not yet renewed "
+			 "from them: call again later",
+			 (unsigned long long)hw);
 	else
 		snprintf(why, whylen,
 			 "tls: the pool has %llu of the 256 bits it needs from "

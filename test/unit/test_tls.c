@@ -766,7 +766,10 @@ static void test_entropy_verdict(void **state)
 	st.rdrand_bits = 128;
 	assert_int_equal(tls_entropy_verdict(&st, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, "128 of the 256"));
-	st.rdrand_bits = 256;
+	st.rdrand_bits = 256; /* taken in, the output key not yet renewed */
+	assert_int_equal(tls_entropy_verdict(&st, why, sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "256 bits"));
+	assert_non_null(strstr(why, "not yet renewed"));
 	st.strong = 1;
 	why[0] = 0;
 	assert_int_equal(tls_entropy_verdict(&st, why, sizeof(why)), 0);
