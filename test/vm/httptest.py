@@ -22,10 +22,16 @@ guest at netns.GUEST_IP with a static address.
                 answered; h2load --h1 and ab (1000 requests, 20
                 connections each) with zero errors
       smoke     GET, HEAD and a 404 (the other machine types)
-    httptest.py --client CASE WWW ADDR   (inside the namespace)
+    httptest.py --tls ... CASE   the same checks over TLS against
+                examples/https (https.elf): port 443, connections
+                verified against the test CA with SNI www.libos.test,
+                which resolves to the guest in the namespace
+    httptest.py --client CASE WWW ADDR [--ca CA]   (inside the namespace;
+                with --ca, over TLS to ADDR, a name of CA's certificate)
 """
 import argparse
 import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import http.client
@@ -34,6 +40,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -43,11 +50,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import netns  # noqa: E402
 import guestnet  # noqa: E402
-from guestnet import Checks  # noqa: E402
+from guestnet import Checks, run_bounded  # noqa: E402
 
 WWW = os.path.join(ROOT, "examples", "http", "www")
 PORT = 80
 BIG = 10 << 20
+# with --tls (the client's --ca): the client context trusting the test CA,
+# the port and scheme of https, and the name the guest serves by default
+TLS = None
+TLS_CA = None
+SCHEME = "http"
+TLS_HOST = "www.libos.test"
 # service arguments per case: the slowloris case shortens the header
 # timeout so that the test does not wait the default 10 s many times
 CASES = {"basic": ["-l"], "big": [], "slowloris": ["-T", "2"], "load": [],
@@ -59,8 +72,19 @@ CLF_LINE = (r'^\S+ - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] '
 
 # ---------------------------------------------------------------- client
 
+def use_tls(ca):
+    """Make the client's connections TLS ones, verified against ca."""
+    global TLS, TLS_CA, PORT, SCHEME
+    TLS, TLS_CA = ssl.create_default_context(cafile=ca), ca
+    PORT, SCHEME = 443, "https"
+
+
 def conn(addr):
-    """A keep-alive HTTP/1.1 connection to the guest."""
+    """A keep-alive HTTP/1.1 connection to the guest (over TLS with
+    --ca)."""
+    if TLS:
+        return http.client.HTTPSConnection(addr, PORT, timeout=30,
+                                           context=TLS)
     return http.client.HTTPConnection(addr, PORT, timeout=30)
 
 
@@ -81,6 +105,8 @@ def raw(addr, data, wait=5.0, until_close=True):
     """Send data on a new connection and read what comes back until the
     server closes it or wait seconds pass."""
     s = socket.create_connection((addr, PORT), timeout=wait)
+    if TLS:
+        s = TLS.wrap_socket(s, server_hostname=addr)
     try:
         s.sendall(data)
     except OSError:
@@ -166,13 +192,14 @@ def check_site(ck, www, addr):
 
 def check_curl(ck, www, addr):
     """curl's GET and HEAD of the index page."""
-    url = f"http://{addr}:{PORT}/index.html"
+    url = f"{SCHEME}://{addr}:{PORT}/index.html"
     want = open(os.path.join(www, "index.html"), "rb").read()
-    p = subprocess.run(["curl", "-sS", "--max-time", "20", url],
+    ca = ["--cacert", TLS_CA] if TLS else []
+    p = subprocess.run(["curl", "-sS", "--max-time", "20", *ca, url],
                        capture_output=True, timeout=60)
     ck(p.returncode == 0 and p.stdout == want, "curl GET /index.html: the file",
        p.stderr.decode(errors="replace"))
-    p = subprocess.run(["curl", "-sS", "-I", "--max-time", "20", url],
+    p = subprocess.run(["curl", "-sS", "-I", "--max-time", "20", *ca, url],
                        capture_output=True, text=True, timeout=60)
     ck(p.returncode == 0 and p.stdout.startswith("HTTP/1.1 200 OK") and
        f"Content-Length: {len(want)}" in p.stdout,
@@ -401,18 +428,6 @@ def check_slowloris(ck, addr, n=100, step=2.0, limit=30.0):
         s.close()
 
 
-def run_bounded(cmd, limit):
-    """Run cmd with a time limit: (exit status or None when it was
-    stopped at the limit, its output)."""
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
-        return p.returncode, p.stdout + p.stderr
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout or b""
-        return None, out.decode(errors="replace") if isinstance(
-            out, bytes) else out
-
-
 def check_load(ck, addr):
     """1000 sequential requests, 200 concurrent, h2load and ab; each phase
     bounded in time (generously: the host may be busy) and timed."""
@@ -440,7 +455,7 @@ def check_load(ck, addr):
     ck(codes.count(200) == 200, "200 concurrent requests: 200 200s "
        f"({time.monotonic() - t0:.1f} s)",
        str([x for x in codes if x != 200][:5]))
-    url = f"http://{addr}:{PORT}/index.html"
+    url = f"{SCHEME}://{addr}:{PORT}/index.html"
     t0 = time.monotonic()
     rc, out = run_bounded(["h2load", "--h1", "-n", "1000", "-c", "20",
                            "-N", "30s", url], 150)
@@ -490,9 +505,9 @@ def client(case, www, addr):
 
 # --------------------------------------------------------------- driver
 
-def run(build, machine, case, www):
-    """Boot, run the client case in the namespace, check the guest is
-    still serving; (ok, guest output)."""
+def run(build, machine, case, www, tls=False):
+    """Boot (https.elf with tls), run the client case in the namespace,
+    check the guest is still serving; (ok, guest output)."""
     tmp = tempfile.mkdtemp(prefix="httptest")
     out, ok = [], False
     try:
@@ -502,16 +517,20 @@ def run(build, machine, case, www):
             os.makedirs(os.path.join(initrd, "srv", "www"))
             with open(os.path.join(initrd, "srv", "www", "big.bin"), "wb") as f:
                 f.write(big_data())
-        with netns.Netns() as ns:
+        name = "https" if tls else "http"
+        addr = TLS_HOST if tls else netns.GUEST_IP
+        ca = ["--ca", os.path.join(build, "certs", "ca.pem")] if tls else []
+        with netns.Netns() as ns, (guestnet.hosts(ns, [TLS_HOST]) if tls
+                                   else contextlib.nullcontext()):
             t0 = time.monotonic()
             p, out, _ = guestnet.boot(
-                ns, os.path.join(build, "examples/http/http.elf"), machine,
-                CASES[case], r"^http: .*serving", initrd)
+                ns, os.path.join(build, f"examples/{name}/{name}.elf"),
+                machine, CASES[case], rf"^{name}: .*serving", initrd)
             print(f"httptest: serving after {time.monotonic() - t0:.1f} s",
                   flush=True)
             # the client's lines go straight to the log as they come
             c = subprocess.run(ns.cmd("python3", os.path.abspath(__file__),
-                                      "--client", case, www, netns.GUEST_IP),
+                                      "--client", case, www, addr, *ca),
                                timeout=800)
             ok = c.returncode == 0
             if p.poll() is not None:
@@ -540,16 +559,22 @@ def main():
     ap.add_argument("--build")
     ap.add_argument("--machine", default="q35")
     ap.add_argument("--www", default=WWW)
+    ap.add_argument("--tls", action="store_true",
+                    help="test examples/https over TLS")
     ap.add_argument("--client", nargs=3, metavar=("CASE", "WWW", "ADDR"))
+    ap.add_argument("--ca", help="the client's CA: over TLS")
     ap.add_argument("case", nargs="?", choices=list(CASES))
     a = ap.parse_args()
     if a.client:
+        if a.ca:
+            use_tls(a.ca)
         return 0 if client(*a.client) else 1
     if not a.case or not a.build:
         ap.error("--build and a case are needed")
-    ok, out = run(a.build, a.machine, a.case, a.www)
+    ok, out = run(a.build, a.machine, a.case, a.www, a.tls)
     print(out)
-    print(f"httptest: {a.case} on {a.machine}: {'ok' if ok else 'FAIL'}")
+    print(f"httptest: {a.case}{' over TLS' if a.tls else ''} on {a.machine}: "
+          f"{'ok' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 
