@@ -293,6 +293,17 @@ static void completed(struct tls_conn *t)
 		tls_client_save(t->cli, t);
 }
 
+/* Whether a TLS 1.3 server has verified the client's Finished and only
+ * its NewSessionTicket is left to send: the handshake is complete (RFC
+ * 8446, 4.4.4), and a client that leaves now (openssl s_time -new does)
+ * ends a connection, not a failed handshake. */
+static bool after_finished(const struct tls_conn *t)
+{
+	return t->srv &&
+	       (t->ssl.state == MBEDTLS_SSL_TLS1_3_NEW_SESSION_TICKET ||
+		t->ssl.state == MBEDTLS_SSL_TLS1_3_NEW_SESSION_TICKET_FLUSH);
+}
+
 int tls_handshake(struct tls_conn *t)
 {
 	int r;
@@ -306,6 +317,13 @@ int tls_handshake(struct tls_conn *t)
 	tls_current = NULL;
 	if (r == 0) {
 		completed(t);
+		return 0;
+	}
+	if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE &&
+	    after_finished(t)) {
+		/* complete, then the peer went: its next read says so */
+		completed(t);
+		status(t, r);
 		return 0;
 	}
 	return status(t, r);

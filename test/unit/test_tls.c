@@ -31,13 +31,16 @@
 struct queue {
 	unsigned char *buf;
 	size_t cap, len;
-	bool eof; /* the writer is gone: recv returns 0 once empty */
+	bool eof;    /* the writer is gone: recv returns 0 once empty */
+	bool broken; /* the reader is gone: send fails with -EPIPE */
 };
 
 static ssize_t q_send(struct queue *q, const void *p, size_t n)
 {
 	size_t room = q->cap - q->len;
 
+	if (q->broken)
+		return -EPIPE;
 	if (room == 0)
 		return -EAGAIN;
 	if (n > room)
@@ -498,6 +501,33 @@ static void test_truncated_handshake(void **state)
 	tls_server_free(s);
 }
 
+/* A TLS 1.3 client that leaves right after its Finished (openssl s_time
+ * -new): the server's handshake is complete, counted as one and not as a
+ * failure; only its read sees the peer gone. */
+static void test_gone_after_finished(void **state)
+{
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(true, TLS_V1_3);
+	struct tls_server_stats st;
+	struct pair p;
+
+	(void)state;
+	pair_open(&p, s, c, WWW, 65536);
+	assert_int_equal(tls_handshake(p.c), -EAGAIN); /* ClientHello */
+	assert_int_equal(tls_handshake(p.s), -EAGAIN); /* up to Finished */
+	assert_int_equal(tls_handshake(p.c), 0);       /* its Finished */
+	p.l->s2c.broken = true;			       /* the client is gone */
+	assert_int_equal(tls_handshake(p.s), 0);
+	assert_int_equal(tls_read(p.s, (char[8]){ 0 }, 8), -ECONNRESET);
+	assert_non_null(strstr(tls_error(p.s), "transport failed"));
+	tls_server_stats(s, &st);
+	assert_int_equal(st.handshakes, 1);
+	assert_int_equal(st.failed, 0);
+	pair_close(&p);
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
 static void test_garbage_hello(void **state)
 {
 	static const char get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -804,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_corrupted_record),
 		cmocka_unit_test(test_truncated_handshake),
+		cmocka_unit_test(test_gone_after_finished),
 		cmocka_unit_test(test_garbage_hello),
 		cmocka_unit_test(test_sni),
 		cmocka_unit_test(test_name_match),
