@@ -213,10 +213,60 @@ function(_os_parts name uses)
   add_custom_target(${name}_parts DEPENDS ${dir}/${name}.parts)
 endfunction()
 
+# Depth-first post-order walk of lib's link dependencies (its
+# INTERFACE_LINK_LIBRARIES, $<LINK_ONLY:...> unwrapped; interface targets
+# and names that are no target left out), appended to the list named
+# _os_closure_out in the caller's scope; _os_closure_seen marks targets
+# visited.
+function(_os_closure_visit lib)
+  if(lib MATCHES "^\\$<LINK_ONLY:(.+)>$")
+    set(lib ${CMAKE_MATCH_1})
+  endif()
+  if(NOT TARGET ${lib} OR ${lib} IN_LIST _os_closure_seen)
+    return()
+  endif()
+  get_target_property(type ${lib} TYPE)
+  if(type STREQUAL "INTERFACE_LIBRARY")
+    return()
+  endif()
+  list(APPEND _os_closure_seen ${lib})
+  set(_os_closure_seen ${_os_closure_seen} PARENT_SCOPE)
+  get_target_property(deps ${lib} INTERFACE_LINK_LIBRARIES)
+  foreach(dep ${deps})
+    if(dep)
+      _os_closure_visit(${dep})
+    endif()
+  endforeach()
+  list(APPEND _os_closure_out ${lib})
+  set(_os_closure_seen ${_os_closure_seen} PARENT_SCOPE)
+  set(_os_closure_out ${_os_closure_out} PARENT_SCOPE)
+endfunction()
+
+# Set out to the libraries given and every library they link, each once,
+# each before those it needs (reverse post-order), so a service names
+# only what it calls (os_http brings os_tls and os_mbedtls) and the
+# image's single-pass link resolves them before musl. Names that are no
+# target (a file) stay where they are, in front.
+function(_os_link_closure out)
+  set(_os_closure_out)
+  set(_os_closure_seen)
+  set(files)
+  foreach(lib ${ARGN})
+    if(TARGET ${lib})
+      _os_closure_visit(${lib})
+    else()
+      list(APPEND files ${lib})
+    endif()
+  endforeach()
+  list(REVERSE _os_closure_out)
+  set(${out} ${files} ${_os_closure_out} PARENT_SCOPE)
+endfunction()
+
 function(os_add_executable name)
   cmake_parse_arguments(ARG "" "CMDLINE"
     "SOURCES;USES;LIBRARIES;FILES;FILES_DEPENDS;ENV" ${ARGN})
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
+  _os_link_closure(ARG_LIBRARIES ${ARG_LIBRARIES})
   if(ARG_FILES_DEPENDS AND NOT ARG_FILES)
     message(FATAL_ERROR "os_add_executable(${name}): FILES_DEPENDS without "
       "FILES")
