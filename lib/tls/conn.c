@@ -16,6 +16,13 @@
 /* Our bio callbacks' code for a failed transport (t->io_err says why). */
 #define TLS_ERR_IO (-0x004E)
 
+/* Transport reads one call of tls.h makes at most (a record takes two):
+ * mbedTLS reads on past records it skips (TLS 1.3's ChangeCipherSpec,
+ * TLS 1.2's warning alerts) for as long as the peer sends them, and a
+ * flood of them would hold the caller's event loop. Past it the call
+ * returns -EAGAIN on EPOLLIN, which the socket's data makes ready. */
+#define TLS_READS_PER_CALL 64
+
 struct tls_conn *tls_current;
 
 static int bio_send(void *ctx, const unsigned char *p, size_t n)
@@ -46,6 +53,9 @@ static int bio_recv(void *ctx, unsigned char *p, size_t n)
 	struct tls_conn *t = ctx;
 	ssize_t r;
 
+	if (!t->reads)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	t->reads--;
 	if (t->io.recv) {
 		r = t->io.recv(t->io.ctx, p, n);
 	} else {
@@ -313,6 +323,7 @@ int tls_handshake(struct tls_conn *t)
 	if (t->done)
 		return 0;
 	tls_current = t;
+	t->reads = TLS_READS_PER_CALL;
 	r = mbedtls_ssl_handshake(&t->ssl);
 	tls_current = NULL;
 	if (r == 0) {
@@ -346,6 +357,7 @@ ssize_t tls_read(struct tls_conn *t, void *buf, size_t n)
 		return r;
 	if (t->peer_closed || n == 0)
 		return 0;
+	t->reads = TLS_READS_PER_CALL;
 	do {
 		tls_current = t;
 		r = mbedtls_ssl_read(&t->ssl, buf, n);

@@ -62,6 +62,7 @@ struct tls_conn {
 	bool offered;	/* client: a session was offered */
 	bool cert_seen; /* client: the server sent a certificate */
 	uint32_t want;
+	unsigned reads;	 /* transport reads left to this call */
 	size_t wpending; /* octets of a write waiting after WANT_WRITE */
 	char *host;	 /* client: the name connected to, or NULL */
 	char *sni;	 /* server: the name the client sent */

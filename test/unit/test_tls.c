@@ -547,6 +547,57 @@ static void test_garbage_hello(void **state)
 	tls_server_free(s);
 }
 
+/* Puts n copies of the plaintext record rec (len octets) in the queue. */
+static void flood(struct queue *q, const char *rec, size_t len, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		assert_true(q->len + len <= q->cap);
+		memcpy(q->buf + q->len, rec, len);
+		q->len += len;
+	}
+}
+
+/* Records mbedTLS reads and skips without end (TLS 1.3's
+ * ChangeCipherSpec, TLS 1.2's warning alerts) while it waits for the
+ * client's Finished: one call takes a bounded part of them and returns
+ * -EAGAIN, so a peer that keeps sending cannot hold the caller's loop;
+ * the handshake then completes. */
+static void skipped_flood(uint16_t version, const char *rec, size_t len)
+{
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(true, version);
+	size_t before;
+	int i;
+	struct pair p;
+
+	pair_open(&p, s, c, WWW, 1 << 20);
+	assert_int_equal(tls_handshake(p.c), -EAGAIN); /* ClientHello */
+	assert_int_equal(tls_handshake(p.s), -EAGAIN); /* its answer */
+	flood(&p.l->c2s, rec, len, 20000);
+	before = p.l->c2s.len;
+	assert_int_equal(tls_handshake(p.s), -EAGAIN);
+	assert_int_equal(tls_want(p.s), EPOLLIN);
+	/* not all taken at once: a small part */
+	assert_true(p.l->c2s.len > before - 1000 * len);
+	for (i = 0; i < 100000 && p.l->c2s.len; i++)
+		assert_int_equal(tls_handshake(p.s), -EAGAIN);
+	assert_int_equal(p.l->c2s.len, 0);
+	pair_handshake(&p);
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.rs, 0);
+	assert_int_equal(tls_version(p.s), version);
+	pair_close(&p);
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
+static void test_skipped_flood(void **state)
+{
+	(void)state;
+	skipped_flood(TLS_V1_3, "\x14\x03\x03\x00\x01\x01", 6);
+	skipped_flood(TLS_V1_2, "\x15\x03\x03\x00\x02\x01\x5a", 7);
+}
+
 /* ---- SNI. */
 
 static void connect_check(struct tls_server *s, struct tls_client *c,
@@ -836,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_handshake),
 		cmocka_unit_test(test_gone_after_finished),
 		cmocka_unit_test(test_garbage_hello),
+		cmocka_unit_test(test_skipped_flood),
 		cmocka_unit_test(test_sni),
 		cmocka_unit_test(test_name_match),
 		cmocka_unit_test(test_bad_files),

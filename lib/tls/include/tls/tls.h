@@ -5,8 +5,10 @@
  * given as two functions (struct tls_io, e.g. memory in the unit tests),
  * and is driven from an event loop: every call returns at once, and
  * -EAGAIN says the call must be made again once tls_want() is ready on
- * the socket (EPOLLIN or EPOLLOUT). The same code runs in a libos image
- * and as a Linux program.
+ * the socket (EPOLLIN or EPOLLOUT). A call reads a bounded share of what
+ * waits (a peer's flood of records cannot hold the loop) and may return
+ * -EAGAIN with more left in the socket: wait level-triggered, not
+ * EPOLLET. The same code runs in a libos image and as a Linux program.
  *
  *	struct tls_server_config cfg;
  *	struct tls_keypair kp = { "/etc/tls/cert.pem", "/etc/tls/key.pem" };
