@@ -1,7 +1,7 @@
 /* lib/tls's connections: the transport (a socket or struct tls_io), the
  * handshake, application data both ways, close_notify, what a failure
  * was, and what was negotiated. */
-#define MBEDTLS_ALLOW_PRIVATE_ACCESS /* the alert received: ssl->in_msg */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS /* ssl->in_msg's alert, ->out_left */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,6 +385,33 @@ size_t tls_pending(const struct tls_conn *t)
 	return t->err ? 0 : mbedtls_ssl_get_bytes_avail(&t->ssl);
 }
 
+/* A tls_write() of n octets after one that took t->wpending into a
+ * record and returned -EAGAIN: 0 to let mbedTLS send the rest of that
+ * record (it answers with the length it is given, and sends what the
+ * first call took), the count when it is already out (tls_read()'s
+ * refusal of a renegotiation and tls_close() send a waiting record
+ * first, and mbedTLS then forgets it), or -EINVAL, failing t, for fewer
+ * octets than the record holds: no answer would be true. */
+static int retry(struct tls_conn *t, size_t n)
+{
+	int r = (int)t->wpending;
+
+	if (n < t->wpending) {
+		snprintf(t->why, sizeof(t->why),
+			 "tls_write: called again with fewer octets (%zu) than "
+			 "the %zu of its waiting record",
+			 n, t->wpending);
+		t->want = 0;
+		t->err = -EINVAL;
+		return t->err;
+	}
+	if (t->ssl.out_left)
+		return 0;
+	t->wpending = 0;
+	t->want = 0;
+	return r;
+}
+
 ssize_t tls_write(struct tls_conn *t, const void *buf, size_t n)
 {
 	int r = tls_handshake(t);
@@ -397,10 +424,12 @@ ssize_t tls_write(struct tls_conn *t, const void *buf, size_t n)
 	max = mbedtls_ssl_get_max_out_record_payload(&t->ssl);
 	if (max > 0 && n > (size_t)max)
 		n = (size_t)max;
-	/* mbedTLS answers a repeated call with the length it is given, but
-	 * sends what the first call took: never more */
-	if (t->wpending && n > t->wpending)
+	if (t->wpending) {
+		r = retry(t, n);
+		if (r != 0)
+			return r;
 		n = t->wpending;
+	}
 	r = mbedtls_ssl_write(&t->ssl, buf, n);
 	if (r >= 0) {
 		t->wpending = 0;
@@ -418,6 +447,19 @@ int tls_close(struct tls_conn *t)
 
 	if (t->err)
 		return t->err;
+	/* a write's record still waiting goes first: mbedTLS's close_notify
+	 * would only send it, and say done */
+	if (!t->closing && t->ssl.out_left) {
+		r = mbedtls_ssl_close_notify(&t->ssl);
+		if (r != 0)
+			return status(t, r);
+		t->wpending = 0;
+	}
+	if (t->closing && !t->ssl.out_left) {
+		t->want = 0;
+		return 0; /* sent */
+	}
+	t->closing = true;
 	r = mbedtls_ssl_close_notify(&t->ssl);
 	if (r == 0) {
 		t->want = 0;

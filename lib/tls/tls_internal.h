@@ -61,6 +61,7 @@ struct tls_conn {
 	bool ticket_ok; /* server: a ticket was accepted */
 	bool offered;	/* client: a session was offered */
 	bool cert_seen; /* client: the server sent a certificate */
+	bool closing;	/* close_notify queued */
 	uint32_t want;
 	unsigned reads;	 /* transport reads left to this call */
 	size_t wpending; /* octets of a write waiting after WANT_WRITE */

@@ -5,6 +5,7 @@
  * ways through a small transport, close_notify, damaged and cut
  * streams, SNI, bad key files, resumption, version limits, and the
  * entropy verdict. */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS /* a record written by hand */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,9 @@
 
 #include "tls/tls.h"
 #include "tls_internal.h"
+
+/* mbedTLS's own (library/ssl_misc.h): send ssl->out_msg as a record. */
+int mbedtls_ssl_write_record(mbedtls_ssl_context *ssl, int force_flush);
 
 #define CERT(f) TLS_CERTS "/" f
 #define WWW "www.libos.test"
@@ -433,6 +437,127 @@ static void test_socket(void **state)
 	assert_int_equal(tls_read(ts, buf, sizeof(buf)), -ECONNRESET);
 	tls_free(ts); /* the socket stays the caller's */
 	assert_int_equal(close(sv[1]), 0);
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
+/* A server whose write of len octets returned -EAGAIN after part of its
+ * record went out (room octets of s2c); the client has read all before. */
+static void stalled_write(struct pair *p, const unsigned char *data, size_t len,
+			  size_t room)
+{
+	char buf[64];
+
+	tls_read(p->c, buf, sizeof(buf)); /* TLS 1.3: the ticket */
+	assert_int_equal(p->l->s2c.len, 0);
+	p->l->s2c.cap = room;
+	assert_int_equal(tls_write(p->s, data, len), -EAGAIN);
+	assert_int_equal(p->l->s2c.len, room);
+	p->l->s2c.cap = 65536;
+}
+
+/* What the client reads until -EAGAIN or the end: the count, into buf. */
+static size_t read_all(struct tls_conn *c, unsigned char *buf, size_t cap,
+		       ssize_t *last)
+{
+	size_t got = 0;
+
+	while ((*last = tls_read(c, buf + got, cap - got)) > 0)
+		got += (size_t)*last;
+	return got;
+}
+
+/* A write's record still waiting when another call sends it first: once
+ * out, the write's retry takes its octets without sending them again. */
+static void test_write_sent_by_read(void **state)
+{
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(true, TLS_V1_2);
+	unsigned char data[4000], got[3 * sizeof(data)];
+	mbedtls_ssl_context *cs;
+	ssize_t last;
+	struct pair p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 13);
+	pair_open(&p, s, c, WWW, 65536);
+	pair_handshake(&p);
+	assert_int_equal(p.rs, 0);
+	stalled_write(&p, data, sizeof(data), 1000);
+	/* the client asks to renegotiate: an empty ClientHello */
+	cs = &p.c->ssl;
+	cs->out_msgtype = MBEDTLS_SSL_MSG_HANDSHAKE;
+	cs->out_msglen = 4;
+	memcpy(cs->out_msg, "\x01\x00\x00\x00", 4);
+	assert_int_equal(mbedtls_ssl_write_record(cs, 1), 0);
+	/* refusing it, the server's read sends the waiting record */
+	assert_int_equal(tls_read(p.s, got, sizeof(got)), -EAGAIN);
+	assert_int_equal(tls_write(p.s, data, sizeof(data)), sizeof(data));
+	assert_int_equal(read_all(p.c, got, sizeof(got), &last), sizeof(data));
+	assert_int_equal(last, -EAGAIN);
+	assert_memory_equal(got, data, sizeof(data));
+	pair_close(&p);
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
+/* tls_close with a write's record waiting: that record, then close_notify. */
+static void test_close_after_stalled_write(void **state)
+{
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(true, TLS_V1_3);
+	unsigned char data[4000], got[2 * sizeof(data)];
+	ssize_t last;
+	struct pair p;
+
+	(void)state;
+	memset(data, 'x', sizeof(data));
+	pair_open(&p, s, c, WWW, 65536);
+	pair_handshake(&p);
+	stalled_write(&p, data, sizeof(data), 1000);
+	assert_int_equal(tls_close(p.s), 0);
+	assert_int_equal(read_all(p.c, got, sizeof(got), &last), sizeof(data));
+	assert_int_equal(last, 0);	     /* close_notify */
+	assert_int_equal(tls_close(p.s), 0); /* sent: nothing more */
+	assert_int_equal(p.l->s2c.len, 0);
+	pair_close(&p);
+	/* and a close that waits itself */
+	pair_open(&p, s, c, WWW, 65536);
+	pair_handshake(&p);
+	stalled_write(&p, data, sizeof(data), 1000);
+	p.l->s2c.cap = p.l->s2c.len; /* no room */
+	assert_int_equal(tls_close(p.s), -EAGAIN);
+	assert_int_equal(tls_want(p.s), EPOLLOUT);
+	p.l->s2c.cap = 65536;
+	assert_int_equal(tls_close(p.s), 0);
+	assert_int_equal(read_all(p.c, got, sizeof(got), &last), sizeof(data));
+	assert_int_equal(last, 0);
+	pair_close(&p);
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
+/* A retry with fewer octets than the waiting record holds cannot be
+ * answered truly (the record holds more): the connection fails rather
+ * than let the caller send the rest twice. */
+static void test_write_retry_shorter(void **state)
+{
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(true, TLS_V1_3);
+	unsigned char data[4000];
+	struct pair p;
+
+	(void)state;
+	memset(data, 'y', sizeof(data));
+	pair_open(&p, s, c, WWW, 65536);
+	pair_handshake(&p);
+	stalled_write(&p, data, sizeof(data), 1000);
+	assert_int_equal(tls_write(p.s, data, 100), -EINVAL);
+	assert_non_null(strstr(tls_error(p.s), "fewer"));
+	assert_int_equal(tls_write(p.s, data, sizeof(data)), -EINVAL);
+	assert_int_equal(tls_want(p.s), 0);
+	pair_close(&p);
 	tls_client_free(c);
 	tls_server_free(s);
 }
@@ -883,6 +1008,9 @@ int main(void)
 		cmocka_unit_test(test_data),
 		cmocka_unit_test(test_close_notify),
 		cmocka_unit_test(test_socket),
+		cmocka_unit_test(test_write_sent_by_read),
+		cmocka_unit_test(test_close_after_stalled_write),
+		cmocka_unit_test(test_write_retry_shorter),
 		cmocka_unit_test(test_corrupted_record),
 		cmocka_unit_test(test_truncated_handshake),
 		cmocka_unit_test(test_gone_after_finished),

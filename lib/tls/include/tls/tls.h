@@ -173,11 +173,12 @@ size_t tls_pending(const struct tls_conn *t);
 /* Write up to n octets (at most one record, 16 KiB) of application
  * data. Returns the count taken (> 0 for n > 0), or -EAGAIN when none
  * was taken: the next call must then pass the same first octets again
- * (it may pass more after them), as mbedTLS requires; or a negative
- * errno as tls_read(). */
+ * (it may pass more after them), as mbedTLS requires, and fewer fails
+ * the connection with -EINVAL; or a negative errno as tls_read(). */
 ssize_t tls_write(struct tls_conn *t, const void *buf, size_t n);
 
-/* Send close_notify after what was written: 0 once it is sent, -EAGAIN
+/* Send close_notify after what was written (the record of a write that
+ * returned -EAGAIN goes first): 0 once it is sent, -EAGAIN
  * to be called again when tls_want() is ready, another negative errno
  * when the transport failed (the peer is gone; nothing more to do). */
 int tls_close(struct tls_conn *t);
