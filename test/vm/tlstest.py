@@ -430,16 +430,23 @@ def check_many(ck, ca, n=500, limit=600):
         if time.monotonic() - t0 > limit:
             break
         v = ssl.TLSVersion.TLSv1_3 if i % 2 == 0 else ssl.TLSVersion.TLSv1_2
+        stage, t1 = "connect", time.monotonic()
         try:
             s = socket.create_connection((HOST, PORT), timeout=30)
+            stage = "handshake"
             with ctxs[v].wrap_socket(s, server_hostname=HOST) as t:
+                stage = "request"
                 t.sendall(f"HEAD / HTTP/1.1\r\nHost: {HOST}\r\n"
                           "Connection: close\r\n\r\n".encode())
                 got = read_all(t, 30)
-                ok += got.startswith(b"HTTP/1.1 200 ") and \
+                good = got.startswith(b"HTTP/1.1 200 ") and \
                     t.version() == v.name.replace("_", ".")
+                ok += good
+                if not good:
+                    errors.append(f"#{i} {v.name}: {got[:60]!r}")
         except OSError as e:
-            errors.append(str(e))
+            errors.append(f"#{i} {v.name}: {stage}: {e} after "
+                          f"{time.monotonic() - t1:.1f} s")
     took = time.monotonic() - t0
     ck(ok == n, f"{n} handshakes in a row (TLS 1.3 and 1.2): {ok} completed "
        f"with a 200 ({took:.1f} s)", str(errors[:5]))
