@@ -11,6 +11,7 @@
 
 #include <mbedtls/error.h>
 
+#include "ssl_misc.h" /* mbedTLS's own: the handshake's resume verdict */
 #include "tls_internal.h"
 
 /* Our bio callbacks' code for a failed transport (t->io_err says why). */
@@ -22,8 +23,6 @@
  * flood of them would hold the caller's event loop. Past it the call
  * returns -EAGAIN on EPOLLIN, which the socket's data makes ready. */
 #define TLS_READS_PER_CALL 64
-
-struct tls_conn *tls_current;
 
 static int bio_send(void *ctx, const unsigned char *p, size_t n)
 {
@@ -291,7 +290,7 @@ static void completed(struct tls_conn *t)
 	if (name)
 		tls_iana_name(name, t->cipher, sizeof(t->cipher));
 	if (t->srv) {
-		t->resumed = t->ticket_ok;
+		t->resumed = t->hs_resume;
 		t->srv->stats.handshakes++;
 		t->srv->stats.resumed += t->resumed;
 		t->srv->stats.tls13 += tls_version(t) == TLS_V1_3;
@@ -314,6 +313,22 @@ static bool after_finished(const struct tls_conn *t)
 		t->ssl.state == MBEDTLS_SSL_TLS1_3_NEW_SESSION_TICKET_FLUSH);
 }
 
+/* mbedtls_ssl_handshake()'s loop, keeping whether mbedTLS resumes a
+ * session (its verdict is freed with the handshake's state): a ticket
+ * the server could read may still be refused (a TLS 1.3 ticket whose
+ * age is out of the window), and the handshake is then a full one. */
+static int handshake_steps(struct tls_conn *t)
+{
+	int r = 0;
+
+	while (r == 0 && t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		r = mbedtls_ssl_handshake_step(&t->ssl);
+		if (t->ssl.handshake)
+			t->hs_resume = t->ssl.handshake->resume == 1;
+	}
+	return r;
+}
+
 int tls_handshake(struct tls_conn *t)
 {
 	int r;
@@ -322,10 +337,8 @@ int tls_handshake(struct tls_conn *t)
 		return t->err;
 	if (t->done)
 		return 0;
-	tls_current = t;
 	t->reads = TLS_READS_PER_CALL;
-	r = mbedtls_ssl_handshake(&t->ssl);
-	tls_current = NULL;
+	r = handshake_steps(t);
 	if (r == 0) {
 		completed(t);
 		return 0;
@@ -359,9 +372,7 @@ ssize_t tls_read(struct tls_conn *t, void *buf, size_t n)
 		return 0;
 	t->reads = TLS_READS_PER_CALL;
 	do {
-		tls_current = t;
 		r = mbedtls_ssl_read(&t->ssl, buf, n);
-		tls_current = NULL;
 		if (r == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET && t->cli)
 			tls_client_save(t->cli, t);
 	} while (r == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET ||

@@ -170,11 +170,8 @@ static int ticket_parse(void *p, mbedtls_ssl_session *session,
 			unsigned char *buf, size_t len)
 {
 	struct tls_server *s = p;
-	int r = mbedtls_ssl_ticket_parse(&s->ticket, session, buf, len);
 
-	if (r == 0 && tls_current)
-		tls_current->ticket_ok = true;
-	return r;
+	return mbedtls_ssl_ticket_parse(&s->ticket, session, buf, len);
 }
 
 static int setup_tickets(struct tls_server *s, unsigned lifetime, char *why,

@@ -58,7 +58,7 @@ struct tls_conn {
 	bool done;	  /* handshake complete */
 	bool peer_closed; /* close_notify received */
 	bool resumed;
-	bool ticket_ok; /* server: a ticket was accepted */
+	bool hs_resume; /* mbedTLS's handshake resumes a session */
 	bool offered;	/* client: a session was offered */
 	bool cert_seen; /* client: the server sent a certificate */
 	bool closing;	/* close_notify queued */
@@ -111,9 +111,5 @@ const mbedtls_x509_crt *tls_peer_cert(const struct tls_conn *t);
 const mbedtls_ssl_session *tls_client_session(struct tls_client *c,
 					      const char *host);
 void tls_client_save(struct tls_client *c, struct tls_conn *t);
-
-/* The server's side of a connection whose handshake now runs (tickets'
- * parse callback has no connection argument; all is single-threaded). */
-extern struct tls_conn *tls_current;
 
 #endif

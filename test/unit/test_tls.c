@@ -888,6 +888,74 @@ static void test_resume_tls12(void **state)
 	resume(TLS_V1_2);
 }
 
+/* The session c keeps for WWW, from a first full handshake with s. */
+static mbedtls_ssl_session *first_session(struct tls_server *s,
+					  struct tls_client *c)
+{
+	struct pair p;
+	char buf[8];
+
+	pair_open(&p, s, c, WWW, 65536);
+	pair_handshake(&p);
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(tls_write(p.s, "hi", 2), 2); /* 1.3: the ticket */
+	assert_int_equal(tls_read(p.c, buf, sizeof(buf)), 2);
+	pair_close(&p);
+	assert_non_null(c->sessions);
+	assert_true(c->sessions->session.ticket_len > 16);
+	return &c->sessions->session;
+}
+
+/* A handshake offering the damaged session: a full one on both ends. */
+static void full_handshake(struct tls_server *s, struct tls_client *c)
+{
+	struct tls_server_stats st;
+	struct pair p;
+
+	pair_open(&p, s, c, WWW, 65536);
+	pair_handshake(&p);
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.rs, 0);
+	assert_true(peer_is(p.c, WWW)); /* the certificate was shown */
+	assert_false(tls_resumed(p.c));
+	assert_false(tls_resumed(p.s));
+	pair_close(&p);
+	tls_server_stats(s, &st);
+	assert_int_equal(st.resumed, 0);
+}
+
+/* Tickets a client damaged or forged (TLS 1.2 tickets, TLS 1.3 PSK
+ * identities), and a TLS 1.3 ticket whose age is out of the window:
+ * never a resumption, a full handshake, and none counted or reported. */
+static void forged(uint16_t version)
+{
+	for (int k = 0; k < (version == TLS_V1_3 ? 4 : 3); k++) {
+		struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+		struct tls_client *c = client(true, version);
+		mbedtls_ssl_session *ss = first_session(s, c);
+
+		if (k == 0) /* one bit */
+			ss->ticket[ss->ticket_len / 2] ^= 0x01;
+		else if (k == 1) /* random octets */
+			for (size_t i = 0; i < ss->ticket_len; i++)
+				ss->ticket[i] = (unsigned char)(i * 151 + 7);
+		else if (k == 2) /* truncated */
+			ss->ticket_len = 10;
+		else /* TLS 1.3: a good ticket, its age claimed 60 s off */
+			ss->ticket_age_add -= 60000;
+		full_handshake(s, c);
+		tls_client_free(c);
+		tls_server_free(s);
+	}
+}
+
+static void test_forged_tickets(void **state)
+{
+	(void)state;
+	forged(TLS_V1_2);
+	forged(TLS_V1_3);
+}
+
 static void test_no_tickets(void **state)
 {
 	struct tls_server_config cf;
@@ -1022,6 +1090,7 @@ int main(void)
 		cmocka_unit_test(test_resume_tls13),
 		cmocka_unit_test(test_resume_tls12),
 		cmocka_unit_test(test_no_tickets),
+		cmocka_unit_test(test_forged_tickets),
 		cmocka_unit_test(test_version_limits),
 		cmocka_unit_test(test_entropy_verdict),
 		cmocka_unit_test(test_iana_names),
