@@ -253,6 +253,17 @@ static int explain(struct tls_conn *t, int ret)
 			 n > 0 ? info : "unverified");
 		return -EACCES;
 	}
+	if (ret == MBEDTLS_ERR_SSL_BAD_INPUT_DATA && t->ssl.in_left >= 5) {
+		/* mbedTLS's answer to a record longer than its buffer */
+		unsigned len =
+			(unsigned)t->ssl.in_hdr[3] << 8 | t->ssl.in_hdr[4];
+		if (len > MBEDTLS_SSL_IN_CONTENT_LEN) {
+			snprintf(t->why, sizeof(t->why),
+				 "%sa record of %u octets, over TLS's 16 KiB",
+				 stage, len);
+			return -EPROTO;
+		}
+	}
 	mbedtls_strerror(ret, e, sizeof(e));
 	snprintf(t->why, sizeof(t->why), "%s%s", stage, e);
 	if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ||

@@ -672,6 +672,35 @@ static void test_garbage_hello(void **state)
 	tls_server_free(s);
 }
 
+/* A record header announcing more than TLS's 16 KiB (and mbedTLS's
+ * buffer), before and after the handshake: the reason says so. */
+static void test_oversized_record(void **state)
+{
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(true, TLS_V1_3);
+	struct pair p;
+	char buf[16];
+
+	(void)state;
+	pair_open(&p, s, c, WWW, 65536);
+	memcpy(p.l->c2s.buf, "\x16\x03\x01\x50\x00", 5);
+	p.l->c2s.len = 5;
+	assert_int_equal(tls_handshake(p.s), -EPROTO);
+	assert_non_null(strstr(tls_error(p.s), "record of 20480 octets"));
+	pair_close(&p);
+	pair_open(&p, s, c, WWW, 65536);
+	pair_handshake(&p);
+	assert_int_equal(p.rs, 0);
+	assert_int_equal(p.l->c2s.len, 0);
+	assert_int_equal(tls_write(p.c, "secret", 6), 6);
+	p.l->c2s.buf[3] = 0x48; /* 18432 + ...: over 16 KiB and expansion */
+	assert_int_equal(tls_read(p.s, buf, sizeof(buf)), -EPROTO);
+	assert_non_null(strstr(tls_error(p.s), "over TLS's 16 KiB"));
+	pair_close(&p);
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
 /* Puts n copies of the plaintext record rec (len octets) in the queue. */
 static void flood(struct queue *q, const char *rec, size_t len, size_t n)
 {
@@ -1084,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(test_gone_after_finished),
 		cmocka_unit_test(test_garbage_hello),
 		cmocka_unit_test(test_skipped_flood),
+		cmocka_unit_test(test_oversized_record),
 		cmocka_unit_test(test_sni),
 		cmocka_unit_test(test_name_match),
 		cmocka_unit_test(test_bad_files),
