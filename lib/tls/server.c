@@ -140,10 +140,16 @@ static int sni_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *name,
 	struct tls_conn *t = mbedtls_ssl_get_user_data_p(ssl);
 	struct tls_cert *c = &s->certs[0];
 
+	/* a host name is ASCII letters, digits and punctuation (RFC 6066,
+	 * 3): anything else (a NUL, a line break, an escape) is refused,
+	 * never handed to a caller that may log tls_sni() */
+	for (size_t i = 0; i < len; i++)
+		if (name[i] <= ' ' || name[i] >= 0x7f)
+			return -1;
 	free(t->sni);
 	t->sni = strndup((const char *)name, len);
-	if (!t->sni || strlen(t->sni) != len)
-		return -1; /* out of memory, or a NUL in the name */
+	if (!t->sni)
+		return -1;
 	for (unsigned i = 0; i < s->ncerts; i++)
 		if (cert_serves(&s->certs[i].chain, t->sni)) {
 			c = &s->certs[i];

@@ -805,6 +805,34 @@ static void test_sni(void **state)
 	tls_server_free(s2);
 }
 
+/* A name with octets no host name has (a line break, a control or
+ * non-ASCII octet): refused with unrecognized_name, never handed to the
+ * caller (who may log tls_sni()). */
+static void test_sni_octets(void **state)
+{
+	static const char *const bad[] = {
+		"www\nlibos.test", "www.libos.test\r", "w\x1b[2Jw.libos.test",
+		"www.libos.t\xc3\xa9st", "www libos.test"
+	};
+	struct tls_server *s = server(&www_kp, 1, TLS_V1_2, TLS_V1_3);
+	struct tls_client *c = client(false, TLS_V1_3);
+	struct pair p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pair_open(&p, s, c, bad[i], 65536);
+		pair_handshake(&p);
+		assert_int_equal(p.rs, -EPROTO);
+		assert_non_null(strstr(tls_error(p.s), "SNI"));
+		assert_null(tls_sni(p.s));
+		assert_int_equal(p.rc, -EPROTO);
+		assert_non_null(strstr(tls_error(p.c), "unrecognized_name"));
+		pair_close(&p);
+	}
+	tls_client_free(c);
+	tls_server_free(s);
+}
+
 static void test_name_match(void **state)
 {
 	(void)state;
@@ -1115,6 +1143,7 @@ int main(void)
 		cmocka_unit_test(test_skipped_flood),
 		cmocka_unit_test(test_oversized_record),
 		cmocka_unit_test(test_sni),
+		cmocka_unit_test(test_sni_octets),
 		cmocka_unit_test(test_name_match),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_resume_tls13),

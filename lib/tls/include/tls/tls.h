@@ -207,7 +207,9 @@ const char *tls_cipher(const struct tls_conn *t);
 /* The protocol chosen by ALPN, or NULL. */
 const char *tls_alpn(const struct tls_conn *t);
 
-/* On a server, the name the client sent (SNI), or NULL. */
+/* On a server, the name the client sent (SNI), or NULL. A name with an
+ * octet outside printable ASCII fails the handshake (unrecognized_name):
+ * what this returns is safe to log. */
 const char *tls_sni(const struct tls_conn *t);
 
 /* Whether the session was resumed from a ticket (no full handshake). */
