@@ -266,7 +266,9 @@ function(os_add_executable name)
   cmake_parse_arguments(ARG "" "CMDLINE"
     "SOURCES;USES;LIBRARIES;FILES;FILES_DEPENDS;ENV" ${ARGN})
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
-  _os_link_closure(ARG_LIBRARIES ${ARG_LIBRARIES})
+  # the objects take the usage requirements of LIBRARIES as given
+  # (interface targets included), the links take link_libs
+  _os_link_closure(link_libs ${ARG_LIBRARIES})
   if(ARG_FILES_DEPENDS AND NOT ARG_FILES)
     message(FATAL_ERROR "os_add_executable(${name}): FILES_DEPENDS without "
       "FILES")
@@ -290,8 +292,8 @@ function(os_add_executable name)
   if(ARG_FILES)
     list(APPEND ARG_USES files) # the tree is what reads them
   endif()
-  _os_parts(${name} "${ARG_USES}" ${ARG_LIBRARIES})
-  _os_link(${name}_pass1 ${dir}/${name}.parts ${ARG_LIBRARIES})
+  _os_parts(${name} "${ARG_USES}" ${link_libs})
+  _os_link(${name}_pass1 ${dir}/${name}.parts ${link_libs})
   add_dependencies(${name}_pass1 ${name}_parts)
   target_link_options(${name}_pass1 PRIVATE -Wl,-Map,${dir}/${name}_pass1.map)
   add_custom_command(TARGET ${name}_pass1 POST_BUILD
@@ -305,7 +307,7 @@ function(os_add_executable name)
     DEPENDS ${name}_pass1 ${OS_MKSYMS} VERBATIM)
   add_executable(${name} $<TARGET_OBJECTS:${name}_objs> ${baked}
     ${dir}/${name}.ksyms.S)
-  _os_link(${name} ${dir}/${name}.parts ${ARG_LIBRARIES})
+  _os_link(${name} ${dir}/${name}.parts ${link_libs})
   target_link_options(${name} PRIVATE -Wl,-Map,${dir}/${name}.map)
   set_target_properties(${name} PROPERTIES SUFFIX .elf)
   add_custom_target(${name}_size
