@@ -158,7 +158,9 @@ static void log_target(const char *t, size_t n)
 	}
 }
 
-/* The common log format line of r's answer. */
+/* The common log format line of r's answer. A method or target not read
+ * (a request refused before it: an unknown method, say) is "-"; a
+ * target refused as too long shows the octets kept of it (parse.c). */
 static void access_log(const struct http_request *r)
 {
 	struct http_conn *c = r->c;
@@ -169,7 +171,10 @@ static void access_log(const struct http_request *r)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 	printf("%s - - [%s] \"%s ", c->peer, when, r->method_name);
-	log_target(c->arena + c->url_off, c->url_len);
+	if (c->url_len)
+		log_target(c->arena + c->url_off, c->url_len);
+	else
+		putchar('-');
 	printf(" HTTP/%d.%d\" %d %llu\n", r->version / 10, r->version % 10,
 	       r->status, (unsigned long long)r->sent_body);
 	fflush(stdout);

@@ -42,17 +42,24 @@ int conn_on_begin(void *cv)
 	return 0;
 }
 
+/* The target's octets p[0..n): url_len counts only those in the arena
+ * (the access log prints them), so a target over max_target keeps its
+ * first max_target octets and no more. The method is known once the
+ * target begins: named from here on, for a refusal's log line. */
 int conn_on_url(void *cv, const char *p, size_t n)
 {
 	struct http_conn *c = cv;
+	size_t room = c->s->cfg.max_target - c->url_len;
+	size_t take = n < room ? n : room;
 
-	c->url_len += n;
-	c->hdr_bytes += n;
-	if (c->url_len > c->s->cfg.max_target)
-		return refuse(c, 414);
-	if (c->hdr_bytes > c->s->cfg.max_header_bytes || !arena_put(c, p, n))
+	if (!c->url_len)
+		c->req.method_name = hp_method_name(c->hp);
+	c->hdr_bytes += take;
+	if (c->hdr_bytes <= c->s->cfg.max_header_bytes && arena_put(c, p, take))
+		c->url_len += take;
+	else if (take == n)
 		return refuse(c, 431);
-	return 0;
+	return take < n ? refuse(c, 414) : 0;
 }
 
 int conn_on_field(void *cv, const char *p, size_t n)

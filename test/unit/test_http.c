@@ -1099,6 +1099,80 @@ static void t_log_escape(void **st)
 	stop();
 }
 
+/* stdout (the access log) into a temporary file until log_end. */
+static FILE *log_f;
+static int log_saved;
+
+static void log_begin(void)
+{
+	log_f = tmpfile();
+	assert_non_null(log_f);
+	fflush(stdout);
+	log_saved = dup(1);
+	dup2(fileno(log_f), 1);
+}
+
+/* What was logged since log_begin, at most len - 1 octets, in buf. */
+static void log_end(char *buf, size_t len)
+{
+	size_t n;
+
+	fflush(stdout);
+	dup2(log_saved, 1);
+	close(log_saved);
+	rewind(log_f);
+	n = fread(buf, 1, len - 1, log_f);
+	buf[n] = '\0';
+	fclose(log_f);
+}
+
+/* Requests the library refuses itself are logged with their own octets
+ * only: a 414 on a connection taken from the pool, after one whose 413
+ * request held a secret header, shows the first max_target (64) octets
+ * of its target and nothing of the arena's earlier contents; 414 and 431
+ * name the method read; an unknown method and the target not read are
+ * "-". */
+static void t_log_refused(void **st)
+{
+	struct http_config cfg = small_cfg();
+	struct http_conn *first;
+	char in[1024], want[256], log[4096];
+	const char *l2, *l3, *l4;
+
+	(void)st;
+	cfg.access_log = true;
+	start_cfg(&cfg);
+	log_begin();
+	feed("POST /echo HTTP/1.1\r\nX-Secret: hunter2\r\n"
+	     "Content-Length: 101\r\n\r\n");
+	first = C;
+	reconnect();
+	conn_release(first);
+	reconnect();
+	assert_ptr_equal(C, first); /* from the pool */
+	snprintf(in, sizeof(in), "GET /%0200d HTTP/1.1\r\nHost: a\r\n\r\n", 0);
+	feed(in);
+	reconnect();
+	snprintf(in, sizeof(in), "HEAD /hello HTTP/1.1\r\nX: %0510d\r\n\r\n",
+		 0);
+	feed(in);
+	reconnect();
+	feed("BREW / HTTP/1.1\r\n\r\n");
+	log_end(log, sizeof(log));
+
+	assert_null(strstr(log, "hunter2"));
+	assert_non_null(strstr(log, "] \"POST /echo HTTP/1.1\" 413 22\n"));
+	l2 = strchr(log, '\n') + 1;
+	snprintf(want, sizeof(want), "] \"GET /%063d HTTP/1.1\" 414 17\n", 0);
+	assert_non_null(strstr(l2, want));
+	l3 = strchr(l2, '\n') + 1;
+	assert_true(l3 - l2 < 160);
+	assert_non_null(strstr(l3, "] \"HEAD /hello HTTP/1.1\" 431 "));
+	l4 = strchr(l3, '\n') + 1;
+	assert_non_null(strstr(l4, "] \"- - HTTP/1.1\" 501 20\n"));
+	stop();
+}
+
 /* Two Host fields: 400 and close (RFC 9112 s3.2), not the first taken. */
 static void t_two_hosts(void **st)
 {
@@ -1244,6 +1318,7 @@ int main(void)
 		cmocka_unit_test(t_query_param),
 		cmocka_unit_test(t_query_bad_escape),
 		cmocka_unit_test(t_log_escape),
+		cmocka_unit_test(t_log_refused),
 		cmocka_unit_test(t_two_hosts),
 		cmocka_unit_test(t_close_wins),
 		cmocka_unit_test(t_trailer_not_header),
