@@ -93,6 +93,7 @@ struct http_conn *conn_open(struct http_server *s,
 	c->s = s;
 	c->tr = *tr;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->peer_port = 0;
 	hp_init(c->hp, c);
 	req_reset(c);
 	c->phase = PH_IDLE;
@@ -103,7 +104,7 @@ struct http_conn *conn_open(struct http_server *s,
 	c->fail = 0;
 	c->close_after = c->closed = c->rd_eof = false;
 	c->busy = c->pending = c->blocked = false;
-	c->handshaking = c->redirect = false;
+	c->handshaking = c->redirect = c->timed_out = false;
 	c->tls = NULL;
 	c->prev = NULL;
 	c->next = s->conns;
@@ -365,6 +366,7 @@ void conn_tick(struct http_conn *c, uint64_t now)
 		return;
 	c->s->stats.timeouts++;
 	if (c->blocked || c->handshaking || c->phase == PH_IDLE) {
+		c->timed_out = true;
 		conn_close(c);
 		return;
 	}

@@ -122,7 +122,8 @@ struct http_conn {
 	enum conn_phase phase;
 	uint64_t since;	     /* start of the phase's timeout */
 	uint64_t send_since; /* last progress with output waiting */
-	char peer[48];
+	char peer[48];	     /* the address only: the access log's */
+	uint16_t peer_port;  /* its port (server.c), 0 when none */
 	/* input not yet parsed */
 	char *in;
 	size_t in_len, in_cap;
@@ -156,6 +157,7 @@ struct http_conn {
 	bool blocked;	  /* the transport refused output */
 	bool handshaking; /* the transport's handshake is not done */
 	bool redirect;	  /* of the plain port, answered by s->redirect */
+	bool timed_out;	  /* closed by conn_tick (tls.c logs a handshake's) */
 	struct http_conn *prev;
 	int fd;		      /* server.c's socket */
 	uint32_t ev;	      /* and its epoll interest */

@@ -307,6 +307,16 @@ static void unlisten(struct http_server *s, struct http_listener *l)
 	}
 }
 
+/* The port of ss (0 when it has none). */
+static uint16_t peer_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return 0;
+}
+
 static void peer_text(const struct sockaddr_storage *ss, char *out, size_t len)
 {
 	const struct sockaddr_in6 *a6 = (const void *)ss;
@@ -346,6 +356,7 @@ static void accept_one(struct http_server *s, struct http_listener *l, int fd,
 	}
 	c->tr.t = c;
 	c->fd = fd;
+	c->peer_port = peer_port(ss);
 	c->ev = EPOLLIN;
 	c->redirect = !l->attach && s->redirect;
 	ev.data.u64 = tag(c, TAG_CONN);

@@ -33,17 +33,29 @@ struct tls_tr {
 	off_t stage_off;
 };
 
-/* Log the connection's failure once, with tls_error()'s reason. */
-static void log_once(struct tls_tr *x, const char *what)
+/* Log "https: PEER: what: why" (": why" only when why is not NULL) once
+ * for the connection, PEER with its port ("10.0.0.1:40312",
+ * "[::1]:40312") so that the line names one connection. */
+static void log_once(struct tls_tr *x, const char *what, const char *why)
 {
-	const char *why = tls_error(x->t);
+	const struct http_conn *c = x->c;
+	bool v6 = strchr(c->peer, ':');
 
 	if (x->logged)
 		return;
 	x->logged = true;
-	fprintf(stderr, "https: %s: %s: %s\n", x->c->peer, what,
-		*why ? why : "connection closed");
+	fprintf(stderr, "https: %s%s%s:%u: %s%s%s\n", v6 ? "[" : "", c->peer,
+		v6 ? "]" : "", c->peer_port, what, why ? ": " : "",
+		why ? why : "");
 	fflush(stderr);
+}
+
+/* log_once with tls_error()'s reason. */
+static void log_error(struct tls_tr *x, const char *what)
+{
+	const char *why = tls_error(x->t);
+
+	log_once(x, what, *why ? why : "connection closed");
 }
 
 /* The epoll event tls_want() names after an -EAGAIN (EPOLLIN when none). */
@@ -64,7 +76,7 @@ static int tr_handshake(void *tv)
 		return r;
 	}
 	if (r < 0) {
-		log_once(x, "handshake failed");
+		log_error(x, "handshake failed");
 		return r;
 	}
 	x->done = true;
@@ -84,7 +96,7 @@ static ssize_t tr_recv(void *tv, void *p, size_t n)
 		return 0; /* ended without close_notify: what came is whole
 			     requests or nothing the parser took */
 	else if (r < 0)
-		log_once(x, "read failed");
+		log_error(x, "read failed");
 	return r;
 }
 
@@ -102,7 +114,7 @@ static ssize_t tr_send(void *tv, const void *p, size_t n)
 	if (r == -EAGAIN)
 		x->wr_want = wants(x);
 	else if (r < 0 && r != -EPIPE && r != -ECONNRESET)
-		log_once(x, "write failed");
+		log_error(x, "write failed");
 	return r;
 }
 
@@ -149,12 +161,22 @@ static size_t tr_pending(void *tv)
 }
 
 /* close_notify when the session is up (one try: the socket is
- * non-blocking and closes now), then the session and the socket. */
+ * non-blocking and closes now), then the session and the socket. A
+ * handshake cut by header_timeout_ms is logged here, lib/tls not
+ * counting it as failed. */
 static void tr_close(void *tv)
 {
 	struct tls_tr *x = tv;
 	struct http_conn *c = x->c;
 
+	if (!x->done && c->timed_out) {
+		char what[64];
+
+		snprintf(what, sizeof(what),
+			 "handshake timed out after %llu ms",
+			 (unsigned long long)(http_now(c->s) - c->since));
+		log_once(x, what, NULL);
+	}
 	if (x->done && !x->logged)
 		tls_close(x->t);
 	tls_free(x->t);

@@ -5,8 +5,9 @@
  * the socket buffers (sendfile's staging), pipelined requests in one
  * record larger than the connection's input (TLS's buffered input), the
  * plain port's redirects, a handshake left half done (dropped by
- * header_timeout_ms), garbage for a ClientHello (logged once, the server
- * still serving), and the API's refusals. */
+ * header_timeout_ms, logged once with the client's port), garbage for a
+ * ClientHello (logged once, the server still serving), and the API's
+ * refusals. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -319,6 +320,16 @@ static void read_log(char *buf, size_t cap)
 	fclose(f);
 }
 
+/* The local port of the connected socket fd. */
+static unsigned local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
 static unsigned count(const char *hay, const char *needle)
 {
 	unsigned n = 0;
@@ -473,6 +484,33 @@ static void t_handshake_timeout(void **st)
 	assert_true(atoi(body_of(buf)) >= 1);
 }
 
+/* A handshake left half done, dropped by header_timeout_ms: logged
+ * once, "https: 127.0.0.1:PORT: handshake timed out after N ms" with the
+ * client's port and N at least HANDSHAKE_MS (the line is written before
+ * the socket closes). */
+static void t_handshake_timeout_logged(void **st)
+{
+	static const char half[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03";
+	int fd = dial(port, 0);
+	struct pollfd pf = { fd, POLLIN, 0 };
+	char log[8192], line[80], c;
+	const char *at;
+
+	(void)st;
+	snprintf(line, sizeof(line),
+		 "https: 127.0.0.1:%u: handshake timed out after ",
+		 local_port(fd));
+	assert_int_equal(send(fd, half, sizeof(half) - 1, 0), sizeof(half) - 1);
+	assert_int_equal(poll(&pf, 1, WAIT_MS), 1);
+	assert_true(recv(fd, &c, 1, 0) <= 0);
+	close(fd);
+	read_log(log, sizeof(log));
+	assert_int_equal(count(log, line), 1);
+	at = strstr(log, line) + strlen(line);
+	assert_true(strtoul(at, NULL, 10) >= HANDSHAKE_MS);
+	assert_int_equal(strncmp(strchr(at, ' '), " ms\n", 4), 0);
+}
+
 /* Plain HTTP to the TLS port, in three pieces: the handshake fails,
  * logged once with the peer and lib/tls's reason; the next client is
  * served. */
@@ -480,11 +518,13 @@ static void t_garbage(void **st)
 {
 	static const char *const part[] = { "GET / HT", "TP/1.1\r\nHost: x",
 					    "\r\n\r\n" };
-	char before[8192], after[8192], buf[4096];
+	char before[8192], after[8192], buf[4096], line[64];
 	int fd = dial(port, 0);
 	struct timeval tv = { WAIT_MS / 1000, 0 };
 
 	(void)st;
+	snprintf(line, sizeof(line),
+		 "https: 127.0.0.1:%u: handshake failed: ", local_port(fd));
 	read_log(before, sizeof(before));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (int i = 0; i < 3; i++) {
@@ -497,10 +537,7 @@ static void t_garbage(void **st)
 	get_tls("/hello.txt", buf, sizeof(buf), 0);
 	assert_string_equal(body_of(buf), "hello\n");
 	read_log(after, sizeof(after));
-	assert_int_equal(
-		count(after, "https: 127.0.0.1: handshake failed: ") -
-			count(before, "https: 127.0.0.1: handshake failed: "),
-		1);
+	assert_int_equal(count(after, line) - count(before, line), 1);
 	assert_true(strlen(after) > strlen(before) + 40); /* a reason */
 }
 
@@ -529,6 +566,7 @@ int main(void)
 		cmocka_unit_test(t_pipelined_record),
 		cmocka_unit_test(t_redirect),
 		cmocka_unit_test(t_handshake_timeout),
+		cmocka_unit_test(t_handshake_timeout_logged),
 		cmocka_unit_test(t_garbage),
 		cmocka_unit_test(t_refusals),
 	};
