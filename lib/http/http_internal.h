@@ -68,6 +68,7 @@ struct http_server {
 	void *clock_arg;
 	struct http_conn *conns; /* open (and dying) connections */
 	unsigned nconns;
+	unsigned nhandshakes; /* connections whose TLS handshake runs */
 	struct http_conn *free; /* pool of closed ones */
 	struct http_watch *watches;
 	size_t nfree;

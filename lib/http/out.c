@@ -128,6 +128,10 @@ void conn_close(struct http_conn *c)
 	if (c->file_fd >= 0)
 		file_finished(c);
 	c->tr.close(c->tr.t);
+	if (c->handshaking) { /* it will never complete */
+		c->handshaking = false;
+		c->s->nhandshakes--;
+	}
 	if (c->phase != PH_HANDLER)
 		c->phase = PH_CLOSING;
 	else if (c->req.on_room)

@@ -50,6 +50,7 @@ void http_config_default(struct http_config *c)
 	*c = (struct http_config){
 		.port = 80,
 		.max_connections = 1024,
+		.max_handshakes = 64,
 		.max_target = 8192,
 		.max_header_bytes = 16384,
 		.max_headers = 64,
@@ -66,7 +67,7 @@ void http_config_default(struct http_config *c)
 
 static bool config_ok(const struct http_config *c)
 {
-	return c->max_connections && c->max_target &&
+	return c->max_connections && c->max_handshakes && c->max_target &&
 	       c->max_header_bytes >= 64 && c->max_headers &&
 	       c->out_buffer >= 1024 && c->header_timeout_ms &&
 	       c->body_timeout_ms && c->idle_timeout_ms && c->send_timeout_ms;
@@ -344,7 +345,11 @@ static void accept_one(struct http_server *s, struct http_listener *l, int fd,
 	char peer[48];
 
 	peer_text(ss, peer, sizeof(peer));
+	/* A pending handshake holds far more memory than an idle connection
+	 * (mbedTLS's handshake state, some 250 KB in an image): a flood of
+	 * half-open ones must not take every byte from the finished ones. */
 	if (s->nconns >= s->cfg.max_connections ||
+	    (l->attach && s->nhandshakes >= s->cfg.max_handshakes) ||
 	    !(c = conn_open(s, &tr, peer))) {
 		if (!l->attach) {
 			refuse_conn(s, fd, http_now(s));
@@ -360,8 +365,12 @@ static void accept_one(struct http_server *s, struct http_listener *l, int fd,
 	c->ev = EPOLLIN;
 	c->redirect = !l->attach && s->redirect;
 	ev.data.u64 = tag(c, TAG_CONN);
-	if ((l->attach && l->attach(c, l->arg) < 0) ||
-	    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+	if (l->attach && l->attach(c, l->arg) < 0) {
+		conn_close(c);
+		return;
+	}
+	s->nhandshakes += c->handshaking;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 		conn_close(c);
 }
 
@@ -434,6 +443,7 @@ static bool handshake(struct http_conn *c)
 		return false;
 	}
 	c->handshaking = false;
+	c->s->nhandshakes--;
 	c->since = http_now(c->s); /* idle from now */
 	return true;
 }

@@ -38,6 +38,7 @@
 #define HANDSHAKE_MS 1500 /* the server's header_timeout_ms */
 #define BIG (8 << 20)	  /* big.bin's size: over the send buffer */
 #define WAIT_MS 20000	  /* the longest a client waits for anything */
+#define HANDSHAKES 4	  /* the server's max_handshakes */
 
 static char dir[64];	   /* the served tree */
 static char log_path[160]; /* the server's stderr */
@@ -71,7 +72,7 @@ static void h_tls(struct http_request *r, void *arg)
 	http_reply(r, 200, "text/plain", text, (size_t)n);
 }
 
-/* GET /timeouts: the server's timeout counter. */
+/* GET /timeouts: the server's timeout and refusal counters, "T R". */
 static void h_timeouts(struct http_request *r, void *arg)
 {
 	struct http_server *s = arg;
@@ -80,8 +81,9 @@ static void h_timeouts(struct http_request *r, void *arg)
 	int n;
 
 	http_server_stats(s, &st);
-	n = snprintf(text, sizeof(text), "%llu",
-		     (unsigned long long)st.timeouts);
+	n = snprintf(text, sizeof(text), "%llu %llu",
+		     (unsigned long long)st.timeouts,
+		     (unsigned long long)st.refused);
 	http_reply(r, 200, "text/plain", text, (size_t)n);
 }
 
@@ -111,6 +113,7 @@ static __attribute__((noreturn)) void serve(int fd, uint16_t base)
 	http_config_default(&cfg);
 	cfg.header_timeout_ms = HANDSHAKE_MS;
 	cfg.max_header_bytes = 4096; /* the input: 4 KiB, under a record */
+	cfg.max_handshakes = HANDSHAKES;
 	for (p = base; p < base + 200; p += 2) {
 		cfg.port = (uint16_t)(p + 1);
 		s = http_server_new(&cfg);
@@ -541,6 +544,54 @@ static void t_garbage(void **st)
 	assert_true(strlen(after) > strlen(before) + 40); /* a reason */
 }
 
+/* Whether a TLS handshake with the server completes (false when the
+ * server closes the connection first). */
+static bool handshake_ok(void)
+{
+	int fd = dial(port, 0), r;
+	struct tls_conn *t;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	t = tls_connect(client, fd, WWW);
+	assert_non_null(t);
+	while ((r = tls_handshake(t)) == -EAGAIN)
+		wait_for(t, fd);
+	tls_free(t);
+	close(fd);
+	return r == 0;
+}
+
+/* HANDSHAKES connections that never send their ClientHello hold every
+ * handshake slot: the next connection is closed at once (not held until
+ * header_timeout_ms), and once they go the slots come back. */
+static void t_handshake_cap(void **st)
+{
+	int held[HANDSHAKES], fd;
+	struct pollfd pf;
+	char c, buf[4096];
+	bool ok = false;
+
+	(void)st;
+	for (int i = 0; i < HANDSHAKES; i++)
+		held[i] = dial(port, 0);
+	fd = dial(port, 0);
+	pf = (struct pollfd){ fd, POLLIN, 0 };
+	assert_int_equal(poll(&pf, 1, WAIT_MS), 1);
+	assert_true(recv(fd, &c, 1, 0) <= 0); /* closed, nothing sent */
+	for (int i = 0; i < HANDSHAKES; i++)
+		close(held[i]);
+	close(fd);
+	/* the server sees the held ones go in its own time: bounded tries */
+	for (int i = 0; i < 100 && !ok; i++) {
+		ok = handshake_ok();
+		if (!ok)
+			usleep(50000);
+	}
+	assert_true(ok);
+	get_tls("/timeouts", buf, sizeof(buf), 0);
+	assert_true(atoi(strchr(body_of(buf), ' ') + 1) >= 1); /* refused */
+}
+
 /* http_server_listen_tls without a TLS server, and a server with
  * neither a plain port nor a TLS one: -EINVAL. */
 static void t_refusals(void **st)
@@ -568,6 +619,7 @@ int main(void)
 		cmocka_unit_test(t_handshake_timeout),
 		cmocka_unit_test(t_handshake_timeout_logged),
 		cmocka_unit_test(t_garbage),
+		cmocka_unit_test(t_handshake_cap),
 		cmocka_unit_test(t_refusals),
 	};
 

@@ -54,6 +54,9 @@ struct http_config {
 	uint16_t port;		    /* TCP port, IPv6 and IPv4 (80); 0: no
 				       plain port (TLS ones only) */
 	unsigned max_connections;   /* more are answered 503 (1024) */
+	unsigned max_handshakes;    /* TLS handshakes under way at once;
+				       more connections to a TLS port are
+				       closed at accept (64) */
 	size_t max_target;	    /* request-target octets: 414 (8192) */
 	size_t max_header_bytes;    /* request line and headers: 431 (16384) */
 	unsigned max_headers;	    /* header fields: 431 (64) */
@@ -154,7 +157,9 @@ struct http_stats {
 	uint64_t status[6];	   /* by class: [1] 1xx .. [5] 5xx */
 	uint64_t connections;	   /* accepted */
 	uint64_t open_connections; /* now */
-	uint64_t refused;	   /* answered 503: over max_connections */
+	uint64_t refused;	   /* answered 503 (over max_connections),
+				      or closed at once on a TLS port (over
+				      max_connections or max_handshakes) */
 	uint64_t timeouts;	   /* closed or answered 408 by a timeout */
 	uint64_t bytes_in, bytes_out;
 };
