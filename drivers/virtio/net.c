@@ -246,6 +246,19 @@ static int tx_add(struct vnet *v, struct drv_sg *out, char *buf)
 	return drv_virtq_add(&v->txq, out, n, NULL, 0, buf);
 }
 
+/* A frame refused: the ring is full. The device is notified even if its
+ * event index says it need not be: had it missed a notification (seen
+ * under QEMU's TCG with one vCPU, whose guest fences are likely no fences
+ * for the device's thread), it would wait for one while the ring stays
+ * full, and no frame would go out again. Once per frame it finished since
+ * (drv_virtio_kick_full), not once per refusal. -EAGAIN. */
+static int tx_full(struct vnet *v)
+{
+	v->nd.stats.tx_ring_full++;
+	drv_virtio_kick_full(v->vd, &v->txq);
+	return -EAGAIN;
+}
+
 static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 {
 	struct vnet *v = vn(nd);
@@ -254,10 +267,8 @@ static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 
 	if (len > nd->mtu + 14 || len > BUF_SIZE - v->hdr_len)
 		return -EMSGSIZE;
-	if (!tx_slot(v)) {
-		nd->stats.tx_ring_full++;
-		return -EAGAIN; /* tx_work says when there is room */
-	}
+	if (!tx_slot(v))
+		return tx_full(v); /* tx_work says when there is room */
 	buf = v->tx_mem + (size_t)v->tx_free[--v->tx_nfree] * BUF_SIZE;
 	memset(buf, 0, v->hdr_len);
 	memcpy(buf + v->hdr_len, frame, len);
@@ -269,8 +280,7 @@ static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 	if (tx_add(v, out, buf)) {
 		v->tx_free[v->tx_nfree++] =
 			(uint16_t)((buf - v->tx_mem) / BUF_SIZE);
-		nd->stats.tx_ring_full++;
-		return -EAGAIN;
+		return tx_full(v);
 	}
 	nd->stats.tx_packets++;
 	nd->stats.tx_bytes += len;

@@ -191,3 +191,11 @@ void drv_virtio_kick(struct drv_virtio_dev *d, struct drv_virtq *vq)
 		d->stats.notifications++;
 	}
 }
+
+void drv_virtio_kick_full(struct drv_virtio_dev *d, struct drv_virtq *vq)
+{
+	if (drv_virtq_kick_full(vq)) {
+		d->ops->notify(d, vq);
+		d->stats.notifications++;
+	}
+}

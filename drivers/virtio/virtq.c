@@ -55,6 +55,7 @@ void drv_virtq_init(struct drv_virtq *vq, uint16_t index, uint16_t size,
 				  .indirect = indirect,
 				  .event_idx = event_idx,
 				  .cb_enabled = 1,
+				  .stuck_used = VIRTQ_STUCK_NONE,
 				  .num_free = size };
 	vq->desc = mem;
 	vq->avail = (struct virtq_avail *)((char *)mem + 16ul * size);
@@ -196,6 +197,21 @@ int drv_virtq_kick_needed(struct drv_virtq *vq)
 	else
 		vq->suppressed++;
 	return need;
+}
+
+int drv_virtq_kick_full(struct drv_virtq *vq)
+{
+	uint64_t suppressed = vq->suppressed;
+	int need = drv_virtq_kick_needed(vq);
+
+	if (!need && vq->stuck_used == vq->last_used)
+		return 0; /* heard of them; finished none since */
+	vq->stuck_used = vq->last_used;
+	if (!need) { /* forced: counted as a notification, not suppressed */
+		vq->suppressed = suppressed;
+		vq->notifications++;
+	}
+	return 1;
 }
 
 int drv_virtq_has_used(const struct drv_virtq *vq)

@@ -637,6 +637,63 @@ static void test_notify_event_idx(void **state)
 	fix_free(&f);
 }
 
+/* A device that missed a notification: the entries were published while
+ * its avail_event still named an index it had passed (it set the new one
+ * and read the ring's index without seeing them), so by the event index
+ * it asks to hear of none of them and waits, the ring full. Found full,
+ * drv_virtq_kick_full notifies it all the same, once per request it
+ * finished since, and counts that as a notification. */
+static void test_kick_full_missed(void **state)
+{
+	struct fix f;
+	struct req r;
+
+	(void)state;
+	fix_init(&f, 8, 0, 1);
+	*sim_avail_event(&f.dev) = 0xfff0; /* passed long since */
+	for (unsigned id = 0; id < 8; id += 2) {
+		assert_int_equal(add_req(&f, id, 1, 0), 0);
+		assert_int_equal(add_req(&f, id + 1, 1, 0), 0);
+		assert_int_equal(drv_virtq_kick_needed(&f.vq), 0);
+	}
+	assert_int_equal(add_req(&f, 8, 1, 0), -ENOSPC);
+	assert_int_equal(drv_virtq_kick_full(&f.vq), 1);
+	assert_int_equal(drv_virtq_kick_full(&f.vq), 0); /* heard already */
+	assert_int_equal(f.vq.notifications, 1);
+	assert_int_equal(f.vq.suppressed, 4);
+	/* notified, the device takes them all and finishes one */
+	for (unsigned i = 0; i < 8; i++)
+		assert_true(sim_pop(&f.dev, &r));
+	sim_put(&f.dev, 0, 0);
+	assert_non_null(drv_virtq_get(&f.vq, NULL));
+	assert_int_equal(add_req(&f, 0, 1, 0), 0);
+	assert_int_equal(add_req(&f, 8, 1, 0), -ENOSPC);
+	assert_int_equal(drv_virtq_kick_full(&f.vq), 1); /* new since */
+	assert_int_equal(drv_virtq_kick_full(&f.vq), 0);
+	assert_int_equal(f.vq.notifications, 2);
+	assert_int_equal(f.vq.suppressed, 4);
+	fix_free(&f);
+}
+
+/* When the device asks for the notification, drv_virtq_kick_full says
+ * so like drv_virtq_kick_needed, counted once; then, nothing finished,
+ * no more. */
+static void test_kick_full_asked(void **state)
+{
+	struct fix f;
+
+	(void)state;
+	fix_init(&f, 4, 0, 1);
+	*sim_avail_event(&f.dev) = 0;
+	for (unsigned id = 0; id < 4; id++)
+		assert_int_equal(add_req(&f, id, 1, 0), 0);
+	assert_int_equal(drv_virtq_kick_full(&f.vq), 1);
+	assert_int_equal(drv_virtq_kick_full(&f.vq), 0);
+	assert_int_equal(f.vq.notifications, 1);
+	assert_int_equal(f.vq.suppressed, 0);
+	fix_free(&f);
+}
+
 /* Add, publish and have the device take n single-buffer requests. */
 static void start_n(struct fix *f, unsigned n, struct req *r)
 {
@@ -769,6 +826,8 @@ int main(void)
 		cmocka_unit_test(test_indirect),
 		cmocka_unit_test(test_notify_flag),
 		cmocka_unit_test(test_notify_event_idx),
+		cmocka_unit_test(test_kick_full_missed),
+		cmocka_unit_test(test_kick_full_asked),
 		cmocka_unit_test(test_interrupt_flag),
 		cmocka_unit_test(test_interrupt_event_idx),
 		cmocka_unit_test(test_disable_cb_idle_event_idx),

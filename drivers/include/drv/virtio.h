@@ -198,4 +198,10 @@ int drv_virtio_fail(struct drv_virtio_dev *d, const char *why);
 /* Publish what was added to vq and notify the device if it wants it. */
 void drv_virtio_kick(struct drv_virtio_dev *d, struct drv_virtq *vq);
 
+/* The same when the caller found vq full: notify the device even if it
+ * said it need not be, once per request it finished since
+ * (drv_virtq_kick_full), so that a missed notification cannot leave the
+ * queue full for good. */
+void drv_virtio_kick_full(struct drv_virtio_dev *d, struct drv_virtq *vq);
+
 #endif

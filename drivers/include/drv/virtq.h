@@ -65,6 +65,8 @@ struct drv_virtq {
 	uint16_t avail_idx;	/* our copy of avail->idx */
 	uint16_t kicked_idx;	/* avail_idx at the last notification check */
 	uint16_t last_used;	/* next used entry to look at */
+	uint32_t stuck_used;	/* last_used when drv_virtq_kick_full last
+				 * said to notify, or VIRTQ_STUCK_NONE */
 	int event_idx;		/* VIRTIO_F_EVENT_IDX negotiated */
 	int cb_enabled;		/* interrupts for used buffers wanted */
 	uint64_t notifications; /* kicks the device asked for */
@@ -102,6 +104,15 @@ int drv_virtq_add(struct drv_virtq *vq, const struct drv_sg *out, unsigned nout,
  * (VIRTQ_USED_F_NO_NOTIFY, or the avail_event index with EVENT_IDX).
  * Publishes the adds first. */
 int drv_virtq_kick_needed(struct drv_virtq *vq);
+
+#define VIRTQ_STUCK_NONE 0x10000u /* no last_used: never said */
+
+/* The caller found the queue full: publishes like drv_virtq_kick_needed,
+ * and says to notify the device even if it said it did not want to hear
+ * of the entries (a notification it missed leaves a full ring waiting
+ * for ever), once each time the device has finished something since:
+ * 1 to notify now, 0 not to. */
+int drv_virtq_kick_full(struct drv_virtq *vq);
 
 /* The token of the next request the device has finished, with *len the
  * bytes it wrote; NULL when there is none. Its descriptors are free again. */
