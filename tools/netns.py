@@ -20,6 +20,26 @@ def sh(*cmd, check=True, **kw):
     return p
 
 
+def reap_stale():
+    """Delete the namespaces a run killed before its own clean-up left
+    behind (ctest's timeout kills a test outright): every libosPID (and
+    libosPIDn, benchlib's second) whose process PID is gone and in which
+    nothing runs, with /etc/netns/NAME (guestnet.hosts's). A namespace of
+    a run still alive is never touched; a PID reused since leaves its
+    namespace in place, which costs nothing."""
+    names = sh("ip", "netns", "list", check=False).stdout.split("\n")
+    for name in (line.split()[0] for line in names if line.strip()):
+        pid = name[len("libos"):].rstrip("n")
+        if not name.startswith("libos") or not pid.isdigit():
+            continue
+        if os.path.exists(f"/proc/{pid}"):
+            continue
+        if sh("ip", "netns", "pids", name, check=False).stdout.strip():
+            continue
+        sh("ip", "netns", "del", name, check=False)
+        sh("rm", "-rf", f"/etc/netns/{name}", check=False)
+
+
 class Netns:
     """`with Netns() as ns:` creates namespace ns.name holding tap0 with
     HOST_IP/24, up; on exit every process started with ns.popen is stopped
@@ -32,6 +52,7 @@ class Netns:
     def __enter__(self):
         if os.geteuid() != 0:
             raise PermissionError("network namespaces need root")
+        reap_stale()
         sh("ip", "netns", "add", self.name)
         try:
             self.run("ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
