@@ -266,7 +266,7 @@ struct net_if *net_netif_add(struct drv_netdev *nd)
 	nd->opened = 1; /* os_net_open() now says EBUSY */
 	if (drv_netdev_watch_link(nd, link_changed, nif))
 		netif_set_link_up(&nif->lw);
-	drv_netdev_watch_tx(nd, tx_room, nif);
+	drv_netdev_watch_tx(nd, tx_room, NULL, nif);
 	netif_set_up(&nif->lw);
 	nd->ops->open(nd, rx, nif);
 	return nif;

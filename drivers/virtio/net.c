@@ -177,7 +177,11 @@ static void rx_work(void *arg)
 			}
 			b->data = (char *)b->priv + v->hdr_len;
 			b->len = len - v->hdr_len;
-			b->csum_valid = !!(h->flags & HDR_F_DATA_VALID);
+			b->csum = h->flags & HDR_F_DATA_VALID ?
+					  DRV_NETBUF_CSUM_VALID :
+					  DRV_NETBUF_CSUM_NONE;
+			b->tot_len = b->len;
+			b->next = NULL;
 			v->nd.stats.rx_packets++;
 			v->nd.stats.rx_bytes += b->len;
 			v->rx(v->rx_ctx, b);
