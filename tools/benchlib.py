@@ -287,3 +287,12 @@ def build_commit(commit, targets, cache=None):
                  timeout=600)
     netns.sh("cmake", "--build", build, "--target", *targets, timeout=1800)
     return build
+
+
+def add_tap(ns, tap, host_ip):
+    """Add tap device tap to ns (a netns.Netns, which deletes it with the
+    namespace) with address host_ip (ADDR/LEN), up: one more guest's NIC
+    beside tap0, on a subnet of its own."""
+    ns.run("ip", "tuntap", "add", "dev", tap, "mode", "tap")
+    ns.run("ip", "addr", "add", host_ip, "dev", tap)
+    ns.run("ip", "link", "set", tap, "up")

@@ -202,17 +202,21 @@ def initramfs(program):
     return final
 
 
-def build_static(source, out):
-    """Compile the C file source into the static musl program out (with
-    musl-gcc -O2), unless out is newer than source."""
-    if (os.path.isfile(out) and
-            os.path.getmtime(out) >= os.path.getmtime(source)):
+def build_static(source, name):
+    """Compile the C file source with musl-gcc -static -O2 into a program
+    cached as CACHE/prog/NAME-HASH (HASH: of the source and the flags);
+    return its path."""
+    flags = ["-static", "-O2"]
+    with open(source, "rb") as f:
+        h = hashlib.sha256(f.read() + " ".join(flags).encode())
+    out = os.path.join(CACHE, "prog", f"{name}-{h.hexdigest()[:16]}")
+    if os.path.isfile(out):
         return out
     if not shutil.which("musl-gcc"):
         raise RuntimeError("musl-gcc missing: install musl-tools "
                            "(tools/bootstrap)")
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    sh("musl-gcc", "-static", "-O2", "-o", out + ".tmp", source)
+    sh("musl-gcc", *flags, "-o", out + ".tmp", source)
     os.rename(out + ".tmp", out)
     return out
 
@@ -261,9 +265,9 @@ def kernel_options(ip):
 
 
 def boot(ns, cpu, program, machine, mem, timeout, ready, limit, log,
-         ip, args=(), tries=3):
+         ip, args=(), tries=3, tap="tap0"):
     """Boot the Linux VM running program (a static executable) with args,
-    eth0 at ip (ADDR/LEN) on tap0 of ns, under tools/run -M machine -m mem
+    eth0 at ip (ADDR/LEN) on tap of ns, under tools/run -M machine -m mem
     pinned to cpu; wait up to limit s for a line containing ready. A boot
     that does not get there is stopped and retried, tries times in all.
     Return (the tools/run process, QEMU's PID, boots that hung); raise
@@ -276,7 +280,7 @@ def boot(ns, cpu, program, machine, mem, timeout, ready, limit, log,
         del log[:]
         p = ns.popen(*benchlib.pinned(cpu, [
             benchlib.RUN, os.path.join(kdir, "vmlinux"), "-q", "-M", machine,
-            "-m", mem, "--net", "tap:tap0", "--timeout", str(timeout),
+            "-m", mem, "--net", f"tap:{tap}", "--timeout", str(timeout),
             "--initrd", cpio] + [f"--kopt={k}" for k in kernel_options(ip)]
             + ["--"] + list(args)),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
