@@ -277,6 +277,30 @@ class QemuCommandTest(unittest.TestCase):
                          ["tap,id=net0,ifname=tap0,script=no,downscript=no"])
         self.assertIn("virtio-net-pci,netdev=net0", self.option(cmd, "-device"))
 
+    def test_nic_opts(self):
+        """--nic-opt properties follow netdev and mac on the NIC's -device,
+        in their order, on each transport."""
+        for machine, nic in (("q35", "virtio-net-pci"),
+                             ("microvm", "virtio-net-device")):
+            with self.subTest(machine=machine):
+                cmd = self.command(["img", "-M", machine, "--net", "tap:tap0",
+                                    "--mac", "52:54:00:12:34:56",
+                                    "--nic-opt", "csum=off",
+                                    "--nic-opt", "guest_tso4=off"])
+                self.assertIn(f"{nic},netdev=net0,mac=52:54:00:12:34:56,"
+                              "csum=off,guest_tso4=off",
+                              self.option(cmd, "-device"))
+
+    def test_bad_nic_opts(self):
+        for argv in (["img", "--nic-opt", "csum=off"],
+                     ["img", "--net", "user", "--nic-opt", "csum"],
+                     ["img", "--net", "user", "--nic-opt", "csum=off,x=1"],
+                     ["img", "--net", "user", "--nic-opt", "=off"],
+                     ["img", "--net", "user", "--nic-opt", "netdev=net1"]):
+            with self.subTest(argv=argv):
+                with self.assertRaises(run.UsageError):
+                    self.command(argv)
+
     def test_bad_net_options(self):
         for argv in (["img", "--net", "bridge"],
                      ["img", "--fwd", "tcp:1:2"],
