@@ -31,6 +31,7 @@ import hashlib
 import lzma
 import os
 import shutil
+import sys
 import subprocess
 import tempfile
 
@@ -83,7 +84,7 @@ exec /program "$@"
 
 def say(msg):
     """One 'linuxvm: ' line on stderr."""
-    print(f"linuxvm: {msg}", flush=True, file=__import__("sys").stderr)
+    print(f"linuxvm: {msg}", flush=True, file=sys.stderr)
 
 
 def sh(*cmd, **kw):
