@@ -126,16 +126,22 @@ static void status_add(struct drv_virtio_dev *d, uint8_t bits)
 	d->ops->set_status(d, d->ops->get_status(d) | bits);
 }
 
-int drv_virtio_start(struct drv_virtio_dev *d, uint64_t wanted)
+/* drv_virtio_start, the features wanted being choose(offered) if choose
+ * is not NULL. */
+static int start(struct drv_virtio_dev *d, uint64_t wanted,
+		 uint64_t (*choose)(uint64_t offered))
 {
-	uint64_t features;
+	uint64_t features, offered;
 	int r;
 
 	if ((r = drv_virtio_reset(d))) /* 1. reset */
 		return r;
 	status_add(d, VIRTIO_STATUS_ACKNOWLEDGE); /* 2. noticed it */
 	status_add(d, VIRTIO_STATUS_DRIVER);	  /* 3. can drive it */
-	if (drv_virtio_negotiate(d->ops->get_features(d), wanted, d->legacy,
+	offered = d->ops->get_features(d);
+	if (choose)
+		wanted = choose(offered);
+	if (drv_virtio_negotiate(offered, wanted, d->legacy,
 				 &features)) { /* 4. features */
 		drv_virtio_fail(d, "device does not offer VERSION_1");
 		return -ENOTSUP;
@@ -148,6 +154,17 @@ int drv_virtio_start(struct drv_virtio_dev *d, uint64_t wanted)
 	if (!(d->ops->get_status(d) & VIRTIO_STATUS_FEATURES_OK)) /* 6. */
 		return drv_virtio_fail(d, "device refused our features");
 	return 0;
+}
+
+int drv_virtio_start(struct drv_virtio_dev *d, uint64_t wanted)
+{
+	return start(d, wanted, NULL);
+}
+
+int drv_virtio_start_choose(struct drv_virtio_dev *d,
+			    uint64_t (*choose)(uint64_t offered))
+{
+	return start(d, 0, choose);
 }
 
 int drv_virtio_queue(struct drv_virtio_dev *d, unsigned index,

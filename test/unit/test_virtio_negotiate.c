@@ -340,6 +340,43 @@ static void test_start_legacy(void **state)
 	assert_int_equal(m.status, ACK | DRIVER);
 }
 
+/* A chooser's choice: seen by it the device's offer, after DRIVER. */
+static uint64_t chooser_saw;
+static uint8_t chooser_status;
+static struct mock *chooser_mock;
+
+static uint64_t chooser(uint64_t offered)
+{
+	chooser_saw = offered;
+	chooser_status = chooser_mock->status;
+	return offered & (1 << 7 | VIRTIO_F_EVENT_IDX); /* "7 if offered" */
+}
+
+/* drv_virtio_start_choose: the wanted features are what the chooser
+ * makes of the offer, read after DRIVER; then as drv_virtio_start. */
+static void test_start_choose(void **state)
+{
+	static const uint8_t want[] = { 0, ACK, ACK | DRIVER,
+					ACK | DRIVER | FEATURES_OK };
+	struct mock m;
+
+	(void)state;
+	mock_init(&m, V1 | VIRTIO_F_EVENT_IDX | 1 << 7 | 1 << 3, 0);
+	chooser_mock = &m;
+	chooser_saw = 0;
+	assert_int_equal(drv_virtio_start_choose(&m.dev, chooser), 0);
+	assert_int_equal(chooser_saw,
+			 V1 | VIRTIO_F_EVENT_IDX | 1 << 7 | 1 << 3);
+	assert_int_equal(chooser_status, ACK | DRIVER);
+	assert_writes(&m, want, 4);
+	assert_int_equal(m.driver_features, V1 | VIRTIO_F_EVENT_IDX | 1 << 7);
+	assert_int_equal(m.dev.features, V1 | VIRTIO_F_EVENT_IDX | 1 << 7);
+	mock_init(&m, 0xffffffffULL & ~(1ULL << 7), 1); /* legacy, no 7 */
+	chooser_mock = &m;
+	assert_int_equal(drv_virtio_start_choose(&m.dev, chooser), 0);
+	assert_int_equal(m.dev.features, VIRTIO_F_EVENT_IDX);
+}
+
 /* ---- the reset ---- */
 
 /* A device whose status never reads 0 after the reset: given up after
@@ -562,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test(test_start_no_version1),
 		cmocka_unit_test(test_start_legacy),
+		cmocka_unit_test(test_start_choose),
 		cmocka_unit_test(test_reset_never_done),
 		cmocka_unit_test(test_reset_slow),
 		cmocka_unit_test(test_config_bounds),

@@ -179,6 +179,12 @@ int drv_virtio_config(struct drv_virtio_dev *d, unsigned off, void *buf,
  * d->features. 0, or -ETIMEDOUT/-EIO/-ENOTSUP after a log line. */
 int drv_virtio_start(struct drv_virtio_dev *d, uint64_t wanted);
 
+/* drv_virtio_start, the features wanted being choose(the features the
+ * device offers), for a driver whose choice depends on the offer (a
+ * feature taken only with another the device may lack). */
+int drv_virtio_start_choose(struct drv_virtio_dev *d,
+			    uint64_t (*choose)(uint64_t offered));
+
 /* Step 7 for one queue: size min(max_size, the device's maximum) (the
  * device's size when it is fixed), memory
  * from the kernel (zeroed, 1:1), indirect tables if negotiated, EVENT_IDX
