@@ -95,6 +95,18 @@ int os_net_stats(int dev, struct os_net_stats *st)
 	return 0;
 }
 
+/* Give every buffer of the frame whose first buffer is b back to nd's
+ * driver. */
+static void frame_done(struct drv_netdev *nd, struct drv_netbuf *b)
+{
+	while (b) {
+		struct drv_netbuf *next = b->next; /* b is the driver's now */
+
+		nd->ops->rx_done(nd, b);
+		b = next;
+	}
+}
+
 /* A frame arrived for a raw device: queue it, or drop it when full. */
 static void raw_rx(void *ctx, struct drv_netbuf *buf)
 {
@@ -103,7 +115,7 @@ static void raw_rx(void *ctx, struct drv_netbuf *buf)
 
 	if (r->head - r->tail == RAW_QUEUE) {
 		nd->stats.rx_drops++;
-		nd->ops->rx_done(nd, buf);
+		frame_done(nd, buf);
 		return;
 	}
 	r->q[r->head++ % RAW_QUEUE] = buf;
@@ -176,6 +188,21 @@ int os_net_send_batch(int dev, const void *const *frames, const size_t *lens,
 	return i;
 }
 
+/* Copy the frame whose first buffer is b (over all its buffers) into buf,
+ * cut at size bytes; returns the bytes copied. */
+static size_t frame_copy(const struct drv_netbuf *b, void *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; b && n < size; b = b->next) {
+		size_t k = b->len < size - n ? b->len : size - n;
+
+		memcpy((char *)buf + n, b->data, k);
+		n += k;
+	}
+	return n;
+}
+
 static int raw_ready(void *arg)
 {
 	struct raw *r = arg;
@@ -203,9 +230,8 @@ ssize_t os_net_recv(int dev, void *buf, size_t size, int64_t timeout_ns)
 			return err == -ETIMEDOUT ? -EAGAIN : err;
 	}
 	b = r->q[r->tail++ % RAW_QUEUE];
-	n = b->len < size ? b->len : size;
-	memcpy(buf, b->data, n);
-	nd->ops->rx_done(nd, b);
+	n = frame_copy(b, buf, size);
+	frame_done(nd, b);
 	return (ssize_t)n;
 }
 

@@ -1,13 +1,17 @@
 /* The virtio-net driver (virtio 1.x section 5.1): MAC from the
  * configuration, link status from it at probe and on every configuration
  * change the device signals, a receive queue kept full of 2 KiB buffers
- * (merged receive buffers when negotiated), a transmit queue fed from a
- * pool of buffers with notifications batched and transmit interrupts off
- * unless the ring is full, both rings worked from the event loop. Buffers
- * given back to the receive queue during a pass of the loop are published
- * to the device once, at the end of the pass (kern_loop_defer). It offers
- * the network-device interface of drv/netdev.h and knows nothing of any
- * protocol stack. */
+ * (merged receive buffers when negotiated, a large frame then arriving
+ * over several of them), a transmit queue fed with frames read in place
+ * (send_sg: the header from a per-slot array of the driver's, then the
+ * frame's pieces) or copied into a small pool of buffers (send), with
+ * notifications batched and transmit interrupts off unless the ring is
+ * full, both rings worked from the event loop. The checksum and
+ * segmentation offloads are taken when offered (net_hdr.c chooses them
+ * and writes and reads the headers). Buffers given back to the receive
+ * queue during a pass of the loop are published to the device once, at
+ * the end of the pass (kern_loop_defer). It offers the network-device
+ * interface of drv/netdev.h and knows nothing of any protocol stack. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,48 +27,53 @@
 #include <kern/entropy.h>
 #include <kern/mm.h>
 
-#define NET_F_CSUM (1ULL << 0)
-#define NET_F_GUEST_CSUM (1ULL << 1)
-#define NET_F_MTU (1ULL << 3)
+#include "net_hdr.h"
+
+#define NET_F_MTU VNET_F_MTU
 #define NET_MTU_MIN 68 /* the spec's and IPv4's least MTU */
-#define NET_F_MAC (1ULL << 5)
-#define NET_F_MRG_RXBUF (1ULL << 15)
-#define NET_F_STATUS (1ULL << 16)
+#define NET_F_MAC VNET_F_MAC
+#define NET_F_MRG_RXBUF VNET_F_MRG_RXBUF
+#define NET_F_STATUS VNET_F_STATUS
 #define F_ANY_LAYOUT (1ULL << 27)
 #define NET_S_LINK_UP 1
 #define CFG_MAC 0 /* struct virtio_net_config (5.1.4) */
 #define CFG_STATUS 6
 #define CFG_MTU 10
-#define HDR_F_DATA_VALID 2
 
 #define RXQ 0
 #define TXQ 1
 #define QUEUE_MAX 256
 #define BUF_SIZE 2048
+#define TX_COPY_BUFS 64 /* send's buffers (send_sg needs none) */
 #define MAX_NETS 4
+/* The most receive buffers a frame may take (header in the first). */
+#define RX_FRAME_BUFS                                                   \
+	((VNET_RX_FRAME_MAX + sizeof(struct vnet_hdr) + BUF_SIZE - 1) / \
+	 BUF_SIZE)
 
-/* The header before every frame (5.1.6); num_buffers exists with
- * VERSION_1 or MRG_RXBUF, else the header is 10 bytes. */
-struct net_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-} __attribute__((packed));
+/* A frame on the transmit ring: its header (send_sg's; send's is in its
+ * copy buffer), and what to give back once the device is done: a copy
+ * buffer, or send_sg's cookie to tx_done. */
+struct tx_slot {
+	struct vnet_hdr hdr;
+	int16_t copy; /* the copy buffer, or -1: send_sg's frame */
+	void *cookie;
+};
 
 struct vnet {
 	struct drv_netdev nd;
 	struct drv_virtio_dev *vd;
 	struct drv_virtq rxq, txq;
 	unsigned hdr_len;
-	int split_hdr;	       /* legacy without ANY_LAYOUT: header apart */
-	int mrg;	       /* MRG_RXBUF negotiated */
-	char *rx_mem, *tx_mem; /* queue-size buffers of BUF_SIZE each */
+	int split_hdr; /* legacy without ANY_LAYOUT: header apart */
+	int mrg;       /* MRG_RXBUF negotiated */
+	char *rx_mem;  /* rxq.size buffers of BUF_SIZE */
+	char *tx_mem;  /* TX_COPY_BUFS copy buffers of BUF_SIZE */
 	struct drv_netbuf *rx_bufs;
-	uint16_t *tx_free; /* stack of free transmit buffer slots */
+	struct tx_slot *tx_slots; /* txq.size: a frame on the ring each */
+	uint16_t *slot_free;	  /* stack of free tx_slots */
+	unsigned slot_nfree;
+	uint16_t *tx_free; /* stack of free copy buffers */
 	unsigned tx_nfree;
 	struct kern_deferred rx_kick; /* buffers given back during a pass */
 	drv_netdev_rx_fn rx;
@@ -142,15 +151,60 @@ static void sync_stats(struct vnet *v)
 	v->nd.stats.notifications = v->vd->stats.notifications;
 }
 
-/* A frame spread over more buffers than one (only with large receive
- * offloads, which are not negotiated): give the rest of it back. The
- * caller drops (and counts) the frame once. */
-static void drop_extra(struct vnet *v, unsigned n)
+static unsigned rx_index(struct vnet *v, struct drv_netbuf *b)
 {
-	struct drv_netbuf *b;
+	return (unsigned)(b - v->rx_bufs);
+}
 
-	while (n-- && (b = drv_virtq_get(&v->rxq, NULL)))
-		rx_give_back(v, (unsigned)(b - v->rx_bufs));
+/* Take the rest of the frame whose first buffer is first[0] (want
+ * buffers in all) off the used ring into first[]; those beyond
+ * RX_FRAME_BUFS (a broken device) go back at once. Returns how many were
+ * taken into first[], the first included. */
+static unsigned rx_gather(struct vnet *v, struct vnet_rxbuf *first,
+			  unsigned want)
+{
+	unsigned got = 1, kept = 1;
+	struct drv_netbuf *b;
+	uint32_t used;
+
+	for (; got < want && (b = drv_virtq_get(&v->rxq, &used)); got++) {
+		if (kept == RX_FRAME_BUFS) {
+			rx_give_back(v, rx_index(v, b));
+			continue;
+		}
+		first[kept++] = (struct vnet_rxbuf){ b, used };
+	}
+	return kept;
+}
+
+/* One received frame, its first buffer b with used bytes: its other
+ * buffers (merged receive buffers) taken, joined and handed over; or, for
+ * a broken device or no receiver, every buffer of it given back and one
+ * drop counted. */
+static void rx_frame(struct vnet *v, struct drv_netbuf *b, uint32_t used)
+{
+	struct vnet_rxbuf bufs[RX_FRAME_BUFS] = { { b, used } };
+	const struct vnet_hdr *h = b->priv;
+	uint8_t flags = h->flags;
+	unsigned want = 1, got;
+	long n;
+
+	if (v->mrg && used >= v->hdr_len) /* else num_buffers is not there */
+		want = h->num_buffers;
+	got = want ? rx_gather(v, bufs, want) : 1;
+	n = vnet_hdr_rx_join(bufs, got, want, v->hdr_len, BUF_SIZE);
+	if (n < 0 || !v->rx ||
+	    (got > 1 && !(v->nd.offloads & DRV_NETDEV_OFF_RX_LARGE))) {
+		v->nd.stats.rx_drops++;
+		for (unsigned i = 0; i < got; i++)
+			rx_give_back(v, rx_index(v, bufs[i].b));
+		return;
+	}
+	b->csum = vnet_hdr_rx_csum(flags,
+				   !!(v->nd.offloads & DRV_NETDEV_OFF_RX_CSUM));
+	v->nd.stats.rx_packets++;
+	v->nd.stats.rx_bytes += (uint64_t)n;
+	v->rx(v->rx_ctx, b);
 }
 
 /* Hand every frame the device finished to the receiver. */
@@ -161,31 +215,8 @@ static void rx_work(void *arg)
 	uint32_t len;
 
 	do {
-		while ((b = drv_virtq_get(&v->rxq, &len))) {
-			const struct net_hdr *h =
-				(const void *)((char *)b->priv);
-
-			if (v->mrg &&
-			    h->num_buffers > 1) { /* never at our MTU */
-				drop_extra(v, h->num_buffers - 1);
-				len = 0;
-			}
-			if (len <= v->hdr_len || !v->rx) {
-				v->nd.stats.rx_drops++;
-				rx_give_back(v, (unsigned)(b - v->rx_bufs));
-				continue;
-			}
-			b->data = (char *)b->priv + v->hdr_len;
-			b->len = len - v->hdr_len;
-			b->csum = h->flags & HDR_F_DATA_VALID ?
-					  DRV_NETBUF_CSUM_VALID :
-					  DRV_NETBUF_CSUM_NONE;
-			b->tot_len = b->len;
-			b->next = NULL;
-			v->nd.stats.rx_packets++;
-			v->nd.stats.rx_bytes += b->len;
-			v->rx(v->rx_ctx, b);
-		}
+		while ((b = drv_virtq_get(&v->rxq, &len)))
+			rx_frame(v, b, len);
 	} while (drv_virtq_enable_cb(&v->rxq));
 	sync_stats(v);
 }
@@ -197,18 +228,23 @@ static void vnet_rx_done(struct drv_netdev *nd, struct drv_netbuf *b)
 	rx_give_back(v, (unsigned)(b - v->rx_bufs));
 }
 
-/* Take back the transmit buffers the device is done with. */
+/* Take back the transmit slots (and copy buffers) of the frames the
+ * device is done with, giving send_sg's cookies to tx_done. */
 static void tx_reclaim(struct vnet *v)
 {
-	void *slot;
+	struct tx_slot *s;
 
-	while ((slot = drv_virtq_get(&v->txq, NULL)))
-		v->tx_free[v->tx_nfree++] =
-			(uint16_t)(((char *)slot - v->tx_mem) / BUF_SIZE);
+	while ((s = drv_virtq_get(&v->txq, NULL))) {
+		if (s->copy >= 0)
+			v->tx_free[v->tx_nfree++] = (uint16_t)s->copy;
+		else
+			drv_netdev_tx_done(&v->nd, s->cookie);
+		v->slot_free[v->slot_nfree++] = (uint16_t)(s - v->tx_slots);
+	}
 }
 
 /* The transmit interrupt's deferred half (asked for only when a send
- * found the ring full): take the finished buffers back, and if there is
+ * found the ring full): take the finished frames back, and if there is
  * room now, say so to whoever was refused a frame. */
 static void tx_work(void *arg)
 {
@@ -217,37 +253,42 @@ static void tx_work(void *arg)
 	tx_reclaim(v);
 	drv_virtq_disable_cb(&v->txq); /* only wanted while the ring is full */
 	sync_stats(v);
-	if (v->tx_nfree)
+	if (v->slot_nfree)
 		drv_netdev_tx_room(&v->nd);
 }
 
-/* Whether a transmit buffer is free, taking back finished ones first.
- * When none is, ask for the interrupt that says some are (tx_work); if
- * the device finished some meanwhile, no interrupt may come for them:
- * take them now. */
-static int tx_slot(struct vnet *v)
+/* Whether a slot is free, and a copy buffer too if copy. */
+static int tx_have(struct vnet *v, int copy)
 {
-	if (!v->tx_nfree)
-		tx_reclaim(v);
-	if (!v->tx_nfree && drv_virtq_enable_cb(&v->txq))
-		tx_reclaim(v);
-	return v->tx_nfree != 0;
+	return v->slot_nfree && (!copy || v->tx_nfree);
 }
 
-/* Add buffer buf (its frame in out) to the ring. When the descriptors
- * run out first (two per frame, a legacy device without ANY_LAYOUT),
+/* Whether a transmit slot (and a copy buffer if copy) is free, taking
+ * back finished frames first. When none is, ask for the interrupt that
+ * says some are (tx_work); if the device finished some meanwhile, no
+ * interrupt may come for them: take them now. */
+static int tx_slot(struct vnet *v, int copy)
+{
+	if (!tx_have(v, copy))
+		tx_reclaim(v);
+	if (!tx_have(v, copy) && drv_virtq_enable_cb(&v->txq))
+		tx_reclaim(v);
+	return tx_have(v, copy);
+}
+
+/* Add the frame of slot s (its n buffers in out) to the ring. When the
+ * descriptors run out first (no indirect descriptors: one per buffer),
  * ask for the transmit interrupt as tx_slot does, and try once more if
  * the device finished some meanwhile. 0, or nonzero when refused. */
-static int tx_add(struct vnet *v, struct drv_sg *out, char *buf)
+static int tx_add(struct vnet *v, struct drv_sg *out, unsigned n,
+		  struct tx_slot *s)
 {
-	unsigned n = v->split_hdr ? 2 : 1;
-
-	if (!drv_virtq_add(&v->txq, out, n, NULL, 0, buf))
+	if (!drv_virtq_add(&v->txq, out, n, NULL, 0, s))
 		return 0;
 	if (!drv_virtq_enable_cb(&v->txq))
 		return -1;
 	tx_reclaim(v);
-	return drv_virtq_add(&v->txq, out, n, NULL, 0, buf);
+	return drv_virtq_add(&v->txq, out, n, NULL, 0, s);
 }
 
 /* A frame refused: the ring is full. The device is notified even if its
@@ -267,13 +308,18 @@ static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 {
 	struct vnet *v = vn(nd);
 	struct drv_sg out[2];
+	struct tx_slot *s;
+	unsigned c;
 	char *buf;
 
 	if (len > nd->mtu + 14 || len > BUF_SIZE - v->hdr_len)
 		return -EMSGSIZE;
-	if (!tx_slot(v))
+	if (!tx_slot(v, 1))
 		return tx_full(v); /* tx_work says when there is room */
-	buf = v->tx_mem + (size_t)v->tx_free[--v->tx_nfree] * BUF_SIZE;
+	s = &v->tx_slots[v->slot_free[--v->slot_nfree]];
+	c = v->tx_free[--v->tx_nfree];
+	s->copy = (int16_t)c;
+	buf = v->tx_mem + (size_t)c * BUF_SIZE;
 	memset(buf, 0, v->hdr_len);
 	memcpy(buf + v->hdr_len, frame, len);
 	out[0] = (struct drv_sg){ buf, (uint32_t)(v->hdr_len + len) };
@@ -281,14 +327,61 @@ static int vnet_send(struct drv_netdev *nd, const void *frame, size_t len)
 		out[0].len = v->hdr_len;
 		out[1] = (struct drv_sg){ buf + v->hdr_len, (uint32_t)len };
 	}
-	if (tx_add(v, out, buf)) {
-		v->tx_free[v->tx_nfree++] =
-			(uint16_t)((buf - v->tx_mem) / BUF_SIZE);
+	if (tx_add(v, out, v->split_hdr ? 2 : 1, s)) {
+		v->tx_free[v->tx_nfree++] = (uint16_t)c;
+		v->slot_free[v->slot_nfree++] = (uint16_t)(s - v->tx_slots);
 		return tx_full(v);
 	}
 	nd->stats.tx_packets++;
 	nd->stats.tx_bytes += len;
 	return 0;
+}
+
+/* The buffers of frame t behind header h: h, then t's non-empty pieces.
+ * Returns how many. */
+static unsigned tx_sg(struct vnet *v, const struct drv_netdev_tx *t,
+		      struct vnet_hdr *h, struct drv_sg *out)
+{
+	unsigned n = 0;
+
+	out[n++] = (struct drv_sg){ h, v->hdr_len };
+	for (unsigned i = 0; i < t->npieces; i++)
+		if (t->piece[i].len)
+			out[n++] = (struct drv_sg){ (void *)t->piece[i].data,
+						    t->piece[i].len };
+	return n;
+}
+
+static int vnet_send_sg(struct drv_netdev *nd, const struct drv_netdev_tx *t)
+{
+	struct vnet *v = vn(nd);
+	struct drv_sg out[1 + DRV_NETDEV_TX_PIECES];
+	struct vnet_hdr h;
+	struct tx_slot *s;
+	unsigned n;
+	int r;
+
+	if ((r = vnet_hdr_tx(t, nd->offloads, nd->mtu + 14, &h)))
+		return r;
+	if (!v->txq.indirect && 1 + t->npieces > v->txq.size)
+		return -EINVAL; /* could never fit the ring */
+	if (!tx_slot(v, 0))
+		return tx_full(v);
+	s = &v->tx_slots[v->slot_free[--v->slot_nfree]];
+	*s = (struct tx_slot){ .hdr = h, .copy = -1, .cookie = t->cookie };
+	n = tx_sg(v, t, &s->hdr, out);
+	if (tx_add(v, out, n, s)) {
+		v->slot_free[v->slot_nfree++] = (uint16_t)(s - v->tx_slots);
+		return tx_full(v);
+	}
+	nd->stats.tx_packets++;
+	nd->stats.tx_bytes += t->len;
+	return 0;
+}
+
+static void vnet_tx_reclaim(struct drv_netdev *nd)
+{
+	tx_reclaim(vn(nd));
 }
 
 /* Publish the frames queued since the last flush (drv_virtio_kick does
@@ -317,7 +410,13 @@ static int vnet_open(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx)
 }
 
 static const struct drv_netdev_ops ops = {
-	vnet_open, vnet_send, vnet_flush, vnet_rx_done, vnet_poll,
+	.open = vnet_open,
+	.send = vnet_send,
+	.flush = vnet_flush,
+	.rx_done = vnet_rx_done,
+	.poll = vnet_poll,
+	.send_sg = vnet_send_sg,
+	.tx_reclaim = vnet_tx_reclaim,
 };
 
 /* The device signalled a configuration change (and at probe): the link
@@ -363,20 +462,28 @@ static int read_mac_mtu(struct vnet *v)
 	return 0;
 }
 
-/* Buffers and bookkeeping for both rings. */
+/* Buffers and bookkeeping for both rings: a receive buffer per receive
+ * descriptor, TX_COPY_BUFS copy buffers, a slot per transmit descriptor.
+ * The receive buffers are posted. */
 static int alloc_buffers(struct vnet *v)
 {
 	size_t rx_pages = (size_t)v->rxq.size * BUF_SIZE / 4096;
-	size_t tx_pages = (size_t)v->txq.size * BUF_SIZE / 4096;
-	size_t meta = v->rxq.size * sizeof(struct drv_netbuf) +
-		      v->txq.size * sizeof(uint16_t);
+	size_t tx_pages = (size_t)TX_COPY_BUFS * BUF_SIZE / 4096;
+	size_t meta =
+		v->rxq.size * sizeof(struct drv_netbuf) +
+		v->txq.size * (sizeof(struct tx_slot) + sizeof(uint16_t)) +
+		TX_COPY_BUFS * sizeof(uint16_t);
 
 	v->rx_mem = kern_mm_alloc(rx_pages + tx_pages + (meta + 4095) / 4096);
 	v->tx_mem = v->rx_mem + rx_pages * 4096;
 	v->rx_bufs = (struct drv_netbuf *)(v->tx_mem + tx_pages * 4096);
-	v->tx_free = (uint16_t *)(v->rx_bufs + v->rxq.size);
-	for (unsigned i = 0; i < v->txq.size; i++)
+	v->tx_slots = (struct tx_slot *)(v->rx_bufs + v->rxq.size);
+	v->slot_free = (uint16_t *)(v->tx_slots + v->txq.size);
+	v->tx_free = v->slot_free + v->txq.size;
+	for (unsigned i = 0; i < TX_COPY_BUFS; i++)
 		v->tx_free[v->tx_nfree++] = (uint16_t)i;
+	for (unsigned i = 0; i < v->txq.size; i++)
+		v->slot_free[v->slot_nfree++] = (uint16_t)i;
 	for (unsigned i = 0; i < v->rxq.size; i++) {
 		v->rx_bufs[i].priv = v->rx_mem + (size_t)i * BUF_SIZE;
 		rx_post(v, i);
@@ -384,17 +491,17 @@ static int alloc_buffers(struct vnet *v)
 	return 0;
 }
 
-/* The features we take, less EVENT_IDX under kernel option
+/* The features we take of those the device offers: the offloads as
+ * net_hdr.c chooses them, less EVENT_IDX under kernel option
  * virtio.no_event_idx (to measure what it saves). */
-static uint64_t wanted(void)
+static uint64_t wanted(uint64_t offered)
 {
-	/* Not VIRTIO_NET_F_GUEST_CSUM: with it the host may hand over
-	 * frames whose checksum is only partial (NEEDS_CSUM), which a stack
-	 * that verifies checksums (lwIP) would drop. */
 	uint64_t f = NET_F_MAC | NET_F_STATUS | NET_F_MTU | NET_F_MRG_RXBUF |
 		     F_ANY_LAYOUT | VIRTIO_F_EVENT_IDX | VIRTIO_F_INDIRECT_DESC;
 
-	return drv_virtio_no_event_idx() ? f & ~VIRTIO_F_EVENT_IDX : f;
+	if (drv_virtio_no_event_idx())
+		f &= ~VIRTIO_F_EVENT_IDX;
+	return vnet_hdr_features(offered, f);
 }
 
 static int tx_drained(void *arg)
@@ -402,7 +509,7 @@ static int tx_drained(void *arg)
 	struct vnet *v = arg;
 
 	tx_reclaim(v);
-	return v->tx_nfree == v->txq.size;
+	return v->slot_nfree == v->txq.size; /* in place and copied */
 }
 
 /* At exit: give the device up to 100 ms to send what is queued, so the
@@ -424,10 +531,11 @@ static int setup_queues(struct vnet *v)
 	    drv_virtio_queue(d, TXQ, QUEUE_MAX, &v->txq))
 		return drv_virtio_fail(d, "cannot set up its queues");
 	v->hdr_len = (d->features & (VIRTIO_F_VERSION_1 | NET_F_MRG_RXBUF)) ?
-			     sizeof(struct net_hdr) :
-			     sizeof(struct net_hdr) - 2;
+			     sizeof(struct vnet_hdr) :
+			     sizeof(struct vnet_hdr) - 2;
 	v->split_hdr = d->legacy && !(d->features & F_ANY_LAYOUT);
 	v->mrg = !!(d->features & NET_F_MRG_RXBUF);
+	v->nd.offloads = vnet_hdr_offloads(d->features);
 	alloc_buffers(v);
 	if (d->ops->irq_attach(d, RXQ, rx_work, v) ||
 	    d->ops->irq_attach(d, TXQ, tx_work, v))
@@ -443,6 +551,7 @@ static int setup_queues(struct vnet *v)
 static int probe(struct drv_virtio_dev *d)
 {
 	struct vnet *v;
+	char off[48];
 	int r;
 
 	if (nnets == MAX_NETS)
@@ -452,7 +561,7 @@ static int probe(struct drv_virtio_dev *d)
 	v->vd = d;
 	v->rx_kick = (struct kern_deferred){ .fn = rx_kick, .arg = v };
 	d->driver_data = v;
-	if ((r = drv_virtio_start(d, wanted())) || (r = read_mac_mtu(v)) ||
+	if ((r = drv_virtio_start_choose(d, wanted)) || (r = read_mac_mtu(v)) ||
 	    (r = setup_queues(v)))
 		return r;
 	v->nd.ops = &ops;
@@ -471,13 +580,14 @@ static int probe(struct drv_virtio_dev *d)
 	drv_devstats_register(&v->ds);
 	drv_virtio_ready(d);
 	config_changed(v); /* the first reading, not logged as a change */
+	vnet_hdr_features_str(d->features, off, sizeof(off));
 	kern_info("%s: %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, link %s, "
-		  "queues %u/%u%s%s",
+		  "queues %u/%u%s%s%s",
 		  v->nd.name, v->nd.mac[0], v->nd.mac[1], v->nd.mac[2],
 		  v->nd.mac[3], v->nd.mac[4], v->nd.mac[5], v->nd.mtu,
 		  v->nd.link_up ? "up" : "down", v->rxq.size, v->txq.size,
 		  d->features & VIRTIO_F_EVENT_IDX ? ", event-idx" : "",
-		  d->features & NET_F_MRG_RXBUF ? ", mergeable rx" : "");
+		  d->features & NET_F_MRG_RXBUF ? ", mergeable rx" : "", off);
 	return 0;
 }
 
