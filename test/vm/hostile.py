@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Hostile traffic below the application: the echo example runs in libos
-(static address, q35) on a tap in a network namespace this script
+(static address, q35 or --machine) on a tap in a network namespace this script
 creates (tools/netns.py); from inside the namespace, raw frames sent with
 an AF_PACKET socket on tap0 make a bounded barrage:
 
@@ -36,7 +36,13 @@ and after all of it a new connection, a 1 MiB stream and
 a UDP datagram, and the guest must still run. The fragments include IPv6
 packets that reassemble into another Fragment header.
 
-    hostile.py --build BUILD [--machine M] [--seed N]
+--nic-opt NAME=VALUE (repeatable) passes a property to the guest's
+virtio-net device (tools/run --nic-opt): offloads turned off
+(csum=off, guest_tso4=off, ...), or disable-modern=on for legacy
+virtio-pci on pc; QEMU's tap offers every offload otherwise.
+
+    hostile.py --build BUILD [--machine M] [--nic-opt NAME=VALUE ...]
+               [--seed N]
     hostile.py --inside GUEST_LL [--seed N]    (inside the namespace)
 """
 import argparse
@@ -1002,15 +1008,18 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build")
     ap.add_argument("--machine", default="q35")
+    ap.add_argument("--nic-opt", action="append", default=[],
+                    metavar="NAME=VALUE")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--inside", metavar="GUEST_LL")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else random.randrange(1 << 32)
     if a.inside:
         return inside(a.inside, seed)
-    ok, out = drive(a.build, a.machine, seed)
+    ok, out = drive(a.build, a.machine, seed, a.nic_opt)
     print(out)
-    print(f"hostile: on {a.machine}: {'ok' if ok else 'FAIL'}")
+    print(f"hostile: on {a.machine}"
+          f"{''.join(' ' + o for o in a.nic_opt)}: {'ok' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 
@@ -1041,14 +1050,17 @@ def power_off(g, sock):
         return False
 
 
-def drive(build, machine, seed):
-    """Boot the echo example and run the barrage against it; (ok, output)."""
+def drive(build, machine, seed, nic_opts=()):
+    """Boot the echo example (its NIC given the properties nic_opts) and
+    run the barrage against it; (ok, output)."""
     with netns.Netns() as ns, tempfile.TemporaryDirectory() as tmp:
         sock = os.path.join(tmp, "qmp.sock")
         cmd = [RUN, "-q", os.path.join(build, "examples/echo/echo.elf"),
                "-M", machine, "--net", "tap:tap0", "--timeout", "280",
                "--kopt", f"net.ip={netns.GUEST_IP}/24", "--kopt", "devstats",
                "--qemu-arg=-qmp", f"--qemu-arg=unix:{sock},server=on,wait=off"]
+        for o in nic_opts:
+            cmd += ["--nic-opt", o]
         p = ns.popen(*cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                      text=True)
         g = Lines(p)
