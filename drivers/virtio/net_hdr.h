@@ -47,7 +47,7 @@ struct vnet_hdr {
 
 /* The longest frame a device may hand over whole (a merged TCP segment:
  * 64 KiB of IP datagram and the MAC header). */
-#define VNET_RX_FRAME_MAX (65535 + 14)
+#define VNET_RX_FRAME_MAX DRV_NETDEV_RX_LARGE_MAX
 
 /* The offload features of offered to take, with those of base (the
  * driver's others, taken as offered): every one of CSUM, GUEST_CSUM,

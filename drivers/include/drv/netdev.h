@@ -64,6 +64,9 @@ struct drv_netbuf {
 
 #define DRV_NETDEV_TX_PIECES 15	 /* most pieces in one send_sg frame */
 #define DRV_NETDEV_GSO_MAX 65535 /* largest frame with a GSO type */
+/* The longest frame received with DRV_NETDEV_OFF_RX_LARGE: a 64 KiB IP
+ * datagram and its MAC header (more than a 16-bit length holds). */
+#define DRV_NETDEV_RX_LARGE_MAX (65535 + 14)
 
 /* One frame to send in place (drv_netdev_ops.send_sg). */
 struct drv_netdev_tx {
@@ -116,7 +119,9 @@ struct drv_netdev_ops {
 	 * the device to read in place: 0 (t->cookie goes to the tx_done watcher
 	 * once the device is done with the pieces), -EAGAIN when the ring is
 	 * full (as for send), -EMSGSIZE when too long, -EINVAL for offloads the
-	 * device did not agree to or too many pieces. */
+	 * device did not agree to, GSO without csum, gso_size or hdr_len
+	 * (hdr_len < len), a checksum field past the frame, no pieces or too
+	 * many, or pieces whose lengths do not add up to len. */
 	int (*send_sg)(struct drv_netdev *nd, const struct drv_netdev_tx *t);
 	/* Give the cookies of every frame the device is done with to the
 	 * tx_done watcher (also done when sending and polling). */
