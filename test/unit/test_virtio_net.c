@@ -551,6 +551,34 @@ static void test_send_sg_slots_full(void **state)
 	assert_true(nroom >= 1);
 }
 
+/* A copied frame refused because the descriptors ran out (three send_sg
+ * frames of four take 12 of the 16, four copies the rest) gives its copy
+ * buffer back: after 70 such refusals, a ring's worth of copies still
+ * goes. */
+static void test_send_copy_refused_gives_back(void **state)
+{
+	struct drv_netdev_tx t = gso_frame(3000, 3, NULL);
+
+	(void)state;
+	watch(nd_direct);
+	for (int round = 0; round < 70; round++) {
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(nd_direct->ops->send_sg(nd_direct, &t),
+					 0);
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(
+				nd_direct->ops->send(nd_direct, frame, 60), 0);
+		assert_int_equal(nd_direct->ops->send(nd_direct, frame, 60),
+				 -EAGAIN);
+		assert_int_equal(device_tx(&s_direct, nd_direct, 0), 7);
+		nd_direct->ops->poll(nd_direct);
+	}
+	for (int i = 0; i < 16; i++) /* a ring's worth: 16 copy buffers */
+		assert_int_equal(nd_direct->ops->send(nd_direct, frame, 60), 0);
+	assert_int_equal(device_tx(&s_direct, nd_direct, 0), 16);
+	nd_direct->ops->poll(nd_direct);
+}
+
 /* send copies into a pool of 64 buffers: the 65th frame in flight is
  * refused though the ring has room; send_sg still goes; once the device
  * returns frames, send works again. */
@@ -756,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_send_sg_ring_full_direct),
 		cmocka_unit_test(test_send_sg_slots_full),
 		cmocka_unit_test(test_send_copy_pool),
+		cmocka_unit_test(test_send_copy_refused_gives_back),
 		cmocka_unit_test(test_exit_drain),
 		cmocka_unit_test(test_rx_merged),
 		cmocka_unit_test(test_rx_bad_device),
