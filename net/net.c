@@ -276,10 +276,16 @@ static void add_interface(struct drv_netdev *nd, int first)
 	if (!nif)
 		return;
 	kern_info("%s: lwIP interface %c%c%u, %02x:%02x:%02x:%02x:%02x:%02x, "
-		  "mtu %u, link %s",
+		  "mtu %u, link %s, offloads%s%s%s%s%s%s",
 		  nd->name, nif->lw.name[0], nif->lw.name[1], nif->lw.num, m[0],
 		  m[1], m[2], m[3], m[4], m[5], nd->mtu,
-		  netif_is_link_up(&nif->lw) ? "up" : "down");
+		  netif_is_link_up(&nif->lw) ? "up" : "down",
+		  nif->off ? "" : " none",
+		  nif->off & DRV_NETDEV_OFF_TX_CSUM ? " tx-csum" : "",
+		  nif->off & DRV_NETDEV_OFF_RX_CSUM ? " rx-csum" : "",
+		  nif->off & DRV_NETDEV_OFF_TSO4 ? " tso4" : "",
+		  nif->off & DRV_NETDEV_OFF_TSO6 ? " tso6" : "",
+		  nif->off & DRV_NETDEV_OFF_RX_LARGE ? " rx-large" : "");
 	if (first)
 		netif_set_default(&nif->lw);
 	configure(nif, first ? &cfg : &dhcp);

@@ -22,6 +22,9 @@ struct net_if {
 	int tx_refused;		       /* the device refused a frame since */
 	int tx_again;		       /* ... and has room again: resend */
 	struct kern_deferred txnow;    /* ... at the end of the pass */
+	unsigned off;		       /* DRV_NETDEV_OFF_* in use */
+	uint16_t cks_all, cks_trusted; /* lwIP's checksum flags per frame */
+	unsigned tx_inflight;	       /* frames the device reads in place */
 };
 
 /* Bind device nd to a new lwIP netif with nd's MAC, MTU and link state,
@@ -29,6 +32,10 @@ struct net_if {
  * interface, or NULL with a log line (the device is taken for raw
  * frames, or lwIP refused it). */
 struct net_if *net_netif_add(struct drv_netdev *nd);
+
+/* Take back the frames nif's device has finished sending in place, so
+ * that lwIP may retransmit their segments (cheap when none are out). */
+void net_netif_reclaim(struct net_if *nif);
 
 /* The interfaces made so far, in order (NULL past the last). */
 struct net_if *net_netif_get(int i);

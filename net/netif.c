@@ -9,9 +9,25 @@
  * buffers are held at once; past that a frame is copied into a pbuf and
  * its buffer given back at once.
  *
- * Send: a frame in one pbuf goes to the driver as it is; a chain (TCP
- * headers and data) is first made contiguous in the interface's bounce
- * buffer. The driver copies it into its ring. Frames sent during a pass
+ * Send: when the driver can (send_sg), a frame goes to the device in
+ * place, its pbufs read where they are: the netif holds a reference on
+ * the pbuf until the driver says the device is done (tx_done), and lwIP
+ * does not retransmit a segment whose pbuf is still held
+ * (tcp_output_segment_busy), so finished frames are reclaimed on every
+ * received frame and before lwIP's timers run. A chain of more pieces
+ * than the driver takes is copied into one pbuf first. Otherwise (a
+ * driver without send_sg) a chain is made contiguous in the interface's
+ * bounce buffer and the driver copies it.
+ *
+ * Offloads (net/offload.c decides per frame): with the device's
+ * checksum offload lwIP computes no TCP checksum; the frame asks the
+ * device to complete it. A TCP segment longer than the MTU, which lwIP
+ * builds only for an interface whose device cuts segments (TCP_SEG_MAX,
+ * lwipopts.h), asks for that with the connection's MSS. On receive, a
+ * frame may come in several buffers (a large segment the host merged):
+ * it becomes a chain of lent pbufs. lwIP skips the TCP/UDP checksum of a
+ * frame the device vouched for (per frame: the netif's checksum flags are
+ * set before each input). Frames sent during a pass
  * of the event loop (answers to received frames, lwIP's timers) are
  * flushed once, at the end of the pass (kern_loop_defer): one device
  * notification for the batch. Frames the service's own calls send are
@@ -32,6 +48,9 @@
 #include <kern/loop.h>
 #include <lwip/etharp.h>
 #include <lwip/ethip6.h>
+#include <lwip/inet_chksum.h>
+#include <lwip/ip.h>
+#include <lwip/prot/ip4.h>
 #include <lwip/pbuf.h>
 #include <lwip/snmp.h>
 #include <lwip/priv/tcp_priv.h>
@@ -39,9 +58,12 @@
 
 #include "heap.h"
 #include "net_internal.h"
+#include "offload.h"
 
-#define RX_HELD 64	 /* of the ring's 256 buffers */
-#define ETH_MIN_FRAME 60 /* bytes, without the FCS */
+#define RX_HELD 160	    /* of the ring's 256 buffers */
+#define ETH_MIN_FRAME 60    /* bytes, without the FCS */
+#define RX_LARGE_MAX 0xffff /* a pbuf chain's tot_len is 16 bits */
+#define GSO_HDR_MAX (NET_ETH_HLEN + 40 + 60) /* MAC, IPv6 and TCP */
 
 /* A received buffer lent to lwIP as a pbuf. */
 struct rx_ref {
@@ -69,35 +91,118 @@ static void rx_free(struct pbuf *p)
 	net_free(r);
 }
 
-/* The frame in buf as a pbuf: lent while few are held, else copied (and
- * buf given back) into a pbuf of its own size. A frame shorter than
- * Ethernet's minimum is copied and padded with zeros, as the wire would
- * have it (lwIP reads a few header bytes of a truncated packet before it
- * checks the length). NULL when out of memory (buf is given back). */
-static struct pbuf *rx_pbuf(struct net_if *nif, struct drv_netbuf *buf)
+/* Buffer b as a pbuf lent to lwIP, or NULL when out of memory. */
+static struct pbuf *lend(struct net_if *nif, struct drv_netbuf *b)
 {
-	struct drv_netdev *nd = nif->nd;
-	u16_t len = (u16_t)buf->len;
-	struct rx_ref *r;
-	struct pbuf *p;
+	struct rx_ref *r = net_malloc(sizeof(*r));
 
-	if (len >= ETH_MIN_FRAME && nif->rx_held < RX_HELD &&
-	    (r = net_malloc(sizeof(*r)))) {
-		r->pc.custom_free_function = rx_free;
-		r->nif = nif;
-		r->buf = buf;
-		nif->rx_held++;
-		return pbuf_alloced_custom(PBUF_RAW, len, PBUF_REF, &r->pc,
-					   buf->data, len);
+	if (!r)
+		return NULL;
+	r->pc.custom_free_function = rx_free;
+	r->nif = nif;
+	r->buf = b;
+	nif->rx_held++;
+	return pbuf_alloced_custom(PBUF_RAW, (u16_t)b->len, PBUF_REF, &r->pc,
+				   b->data, (u16_t)b->len);
+}
+
+/* Give buffers b and those after it back to the driver. */
+static void give_back(struct drv_netdev *nd, struct drv_netbuf *b)
+{
+	struct drv_netbuf *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		nd->ops->rx_done(nd, b);
 	}
+}
+
+/* The frame's buffers lent, as a chain; NULL when out of memory (every
+ * buffer is given back). */
+static struct pbuf *lend_chain(struct net_if *nif, struct drv_netbuf *buf)
+{
+	struct pbuf *head = NULL, *q;
+	struct drv_netbuf *b, *next;
+
+	for (b = buf; b; b = next) {
+		next = b->next;
+		if (!(q = lend(nif, b))) {
+			if (head)
+				pbuf_free(head);
+			give_back(nif->nd, b);
+			return NULL;
+		}
+		if (head)
+			pbuf_cat(head, q);
+		else
+			head = q;
+	}
+	return head;
+}
+
+/* The frame copied into a pbuf of its own size, at least Ethernet's
+ * minimum, zero-padded; its buffers are given back. NULL when out of
+ * memory. */
+static struct pbuf *copy_frame(struct net_if *nif, struct drv_netbuf *buf)
+{
+	size_t len = buf->tot_len, off = 0;
+	struct pbuf *p;
+	struct drv_netbuf *b;
+
 	p = pbuf_alloc(PBUF_RAW, len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len,
 		       PBUF_RAM);
 	if (p) {
-		memcpy(p->payload, buf->data, len);
+		for (b = buf; b; b = b->next) {
+			pbuf_take_at(p, b->data, (u16_t)b->len, (u16_t)off);
+			off += b->len;
+		}
 		memset((char *)p->payload + len, 0, p->len - len);
 	}
-	nd->ops->rx_done(nd, buf);
+	give_back(nif->nd, buf);
 	return p;
+}
+
+/* The frame in buf (and the buffers after it) as a pbuf: lent while few
+ * are held, else copied (and the buffers given back). A frame shorter
+ * than Ethernet's minimum is copied and padded with zeros, as the wire
+ * would have it (lwIP reads a few header bytes of a truncated packet
+ * before it checks the length). NULL when out of memory (the buffers are
+ * given back). */
+static struct pbuf *rx_pbuf(struct net_if *nif, struct drv_netbuf *buf)
+{
+	unsigned n = 0;
+
+	for (struct drv_netbuf *b = buf; b; b = b->next)
+		n++;
+	if (buf->tot_len >= ETH_MIN_FRAME && nif->rx_held + n <= RX_HELD)
+		return lend_chain(nif, buf);
+	return copy_frame(nif, buf);
+}
+
+/* Whether buf's chain is a frame lwIP can take: its length within what
+ * the interface accepts and equal to its buffers' sum, its MAC header in
+ * the first buffer. */
+static int frame_ok(const struct net_if *nif, const struct drv_netbuf *buf)
+{
+	size_t max = (nif->off & DRV_NETDEV_OFF_RX_LARGE) ? RX_LARGE_MAX :
+							    NET_FRAME_MAX;
+	size_t sum = 0;
+
+	for (const struct drv_netbuf *b = buf; b; b = b->next)
+		sum += b->len;
+	return buf->len >= SIZEOF_ETH_HDR && sum == buf->tot_len &&
+	       buf->tot_len <= max;
+}
+
+/* Before each frame goes in: what lwIP verifies of it. */
+static void set_rx_checks(struct net_if *nif, const struct drv_netbuf *buf)
+{
+	int trusted = (nif->off & DRV_NETDEV_OFF_RX_CSUM) &&
+		      net_offload_rx_trusted(buf->data, buf->len, buf->tot_len,
+					     buf->csum);
+
+	NETIF_SET_CHECKSUM_CTRL(&nif->lw,
+				trusted ? nif->cks_trusted : nif->cks_all);
 }
 
 static void count_rx(struct netif *n, const struct pbuf *p)
@@ -117,11 +222,13 @@ static void rx(void *ctx, struct drv_netbuf *buf)
 	struct net_if *nif = ctx;
 	struct pbuf *p;
 
-	if (buf->len < SIZEOF_ETH_HDR || buf->len > NET_FRAME_MAX) {
+	if (!frame_ok(nif, buf)) {
 		MIB2_STATS_NETIF_INC(&nif->lw, ifinerrors);
-		nif->nd->ops->rx_done(nif->nd, buf);
+		give_back(nif->nd, buf);
 		return;
 	}
+	net_netif_reclaim(nif); /* lwIP may retransmit what the device sent */
+	set_rx_checks(nif, buf);
 	p = rx_pbuf(nif, buf);
 	if (!p) {
 		MIB2_STATS_NETIF_INC(&nif->lw, ifindiscards);
@@ -171,6 +278,100 @@ static void txnow(void *arg)
 	}
 }
 
+/* The MSS of the TCP segment whose pbuf went out last
+ * (net_tcp_out_seg): the segment size a frame built on that pbuf asks
+ * the device to cut it into. */
+static struct pbuf *seg_p;
+static u16_t seg_mss;
+
+uint32_t *net_tcp_out_seg(struct pbuf *p, const struct tcp_pcb *pcb,
+			  uint32_t *opts)
+{
+	seg_p = p;
+	/* a reset may come with no pcb, or a listening one (no mss) */
+	seg_mss = pcb && pcb->state != LISTEN ? pcb->mss : 0;
+	return opts;
+}
+
+/* Frame p through a driver without send_sg: a chain made contiguous in
+ * the bounce buffer, copied by the driver. 0 or the driver's error. */
+static int send_copy(struct net_if *nif, struct pbuf *p)
+{
+	const void *frame = p->payload;
+
+	if (p->tot_len > NET_FRAME_MAX)
+		return -EMSGSIZE;
+	if (p->len != p->tot_len) {
+		pbuf_copy_partial(p, nif->bounce, p->tot_len, 0);
+		frame = nif->bounce;
+	}
+	return nif->nd->ops->send(nif->nd, frame, p->tot_len);
+}
+
+/* The offloads frame p asks for (net_offload_tx) in t, its pbufs as t's
+ * pieces. 0, or net_offload_tx's error. */
+static int describe(struct net_if *nif, struct pbuf *p, unsigned mss,
+		    struct drv_netdev_tx *t)
+{
+	int r = net_offload_tx(p->payload, p->len, p->tot_len, nif->off,
+			       nif->lw.mtu, mss, t);
+
+	if (r)
+		return r;
+	t->npieces = 0;
+	for (struct pbuf *q = p; q; q = q->next)
+		if (q->len)
+			t->piece[t->npieces++] =
+				(typeof(t->piece[0])){ q->payload, q->len };
+	t->len = p->tot_len;
+	t->cookie = p;
+	return 0;
+}
+
+/* Frame p read in place by the device, with the offloads it asks for. A
+ * chain of more pieces than the driver takes, or whose headers are not
+ * all in its first pbuf, is first copied into one pbuf. The pbuf is
+ * held until the driver's tx_done. 0, -ENOMEM, or the driver's error. */
+static int send_in_place(struct net_if *nif, struct pbuf *p)
+{
+	struct drv_netdev_tx t;
+	unsigned mss = p == seg_p ? seg_mss : 0;
+	int r = -EAGAIN;
+
+	if (pbuf_clen(p) <= DRV_NETDEV_TX_PIECES)
+		r = describe(nif, p, mss, &t);
+	if (r == -EAGAIN) {
+		if (!(p = pbuf_clone(PBUF_RAW, PBUF_RAM, p)))
+			return -ENOMEM;
+		r = describe(nif, p, mss, &t);
+	} else {
+		pbuf_ref(p);
+	}
+	if (!r)
+		r = nif->nd->ops->send_sg(nif->nd, &t);
+	if (r) {
+		pbuf_free(p);
+		return r;
+	}
+	nif->tx_inflight++;
+	return 0;
+}
+
+/* The driver is done with a frame send_in_place gave it. */
+static void tx_done(void *ctx, void *cookie)
+{
+	struct net_if *nif = ctx;
+
+	nif->tx_inflight--;
+	pbuf_free(cookie);
+}
+
+void net_netif_reclaim(struct net_if *nif)
+{
+	if (nif->tx_inflight && nif->nd->ops->tx_reclaim)
+		nif->nd->ops->tx_reclaim(nif->nd);
+}
+
 /* lwIP's output of one frame. A full ring is ERR_MEM, so that TCP keeps
  * the segment queued; it is sent again when the ring has room (tx_room),
  * not at a retransmission timeout. */
@@ -178,21 +379,13 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 {
 	struct net_if *nif = (struct net_if *)n;
 	struct drv_netdev *nd = nif->nd;
-	const void *frame = p->payload;
-	int r;
+	int r = nd->ops->send_sg ? send_in_place(nif, p) : send_copy(nif, p);
 
-	if (p->tot_len > NET_FRAME_MAX) {
-		MIB2_STATS_NETIF_INC(n, ifouterrors);
-		return ERR_BUF;
-	}
-	if (p->len != p->tot_len) {
-		pbuf_copy_partial(p, nif->bounce, p->tot_len, 0);
-		frame = nif->bounce;
-	}
-	r = nd->ops->send(nd, frame, p->tot_len);
 	if (r) {
 		MIB2_STATS_NETIF_INC(n, ifoutdiscards);
 		nd->ops->flush(nd); /* let the device drain the ring */
+		if (r == -ENOMEM)
+			return ERR_MEM;
 		if (r != -EAGAIN)
 			return ERR_IF;
 		nif->tx_refused = 1;
@@ -205,6 +398,70 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 	else
 		nd->ops->flush(nd);
 	return ERR_OK;
+}
+
+/* The offloads lwIP's netif n uses: none unless it is one of ours. */
+static unsigned offloads(const struct netif *n)
+{
+	return n && n->linkoutput == linkoutput ?
+		       ((const struct net_if *)n)->off :
+		       0;
+}
+
+uint16_t net_tcp_seg_max(const struct tcp_pcb *pcb)
+{
+	struct tcp_pcb *c = (struct tcp_pcb *)(uintptr_t)pcb;
+	unsigned need = IP_IS_V6(&c->remote_ip) ? DRV_NETDEV_OFF_TSO6 :
+						  DRV_NETDEV_OFF_TSO4;
+	struct netif *n = c->netif_idx != NETIF_NO_INDEX ?
+				  netif_get_by_index(c->netif_idx) :
+				  ip_route(&c->local_ip, &c->remote_ip);
+	u32_t k, most;
+
+	if (!c->mss || !(offloads(n) & need))
+		return c->mss;
+	k = LWIP_MIN(c->cwnd, c->snd_wnd) / c->mss;
+	most = (RX_LARGE_MAX - GSO_HDR_MAX) / c->mss;
+	k = LWIP_MIN(k, LWIP_MIN(most, NET_TCP_SEG_MAX_MSS));
+	return (uint16_t)(LWIP_MAX(k, 1) * c->mss);
+}
+
+/* The TCP checksum of packet p (its IP header first) in software. */
+static void tcp_csum_soft(struct pbuf *p, int v)
+{
+	u16_t hl =
+		v == 4 ? (u16_t)IPH_HL_BYTES((struct ip_hdr *)p->payload) : 40;
+	ip_addr_t src, dst;
+	struct tcp_hdr *th;
+
+	if (v == 4) {
+		ip_addr_copy_from_ip4(src, ((struct ip_hdr *)p->payload)->src);
+		ip_addr_copy_from_ip4(dst, ((struct ip_hdr *)p->payload)->dest);
+	} else {
+		ip_addr_copy_from_ip6_packed(
+			src, ((struct ip6_hdr *)p->payload)->src);
+		ip_addr_copy_from_ip6_packed(
+			dst, ((struct ip6_hdr *)p->payload)->dest);
+	}
+	if (p->len < hl + TCP_HLEN || pbuf_remove_header(p, hl))
+		return;
+	th = p->payload;
+	th->chksum = 0;
+	th->chksum = ip_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, &src, &dst);
+	pbuf_add_header(p, hl);
+}
+
+int net_ip_seg_offload(struct netif *n, int proto, int v, struct pbuf *p)
+{
+	unsigned tso = v == 4 ? DRV_NETDEV_OFF_TSO4 : DRV_NETDEV_OFF_TSO6;
+
+	if (proto != IP_PROTO_TCP)
+		return 0;
+	if (offloads(n) & tso)
+		return 1;
+	if (offloads(n) & DRV_NETDEV_OFF_TX_CSUM) /* fragments: no offload */
+		tcp_csum_soft(p, v);
+	return 0;
 }
 
 /* The end of a pass in which frames were sent: tell the device. */
@@ -242,6 +499,13 @@ static err_t init(struct netif *n)
 	memcpy(n->hwaddr, nd->mac, ETH_HWADDR_LEN);
 	n->flags =
 		NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	nif->off = nd->ops->send_sg ? nd->offloads : 0;
+	nif->cks_all = NETIF_CHECKSUM_ENABLE_ALL;
+	if (nif->off & DRV_NETDEV_OFF_TX_CSUM)
+		nif->cks_all &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;
+	nif->cks_trusted = nif->cks_all & (u16_t) ~(NETIF_CHECKSUM_CHECK_TCP |
+						    NETIF_CHECKSUM_CHECK_UDP);
+	NETIF_SET_CHECKSUM_CTRL(n, nif->cks_all);
 	MIB2_INIT_NETIF(n, snmp_ifType_ethernet_csmacd, 0);
 	return ERR_OK;
 }
@@ -266,7 +530,7 @@ struct net_if *net_netif_add(struct drv_netdev *nd)
 	nd->opened = 1; /* os_net_open() now says EBUSY */
 	if (drv_netdev_watch_link(nd, link_changed, nif))
 		netif_set_link_up(&nif->lw);
-	drv_netdev_watch_tx(nd, tx_room, NULL, nif);
+	drv_netdev_watch_tx(nd, tx_room, tx_done, nif);
 	netif_set_up(&nif->lw);
 	nd->ops->open(nd, rx, nif);
 	return nif;

@@ -72,7 +72,11 @@ static void schedule(void)
  * while it runs: the timer is set last, after all of them. */
 static void work(void *arg)
 {
+	struct net_if *nif;
+
 	(void)arg;
+	for (int i = 0; (nif = net_netif_get(i)); i++)
+		net_netif_reclaim(nif); /* so lwIP's timers may retransmit */
 	sys_check_timeouts();
 	schedule();
 }

@@ -122,7 +122,9 @@
 #define LWIP_TCP_KEEPALIVE 1
 #define SO_REUSE 1 /* SO_REUSEADDR for the socket layer */
 #define LWIP_TCP_TIMESTAMPS 0
-#define LWIP_CHECKSUM_ON_COPY 1
+/* Off: the bytes are checksummed when the segment goes out, in software
+ * or by the device (checksum offload), never while they are copied in. */
+#define LWIP_CHECKSUM_ON_COPY 0
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1 /* for the sockets layer */
 /* Initial sequence numbers from the kernel's random pool, not lwIP's
  * predictable counter. */
@@ -133,7 +135,25 @@
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
 	(net_tcp_inpacket(pcb, hdr, p) ? ERR_MEM : ERR_OK)
 
-/* ---- Checksums: all in software, both ways. */
+/* ---- Segmentation offload (net/lwip-patches/tcp-segmentation-offload
+ * .patch): on an interface whose device cuts large TCP segments itself,
+ * tcp_write builds segments of up to TCP_SEG_MAX bytes and IP does not
+ * fragment them; the frame goes to the device with its segment size
+ * (net/netif.c). TCP_OVERSIZE lets small writes fill such a segment in
+ * one buffer rather than a chain of many. */
+#define TCP_SEG_OFFLOAD 1
+#define TCP_SEG_MAX(pcb) net_tcp_seg_max(pcb)
+#define IP_SEG_OFFLOAD(netif, proto, v, p) net_ip_seg_offload(netif, proto, v, p)
+#define TCP_OVERSIZE (8 * TCP_MSS)
+/* the segment's MSS for the device, recorded as each segment goes out */
+#define LWIP_HOOK_TCP_OUT_ADD_TCPOPTS(p, hdr, pcb, opts) \
+	net_tcp_out_seg(p, pcb, opts)
+
+/* ---- Checksums: in software, except that an interface whose device
+ * offloads them turns off lwIP's TCP checksums per frame
+ * (LWIP_CHECKSUM_CTRL_PER_NETIF, net/netif.c): sending, the device
+ * completes them; receiving, lwIP skips those the device vouched for. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define CHECKSUM_GEN_IP 1
 #define CHECKSUM_GEN_UDP 1
 #define CHECKSUM_GEN_TCP 1

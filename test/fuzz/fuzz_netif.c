@@ -173,7 +173,7 @@ static void feed(const uint8_t *data, size_t len)
 	if (!b || !(b->data = calloc(1, len ? len : 1)))
 		abort();
 	memcpy(b->data, data, len);
-	b->len = len;
+	b->len = b->tot_len = len;
 	bufs_out++;
 	rx_fn(rx_ctx, b);
 }

@@ -78,7 +78,7 @@ static int dev_send(struct drv_netdev *nd, const void *frame, size_t len)
 	b->data = malloc(len);
 	assert_non_null(b->data);
 	memcpy(b->data, frame, len);
-	b->len = len;
+	b->len = b->tot_len = len;
 	f->ring[f->used++] = b;
 	return 0;
 }

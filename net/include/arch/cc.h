@@ -47,6 +47,26 @@ struct pbuf;
 int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 		     const struct pbuf *p);
 
+/* Segmentation offload (lwipopts.h, net/netif.c). The most bytes
+ * tcp_write may put in one segment of pcb: a multiple of its MSS that
+ * fits the current windows when its interface cuts segments, else the
+ * MSS. */
+uint16_t net_tcp_seg_max(const struct tcp_pcb *pcb);
+
+/* Whether IP may send packet p (its IP header first) of protocol proto
+ * over IPv4 or IPv6 (v) longer than the MTU without fragmenting it (a TCP
+ * packet on an interface that cuts segments). When it may not, and the
+ * interface would have completed a TCP checksum, it is computed here,
+ * before the fragments are made. */
+struct netif;
+int net_ip_seg_offload(struct netif *netif, int proto, int v,
+		       struct pbuf *p);
+
+/* lwIP's LWIP_HOOK_TCP_OUT_ADD_TCPOPTS: segment p of pcb goes out now;
+ * its MSS is recorded for the interface. Returns opts. */
+uint32_t *net_tcp_out_seg(struct pbuf *p, const struct tcp_pcb *pcb,
+			  uint32_t *opts);
+
 /* lwIP's state may have changed (any raw-API call): run its due timeouts
  * and recompute the next one at the end of the event loop's pass. */
 void net_lwip_touched(void);
