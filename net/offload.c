@@ -62,7 +62,8 @@ static int parse_ip4(const uint8_t *f, size_t avail, size_t len,
 		return -EMSGSIZE;
 	in->v = 4;
 	in->fragment = (be16(ip + 6) & 0x3fff) != 0; /* MF or an offset */
-	in->tcp = ip[9] == PROTO_TCP && !in->fragment;
+	/* a TCP packet shorter than a TCP header: nothing to offload */
+	in->tcp = ip[9] == PROTO_TCP && !in->fragment && tot - hl >= TCP_HLEN;
 	in->l4_off = NET_ETH_HLEN + hl;
 	in->l4_len = tot - hl;
 	in->pseudo = sum16(ip + 12, 8, PROTO_TCP + (uint32_t)in->l4_len);
@@ -82,7 +83,7 @@ static int parse_ip6(const uint8_t *f, size_t avail, size_t len,
 		return -EMSGSIZE;
 	in->v = 6;
 	in->fragment = ip[6] == IP6_NEXT_FRAG;
-	in->tcp = ip[6] == PROTO_TCP;
+	in->tcp = ip[6] == PROTO_TCP && in->l4_len >= TCP_HLEN;
 	in->l4_off = NET_ETH_HLEN + IP6_HLEN;
 	in->pseudo = sum16(ip + 8, 32, PROTO_TCP + (uint32_t)in->l4_len);
 	return 0;
