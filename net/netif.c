@@ -166,15 +166,17 @@ static struct pbuf *copy_frame(struct net_if *nif, struct drv_netbuf *buf)
  * are held, else copied (and the buffers given back). A frame shorter
  * than Ethernet's minimum is copied and padded with zeros, as the wire
  * would have it (lwIP reads a few header bytes of a truncated packet
- * before it checks the length). NULL when out of memory (the buffers are
- * given back). */
+ * before it checks the length); so is a frame whose first buffer is
+ * shorter than that minimum, since lwIP reads those header bytes from
+ * the first pbuf (ARP's 28 without any check). NULL when out of memory
+ * (the buffers are given back). */
 static struct pbuf *rx_pbuf(struct net_if *nif, struct drv_netbuf *buf)
 {
 	unsigned n = 0;
 
 	for (struct drv_netbuf *b = buf; b; b = b->next)
 		n++;
-	if (buf->tot_len >= ETH_MIN_FRAME && nif->rx_held + n <= RX_HELD)
+	if (buf->len >= ETH_MIN_FRAME && nif->rx_held + n <= RX_HELD)
 		return lend_chain(nif, buf);
 	return copy_frame(nif, buf);
 }
