@@ -10,8 +10,9 @@
 #define ETYPE_IP4 0x0800
 #define ETYPE_IP6 0x86dd
 #define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMP6 58
 #define IP6_HLEN 40
-#define IP6_NEXT_FRAG 44
 #define TCP_HLEN 20
 #define TCP_CSUM_OFF 16
 
@@ -42,7 +43,7 @@ struct ip_info {
 	size_t l4_off;	 /* the TCP header */
 	size_t l4_len;	 /* TCP header and data, from the IP header */
 	int tcp;	 /* a TCP packet, whole (not a fragment) */
-	int fragment;	 /* an IPv4 fragment or IPv6 fragment header */
+	int fragment;	 /* an IPv4 fragment, or IPv6 that may be one */
 	uint32_t pseudo; /* the pseudo-header's sum, unfolded */
 };
 
@@ -82,7 +83,10 @@ static int parse_ip6(const uint8_t *f, size_t avail, size_t len,
 	if ((ip[0] >> 4) != 6 || NET_ETH_HLEN + IP6_HLEN + in->l4_len > len)
 		return -EMSGSIZE;
 	in->v = 6;
-	in->fragment = ip[6] == IP6_NEXT_FRAG;
+	/* a fragment header may come after other extension headers: only a
+	 * packet with none (TCP, UDP or ICMPv6 next) is known to be whole */
+	in->fragment = ip[6] != PROTO_TCP && ip[6] != PROTO_UDP &&
+		       ip[6] != PROTO_ICMP6;
 	in->tcp = ip[6] == PROTO_TCP && in->l4_len >= TCP_HLEN;
 	in->l4_off = NET_ETH_HLEN + IP6_HLEN;
 	in->pseudo = sum16(ip + 8, 32, PROTO_TCP + (uint32_t)in->l4_len);

@@ -144,6 +144,21 @@ static size_t ip6(uint8_t *f, int nh, size_t opt, size_t pay)
 	return 14 + 40 + n;
 }
 
+/* Ethernet + IPv6 + an 8-byte extension header of type nh, then a
+ * fragment header (M set) and TCP with pay bytes. */
+static size_t ip6_ext(int nh, size_t pay)
+{
+	size_t len = ip6(frame, 44, 0, pay);
+	uint8_t *ip = frame + 14;
+
+	memmove(ip + 48, ip + 40, len - 54);
+	memset(ip + 40, 0, 8);
+	ip[40] = 44; /* next: the fragment header */
+	ip[6] = (uint8_t)nh;
+	put16(ip + 4, get16(ip + 4) + 8);
+	return len + 8;
+}
+
 /* The TCP checksum of the segment at l4 (n bytes) from scratch over its
  * pseudo-header: 0xffff when the segment's checksum field is right. */
 static uint16_t tcp_verify(const uint8_t *f, size_t l4, size_t n)
@@ -643,6 +658,15 @@ static void test_rx_fragments_never_trusted(void **state)
 	len = ip6(frame, 44, 0, 100);
 	assert_false(trusted(len, len, DRV_NETBUF_CSUM_VALID));
 	assert_false(trusted(len, len, DRV_NETBUF_CSUM_PARTIAL));
+	/* a fragment header after other extension headers (hop-by-hop,
+	 * routing, destination options): still a fragment */
+	for (int nh = 0; nh < 3; nh++) {
+		static const uint8_t ext[] = { 0, 43, 60 };
+
+		len = ip6_ext(ext[nh], 100);
+		assert_false(trusted(len, len, DRV_NETBUF_CSUM_VALID));
+		assert_false(trusted(len, len, DRV_NETBUF_CSUM_PARTIAL));
+	}
 }
 
 static void test_rx_cut_or_malformed_never_trusted(void **state)
