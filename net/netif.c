@@ -410,6 +410,20 @@ static unsigned offloads(const struct netif *n)
 		       0;
 }
 
+/* The length the last unsent segment of c was built for, when tcp_write
+ * left room in its buffer for later writes (TCP_OVERSIZE): its data and
+ * options and that room. 0 when there is no such room. */
+static u32_t unsent_tail(const struct tcp_pcb *c)
+{
+	const struct tcp_seg *s = c->unsent;
+
+	if (!s || !c->unsent_oversize)
+		return 0;
+	while (s->next)
+		s = s->next;
+	return s->len + LWIP_TCP_OPT_LENGTH(s->flags) + c->unsent_oversize;
+}
+
 uint16_t net_tcp_seg_max(const struct tcp_pcb *pcb)
 {
 	struct tcp_pcb *c = (struct tcp_pcb *)(uintptr_t)pcb;
@@ -418,14 +432,17 @@ uint16_t net_tcp_seg_max(const struct tcp_pcb *pcb)
 	struct netif *n = c->netif_idx != NETIF_NO_INDEX ?
 				  netif_get_by_index(c->netif_idx) :
 				  ip_route(&c->local_ip, &c->remote_ip);
-	u32_t k, most;
+	u32_t k, most, seg = c->mss;
 
-	if (!c->mss || !(offloads(n) & need))
-		return c->mss;
-	k = LWIP_MIN(c->cwnd, c->snd_wnd) / c->mss;
-	most = (RX_LARGE_MAX - GSO_HDR_MAX) / c->mss;
-	k = LWIP_MIN(k, LWIP_MIN(most, NET_TCP_SEG_MAX_MSS));
-	return (uint16_t)(LWIP_MAX(k, 1) * c->mss);
+	if (c->mss && (offloads(n) & need)) {
+		k = LWIP_MIN(c->cwnd, c->snd_wnd) / c->mss;
+		most = (RX_LARGE_MAX - GSO_HDR_MAX) / c->mss;
+		k = LWIP_MIN(k, LWIP_MIN(most, NET_TCP_SEG_MAX_MSS));
+		seg = LWIP_MAX(k, 1) * c->mss;
+	}
+	/* never below the room the tail was given when the windows were
+	 * wider (a loss since): tcp_write asserts that the room fits */
+	return (uint16_t)LWIP_MAX(seg, unsent_tail(c));
 }
 
 /* The TCP checksum of packet p (its IP header first) in software. */
@@ -502,6 +519,9 @@ static err_t init(struct netif *n)
 	n->flags =
 		NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
 	nif->off = nd->ops->send_sg ? nd->offloads : 0;
+	if (!(nif->off & DRV_NETDEV_OFF_TX_CSUM)) /* GSO needs it */
+		nif->off &=
+			~(unsigned)(DRV_NETDEV_OFF_TSO4 | DRV_NETDEV_OFF_TSO6);
 	nif->cks_all = NETIF_CHECKSUM_ENABLE_ALL;
 	if (nif->off & DRV_NETDEV_OFF_TX_CSUM)
 		nif->cks_all &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;

@@ -72,6 +72,7 @@ struct fake {
 	unsigned long gso_frames, csum_frames, segments; /* sending */
 	size_t longest;					 /* sent */
 	int csum;					 /* DRV_NETBUF_CSUM_* */
+	int lose; /* sending: frames are lost on the wire */
 };
 
 static struct fake devs[2];
@@ -286,6 +287,10 @@ static void send_one(struct fake *d, struct txq *q)
 	}
 	if (q->len > d->longest)
 		d->longest = q->len;
+	if (d->lose) {
+		free(f);
+		return;
+	}
 	if (q->sg && q->t.gso) {
 		d->gso_frames++;
 		if (d->peer->nd.offloads & DRV_NETDEV_OFF_RX_LARGE)
@@ -766,6 +771,131 @@ static void test_tso_cut_by_device(void **state)
 	assert_all_given_back();
 }
 
+/* The server stops reading while the client writes in small pieces:
+ * the window it offers shrinks, and with it the segments lwIP builds
+ * for the device; then it reads everything. */
+static void test_tso_window_closes(void **state)
+{
+	enum {
+		PIECE = 1000
+	};
+	static uint8_t out[STREAM], in[STREAM];
+	size_t sent = 0, got = 0;
+	int c, s, idle = 0;
+
+	(void)state;
+	connect_pair(&c, &s);
+	/* Nagle on: lwIP leaves room in a segment's buffer for later writes
+	 * (TCP_OVERSIZE), room sized for the segment size of that moment */
+	assert_int_equal(SYS(SYS_setsockopt, c, IPPROTO_TCP, TCP_NODELAY,
+			     &(int){ 0 }, sizeof(int)),
+			 0);
+	pattern(out, sizeof(out), 5);
+	for (int round = 0; round < 4 && sent < sizeof(out); round++) {
+		long r;
+
+		/* fill the window and the send buffer, a piece at a time */
+		while (sent + PIECE <= sizeof(out) &&
+		       (r = SYS(SYS_sendto, c, out + sent, PIECE, MSG_DONTWAIT,
+				NULL, 0)) > 0) {
+			sent += (size_t)r;
+			host_run();
+		}
+		host_advance(HOST_S);
+		/* read a little: the window opens a little */
+		r = SYS(SYS_recvfrom, s, in + got, 3000, MSG_DONTWAIT, NULL,
+			NULL);
+		assert_true(r > 0);
+		got += (size_t)r;
+		host_run();
+	}
+	while (got < sent) {
+		long r = SYS(SYS_recvfrom, s, in + got, sent - got,
+			     MSG_DONTWAIT, NULL, NULL);
+
+		if (r > 0) {
+			got += (size_t)r;
+			idle = 0;
+		} else {
+			assert_int_equal(r, -EAGAIN);
+			assert_true(++idle < 200);
+			host_advance(100 * HOST_MS);
+		}
+	}
+	assert_memory_equal(in, out, sent);
+	assert_true(devs[1].gso_frames > 0);
+	close_pair(c, s);
+	assert_all_given_back();
+}
+
+/* After a loss the congestion window is one MSS, and so is the segment
+ * size tcp_write builds to: a write must still fit the data in after a
+ * segment that Nagle held back, whose buffer has room left for a larger
+ * segment (TCP_OVERSIZE, sized when the window was wide). */
+static void test_tso_loss_shrinks_segments(void **state)
+{
+	static uint8_t out[STREAM], in[STREAM];
+	size_t got = 0, sent = STREAM / 2;
+	int c, s, idle = 0;
+
+	(void)state;
+	connect_pair(&c, &s);
+	pattern(out, sizeof(out), 9);
+	stream(c, s, sent); /* the windows open wide */
+	assert_int_equal(SYS(SYS_setsockopt, c, IPPROTO_TCP, TCP_NODELAY,
+			     &(int){ 0 }, sizeof(int)),
+			 0);
+	devs[1].lose = 1;
+	for (int i = 0; i < 2; i++) { /* one out (lost), one held back */
+		assert_int_equal(
+			SYS(SYS_sendto, c, out + sent, 1000, 0, NULL, 0), 1000);
+		sent += 1000;
+		host_run();
+	}
+	host_advance(5 * HOST_S); /* retransmission timeout: cwnd = MSS */
+	devs[1].lose = 0;
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(SYS(SYS_sendto, c, out + sent, 1000,
+				     MSG_DONTWAIT, NULL, 0),
+				 1000);
+		sent += 1000;
+	}
+	while (got < sent - STREAM / 2) {
+		long r = SYS(SYS_recvfrom, s, in + got, sizeof(in) - got,
+			     MSG_DONTWAIT, NULL, NULL);
+
+		if (r > 0) {
+			got += (size_t)r;
+			idle = 0;
+		} else {
+			assert_int_equal(r, -EAGAIN);
+			assert_true(++idle < 600);
+			host_advance(100 * HOST_MS);
+		}
+	}
+	assert_int_equal(got, sent - STREAM / 2);
+	assert_memory_equal(in, out + STREAM / 2, got);
+	close_pair(c, s);
+	assert_all_given_back();
+}
+
+/* ---- Group "tso_nocsum": a device offering TSO4 without checksum
+ * offload, which drv/netdev.h allows but GSO needs: no large segments,
+ * the stream still goes through. */
+
+static void test_tso_without_csum_unused(void **state)
+{
+	int c, s;
+
+	(void)state;
+	connect_pair(&c, &s);
+	stream(c, s, STREAM / 4);
+	assert_int_equal(devs[1].gso_frames, 0);
+	assert_true(devs[1].longest <= 1514);
+	close_pair(c, s);
+	assert_all_given_back();
+}
+
 /* ---- Group "large": as "tso", but device 0 takes large frames (and
  * sends in place itself): large segments arrive whole, in 4 KiB
  * buffers, as pbuf chains; and frames up to the 16-bit limit. */
@@ -860,6 +990,11 @@ int main(int argc, char **argv)
 	};
 	const struct CMUnitTest tso[] = {
 		cmocka_unit_test(test_tso_cut_by_device),
+		cmocka_unit_test(test_tso_window_closes),
+		cmocka_unit_test(test_tso_loss_shrinks_segments),
+	};
+	const struct CMUnitTest tso_nocsum[] = {
+		cmocka_unit_test(test_tso_without_csum_unused),
 	};
 	const struct CMUnitTest large[] = {
 		cmocka_unit_test(test_large_segments_received_whole),
@@ -877,10 +1012,15 @@ int main(int argc, char **argv)
 		bring_up(1, tx, 0, 0);
 		return cmocka_run_group_tests_name("tso", tso, NULL, NULL);
 	}
+	if (!strcmp(g, "tso_nocsum")) {
+		bring_up(1, DRV_NETDEV_OFF_TSO4, 0, 0);
+		return cmocka_run_group_tests_name("tso_nocsum", tso_nocsum,
+						   NULL, NULL);
+	}
 	if (!strcmp(g, "large")) {
 		bring_up(1, tx, 1, DRV_NETDEV_OFF_RX_LARGE);
 		return cmocka_run_group_tests_name("large", large, NULL, NULL);
 	}
-	fprintf(stderr, "usage: %s split|tso|large\n", argv[0]);
+	fprintf(stderr, "usage: %s split|tso|tso_nocsum|large\n", argv[0]);
 	return 2;
 }

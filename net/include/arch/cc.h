@@ -50,7 +50,8 @@ int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 /* Segmentation offload (lwipopts.h, net/netif.c). The most bytes
  * tcp_write may put in one segment of pcb: a multiple of its MSS that
  * fits the current windows when its interface cuts segments, else the
- * MSS. */
+ * MSS; never less than the last unsent segment and the room tcp_write
+ * left in it (TCP_OVERSIZE), which tcp_write asserts fits. */
 uint16_t net_tcp_seg_max(const struct tcp_pcb *pcb);
 
 /* Whether IP may send packet p (its IP header first) of protocol proto
