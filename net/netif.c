@@ -60,7 +60,11 @@
 #include "net_internal.h"
 #include "offload.h"
 
-#define RX_HELD 160	    /* of the ring's 256 buffers */
+/* buffers lent to lwIP at most, of the ring's 256 (cmake
+ * -DOS_NET_TUNING may set it) */
+#ifndef RX_HELD
+#define RX_HELD 160
+#endif
 #define ETH_MIN_FRAME 60    /* bytes, without the FCS */
 #define RX_LARGE_MAX 0xffff /* a pbuf chain's tot_len is 16 bits */
 #define GSO_HDR_MAX (NET_ETH_HLEN + 40 + 60) /* MAC, IPv6 and TCP */

@@ -11,7 +11,11 @@
 #include <drv/netdev.h>
 
 #define NET_ETH_HLEN 14
-#define NET_TCP_SEG_MAX_MSS 44 /* MSSs in one offloaded segment at most */
+/* MSSs in one offloaded segment at most (cmake -DOS_NET_TUNING may set
+ * it) */
+#ifndef NET_TCP_SEG_MAX_MSS
+#define NET_TCP_SEG_MAX_MSS 44
+#endif
 
 /* Fill t->csum, csum_start, csum_offset, gso, gso_size and hdr_len for
  * the Ethernet frame f of len bytes, of which the first avail are

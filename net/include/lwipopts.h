@@ -106,9 +106,17 @@
 #define LWIP_TCP 1
 #define TCP_MSS 1460 /* 1500-byte MTU less IPv4 and TCP headers */
 #define LWIP_WND_SCALE 1
-#define TCP_RCV_SCALE 4		 /* windows up to 1 MiB */
-#define TCP_WND (128 * 1024)	 /* receive window */
+#define TCP_RCV_SCALE 4 /* windows up to 1 MiB */
+/* TCP_WND, TCP_SND_BUF, TCP_OVERSIZE (and net/offload.h's
+ * NET_TCP_SEG_MAX_MSS, net/netif.c's RX_HELD) may be set at configure
+ * time, -DOS_NET_TUNING="TCP_WND=65536;...", to measure other values
+ * (tools/bench-tune; docs/networking.md has what was measured). */
+#ifndef TCP_WND
+#define TCP_WND (128 * 1024) /* receive window */
+#endif
+#ifndef TCP_SND_BUF
 #define TCP_SND_BUF (128 * 1024) /* send buffer */
+#endif
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_SNDLOWAT (32 * 1024) /* "writable" above this much room */
 #define TCP_QUEUE_OOSEQ 1
@@ -144,7 +152,9 @@
 #define TCP_SEG_OFFLOAD 1
 #define TCP_SEG_MAX(pcb) net_tcp_seg_max(pcb)
 #define IP_SEG_OFFLOAD(netif, proto, v, p) net_ip_seg_offload(netif, proto, v, p)
+#ifndef TCP_OVERSIZE
 #define TCP_OVERSIZE (8 * TCP_MSS)
+#endif
 /* the segment's MSS for the device, recorded as each segment goes out */
 #define LWIP_HOOK_TCP_OUT_ADD_TCPOPTS(p, hdr, pcb, opts) \
 	net_tcp_out_seg(p, pcb, opts)
