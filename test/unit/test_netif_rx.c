@@ -35,6 +35,7 @@
 
 #include <kern/loop.h>
 #include <lwip/netif.h>
+#include <lwip/stats.h>
 
 #include "host_kernel.h"
 #include "net_internal.h"
@@ -680,6 +681,38 @@ static void test_rx_held_exceeded_copies(void **state)
 	assert_all_given_back();
 }
 
+/* In frame_buf: a 200-byte frame to the server's port, IPv4 and TCP
+ * with 40 bytes of options each (NOPs), checksums right, ACK of nothing
+ * the server sent (it answers with a reset). */
+static void tcp_with_options(void)
+{
+	uint8_t *ip = frame_buf + 14, *t = ip + 60;
+	uint32_t acc;
+
+	memset(frame_buf, 0, 200);
+	memcpy(frame_buf, devs[0].nd.mac, 6);
+	memcpy(frame_buf + 6, devs[1].nd.mac, 6);
+	put16(frame_buf + 12, 0x0800);
+	ip[0] = 0x4f;
+	put16(ip + 2, 186);
+	ip[8] = 64;
+	ip[9] = 6;
+	ip[12] = 10, ip[15] = 2, ip[16] = 10, ip[19] = 1;
+	memset(ip + 20, 1, 40);
+	ip4_csum(ip);
+	put16(t, 4000);
+	put16(t + 2, PORT);
+	put32(t + 4, 1000);
+	put32(t + 8, 2000);
+	t[12] = 0xf0; /* 60 bytes */
+	t[13] = 0x10; /* ACK */
+	put16(t + 14, 1000);
+	memset(t + 20, 1, 40);
+	pattern(t + 60, 46, 1);
+	acc = add_bytes(6 + 126, ip + 12, 8);
+	put16(t + 16, (uint16_t)~fold(add_bytes(acc, t, 126)));
+}
+
 /* A frame over Ethernet's maximum from a device that said nothing of
  * large frames, and one whose first buffer holds only part of an ARP
  * packet: neither read past, every buffer back. */
@@ -707,6 +740,24 @@ static void test_hostile_frames(void **state)
 		host_run();
 		assert_all_given_back();
 	}
+	/* IPv4 and TCP with 40 bytes of options each (134 bytes of
+	 * headers): a first buffer cut anywhere in them past the 60 that
+	 * lwIP reads unchecked is lent, and lwIP must drop it cleanly */
+	tcp_with_options();
+	for (size_t k = 14; k <= 134; k++) {
+		unsigned long rst = lwip_stats.tcp.xmit;
+
+		lens[0] = k;
+		lens[1] = 200 - k;
+		hand_over(&devs[0], frame_buf, 200, lens, 2, 200);
+		host_run();
+		assert_all_given_back();
+		/* taken (and answered with a reset) when copied, or when the
+		 * IP and TCP headers without options are in the first buffer
+		 * (lwIP reads options from the second) */
+		assert_int_equal(lwip_stats.tcp.xmit != rst, k < 60 || k >= 94);
+	}
+	memset(frame_buf, 0, 2000);
 	for (n = 1513; n <= 1516; n++) {
 		lens[0] = 1000;
 		lens[1] = n - 1000;
