@@ -759,11 +759,16 @@ static void test_hostile_frames(void **state)
 	}
 	memset(frame_buf, 0, 2000);
 	for (n = 1513; n <= 1516; n++) {
+		struct netif *lw = &net_netif_get(0)->lw;
+		u32_t errs = lw->mib2_counters.ifinerrors;
+
 		lens[0] = 1000;
 		lens[1] = n - 1000;
 		hand_over(&devs[0], frame_buf, n, lens, 2, n);
 		host_run();
 		assert_all_given_back();
+		/* refused as too long past 1514 */
+		assert_int_equal(lw->mib2_counters.ifinerrors - errs, n > 1514);
 	}
 }
 
