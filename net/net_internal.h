@@ -37,6 +37,11 @@ struct net_if *net_netif_add(struct drv_netdev *nd);
  * that lwIP may retransmit their segments (cheap when none are out). */
 void net_netif_reclaim(struct net_if *nif);
 
+/* Before lwIP's timers run: the device's rings worked now (finished
+ * frames reclaimed, arrived ones taken in, a stalled queue nudged: the
+ * driver's poll). */
+void net_netif_poll(struct net_if *nif);
+
 /* The interfaces made so far, in order (NULL past the last). */
 struct net_if *net_netif_get(int i);
 

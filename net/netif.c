@@ -378,6 +378,11 @@ void net_netif_reclaim(struct net_if *nif)
 		nif->nd->ops->tx_reclaim(nif->nd);
 }
 
+void net_netif_poll(struct net_if *nif)
+{
+	nif->nd->ops->poll(nif->nd);
+}
+
 /* lwIP's output of one frame. A full ring is ERR_MEM, so that TCP keeps
  * the segment queued; it is sent again when the ring has room (tx_room),
  * not at a retransmission timeout. */

@@ -76,7 +76,7 @@ static void work(void *arg)
 
 	(void)arg;
 	for (int i = 0; (nif = net_netif_get(i)); i++)
-		net_netif_reclaim(nif); /* so lwIP's timers may retransmit */
+		net_netif_poll(nif); /* so lwIP's timers may retransmit */
 	sys_check_timeouts();
 	schedule();
 }

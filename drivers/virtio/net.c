@@ -46,6 +46,7 @@
 #define BUF_SIZE 2048
 #define TX_COPY_BUFS 64 /* send's buffers (send_sg needs none) */
 #define MAX_NETS 4
+#define WATCH_NS 250000000ULL /* a queue's progress looked at (poll) */
 /* The most receive buffers a frame may take (header in the first). */
 #define RX_FRAME_BUFS                                                   \
 	((VNET_RX_FRAME_MAX + sizeof(struct vnet_hdr) + BUF_SIZE - 1) / \
@@ -76,6 +77,8 @@ struct vnet {
 	uint16_t *tx_free; /* stack of free copy buffers */
 	unsigned tx_nfree;
 	struct kern_deferred rx_kick; /* buffers given back during a pass */
+	uint64_t watch_at;	      /* the watchdog's last look (poll) */
+	uint16_t tx_seen, rx_seen;    /* ... and the used indexes then */
 	drv_netdev_rx_fn rx;
 	void *rx_ctx;
 	char driver[40];
@@ -394,10 +397,35 @@ static void vnet_flush(struct drv_netdev *nd)
 	sync_stats(v);
 }
 
+/* A queue that made no progress for WATCH_NS while it had work out gets
+ * one notification even if its event index says it need not: had the
+ * device missed one (seen under TCG with two busy host cores: a
+ * transmit ring that stays full, or frames that wait in it while the
+ * device waits for a notification), nothing would move again. The
+ * receive queue is nudged the same way when nothing arrived, in case the
+ * device waits to hear of the buffers posted. drv_virtio_kick_full
+ * forces at most one notification per stall: a spurious one costs one
+ * exit, once. */
+static void watchdog(struct vnet *v)
+{
+	uint64_t now = kern_clock_ns();
+
+	if (now - v->watch_at < WATCH_NS)
+		return;
+	v->watch_at = now;
+	if (v->slot_nfree < v->txq.size && v->txq.last_used == v->tx_seen)
+		drv_virtio_kick_full(v->vd, &v->txq);
+	if (v->rxq.last_used == v->rx_seen)
+		drv_virtio_kick_full(v->vd, &v->rxq);
+	v->tx_seen = v->txq.last_used;
+	v->rx_seen = v->rxq.last_used;
+}
+
 static void vnet_poll(struct drv_netdev *nd)
 {
 	tx_reclaim(vn(nd));
 	rx_work(vn(nd));
+	watchdog(vn(nd));
 }
 
 static int vnet_open(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx)
