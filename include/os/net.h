@@ -8,6 +8,14 @@
  * buffered: frames that arrive while the service is busy wait in a queue
  * of 256 per device; when it is full, later frames are dropped and
  * counted (os_net_stats). Sending copies the frame into the device's ring.
+ *
+ * The device's offloads are negotiated when it is found, before anyone
+ * opens it: on a host that offers them (QEMU's tap backend) a raw service
+ * may receive TCP frames of up to 64 KiB (os_net_recv cuts them to its
+ * buffer) and TCP/UDP frames whose checksum field holds only the
+ * pseudo-header's sum (the host's own traffic, which never crossed a
+ * wire). A service that needs plain frames turns the offloads off on
+ * the device (QEMU properties, tools/run --nic-opt guest_csum=off ...).
  */
 #ifndef OS_NET_H
 #define OS_NET_H
