@@ -73,7 +73,12 @@ struct fake {
 	unsigned long gso_frames, csum_frames, segments; /* sending */
 	size_t longest;					 /* sent */
 	int csum;					 /* DRV_NETBUF_CSUM_* */
-	int lose; /* sending: frames are lost on the wire */
+	int lose;      /* sending: frames are lost on the wire */
+	int pass_on;   /* sending: only pass more TCP data frames arrive */
+	unsigned pass; /* (the rest are lost) */
+	int watch;     /* sending: set until a pass sends TCP data, */
+	int wseen;     /* the data that pass sent (seen) */
+	uint32_t wseq, wend; /* from wseq to wend */
 };
 
 static struct fake devs[2];
@@ -222,6 +227,32 @@ static void dev_rx_done(struct drv_netdev *nd, struct drv_netbuf *buf)
 
 /* ---- The sending side. */
 
+/* Frame f (len bytes) from device d onto the wire: noted when watched,
+ * lost when d lets no more data frames pass, else to the peer. */
+static void to_peer(struct fake *d, const uint8_t *f, size_t len)
+{
+	size_t ihl = (size_t)(f[14] & 0xf) * 4, l4 = 14 + ihl;
+
+	if (tcp_data(f, len)) {
+		uint32_t seq = get32(f + l4 + 4);
+		uint32_t end = seq + (uint32_t)(get16(f + 16) - ihl -
+						(size_t)(f[l4 + 12] >> 4) * 4);
+
+		if (d->watch && !d->wseen) {
+			d->wseen = 1;
+			d->wseq = seq;
+			d->wend = end;
+		} else if (d->watch && (int32_t)(end - d->wend) > 0) {
+			d->wend = end;
+		}
+		if (d->pass_on && d->pass == 0)
+			return;
+		if (d->pass_on)
+			d->pass--;
+	}
+	receive(d->peer, f, len);
+}
+
 /* GSO frame f cut into segments of gso_size, each completed, to the
  * peer; as a device does (IPv4 only: the tests offer TSO4). */
 static void cut(struct fake *d, uint8_t *f, size_t len,
@@ -255,7 +286,7 @@ static void cut(struct fake *d, uint8_t *f, size_t len,
 		put16(seg + l4 + t->csum_offset, ps);
 		complete(seg, hdr + n, l4, t->csum_offset);
 		d->segments++;
-		receive(d->peer, seg, hdr + n);
+		to_peer(d, seg, hdr + n);
 	}
 }
 
@@ -303,7 +334,7 @@ static void send_one(struct fake *d, struct txq *q)
 			d->csum_frames++;
 			complete(f, q->len, q->t.csum_start, q->t.csum_offset);
 		}
-		receive(d->peer, f, q->len);
+		to_peer(d, f, q->len);
 	}
 	free(f);
 }
@@ -320,6 +351,8 @@ static void dev_work(void *arg)
 	d->used = 0;
 	for (int i = 0; i < n; i++)
 		send_one(d, &batch[i]);
+	if (d->wseen)
+		d->watch = 0;
 	for (int i = 0; i < n; i++)
 		if (batch[i].sg)
 			drv_netdev_tx_done(&d->nd, batch[i].t.cookie);
@@ -935,6 +968,71 @@ static void test_tso_loss_shrinks_segments(void **state)
 	assert_all_given_back();
 }
 
+/* A large segment of which the peer gets and acknowledges only the
+ * first two frames the device cut it into (the rest are lost), then the
+ * retransmission timeout: the segment is back at the head of the queue
+ * to send, starting before the acknowledged point, with a congestion
+ * window of one MSS. The sender must send again what follows the
+ * acknowledged point, one MSS of it, and the rest of the data arrive
+ * intact, within bounded time. */
+static void test_tso_partial_ack_then_rto(void **state)
+{
+	enum {
+		BURST = 12 * TCP_MSS
+	};
+	static uint8_t out[BURST], in[BURST];
+	unsigned long gso;
+	uint32_t acked;
+	size_t got;
+	int c, s, t;
+
+	(void)state;
+	connect_pair(&c, &s);
+	stream(c, s, STREAM / 2); /* the windows open wide */
+	pattern(out, sizeof(out), 13);
+	gso = devs[1].gso_frames;
+	devs[1].pass_on = 1;
+	devs[1].pass = 2;
+	devs[1].watch = 1;
+	devs[1].wseen = 0;
+	assert_int_equal(SYS(SYS_sendto, c, out, BURST, 0, NULL, 0), BURST);
+	host_run(); /* out in one segment; two frames in, and acknowledged */
+	assert_int_equal(devs[1].gso_frames, gso + 1);
+	assert_false(devs[1].watch);
+	assert_int_equal(devs[1].wend - devs[1].wseq, BURST);
+	assert_int_equal(devs[1].pass, 0);
+	assert_int_equal(
+		SYS(SYS_recvfrom, s, in, BURST, MSG_DONTWAIT, NULL, NULL),
+		2 * TCP_MSS);
+	acked = devs[1].wseq + 2 * TCP_MSS;
+	devs[1].pass_on = 0; /* the wire delivers again */
+	devs[1].watch = 1;
+	devs[1].wseen = 0;
+	for (t = 0; t < 100 && devs[1].watch; t++)
+		host_advance(100 * HOST_MS);
+	/* sent again within 10 s: what follows the acknowledged point, one
+	 * MSS of it (the congestion window) */
+	assert_false(devs[1].watch);
+	assert_true((int32_t)(acked - devs[1].wseq) >= 0);
+	assert_int_equal(devs[1].wend, acked + TCP_MSS);
+	for (got = 2 * TCP_MSS, t = 0; got < BURST && t < 300; t++) {
+		long r = SYS(SYS_recvfrom, s, in + got, BURST - got,
+			     MSG_DONTWAIT, NULL, NULL);
+
+		if (r > 0) {
+			got += (size_t)r;
+		} else {
+			assert_int_equal(r, -EAGAIN);
+			host_advance(100 * HOST_MS);
+		}
+	}
+	assert_int_equal(got, BURST); /* within 30 s */
+	assert_memory_equal(in, out, BURST);
+	close_pair(c, s);
+	assert_int_equal(net_netif_get(1)->tx_inflight, 0);
+	assert_all_given_back();
+}
+
 /* ---- Group "tso_nocsum": a device offering TSO4 without checksum
  * offload, which drv/netdev.h allows but GSO needs: no large segments,
  * the stream still goes through. */
@@ -1048,6 +1146,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tso_cut_by_device),
 		cmocka_unit_test(test_tso_window_closes),
 		cmocka_unit_test(test_tso_loss_shrinks_segments),
+		cmocka_unit_test(test_tso_partial_ack_then_rto),
 	};
 	const struct CMUnitTest tso_nocsum[] = {
 		cmocka_unit_test(test_tso_without_csum_unused),
