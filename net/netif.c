@@ -50,6 +50,7 @@
 #include <lwip/ethip6.h>
 #include <lwip/inet_chksum.h>
 #include <lwip/ip.h>
+#include <lwip/nd6.h>
 #include <lwip/prot/ip4.h>
 #include <lwip/pbuf.h>
 #include <lwip/snmp.h>
@@ -479,13 +480,28 @@ static void tcp_csum_soft(struct pbuf *p, int v)
 	pbuf_add_header(p, hl);
 }
 
+/* Whether IPv6 packet p (its header first) goes to a destination whose
+ * path MTU (an ICMPv6 Packet Too Big) is below n's: the device would cut
+ * it to segments sized for the link, which the path drops; IP must
+ * fragment it instead (the connection's MSS was fixed before). */
+static int path_narrower(struct netif *n, int v, struct pbuf *p)
+{
+	ip6_addr_t dest;
+
+	if (v != 6 || p->len < IP6_HLEN)
+		return 0;
+	ip6_addr_copy_from_packed(dest, ((struct ip6_hdr *)p->payload)->dest);
+	ip6_addr_assign_zone(&dest, IP6_UNICAST, n);
+	return nd6_get_destination_mtu(&dest, n) < netif_mtu6(n);
+}
+
 int net_ip_seg_offload(struct netif *n, int proto, int v, struct pbuf *p)
 {
 	unsigned tso = v == 4 ? DRV_NETDEV_OFF_TSO4 : DRV_NETDEV_OFF_TSO6;
 
 	if (proto != IP_PROTO_TCP)
 		return 0;
-	if (offloads(n) & tso)
+	if ((offloads(n) & tso) && !path_narrower(n, v, p))
 		return 1;
 	if (offloads(n) & DRV_NETDEV_OFF_TX_CSUM) /* fragments: no offload */
 		tcp_csum_soft(p, v);

@@ -112,11 +112,12 @@ int net_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 	u32_t end = hdr->seqno + p->tot_len;
 	size_t max, rx;
 
-	/* a segment of more than one MSS (merged by the host: large receive
+	/* a segment of more than our MSS (merged by the host: large receive
 	 * offload) is acknowledged at once, as Linux acknowledges two MSS of
 	 * data; lwIP would wait for a second segment or its delayed-ACK
 	 * timer, holding back a sender whose window is a few such segments */
-	if (pcb->state != LISTEN && p->tot_len > pcb->mss)
+	if (pcb->state >= ESTABLISHED && pcb->state != TIME_WAIT &&
+	    p->tot_len > TCP_MSS)
 		tcp_set_flags(pcb, TF_ACK_DELAY); /* lwIP's next ACK: now */
 	if (!p->tot_len || pcb->state == LISTEN || pcb->state == TIME_WAIT ||
 	    (max = share()) == SIZE_MAX)
