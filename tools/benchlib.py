@@ -11,6 +11,7 @@ import re
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,11 +31,14 @@ class NativeNs(netns.Netns):
     """A second namespace joined to ns by a veth pair (client end in ns,
     VETH_CLIENT_IP; server end here, VETH_SERVER_IP; 1500-byte MTU); as a
     netns.Netns, on exit every process started with popen is stopped by
-    its PID and the namespace is deleted (which deletes the veth pair)."""
+    its PID and the namespace is deleted (which deletes the veth pair).
+    dev_setup(side, dev), if given, runs for each end before it goes up
+    (side: the cmd of that end's namespace)."""
 
-    def __init__(self, ns, veth=("vbench0", "vbench1")):
+    def __init__(self, ns, veth=("vbench0", "vbench1"), dev_setup=None):
         super().__init__()
         self.ns, self.name, self.veth = ns, ns.name + "n", veth
+        self.dev_setup = dev_setup
 
     def __enter__(self):
         netns.sh("ip", "netns", "add", self.name)
@@ -46,6 +50,8 @@ class NativeNs(netns.Netns):
                                   (self.cmd, server, VETH_SERVER_IP)):
                 netns.sh(*side("ip", "addr", "add", f"{ip}/24", "dev", dev))
                 netns.sh(*side("ip", "link", "set", dev, "mtu", "1500"))
+                if self.dev_setup:
+                    self.dev_setup(side, dev)
                 netns.sh(*side("ip", "link", "set", dev, "up"))
             netns.sh(*self.cmd("ip", "link", "set", "lo", "up"))
         except Exception:
@@ -296,3 +302,101 @@ def add_tap(ns, tap, host_ip):
     ns.run("ip", "tuntap", "add", "dev", tap, "mode", "tap")
     ns.run("ip", "addr", "add", host_ip, "dev", tap)
     ns.run("ip", "link", "set", tap, "up")
+
+
+# ---- what tools/bench's subjects share -----------------------------------
+
+BENCH = os.path.join(ROOT, "tools", "bench")
+
+
+def say(msg):
+    """One 'bench: ' progress line on stderr (the tables go to stdout)."""
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def client_cmd(subject, plan):
+    """The command that runs subject's client side on plan (a JSON-able
+    object), e.g. inside a namespace: ns.cmd(*client_cmd(...))."""
+    return [sys.executable, BENCH, "--client", subject, json.dumps(plan)]
+
+
+def accelerator(build, machine):
+    """The accelerator tools/run chooses here (kvm or tcg), from the QEMU
+    command it would run for the floor kernel."""
+    floor = os.path.join(build, "test", "bench", "floor.elf")
+    out = subprocess.run([RUN, "-q", "--dry-run", floor, "-M", machine],
+                         capture_output=True, text=True, timeout=30,
+                         check=True).stdout.split()
+    return out[out.index("-accel") + 1] if "-accel" in out else "?"
+
+
+def cpu_model():
+    """The host CPU's model name (/proc/cpuinfo)."""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "CPU model unknown"
+
+
+def qemu_version():
+    """QEMU's version line."""
+    out = subprocess.run([os.environ.get("QEMU") or "qemu-system-x86_64",
+                          "--version"], capture_output=True, text=True,
+                         timeout=30).stdout
+    return out.splitlines()[0] if out else "QEMU version unknown"
+
+
+def tree_state():
+    """The checkout's commit, and whether files tracked differ from it."""
+    sha = netns.sh("git", "-C", ROOT, "rev-parse", "--short",
+                   "HEAD").stdout.strip()
+    dirty = netns.sh("git", "-C", ROOT, "status", "--porcelain",
+                     "--untracked-files=no").stdout.strip()
+    return sha + (" with uncommitted changes" if dirty else "")
+
+
+def spread(vals, fmt):
+    """median (min–max) of vals (None left out), or n/a."""
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "n/a"
+    med = fmt.format(statistics.median(vals))
+    if len(vals) == 1:
+        return med
+    return f"{med} ({fmt.format(min(vals))}–{fmt.format(max(vals))})"
+
+
+def median(vals):
+    """The median of vals (None left out), or None."""
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def ratio(top, bottom, fmt="{:.2f}"):
+    """median(top) / median(bottom) as text, or n/a."""
+    t, b = median(top), median(bottom)
+    return fmt.format(t / b) if t is not None and b else "n/a"
+
+
+def table(title, heads, rows, notes=()):
+    """Print a markdown table under a '### title' line: heads are the
+    column names, rows lists of cells (str); then each note as a line."""
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(heads) + " |")
+    print("|---|" + "---:|" * (len(heads) - 1))
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+    if notes:
+        print()
+        for n in notes:
+            print(n)
+    sys.stdout.flush()
+
+
+def verdict(value, target, higher_is_better=True):
+    """'met' or '**missed**' for value against target (None: n/a)."""
+    if value is None:
+        return "n/a"
+    ok = value >= target if higher_is_better else value <= target
+    return "met" if ok else "**missed**"

@@ -1,6 +1,6 @@
 """linuxvm: a Linux VM that runs one static program, to compare a libos
-image against on the same QEMU (tools/bench-echo; later the DNS and HTTP
-benchmarks).
+image against on the same QEMU (tools/bench; tools/benchsvc.py knows each
+example's program and data).
 
 Everything comes from Debian packages and is cached outside the build
 tree, in ${XDG_CACHE_HOME:-~/.cache}/libos/linuxvm (or $OS_LINUXVM_CACHE):
@@ -166,17 +166,35 @@ def kernel():
     return final, version
 
 
-def initramfs(program):
+def tree_hash(h, path):
+    """Feed the file or directory tree at path (names, modes and bytes,
+    in a fixed order) into the hash h."""
+    if os.path.isdir(path):
+        for name in sorted(os.listdir(path)):
+            h.update(b"\0" + name.encode())
+            tree_hash(h, os.path.join(path, name))
+        return
+    h.update(b"%o\0" % (os.stat(path).st_mode & 0o777))
+    with open(path, "rb") as f:
+        h.update(f.read())
+
+
+def initramfs(program, files=None):
     """The path of a cached initramfs (cpio newc, owner root) running the
-    static program under the cached kernel; built if missing."""
+    static program under the cached kernel; built if missing. files maps
+    a path in the VM (e.g. "srv/www") to a host file or directory copied
+    there, for the program's data."""
     kdir, version = kernel()
     if not os.access(BUSYBOX, os.X_OK):
         raise RuntimeError(f"{BUSYBOX} missing: install busybox-static "
                            "(tools/bootstrap)")
+    files = dict(files or {})
     h = hashlib.sha256(INIT.encode())
     for path in (program, os.path.join(kdir, "modules", "order")):
-        with open(path, "rb") as f:
-            h.update(f.read())
+        tree_hash(h, path)
+    for dest in sorted(files):
+        h.update(b"\0dest\0" + dest.encode())
+        tree_hash(h, files[dest])
     final = os.path.join(CACHE, f"initramfs-{version}-{h.hexdigest()[:16]}"
                          ".cpio")
     if os.path.isfile(final):
@@ -189,6 +207,13 @@ def initramfs(program):
         shutil.copytree(os.path.join(kdir, "modules"),
                         os.path.join(root, "modules"))
         shutil.copy(program, os.path.join(root, "program"))
+        for dest, src in files.items():
+            where = os.path.join(root, dest.strip("/"))
+            os.makedirs(os.path.dirname(where), exist_ok=True)
+            if os.path.isdir(src):
+                shutil.copytree(src, where, dirs_exist_ok=True)
+            else:
+                shutil.copy(src, where)
         with open(os.path.join(root, "init"), "w") as f:
             f.write(INIT)
         os.chmod(os.path.join(root, "init"), 0o755)
@@ -203,13 +228,18 @@ def initramfs(program):
     return final
 
 
-def build_static(source, name):
-    """Compile the C file source with musl-gcc -static -O2 into a program
-    cached as CACHE/prog/NAME-HASH (HASH: of the source and the flags);
-    return its path."""
-    flags = ["-static", "-O2"]
-    with open(source, "rb") as f:
-        h = hashlib.sha256(f.read() + " ".join(flags).encode())
+def build_static(name, sources, lib_sources=(), cflags=()):
+    """Compile the C files sources with musl-gcc -static -O2 and cflags
+    into a program cached as CACHE/prog/NAME-HASH (HASH: of every source,
+    header directory named by -I, and flag), linked against an archive of
+    lib_sources (so, as with the host build's libraries, only the objects
+    the program needs are linked); return its path."""
+    flags = ["-static", "-O2"] + list(cflags)
+    h = hashlib.sha256(" ".join(flags).encode())
+    for path in list(sources) + list(lib_sources) + [
+            f[2:] for f in flags if f.startswith("-I")]:
+        h.update(b"\0" + path.encode())
+        tree_hash(h, path)
     out = os.path.join(CACHE, "prog", f"{name}-{h.hexdigest()[:16]}")
     if os.path.isfile(out):
         return out
@@ -217,8 +247,19 @@ def build_static(source, name):
         raise RuntimeError("musl-gcc missing: install musl-tools "
                            "(tools/bootstrap)")
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    sh("musl-gcc", *flags, "-o", out + ".tmp", source)
-    os.rename(out + ".tmp", out)
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(out),
+                                     prefix=".build-") as tmp:
+        objs = []
+        for i, src in enumerate(lib_sources):
+            obj = os.path.join(tmp, f"{i}-{os.path.basename(src)}.o")
+            sh("musl-gcc", *flags, "-c", "-o", obj, src)
+            objs.append(obj)
+        link = []
+        if objs:
+            link = [os.path.join(tmp, "lib.a")]
+            sh("ar", "rcs", link[0], *objs)
+        sh("musl-gcc", *flags, "-o", out + ".tmp", *sources, *link)
+        os.rename(out + ".tmp", out)
     return out
 
 
@@ -266,8 +307,9 @@ def kernel_options(ip):
 
 
 def boot(ns, cpu, program, machine, mem, timeout, ready, limit, log,
-         ip, args=(), tries=3, tap="tap0"):
-    """Boot the Linux VM running program (a static executable) with args,
+         ip, args=(), tries=3, tap="tap0", files=None):
+    """Boot the Linux VM running program (a static executable) with args
+    and files in its initramfs (see initramfs()),
     eth0 at ip (ADDR/LEN) on tap of ns, under tools/run -M machine -m mem
     pinned to cpu; wait up to limit s for a line containing ready. A boot
     that does not get there is stopped and retried, tries times in all.
@@ -275,7 +317,7 @@ def boot(ns, cpu, program, machine, mem, timeout, ready, limit, log,
     RuntimeError when every try hung. timeout bounds each boot's whole
     run (tools/run --timeout)."""
     kdir, _ = kernel()
-    cpio = initramfs(program)
+    cpio = initramfs(program, files)
     hung = 0
     for _ in range(tries):
         del log[:]
