@@ -27,6 +27,7 @@ libos image gets for the same -M/-m/--net: machine, firmware, NIC model
 and transport, accelerator, CPU model. Safe to run twice; a partial
 download or unpacking never lands in the cache under its final name.
 Needs xz, cpio, dpkg-deb, apt-get and busybox-static (tools/bootstrap)."""
+import functools
 import hashlib
 import lzma
 import os
@@ -96,9 +97,11 @@ def sh(*cmd, **kw):
     return p.stdout
 
 
+@functools.lru_cache(maxsize=None)
 def kernel_package():
     """The linux-image-* package linux-image-amd64 depends on (the apt
-    lists' candidate), e.g. linux-image-6.1.0-57-amd64."""
+    lists' candidate), e.g. linux-image-6.1.0-57-amd64; asked of apt once
+    per process (apt-cache takes seconds without a saved package cache)."""
     out = sh("apt-cache", "depends", META)
     for line in out.splitlines():
         word = line.split()[-1]
