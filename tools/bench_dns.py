@@ -1,86 +1,81 @@
-#!/usr/bin/python3
-"""bench-dns: the DNS server of examples/dns, libos beside Linux, in one
-run (issue 12's measurements).
+"""bench_dns: tools/bench's dns subject: the DNS server of examples/dns
+(examples/dns/dns.c over the zone database the build compiled), the libos
+image beside the same program in a Linux VM on the same QEMU and beside
+it natively, measured with dnsperf.
 
-Two servers run the same program (examples/dns/dns.c) over the same zone
-database at once, each reached by dnsperf from the same namespace:
+For the first machine type of tools/bench -M, three servers of the same
+source, over the same database, listening on port 53, run at once, each
+reached by dnsperf from one network namespace (tools/netns.py):
 
-  libos   BUILD/examples/dns/dns.elf booted by tools/run (-M, q35 by
-          default; tools/run chooses the accelerator, shown from QEMU's
-          command line) with its NIC on tap0 of a namespace this script
-          creates (tools/netns.py), net.ip=10.0.0.2/24.
-  Linux   BUILD/examples/dns/dns-linux BUILD/examples/dns/db/zones.db,
-          natively, in a second namespace joined to the first by a veth
-          pair (10.0.1.1 <-> 10.0.1.2).
+  libos     BUILD/examples/dns/dns.elf booted by tools/run on tap0
+            (10.0.0.2/24);
+  linuxvm   dns.c built `musl-gcc -static`, the only program of a Linux
+            VM with zones.db at the path the image bakes it
+            (tools/benchsvc.py, tools/linuxvm.py), booted by tools/run
+            like the image (same QEMU options; the script checks) on tap1
+            (10.0.11.2/24); boots that hung and were retried are counted
+            under the table;
+  native    BUILD/examples/dns/dns-linux BUILD/examples/dns/db/zones.db on
+            the host in a second namespace joined by a veth pair
+            (10.0.1.2): a reference column, not a VM.
 
-dnsperf runs on the first CPU, both servers (all of QEMU's threads, or
-dns-linux) on the last, unless --no-pin. The measurements alternate
-between the servers, R times each (3 by default, 1 with --quick); the
-table gives the median, then the runs:
+dnsperf runs from the host side inside the namespace (no client module)
+on the first CPU; every server (all of QEMU's threads, or dns-linux) on
+the last. After a warm-up each, R runs measure the servers in turn within
+each run (interleaved run by run):
 
-  saturation   dnsperf -l L (10 s) with -q Q (100) queries outstanding:
-               queries answered per second; the server's CPU time and
-               dnsperf's over the wall time (near 100%: that side was
-               the bottleneck);
-  fixed rate   dnsperf -Q RATE (2000) -l F (20 s), the IncludeOS paper's
-               method: the server's CPU time over the run per 1000
-               queries answered (QEMU: user + system time of the whole
-               process, all threads, from /proc/PID/stat before and after;
-               dns-linux: its own), in clock ticks of 1/CLK_TCK s, and
-               from /proc/PID/task/*/schedstat (ns) as a check; queries
-               answered and lost.
+  saturation   dnsperf -l L (10 s; 3 with --quick) with -q 100 queries
+               outstanding: queries answered per second and lost; the
+               server's CPU time and dnsperf's over the wall time, in %
+               (near 100: that side was the bottleneck);
+  fixed rate   dnsperf -Q 2000 -l F (20 s; 5 with --quick), the IncludeOS
+               paper's method: the server's CPU time (QEMU: user + system
+               of the whole process, all threads, /proc/PID/stat; native:
+               the process's own) per 1000 queries answered; queries lost.
 
 The queries (a temporary file, dnsperf -d) are generated from the zones
-the database was compiled from (examples/dns/zones, read through
-nsd-checkzone -p): every name and type the zones hold, names that do not
-exist (NXDOMAIN) and the few RRsets too large for 512 octets, in a fixed
-mix printed with the results; sent with EDNS0 (dnsperf -e), so the large
-answers come whole over UDP.
+the database was compiled from (read through nsd-checkzone -p): every
+name and type the zones hold, names that do not exist (NXDOMAIN) and the
+few RRsets too large for 512 octets, in a fixed mix printed under the
+table; sent with EDNS0 (dnsperf -e), so the large answers come whole.
 
-Also: the stripped size of dns.elf (strip -o, then stat) and its parts
-from tools/size-report; and the smallest -m (whole MiB, bisected over
---mem-range) at which the image boots and answers one dig query, each
-boot bounded in time, after the other measurements. The guest's output
-is scanned for lines about memory and the servers' counters are printed.
-
-Every process is stopped by its PID and both namespaces are deleted at
-the end; every wait is bounded. Needs root. Compare within one run only.
-The namespaces, the boots and the bisection are tools/benchlib.py's,
-shared with tools/bench-http.
-
-    tools/bench-dns [--build build] [-M q35] [-r 3 | --quick] [-l 10]
-                    [-q 100] [--rate 2000] [-f 20] [--mem-range 2 64]
-                    [--no-pin]
-"""
-import argparse
+Targets (against the Linux VM, medians): queries/s at saturation at least
+3x; CPU per 1000 queries at the fixed rate at most 1/3. With --profile,
+one more boot of the image (devstats, a QMP socket) takes the fixed rate
+for F s and is powered down through QMP: frames, interrupts and
+notifications per 1000 queries, and, where perf works, the top symbols
+of QEMU over that window (benchlib.perf_top)."""
 import os
 import random
 import re
 import resource
-import shutil
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import netns  # noqa: E402
-from benchlib import (NativeNs, VETH_SERVER_IP, boot, cell,  # noqa: E402
-                      client_server_cpus, cpu_ticks, image_size,
-                      pinned, qemu_setup, size_parts, smallest_mem, stop,
-                      tried_text, watch)
+import bench_echo
+import benchlib
+import benchsvc
+import linuxvm
+import netns
 
-ZONES = os.path.join(ROOT, "examples", "dns", "zones")
-PORT = 53
+SVC = benchsvc.SERVICES["dns"]
+READY = SVC.ready
+PORT = SVC.port
+TICK = os.sysconf("SC_CLK_TCK")
+ZONES = os.path.join(benchlib.ROOT, "examples", "dns", "zones")
 VETH = ("vdns0", "vdns1")
+RATE = 2000
+OUTSTANDING = 100
+KEYS = ("qps", "sat_lost", "busy", "client", "cpu", "lost")
+TARGETS = {"qps": (3.0, True), "cpu": (1 / 3, False)}
 
 # the RRsets too large for 512 octets (examples/dns/zones/example.com.zone)
 LARGE = [("big.example.com.", "A"), ("mid.example.com.", "AAAA"),
          ("huge.example.com.", "TXT")]
 MIX = {"existing": 75, "nxdomain": 20, "large": 5}   # percent of lines
 LINES = 10000
-PROBE = ("www.example.com.", "A", "192.0.2.80")      # the -m probe
 
 
 # ---- the query file -----------------------------------------------------
@@ -122,13 +117,9 @@ def zone_dir(build):
     """The zone directory the build compiled (DNS_ZONE_DIR in its CMake
     cache), examples/dns/zones if it says none."""
     try:
-        with open(os.path.join(build, "CMakeCache.txt")) as f:
-            for line in f:
-                if line.startswith("DNS_ZONE_DIR:"):
-                    return line.split("=", 1)[1].strip()
-    except OSError:
-        pass
-    return ZONES
+        return benchsvc.cache_value(build, "DNS_ZONE_DIR") or ZONES
+    except (OSError, RuntimeError):
+        return ZONES
 
 
 def query_file(path, zones, lines, seed=12):
@@ -160,18 +151,20 @@ def query_file(path, zones, lines, seed=12):
             + "); EDNS0 on (dnsperf -e)")
 
 
-# ---- dnsperf and CPU time -----------------------------------------------
+# ---- dnsperf --------------------------------------------------------------
 
-def dnsperf(ns, cpu, addr, qfile, seconds, extra):
-    """Run dnsperf against addr for seconds in ns; return its figures:
-    sent, completed, lost, qps, rcodes (dict), and busy: its CPU time
-    (the only child that ends meanwhile) over the wall time, in %."""
+def dnsperf(ns, cpu, addr, qfile, seconds, extra=()):
+    """Run dnsperf against addr for seconds in ns (pinned to cpu); return
+    its figures: sent, completed, lost, qps, rcodes (dict), and busy: its
+    CPU time (the only child that ends meanwhile) over the wall time, in
+    %. RuntimeError if its output lacks a figure."""
     r0, w0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    p = subprocess.run(ns.cmd(*pinned(cpu, [
+    p = subprocess.run(ns.cmd(*benchlib.pinned(cpu, [
         "dnsperf", "-s", addr, "-p", str(PORT), "-d", qfile, "-e",
         "-l", str(seconds), "-t", "2", "-O",
         "suppress=timeouts,congestion,sendfailed,sockready,unexpected"]
-        + extra)), capture_output=True, text=True, timeout=seconds + 60)
+        + list(extra))), capture_output=True, text=True,
+        timeout=seconds + 15)
     r1, w1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     out = p.stdout
     got = {"busy": 100 * (r1.ru_utime + r1.ru_stime - r0.ru_utime -
@@ -186,256 +179,286 @@ def dnsperf(ns, cpu, addr, qfile, seconds, extra):
                                f"'{key}' in:\n{out}{p.stderr}")
         got[key] = float(m.group(1))
     m = re.search(r"Response codes:\s+(.*)", out)
-    got["rcodes"] = dict((k, int(v)) for k, v in
-                         re.findall(r"(\w+) (\d+) \(", m.group(1))) if m else {}
+    got["rcodes"] = {k: int(v) for k, v in re.findall(
+        r"(\w+) (\d+) \(", m.group(1))} if m else {}
     return got
 
 
-def cpu_ns(pid):
-    """Sum of the run times of pid's live threads in ns
-    (/proc/pid/task/*/schedstat, first field)."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError):
-            pass
-    return total
-
-
-def fixed_rate(ns, cpu, addr, pid, qfile, a):
-    """dnsperf at a.rate for a.fixed s; the server pid's CPU time per 1000
-    answered queries (ms, from ticks and from schedstat), answered and
-    lost."""
-    t0, n0 = cpu_ticks(pid), cpu_ns(pid)
-    r = dnsperf(ns, cpu, addr, qfile, a.fixed, ["-Q", str(a.rate)])
-    t1, n1 = cpu_ticks(pid), cpu_ns(pid)
-    done = max(r["completed"], 1)
-    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
-    return {"cpu": (t1 - t0) * tick_ms * 1000 / done,
-            "cpu_ns": (n1 - n0) / 1e6 * 1000 / done,
-            "answered": r["completed"], "lost": r["lost"],
-            "rate": r["qps"]}
-
-
-# ---- the image and dig ---------------------------------------------------
-
-def boot_dns(ns, cpu, elf, a, mem, timeout, log):
-    """Start the image under tools/run in ns with -m mem; return (the
-    tools/run process, QEMU's PID, True once it listens)."""
-    return boot(ns, cpu, elf, a.machine, mem, timeout, "listening on port",
-                a.boot_limit, log, service_args=["-v"])
-
-
-def dig(ns, addr, name, rtype):
-    """The answer section of one dig query (empty when none came)."""
-    p = subprocess.run(ns.cmd("dig", f"@{addr}", "-p", str(PORT), "+short",
-                              "+tries=3", "+time=2", name, rtype),
-                       capture_output=True, text=True, timeout=30)
-    return p.stdout.split() if p.returncode == 0 else []
-
-
-# ---- the measurements ---------------------------------------------------
-
-def dns_smallest_mem(ns, cpu, elf, a):
-    """Bisect whole MiB over a.mem_range for the smallest -m at which the
-    image answers PROBE (benchlib.smallest_mem)."""
-
-    def serves(mib):
-        log = []
-        p, q, up = boot_dns(ns, cpu, elf, a, f"{mib}M", a.boot_limit + 30,
-                            log)
-        try:
-            ok = up and PROBE[2] in dig(ns, netns.GUEST_IP, *PROBE[:2])
-        finally:
-            stop(p, q)
-        print(f"bench-dns: -m {mib}M: {'serves' if ok else 'does not'}",
-              file=sys.stderr, flush=True)
-        return ok, "".join(log)
-
-    return smallest_mem(serves, *a.mem_range)
-
-
-def measure(a, qfile):
-    """Start both servers, run the measurements; return the results."""
-    ccpu, scpu = client_server_cpus(a.no_pin)
-    pin = None if scpu is None else (ccpu, scpu)
-    elf = os.path.join(a.build, "examples/dns/dns.elf")
-    native = os.path.join(a.build, "examples/dns/dns-linux")
-    db = os.path.join(a.build, "examples/dns/db/zones.db")
-    res = {"pin": pin, "libos": {}, "linux": {}}
-    glog, nlog = [], []
-    with netns.Netns() as ns, NativeNs(ns, VETH) as nat:
-        guest, qemu, up = boot_dns(
-            ns, scpu, elf, a, a.mem,
-            a.runs * (a.seconds + a.fixed + 30) * 2 + 300, glog)
-        if not up:
-            raise RuntimeError("the image did not listen:\n" + "".join(glog))
-        res["qemu"] = qemu_setup(qemu)
-        server = nat.popen(*pinned(scpu, [native, "-p", str(PORT), db]),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-        if not watch(server, "listening on port", 10, nlog):
-            raise RuntimeError("dns-linux did not listen:\n" + "".join(nlog))
-        servers = [("libos", netns.GUEST_IP, qemu),
-                   ("linux", VETH_SERVER_IP, server.pid)]
-        for name, addr, _ in servers:
-            if PROBE[2] not in dig(ns, addr, *PROBE[:2]):
-                raise RuntimeError(f"{name} at {addr}: no answer to dig:\n" + "".join(glog if name == "libos" else nlog))
-            res[name]["warmup"] = dnsperf(ns, ccpu, addr, qfile, 2, [])
-        for k in ("qps", "sat_lost", "busy", "client", "cpu", "cpu_ns", "answered", "lost",
-                  "rate"):
-            for name, _, _ in servers:
-                res[name][k] = []
-        for r in range(a.runs):
-            for name, addr, pid in servers:
-                t0, w0 = cpu_ticks(pid), time.monotonic()
-                s = dnsperf(ns, ccpu, addr, qfile, a.seconds,
-                            ["-q", str(a.outstanding)])
-                res[name]["busy"].append(
-                    100 * (cpu_ticks(pid) - t0) /
-                    os.sysconf("SC_CLK_TCK") / (time.monotonic() - w0))
-                res[name]["client"].append(s["busy"])
-                res[name]["qps"].append(s["qps"])
-                res[name]["sat_lost"].append(s["lost"])
-                res[name]["rcodes"] = s["rcodes"]
-                f = fixed_rate(ns, ccpu, addr, pid, qfile, a)
-                for k, v in f.items():
-                    res[name][k].append(v)
-                print(f"bench-dns: run {r + 1} {name}: {s['qps']:.0f} q/s "
-                      f"({s['lost']:.0f} lost); at {a.rate} q/s "
-                      f"{f['cpu']:.2f} ms CPU/1000 ({f['cpu_ns']:.2f} by "
-                      f"schedstat), {f['answered']:.0f} answered, "
-                      f"{f['lost']:.0f} lost", file=sys.stderr, flush=True)
-        if guest.poll() is not None or server.poll() is not None:
-            raise RuntimeError("a server ended during the run:\n" +
-                               "".join(glog + nlog))
-        stop(guest, qemu)
-        stop(server)
-        time.sleep(0.2)
-        res["mem"], res["mem_fail_log"], res["mem_tried"] = \
-            dns_smallest_mem(ns, scpu, elf, a)
-    res["glog"], res["nlog"] = "".join(glog), "".join(nlog)
-    return res
-
-
-# ---- the report ---------------------------------------------------------
-
-def report(a, res, mix, size):
-    """Print the set-up and the side-by-side table."""
-    accel, machine, cpu = res["qemu"]
-    pin = res["pin"]
-    print(f"bench-dns: QEMU -accel {accel} -M {machine} -cpu {cpu} "
-          f"-m {a.mem} (as tools/run chose); {a.runs} run(s) each, "
-          f"median (runs); "
-          f"{'dnsperf CPU %d, servers CPU %d' % pin if pin else 'unpinned'}")
-    print(f"bench-dns: queries: {mix}")
-    print(f"bench-dns: saturation: dnsperf -e -l {a.seconds} -q "
-          f"{a.outstanding}; fixed rate: dnsperf -e -Q {a.rate} -l "
-          f"{a.fixed}; CPU ms per 1000 answered queries (stat: ticks of "
-          f"{1000 / os.sysconf('SC_CLK_TCK'):g} ms)")
-    lib, lin = res["libos"], res["linux"]
-    head = f"libos dns.elf ({machine}, {accel}, tap0)"
-    print(f"| {'measurement':38} | {head:34} | "
-          f"{'Linux dns-linux (veth, netns)':34} |")
-    print(f"|{'-' * 40}|{'-' * 35}:|{'-' * 35}:|")
-    for label, k, fmt in (
-            ("queries/s at saturation", "qps", "{:.0f}"),
-            ("  lost at saturation", "sat_lost", "{:.0f}"),
-            ("  server CPU busy at saturation (%)", "busy", "{:.0f}"),
-            ("  dnsperf CPU busy at saturation (%)", "client", "{:.0f}"),
-            (f"CPU ms / 1000 queries at {a.rate}/s (stat)", "cpu",
-             "{:.2f}"),
-            ("  the same from schedstat", "cpu_ns", "{:.2f}"),
-            (f"  answered at {a.rate}/s", "answered", "{:.0f}"),
-            (f"  lost at {a.rate}/s", "lost", "{:.0f}"),
-            ("  rate achieved (q/s)", "rate", "{:.0f}")):
-        print(f"| {label:38} | {cell(lib[k], fmt):>34} | "
-              f"{cell(lin[k], fmt):>34} |")
-    for name in ("libos", "linux"):
-        rc = ", ".join(f"{k} {v}" for k, v in res[name]["rcodes"].items())
-        print(f"bench-dns: {name} response codes (last saturation run): {rc}")
-    stripped, rows = size
-    parts = size_parts(rows)
-    print(f"bench-dns: dns.elf stripped: {stripped} bytes "
-          f"(strip -o; stat); by part (size-report, stored bytes): {parts}")
-    tried = tried_text(res["mem_tried"])
-    print(f"bench-dns: smallest -m that answers dig: "
-          f"{str(res['mem']) + ' MiB' if res['mem'] else 'none in range'} "
-          f"(tried {tried})")
-    if res["mem_fail_log"]:
-        lines = res["mem_fail_log"].strip().splitlines()
-        why = [x for x in lines if "panic:" in x] or lines[-2:]
-        print("bench-dns: the largest failing boot: " +
-              " / ".join(x.strip() for x in why))
-    run_said = [x for x in res["glog"].splitlines() if x.startswith("run:")]
-    for x in run_said[:3]:
-        print(f"bench-dns: tools/run said: {x[4:].strip()}")
-    for name, log in (("libos", res["glog"]), ("linux", res["nlog"])):
-        lines = log.strip().splitlines()
-        counters = [x for x in lines if "queries" in x and "dropped" in x]
-        odd = [x for x in lines if re.search(
-            r"memory|pressure|oom|alloc|warn|error|panic", x, re.I)
-            and x not in counters and not x.startswith("run:")]
-        if counters:
-            print(f"bench-dns: {name} counters: {counters[-1].strip()}")
-        for x in odd[:10]:
-            print(f"bench-dns: {name} log: {x.strip()}")
-
-
-def main():
-    ap = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("-M", "--machine", default="q35",
-                    choices=["q35", "pc", "microvm"])
-    ap.add_argument("-m", "--mem", default="128M",
-                    help="guest memory for the measurements")
-    ap.add_argument("-r", "--runs", type=int, default=3)
-    ap.add_argument("--quick", action="store_true", help="one run each")
-    ap.add_argument("-l", "--seconds", type=int, default=10,
-                    help="seconds of each saturation run")
-    ap.add_argument("-q", "--outstanding", type=int, default=100,
-                    help="queries outstanding at saturation (dnsperf -q)")
-    ap.add_argument("--rate", type=int, default=2000)
-    ap.add_argument("-f", "--fixed", type=int, default=20,
-                    help="seconds of each fixed-rate run")
-    ap.add_argument("--mem-range", type=int, nargs=2, default=[2, 64],
-                    metavar=("LO", "HI"), help="MiB bisected for -m")
-    ap.add_argument("--boot-limit", type=float, default=60.0,
-                    help="seconds a boot may take to listen")
-    ap.add_argument("--no-pin", action="store_true")
-    a = ap.parse_args()
-    if a.quick:
-        a.runs = 1
-    if os.geteuid() != 0:
-        print("bench-dns: needs root (network namespaces)", file=sys.stderr)
-        return 1
-    for tool in ("dnsperf", "dig", "strip", "nsd-checkzone", "taskset"):
-        if not shutil.which(tool):
-            print(f"bench-dns: {tool} not found", file=sys.stderr)
-            return 1
-    for f in ("examples/dns/dns.elf", "examples/dns/dns-linux",
-              "examples/dns/db/zones.db"):
-        if not os.path.exists(os.path.join(a.build, f)):
-            print(f"bench-dns: {a.build}/{f} not found: build first",
-                  file=sys.stderr)
-            return 1
+def one_run(ns, a, addr, pid, qfile):
+    """One saturation run and one fixed-rate run against the server at
+    addr (process pid: QEMU or dns-linux); return {KEYS: value} and the
+    saturation run's response codes, or (None, {}) if dnsperf did not end
+    in time (it is stopped; the run counts as none)."""
+    t0, w0 = benchlib.cpu_ticks(pid), time.monotonic()
     try:
-        with tempfile.TemporaryDirectory(prefix="bench-dns-") as tmp:
-            qfile = os.path.join(tmp, "queries")
-            mix = query_file(qfile, zone_dir(a.build), LINES)
-            size = image_size(a.build, "dns", "dns")
-            res = measure(a, qfile)
-        report(a, res, mix, size)
-        return 0
-    except (RuntimeError, subprocess.TimeoutExpired,
-            subprocess.CalledProcessError) as e:
-        print(f"bench-dns: {e}", file=sys.stderr)
-        return 1
+        s = dnsperf(ns, a.pin[0], addr, qfile, a.dns_sat,
+                    ["-q", str(OUTSTANDING)])
+        busy = 100 * (benchlib.cpu_ticks(pid) - t0) / TICK / (
+            time.monotonic() - w0)
+        t0 = benchlib.cpu_ticks(pid)
+        f = dnsperf(ns, a.pin[0], addr, qfile, a.dns_fixed,
+                    ["-Q", str(RATE)])
+    except subprocess.TimeoutExpired as e:
+        benchlib.say(f"dns: {addr}: dnsperf did not end within "
+                     f"{e.timeout:.0f} s (stopped); this run counts as none")
+        return None, {}
+    cpu = ((benchlib.cpu_ticks(pid) - t0) * 1000 / TICK * 1000 /
+           max(f["completed"], 1))
+    return {"qps": s["qps"], "sat_lost": s["lost"], "busy": busy,
+            "client": s["busy"], "cpu": cpu, "lost": f["lost"]}, s["rcodes"]
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+# ---- the servers ----------------------------------------------------------
+
+def prepare(a):
+    """Check the tools and the build, build the Linux VM's program and
+    initramfs; return [(name, kind, file)] in column order."""
+    for tool in ("dnsperf", "nsd-checkzone", "taskset"):
+        if subprocess.run(["which", tool], capture_output=True).returncode:
+            raise RuntimeError(f"dns: {tool} not found")
+    elf, native = SVC.elf(a.build), SVC.host_program(a.build)
+    for f in (elf, native):
+        if not os.access(f, os.X_OK):
+            raise RuntimeError(f"{f} not found: build first")
+    benchlib.say("dns: preparing the Linux VM (Debian kernel, busybox, "
+                 "static dns, zones.db)")
+    prog, _ = SVC.linuxvm_initramfs(a.build)
+    return [("libos", "libos", elf), ("linuxvm", "linuxvm", prog),
+            ("native", "native", native)]
+
+
+def start_vm(ns, a, machine, kind, path, i, timeout, log, extra,
+             run_args=()):
+    """Boot server i (kind libos on tap0, or linuxvm on tap{i}) in ns;
+    return (the tools/run process, QEMU's PID, its address). RuntimeError
+    if it does not listen within a.limit s (the Linux VM: a.tries boots)."""
+    if kind == "libos":
+        run, q, up = benchlib.boot(ns, a.pin[1], path, machine, a.mem,
+                                   timeout, READY, a.limit, log,
+                                   run_args=["-q"] + list(run_args),
+                                   service_args=SVC.args)
+        if not up:
+            benchlib.stop(run, q)
+            raise RuntimeError(f"{path} ({machine}): no '{READY}' within "
+                               f"{a.limit} s:\n" + "".join(log))
+        addr = netns.GUEST_IP
+    else:
+        sub = f"10.0.{10 + i}"
+        benchlib.add_tap(ns, f"tap{i}", f"{sub}.1/24")
+        run, q, hung = linuxvm.boot(
+            ns, a.pin[1], path, machine, a.mem, timeout, READY, a.limit, log,
+            f"{sub}.2/24", SVC.args, tries=a.tries, tap=f"tap{i}",
+            files=SVC.linuxvm_files(a.build))
+        extra["hung"] += hung
+        addr = f"{sub}.2"
+    extra["setup"].add(bench_echo.qemu_setup(q))
+    return run, q, addr
+
+
+def start_native(nat, a, path, log):
+    """Start dns-linux in nat (the veth namespace); return the process
+    once it listens."""
+    srv = nat.popen(*benchlib.pinned(a.pin[1], [path] +
+                                     SVC.native_args(a.build)),
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    text=True)
+    if not benchlib.watch(srv, READY, 10, log):
+        raise RuntimeError("dns-linux did not listen:\n" + "".join(log))
+    return srv
+
+
+def warm_up(ns, a, name, addr, qfile):
+    """A short dnsperf run against addr; RuntimeError unless it got
+    answers, NOERROR among them."""
+    w = dnsperf(ns, a.pin[0], addr, qfile, 1 if a.quick else 2)
+    if not w["completed"] or not w["rcodes"].get("NOERROR"):
+        raise RuntimeError(f"dns: {name} at {addr} does not answer: {w}")
+
+
+def measure(a, machine, servers, qfile):
+    """Start every server for machine, warm each up, run a.runs rounds of
+    one_run over them in turn, stop everything; return (results by server
+    name {KEYS: [per run]}, extra: {"hung", "setup", "rcodes", "failed":
+    runs that counted as none})."""
+    extra = {"hung": 0, "setup": set(), "rcodes": {}, "failed": 0}
+    timeout = (a.runs * (a.dns_sat + a.dns_fixed + 10) * len(servers)
+               + a.limit * 6 + 120)
+    res = {name: {k: [] for k in KEYS} for name, _, _ in servers}
+    with netns.Netns() as ns, benchlib.NativeNs(ns, VETH) as nat:
+        live, plan = [], []
+        try:
+            for i, (name, kind, path) in enumerate(servers):
+                log = []
+                if kind == "native":
+                    srv = start_native(nat, a, path, log)
+                    live.append((srv, None))
+                    plan.append((name, benchlib.VETH_SERVER_IP, srv.pid))
+                    continue
+                run, q, addr = start_vm(ns, a, machine, kind, path, i,
+                                        timeout, log, extra)
+                live.append((run, q))
+                plan.append((name, addr, q))
+                benchlib.say(f"dns: {machine}: {name} up (QEMU pid {q})")
+            for name, addr, _ in plan:
+                warm_up(ns, a, name, addr, qfile)
+            for r in range(a.runs):
+                for name, addr, pid in plan:
+                    got, codes = one_run(ns, a, addr, pid, qfile)
+                    if got is None:
+                        extra["failed"] += 1
+                        continue
+                    extra["rcodes"][name] = codes
+                    for k in KEYS:
+                        res[name][k].append(got[k])
+                    benchlib.say(
+                        f"dns: run {r + 1} {name}: {got['qps']:.0f} q/s "
+                        f"({got['sat_lost']:.0f} lost), server "
+                        f"{got['busy']:.0f}% dnsperf {got['client']:.0f}%;"
+                        f" at {RATE} q/s {got['cpu']:.2f} ms CPU/1000, "
+                        f"{got['lost']:.0f} lost")
+            ended = [p.args for p, _ in live if p.poll() is not None]
+            if ended:
+                raise RuntimeError(f"a server ended during the run: {ended}")
+        finally:
+            for p, q in live:
+                benchlib.stop(p, q)
+    return res, extra
+
+
+# ---- the table ------------------------------------------------------------
+
+ROWS = (("queries/s at saturation", "1/s", "qps", "{:.0f}"),
+        ("queries lost at saturation", "", "sat_lost", "{:.0f}"),
+        ("server CPU busy at saturation", "%", "busy", "{:.0f}"),
+        ("dnsperf CPU busy at saturation", "%", "client", "{:.0f}"),
+        (f"CPU per 1000 queries at {RATE} q/s", "ms", "cpu", "{:.1f}"),
+        (f"queries lost at {RATE} q/s", "", "lost", "{:.0f}"))
+
+
+def target_cell(res, k):
+    """The target of row k and whether libos meets it (medians)."""
+    if k not in TARGETS:
+        return ""
+    target, higher = TARGETS[k]
+    r = benchlib.median(res["libos"][k]), benchlib.median(res["linuxvm"][k])
+    value = r[0] / r[1] if None not in r and r[1] else None
+    text = f"≥ {target:g}×" if higher else "≤ 1/3×"
+    return f"{text}: {benchlib.verdict(value, target, higher)}"
+
+
+def table(machine, res, extra, a, mix):
+    """Print the table: per server the median (min–max) over the runs,
+    then libos / Linux VM and the target."""
+    rows = []
+    for label, unit, k, fmt in ROWS:
+        rows.append([label, unit] + [benchlib.spread(res[n][k], fmt)
+                                     for n in ("libos", "linuxvm", "native")]
+                    + ([""] * 2 if k in ("sat_lost", "lost") else [
+                        benchlib.ratio(res["libos"][k], res["linuxvm"][k]),
+                        target_cell(res, k)]))
+    codes = "; ".join(
+        f"{n}: " + ", ".join(f"{k} {v}" for k, v in c.items())
+        for n, c in extra["rcodes"].items())
+    benchlib.table(
+        f"dns, {machine} ({a.accel})",
+        ["measurement", "unit", "libos", "Linux VM", "native (veth)",
+         "libos / Linux VM", "target"], rows,
+        [f"Saturation: dnsperf -e -l {a.dns_sat} -q {OUTSTANDING}; fixed "
+         f"rate: dnsperf -e -Q {RATE} -l {a.dns_fixed}; server CPU: QEMU's "
+         "user+system (all threads), dns-linux's own. Queries: " + mix + ".",
+         f"Response codes (last saturation run): {codes}. Linux VM boots "
+         f"that hung and were retried: {extra['hung']}; runs in which "
+         f"dnsperf did not end and that count as none: {extra['failed']}."])
+
+
+# ---- --profile: where the time goes -------------------------------------
+
+def devstats(log, wait=2.0):
+    """The DEVSTATS match in log (still being filled by watch's reader
+    for up to wait s after QEMU ended), or None."""
+    end = time.monotonic() + wait
+    while True:
+        m = next((bench_echo.DEVSTATS.search(x) for x in list(log)
+                  if bench_echo.DEVSTATS.search(x)), None)
+        if m or time.monotonic() > end:
+            return m
+        time.sleep(0.1)
+
+
+def profile(a, machine, elf, qfile):
+    """One more boot of the image with devstats and a QMP socket: the
+    fixed rate for a.dns_fixed s (with perf_top on QEMU meanwhile), then
+    power-down. Return (devstats match or None, queries sent, perf rows
+    or None, the server's last counters line or None)."""
+    sock = f"/tmp/bench-dns-{os.getpid()}.qmp"
+    log, top = [], [None]
+    extra = {"hung": 0, "setup": set()}
+    with netns.Netns() as ns:
+        run, q, addr = start_vm(
+            ns, a, machine, "libos", elf, 0, a.limit * 4 + a.dns_fixed, log,
+            extra, ["--kopt", "devstats", "--qemu-arg=-qmp",
+                    f"--qemu-arg=unix:{sock},server=on,wait=off"])
+        try:
+            perf = threading.Thread(target=lambda: top.__setitem__(
+                0, benchlib.perf_top(q, a.dns_fixed)))
+            perf.start()
+            f = dnsperf(ns, a.pin[0], addr, qfile, a.dns_fixed,
+                        ["-Q", str(RATE)])
+            perf.join(a.limit + a.dns_fixed)
+            bench_echo.qmp(sock, "system_powerdown", 10)
+            run.wait(timeout=a.limit)
+        finally:
+            benchlib.stop(run, q)
+            if os.path.exists(sock):
+                os.unlink(sock)
+    m = devstats(log)
+    said = [x.strip() for x in log if "queries" in x and "dropped" in x]
+    return m, f["sent"], top[0], said[-1] if said else None
+
+
+def profile_tables(a, machine, elf, qfile):
+    """Print where the image's time goes at the fixed rate (--profile):
+    device counters per 1000 queries, and QEMU's top symbols."""
+    m, sent, top, said = profile(a, machine, elf, qfile)
+    if m is None:
+        rows = [["no counters came", "", "", ""]]
+    else:
+        k = 1000 / max(sent, 1)
+        rows = [[f"{int(x) * k:.0f}" for x in m.groups()]]
+    benchlib.table(
+        f"dns, {machine}: where the time goes (libos, per 1000 queries)",
+        ["frames received", "frames sent", "interrupts", "notifications"],
+        rows, [f"dnsperf -Q {RATE} -l {a.dns_fixed} ({sent:.0f} queries "
+               "sent), devstats at power-down; interrupts and notifications "
+               "are VM exits under KVM."]
+        + ([f"The server said: {said}"] if said else []))
+    if top is None:
+        print("\nperf: no profile of QEMU (perf absent or it failed).")
+        return
+    benchlib.table(
+        f"dns, {machine}: QEMU's top symbols at {RATE} q/s (libos)",
+        ["%", "object", "symbol"],
+        [[f"{p:.1f}", d, s] for p, d, s in top],
+        [f"perf record -g -p QEMU for {a.dns_fixed} s; perf report "
+         "--no-children --sort dso,symbol."])
+
+
+def run(a):
+    """tools/bench's dns subject: generate the queries, start the three
+    servers on a.machines[0], measure, print the table (and, with
+    a.profile, where the image's time goes)."""
+    a.dns_sat, a.dns_fixed = (3, 5) if a.quick else (10, 20)
+    machine = a.machines[0]
+    servers = prepare(a)
+    with tempfile.TemporaryDirectory(prefix="bench-dns-") as tmp:
+        qfile = os.path.join(tmp, "queries")
+        mix = query_file(qfile, zone_dir(a.build), LINES)
+        res, extra = measure(a, machine, servers, qfile)
+        if len(extra["setup"]) != 1:
+            raise RuntimeError(f"{machine}: the VMs ran on different QEMU "
+                               "options:\n" + "\n".join(extra["setup"]))
+        table(machine, res, extra, a, mix)
+        print(f"\nEvery VM ran: `qemu-system-x86_64 "
+              f"{next(iter(extra['setup']))}`")
+        if a.profile:
+            profile_tables(a, machine, servers[0][2], qfile)

@@ -400,3 +400,60 @@ def verdict(value, target, higher_is_better=True):
         return "n/a"
     ok = value >= target if higher_is_better else value <= target
     return "met" if ok else "**missed**"
+
+
+# ---- perf (a host profile of a process, for --profile) ------------------
+
+PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[[^\]]*\]\s+"
+                       r"(.*?)(?:\s+-)*\s*$")
+
+
+def perf_works():
+    """True if `perf --version` runs."""
+    try:
+        return subprocess.run(["perf", "--version"], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def perf_record(pid, seconds, out):
+    """perf record -g of process pid (all its threads) into file out for
+    seconds, stopped by perf's PID (SIGINT, then SIGKILL); True if out
+    was written."""
+    p = subprocess.Popen(["perf", "record", "-g", "-q", "-F", "999", "-o",
+                          out, "-p", str(pid)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        p.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        p.send_signal(2)
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    return os.path.exists(out) and os.path.getsize(out) > 0
+
+
+def perf_top(pid, seconds, n=10):
+    """Profile process pid with perf for seconds; return its n hottest
+    (percent, dso, symbol) by `perf report --stdio --no-children --sort
+    dso,symbol` (self time), or None if perf is absent or failed."""
+    if not perf_works():
+        return None
+    with tempfile.TemporaryDirectory(prefix="benchlib-perf-") as tmp:
+        data = os.path.join(tmp, "perf.data")
+        if not perf_record(pid, seconds, data):
+            return None
+        try:
+            rep = subprocess.run(
+                ["perf", "report", "-i", data, "--stdio", "--no-children",
+                 "--sort", "dso,symbol", "-g", "none"],
+                capture_output=True, text=True, timeout=120)
+        except subprocess.SubprocessError:
+            return None
+    rows = [PERF_LINE.match(x) for x in rep.stdout.splitlines()
+            if not x.startswith("#")]
+    rows = [(float(m.group(1)), m.group(2), m.group(3)) for m in rows if m]
+    return rows[:n] if rep.returncode == 0 and rows else None
