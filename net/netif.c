@@ -46,6 +46,7 @@
 
 #include <kern/console.h>
 #include <kern/loop.h>
+#include <kern/prof.h>
 #include <lwip/etharp.h>
 #include <lwip/ethip6.h>
 #include <lwip/inet_chksum.h>
@@ -66,6 +67,14 @@
 #ifndef RX_HELD
 #define RX_HELD 160
 #endif
+/* Run the driver call expr with its time charged to the driver's layer
+ * (kern/prof.h: net/'s time and the driver's are told apart here). */
+#define IN_DRIVER(expr)                                              \
+	do {                                                         \
+		int prev_layer_ = kern_prof_enter(KERN_PROF_DRIVER); \
+		expr;                                                \
+		kern_prof_leave(prev_layer_);                        \
+	} while (0)
 #define ETH_MIN_FRAME 60    /* bytes, without the FCS */
 #define RX_LARGE_MAX 0xffff /* a pbuf chain's tot_len is 16 bits */
 #define GSO_HDR_MAX (NET_ETH_HLEN + 40 + 60) /* MAC, IPv6 and TCP */
@@ -91,7 +100,7 @@ static void rx_free(struct pbuf *p)
 	struct rx_ref *r = (struct rx_ref *)(void *)p;
 	struct drv_netdev *nd = r->nif->nd;
 
-	nd->ops->rx_done(nd, r->buf);
+	IN_DRIVER(nd->ops->rx_done(nd, r->buf));
 	r->nif->rx_held--;
 	net_free(r);
 }
@@ -118,7 +127,7 @@ static void give_back(struct drv_netdev *nd, struct drv_netbuf *b)
 
 	for (; b; b = next) {
 		next = b->next;
-		nd->ops->rx_done(nd, b);
+		IN_DRIVER(nd->ops->rx_done(nd, b));
 	}
 }
 
@@ -224,9 +233,8 @@ static void count_rx(struct netif *n, const struct pbuf *p)
 }
 
 /* The driver's receive callback, in the event loop: into lwIP. */
-static void rx(void *ctx, struct drv_netbuf *buf)
+static void rx_frame(struct net_if *nif, struct drv_netbuf *buf)
 {
-	struct net_if *nif = ctx;
 	struct pbuf *p;
 
 	if (!frame_ok(nif, buf)) {
@@ -245,6 +253,15 @@ static void rx(void *ctx, struct drv_netbuf *buf)
 	/* lwIP's input asks for its work at the end of the pass (timers.c) */
 	if (nif->lw.input(p, &nif->lw) != ERR_OK)
 		pbuf_free(p);
+}
+
+/* The driver's frame, in net/'s time (kern/prof.h). */
+static void rx(void *ctx, struct drv_netbuf *buf)
+{
+	int prev = kern_prof_enter(KERN_PROF_NET);
+
+	rx_frame(ctx, buf);
+	kern_prof_leave(prev);
 }
 
 static void count_tx(struct netif *n, const struct pbuf *p)
@@ -279,10 +296,13 @@ static void txnow(void *arg)
 {
 	struct net_if *nif = arg;
 
+	int prev = kern_prof_enter(KERN_PROF_NET);
+
 	while (nif->tx_again) {
 		nif->tx_again = 0;
 		tcp_txnow();
 	}
+	kern_prof_leave(prev);
 }
 
 /* The MSS of the TCP segment whose pbuf went out last
@@ -305,6 +325,7 @@ uint32_t *net_tcp_out_seg(struct pbuf *p, const struct tcp_pcb *pcb,
 static int send_copy(struct net_if *nif, struct pbuf *p)
 {
 	const void *frame = p->payload;
+	int r;
 
 	if (p->tot_len > NET_FRAME_MAX)
 		return -EMSGSIZE;
@@ -312,7 +333,8 @@ static int send_copy(struct net_if *nif, struct pbuf *p)
 		pbuf_copy_partial(p, nif->bounce, p->tot_len, 0);
 		frame = nif->bounce;
 	}
-	return nif->nd->ops->send(nif->nd, frame, p->tot_len);
+	IN_DRIVER(r = nif->nd->ops->send(nif->nd, frame, p->tot_len));
+	return r;
 }
 
 /* The offloads frame p asks for (net_offload_tx) in t, its pbufs as t's
@@ -355,7 +377,7 @@ static int send_in_place(struct net_if *nif, struct pbuf *p)
 		pbuf_ref(p);
 	}
 	if (!r)
-		r = nif->nd->ops->send_sg(nif->nd, &t);
+		IN_DRIVER(r = nif->nd->ops->send_sg(nif->nd, &t));
 	if (r) {
 		pbuf_free(p);
 		return r;
@@ -368,20 +390,22 @@ static int send_in_place(struct net_if *nif, struct pbuf *p)
 static void tx_done(void *ctx, void *cookie)
 {
 	struct net_if *nif = ctx;
+	int prev = kern_prof_enter(KERN_PROF_NET);
 
 	nif->tx_inflight--;
 	pbuf_free(cookie);
+	kern_prof_leave(prev);
 }
 
 void net_netif_reclaim(struct net_if *nif)
 {
 	if (nif->tx_inflight && nif->nd->ops->tx_reclaim)
-		nif->nd->ops->tx_reclaim(nif->nd);
+		IN_DRIVER(nif->nd->ops->tx_reclaim(nif->nd));
 }
 
 void net_netif_poll(struct net_if *nif)
 {
-	nif->nd->ops->poll(nif->nd);
+	IN_DRIVER(nif->nd->ops->poll(nif->nd));
 }
 
 /* lwIP's output of one frame. A full ring is ERR_MEM, so that TCP keeps
@@ -395,7 +419,7 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 
 	if (r) {
 		MIB2_STATS_NETIF_INC(n, ifoutdiscards);
-		nd->ops->flush(nd); /* let the device drain the ring */
+		IN_DRIVER(nd->ops->flush(nd)); /* let it drain the ring */
 		if (r == -ENOMEM)
 			return ERR_MEM;
 		if (r != -EAGAIN)
@@ -408,7 +432,7 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 	if (kern_loop_in_pass())
 		kern_loop_defer(&nif->flush);
 	else
-		nd->ops->flush(nd);
+		IN_DRIVER(nd->ops->flush(nd));
 	return ERR_OK;
 }
 
@@ -513,7 +537,7 @@ static void flush(void *arg)
 {
 	struct net_if *nif = arg;
 
-	nif->nd->ops->flush(nif->nd);
+	IN_DRIVER(nif->nd->ops->flush(nif->nd));
 }
 
 /* The device's link went up or down (drv_netdev_link). */

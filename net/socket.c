@@ -23,6 +23,7 @@
 
 #include <kern/clock.h>
 #include <kern/file.h>
+#include <kern/prof.h>
 #include <kern/syscall.h>
 #include <kern/uaccess.h>
 
@@ -35,18 +36,26 @@
 static const struct net_proto_ops *const protos[] = { &net_tcp_proto,
 						      &net_udp_proto };
 
+/* The descriptor calls below reach a socket through the kernel's file
+ * layer; their time is net/'s (kern/prof.h), as the socket calls'. */
 static ssize_t sock_read(struct kern_file *f, void *buf, size_t n)
 {
 	struct net_sock *s = f->priv;
+	int prev = kern_prof_enter(KERN_PROF_NET);
+	ssize_t r = s->ops->recv(s, buf, n, 0, NULL);
 
-	return s->ops->recv(s, buf, n, 0, NULL);
+	kern_prof_leave(prev);
+	return r;
 }
 
 static ssize_t sock_write(struct kern_file *f, const void *buf, size_t n)
 {
 	struct net_sock *s = f->priv;
+	int prev = kern_prof_enter(KERN_PROF_NET);
+	ssize_t r = s->ops->send(s, buf, n, 0, NULL, 0);
 
-	return s->ops->send(s, buf, n, 0, NULL, 0);
+	kern_prof_leave(prev);
+	return r;
 }
 
 /* sendfile's bytes that never change: referenced where the protocol
@@ -54,17 +63,22 @@ static ssize_t sock_write(struct kern_file *f, const void *buf, size_t n)
 static ssize_t sock_write_stable(struct kern_file *f, const void *buf, size_t n)
 {
 	struct net_sock *s = f->priv;
+	int prev = kern_prof_enter(KERN_PROF_NET);
+	ssize_t r = s->ops->send_stable ? s->ops->send_stable(s, buf, n) :
+					  s->ops->send(s, buf, n, 0, NULL, 0);
 
-	if (s->ops->send_stable)
-		return s->ops->send_stable(s, buf, n);
-	return s->ops->send(s, buf, n, 0, NULL, 0);
+	kern_prof_leave(prev);
+	return r;
 }
 
 static unsigned sock_poll(struct kern_file *f)
 {
 	struct net_sock *s = f->priv;
+	int prev = kern_prof_enter(KERN_PROF_NET);
+	unsigned r = s->ops->poll(s);
 
-	return s->ops->poll(s);
+	kern_prof_leave(prev);
+	return r;
 }
 
 static long sock_ioctl(struct kern_file *f, unsigned long req, void *arg)
@@ -81,11 +95,14 @@ static long sock_ioctl(struct kern_file *f, unsigned long req, void *arg)
 static void sock_release(struct kern_file *f)
 {
 	struct net_sock *s = f->priv;
+	int prev;
 
 	if (!s) /* install() failed: the caller keeps s */
 		return;
+	prev = kern_prof_enter(KERN_PROF_NET);
 	s->ops->close(s);
 	mem_free(s);
+	kern_prof_leave(prev);
 }
 
 static ssize_t sock_readv(struct kern_file *f, const struct iovec *iov,
@@ -732,18 +749,26 @@ static long sys_sendmmsg(const long *a)
 static ssize_t sock_readv(struct kern_file *f, const struct iovec *iov, int cnt)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = cnt };
+	int prev;
+	ssize_t r;
 
 	if (!iov_total(iov, (size_t)cnt)) /* as read(fd, buf, 0): nothing */
 		return 0;
-	return recv_msg(f->priv, &m, 0);
+	prev = kern_prof_enter(KERN_PROF_NET);
+	r = recv_msg(f->priv, &m, 0);
+	kern_prof_leave(prev);
+	return r;
 }
 
 static ssize_t sock_writev(struct kern_file *f, const struct iovec *iov,
 			   int cnt)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = cnt };
+	int prev = kern_prof_enter(KERN_PROF_NET);
+	ssize_t r = send_msg(f->priv, &m, 0);
 
-	return send_msg(f->priv, &m, 0);
+	kern_prof_leave(prev);
+	return r;
 }
 
 static long sys_socketpair(const long *a)
@@ -779,7 +804,8 @@ void net_socket_init(void)
 	};
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		kern_syscall_register(calls[i].nr, calls[i].fn);
+		kern_syscall_register_layer(calls[i].nr, calls[i].fn,
+					    KERN_PROF_NET);
 }
 
 struct net_sock *net_sock_of_fd(long fd, int *err)

@@ -11,6 +11,7 @@
 #include <kern/clock.h>
 #include <kern/entropy.h>
 #include <kern/loop.h>
+#include <kern/prof.h>
 #include <kern/timer.h>
 #include <lwip/sys.h>
 #include <lwip/timeouts.h>
@@ -73,12 +74,14 @@ static void schedule(void)
 static void work(void *arg)
 {
 	struct net_if *nif;
+	int prev = kern_prof_enter(KERN_PROF_NET);
 
 	(void)arg;
 	for (int i = 0; (nif = net_netif_get(i)); i++)
 		net_netif_poll(nif); /* so lwIP's timers may retransmit */
 	sys_check_timeouts();
 	schedule();
+	kern_prof_leave(prev);
 }
 
 void net_lwip_touched(void)

@@ -300,7 +300,8 @@ def counters(a, machine, elf, mib):
     with netns.Netns() as ns:
         run, q = boot_libos(ns, a.pin[1], elf, a, machine, "tap0",
                             netns.GUEST_IP, a.limit * 4, log,
-                            ["--kopt", "devstats", "--qemu-arg=-qmp",
+                            ["--kopt", "devstats", "--kopt", "prof",
+                             "--qemu-arg=-qmp",
                              f"--qemu-arg=unix:{sock},server=on,wait=off"])
         try:
             subprocess.run(ns.cmd(*benchlib.pinned(
@@ -319,20 +320,22 @@ def counters(a, machine, elf, mib):
         return None
     rx, tx, irq, notes = (int(x) for x in m.groups())
     return {"rx": rx / mib, "tx": tx / mib, "irq": irq / mib,
-            "notify": notes / mib}
+            "notify": notes / mib, "layers": benchlib.prof_shares(log)}
 
 
 def counters_table(a, machine, elf, mib):
     """Print the image's device counters per MiB echoed (--profile)."""
     c = counters(a, machine, elf, mib)
-    rows = [["no counters came", "", "", ""]] if c is None else [[
+    rows = [["no counters came", "", "", "", ""]] if c is None else [[
         f"{c['rx']:.0f}", f"{c['tx']:.0f}", f"{c['irq']:.0f}",
-        f"{c['notify']:.0f}"]]
+        f"{c['notify']:.0f}", benchlib.prof_text(c["layers"])]]
     benchlib.table(
         f"echo, {machine}: where the time goes (libos, per MiB echoed)",
-        ["frames received", "frames sent", "interrupts", "notifications"],
-        rows, [f"One {mib} MiB echo, devstats at power-down; interrupts and "
-               "notifications are VM exits under KVM."])
+        ["frames received", "frames sent", "interrupts", "notifications",
+         "guest time by layer (boot to power-down)"],
+        rows, [f"One {mib} MiB echo, devstats and prof at power-down; "
+               "interrupts and notifications are VM exits under KVM; the "
+               "layers' shares are of TSC cycles (kern/prof.h)."])
 
 
 def prepare(a):

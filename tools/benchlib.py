@@ -457,3 +457,28 @@ def perf_top(pid, seconds, n=10):
             if not x.startswith("#")]
     rows = [(float(m.group(1)), m.group(2), m.group(3)) for m in rows if m]
     return rows[:n] if rep.returncode == 0 and rows else None
+
+
+PROF = re.compile(r"prof: (\d+) cycles: (.*)$")
+
+
+def prof_shares(log):
+    """The guest's time by layer from the kernel option prof's line in
+    log (lines): {"cycles": N, layer: percent, ...}, or None."""
+    for line in log:
+        m = PROF.search(line.strip())
+        if m:
+            shares = {"cycles": int(m.group(1))}
+            for part in m.group(2).split(","):
+                name, pct = part.split()
+                shares[name] = float(pct.rstrip("%"))
+            return shares
+    return None
+
+
+def prof_text(shares):
+    """prof_shares' result as "service 10.0%, kernel ...", or "n/a"."""
+    if not shares:
+        return "n/a"
+    return ", ".join(f"{k} {v:.1f}%" for k, v in shares.items()
+                     if k != "cycles")

@@ -13,6 +13,7 @@
 #include <kern/clock.h>
 #include <kern/cmdline.h>
 #include <kern/component.h>
+#include <kern/prof.h>
 #include <kern/console.h>
 #include <kern/entropy.h>
 #include <kern/exit.h>
@@ -104,6 +105,7 @@ void kern_main(uint64_t start_info)
 	kern_entropy_boot();             /* seeded before lwIP, AT_RANDOM */
 	kern_components_start(&cmdline); /* optional parts: the net stack */
 	drv_devstats_init(&cmdline);     /* devstats: counters at exit */
+	kern_prof_init(&cmdline);        /* prof: time by layer at exit */
 	banner();                        /* RAM, page sizes, boot time */
 	take_env();                      /* env.NAME=value: environment */
 	kern_options_check_unused(&cmdline); /* unknown: stop */

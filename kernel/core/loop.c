@@ -3,7 +3,8 @@
  * wait; system-call dispatch (syscall.c); the console and the log
  * (console.c, log.c); the command line and the kernel's own options
  * (cmdline.c, options.c); the optional parts of the image
- * (component.c); and os/loop.h for the service (os_loop.c).
+ * (component.c); the time by layer under the option prof (prof.c); and
+ * os/loop.h for the service (os_loop.c).
  *
  * The event loop (see kern/loop.h and docs/event-loop.md). */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <kern/clock.h>
 #include <kern/irq.h>
 #include <kern/loop.h>
+#include <kern/prof.h>
 #include "proc/signal.h"
 #include <kern/timer.h>
 
@@ -49,12 +51,15 @@ int kern_loop_poll(void)
 static void sleep_until(uint64_t wake)
 {
 	uint64_t t0;
+	int prev;
 
 	kern_timer_program(wake);
 	if (kern_irq_pending())
 		return;
 	t0 = kern_clock_ns();
+	prev = kern_prof_enter(KERN_PROF_IDLE);
 	arch_irq_idle();
+	kern_prof_leave(prev);
 	idle_ns += kern_clock_ns() - t0;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 
 #include <kern/console.h>
+#include <kern/prof.h>
 #include "proc/signal.h"
 #include <kern/syscall.h>
 
@@ -85,12 +86,25 @@ static void log_unknown(long nr)
 			"syscall(2) needs os_add_executable(... USES <part>))");
 }
 
+/* The layer (kern/prof.h) each call's time is charged to; 0 is the
+ * kernel's (KERN_PROF_KERNEL is stored as 0, others as themselves). */
+static unsigned char layer_of[NR_MAX];
+
 int kern_syscall_register(long nr, kern_syscall_fn fn)
 {
 	if (nr < 0 || nr >= NR_MAX || table[nr])
 		return -EBUSY;
 	table[nr] = fn;
 	return 0;
+}
+
+int kern_syscall_register_layer(long nr, kern_syscall_fn fn, int layer)
+{
+	int err = kern_syscall_register(nr, fn);
+
+	if (!err && layer != KERN_PROF_KERNEL)
+		layer_of[nr] = (unsigned char)layer;
+	return err;
 }
 
 int kern_syscall_register_all(const struct kern_syscall_entry *e,
@@ -108,9 +122,13 @@ int kern_syscall_register_all(const struct kern_syscall_entry *e,
 long kern_syscall(long nr, const long *args)
 {
 	long r;
+	int prev;
 
 	if (nr >= 0 && nr < NR_MAX && table[nr]) {
+		prev = kern_prof_enter(layer_of[nr] ? layer_of[nr] :
+						      KERN_PROF_KERNEL);
 		r = table[nr](args);
+		kern_prof_leave(prev);
 	} else {
 		log_unknown(nr);
 		r = -ENOSYS;

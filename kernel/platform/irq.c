@@ -12,6 +12,7 @@
 #include <kern/exit.h>
 #include <kern/irq.h>
 #include <kern/mm.h>
+#include <kern/prof.h>
 
 #define QEMU_IOAPIC 0xfec00000ULL
 #define QEMU_LAPIC 0xfee00000ULL
@@ -161,6 +162,7 @@ int kern_irq_pending(void)
 int kern_irq_run(void)
 {
 	int ran = 0;
+	int prev;
 
 	for (unsigned w = 0; w < 4; w++) {
 		uint64_t bits =
@@ -171,8 +173,10 @@ int kern_irq_run(void)
 			struct irq_slot *s = &slots[v];
 
 			bits &= bits - 1;
+			prev = kern_prof_enter(KERN_PROF_DRIVER);
 			for (int i = 0; i < s->nh; i++)
 				s->h[i].fn(s->h[i].arg);
+			kern_prof_leave(prev);
 			if (s->level)
 				arch_ioapic_mask((uint32_t)s->gsi, 0);
 			ran++;

@@ -17,6 +17,7 @@
 #include <kern/exit.h>
 #include "debug/fault.h"
 #include <kern/mm.h>
+#include <kern/prof.h>
 #include "proc/exec.h"
 #include <os/exit.h>
 
@@ -70,6 +71,7 @@ static void enter_libc(void *sp)
 {
 	uint64_t *s = sp;
 
+	kern_prof_enter(KERN_PROF_SERVICE); /* never left: main's time */
 	arch_irq_enable(); /* the service runs with interrupts on */
 	__libc_start_main(main, (int)s[0], (char **)&s[1], 0, 0, 0);
 	kern_panic("__libc_start_main returned");

@@ -436,6 +436,23 @@ int kern_syscall_register(long nr, kern_syscall_fn fn)
 	return 0;
 }
 
+int kern_syscall_register_layer(long nr, kern_syscall_fn fn, int layer)
+{
+	(void)layer;
+	return kern_syscall_register(nr, fn);
+}
+
+/* kern/prof.h: no time by layer on the host (the option is never set). */
+int kern_prof_enter(int layer)
+{
+	return layer;
+}
+
+void kern_prof_leave(int prev)
+{
+	(void)prev;
+}
+
 int kern_syscall_register_all(const struct kern_syscall_entry *e,
 			      unsigned long n)
 {

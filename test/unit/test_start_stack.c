@@ -39,6 +39,11 @@ void kern_panic(const char *fmt, ...)
 	abort();
 }
 
+int kern_prof_enter(int layer)
+{
+	return layer;
+}
+
 void arch_irq_enable(void)
 {
 	abort();

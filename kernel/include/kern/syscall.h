@@ -19,6 +19,10 @@ typedef long (*kern_syscall_fn)(const long *args);
  * call nr. 0, or -EBUSY when the kernel or someone else already does. */
 int kern_syscall_register(long nr, kern_syscall_fn fn);
 
+/* kern_syscall_register, with the call's time charged to layer (a
+ * kern_prof_layer: net/ registers its socket calls as KERN_PROF_NET). */
+int kern_syscall_register_layer(long nr, kern_syscall_fn fn, int layer);
+
 struct kern_syscall_entry {
 	long nr;
 	kern_syscall_fn fn;

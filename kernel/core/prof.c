@@ -1,0 +1,81 @@
+/* Where the guest's time goes, by layer (kern/prof.h): cycles charged to
+ * the current layer at each change, printed as shares at exit. */
+#include <stdio.h>
+
+#include <arch/cpu.h>
+#include <kern/cmdline.h>
+#include <kern/console.h>
+#include <kern/exit.h>
+#include <kern/prof.h>
+
+static const char *const names[KERN_PROF_LAYERS] = { "service", "kernel", "net",
+						     "driver", "idle" };
+static int enabled;
+static int current = KERN_PROF_KERNEL;
+static uint64_t last;
+static uint64_t cycles[KERN_PROF_LAYERS];
+
+/* Charge the cycles since the last change to the current layer. */
+static void charge(void)
+{
+	uint64_t now = arch_rdtsc();
+
+	cycles[current] += now - last;
+	last = now;
+}
+
+int kern_prof_enter(int layer)
+{
+	int prev = current;
+
+	if (!enabled)
+		return layer;
+	charge();
+	current = layer;
+	return prev;
+}
+
+void kern_prof_leave(int prev)
+{
+	if (!enabled)
+		return;
+	charge();
+	current = prev;
+}
+
+uint64_t kern_prof_cycles(int layer)
+{
+	return layer >= 0 && layer < KERN_PROF_LAYERS ? cycles[layer] : 0;
+}
+
+/* At exit: "prof: N cycles: service S%, kernel K%, ..." (tenths). */
+static void print_shares(void)
+{
+	uint64_t total = 0;
+	char line[160];
+	int n;
+
+	charge();
+	for (int i = 0; i < KERN_PROF_LAYERS; i++)
+		total += cycles[i];
+	n = snprintf(line, sizeof(line),
+		     "prof: %llu cycles:", (unsigned long long)total);
+	for (int i = 0; i < KERN_PROF_LAYERS && n < (int)sizeof(line); i++) {
+		uint64_t t = total ? cycles[i] * 1000 / total : 0;
+
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+			      "%s %s %llu.%llu%%", i ? "," : "", names[i],
+			      (unsigned long long)(t / 10),
+			      (unsigned long long)(t % 10));
+	}
+	kern_log(KERN_LOG_QUIET, "%s", line); /* asked for: any level */
+}
+
+void kern_prof_init(struct kern_cmdline *cl)
+{
+	if (!kern_cmdline_take(cl, "prof"))
+		return;
+	last = arch_rdtsc();
+	enabled = 1;
+	kern_atexit(print_shares);
+}

@@ -1,0 +1,40 @@
+/* Where the guest's time goes, by layer, from TSC stamps: the kernel
+ * option "prof" makes the kernel charge every cycle since boot to one of
+ * a few layers and print the shares at exit (tools/bench --profile). The
+ * layers change only at their boundaries (a system call, an interrupt's
+ * deferred half, a call between net/ and a driver, halting), so the
+ * shares are exclusive: time in a driver called from lwIP is the
+ * driver's, not lwIP's. Without the option every call returns at once. */
+#ifndef KERN_PROF_H
+#define KERN_PROF_H
+
+#include <stdint.h>
+
+struct kern_cmdline;
+
+enum kern_prof_layer {
+	KERN_PROF_SERVICE, /* the service's own code and libc */
+	KERN_PROF_KERNEL,  /* system calls, files, memory, the loop */
+	KERN_PROF_NET,	   /* net/ and lwIP */
+	KERN_PROF_DRIVER,  /* device drivers: interrupts' halves, rings */
+	KERN_PROF_IDLE,	   /* halted, waiting for an interrupt */
+	KERN_PROF_LAYERS
+};
+
+/* Take the option "prof" from cl; with it, start counting (the time so
+ * far is the kernel's) and print the shares at exit. */
+void kern_prof_init(struct kern_cmdline *cl);
+
+/* Charge the cycles since the last change to the current layer, make
+ * layer current, and return the layer it replaced (for kern_prof_leave).
+ * Calls nest; interrupt handlers' top halves must not call it. */
+int kern_prof_enter(int layer);
+
+/* Charge the cycles since the last change to the current layer and make
+ * prev (kern_prof_enter's result) current again. */
+void kern_prof_leave(int prev);
+
+/* Cycles charged to layer so far (0 without the option). */
+uint64_t kern_prof_cycles(int layer);
+
+#endif
