@@ -396,7 +396,8 @@ def profile(a, machine, elf, qfile):
     with netns.Netns() as ns:
         run, q, addr = start_vm(
             ns, a, machine, "libos", elf, 0, a.limit * 4 + a.dns_fixed, log,
-            extra, ["--kopt", "devstats", "--qemu-arg=-qmp",
+            extra, ["--kopt", "devstats", "--kopt", "prof",
+                    "--qemu-arg=-qmp",
                     f"--qemu-arg=unix:{sock},server=on,wait=off"])
         try:
             perf = threading.Thread(target=lambda: top.__setitem__(
@@ -413,21 +414,24 @@ def profile(a, machine, elf, qfile):
                 os.unlink(sock)
     m = devstats(log)
     said = [x.strip() for x in log if "queries" in x and "dropped" in x]
-    return m, f["sent"], top[0], said[-1] if said else None
+    return (m, f["sent"], top[0], said[-1] if said else None,
+            benchlib.prof_shares(log))
 
 
 def profile_tables(a, machine, elf, qfile):
     """Print where the image's time goes at the fixed rate (--profile):
     device counters per 1000 queries, and QEMU's top symbols."""
-    m, sent, top, said = profile(a, machine, elf, qfile)
+    m, sent, top, said, layers = profile(a, machine, elf, qfile)
     if m is None:
-        rows = [["no counters came", "", "", ""]]
+        rows = [["no counters came", "", "", "", ""]]
     else:
         k = 1000 / max(sent, 1)
-        rows = [[f"{int(x) * k:.0f}" for x in m.groups()]]
+        rows = [[f"{int(x) * k:.0f}" for x in m.groups()]
+                + [benchlib.prof_text(layers)]]
     benchlib.table(
         f"dns, {machine}: where the time goes (libos, per 1000 queries)",
-        ["frames received", "frames sent", "interrupts", "notifications"],
+        ["frames received", "frames sent", "interrupts", "notifications",
+         "guest time by layer (boot to power-down)"],
         rows, [f"dnsperf -Q {RATE} -l {a.dns_fixed} ({sent:.0f} queries "
                "sent), devstats at power-down; interrupts and notifications "
                "are VM exits under KVM."]

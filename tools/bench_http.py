@@ -331,7 +331,8 @@ def profile_boot(a, machine, files):
     log, out = [], {}
     with netns.Netns() as ns:
         run, q = boot_libos(ns, a, machine, files, int(a.limit * 4 + 60),
-                            log, ["--kopt", "devstats", "--qemu-arg=-qmp",
+                            log, ["--kopt", "devstats", "--kopt", "prof",
+                                  "--qemu-arg=-qmp",
                                   f"--qemu-arg=unix:{sock},server=on,"
                                   "wait=off"])
         try:
@@ -349,6 +350,7 @@ def profile_boot(a, machine, files):
                 os.unlink(sock)
     m = next((DEVSTATS.search(x) for x in log if DEVSTATS.search(x)), None)
     out["dev"] = [int(x) for x in m.groups()] if m else None
+    out["layers"] = benchlib.prof_shares(log)
     out["has_perf"] = hasattr(benchlib, "perf_top")
     return out
 
@@ -359,16 +361,18 @@ def profile_table(a, machine, files):
     p = profile_boot(a, machine, files)
     n = p["requests"] or 1
     if p["dev"] is None:
-        rows = [["no devstats came", "", "", "", "", "", ""]]
+        rows = [["no devstats came", "", "", "", "", "", "", ""]]
     else:
         rx, rxb, tx, txb, irq, notes = p["dev"]
         rows = [[f"{p['requests']}", f"{rx / n:.2f}", f"{tx / n:.2f}",
                  f"{(rxb + txb) / n:.0f}", f"{irq / n:.2f}",
-                 f"{notes / n:.2f}", f"{1000 * p['cpu_ms'] / n:.0f}"]]
+                 f"{notes / n:.2f}", f"{1000 * p['cpu_ms'] / n:.0f}",
+                 benchlib.prof_text(p["layers"])]]
     benchlib.table(
         f"http, {machine}: where the time goes (libos, per {SMALL} request)",
         ["requests", "frames received", "frames sent", "bytes (both ways)",
-         "interrupts", "notifications", "QEMU CPU (µs)"], rows,
+         "interrupts", "notifications", "QEMU CPU (µs)",
+         "guest time by layer (boot to power-down)"], rows,
         [f"One boot with devstats: wrk -t1 -c{CONNS} -d{a.http_seconds}s "
          f"on {SMALL}, then power-down through QMP; the counters cover the "
          "whole boot (ARP included). Interrupts and notifications are VM "

@@ -477,8 +477,12 @@ def prof_shares(log):
 
 
 def prof_text(shares):
-    """prof_shares' result as "service 10.0%, kernel ...", or "n/a"."""
+    """prof_shares' result as the busy layers' shares of the time not
+    idle ("service 10%, kernel 20%, net 50%, driver 20% of busy; idle
+    40%"), or "n/a"."""
     if not shares:
         return "n/a"
-    return ", ".join(f"{k} {v:.1f}%" for k, v in shares.items()
-                     if k != "cycles")
+    busy = {k: v for k, v in shares.items() if k not in ("cycles", "idle")}
+    total = sum(busy.values()) or 1
+    return (", ".join(f"{k} {100 * v / total:.0f}%" for k, v in busy.items())
+            + f" of busy; idle {shares.get('idle', 0):.0f}%")
