@@ -1,5 +1,5 @@
 """benchlib: what the side-by-side benchmarks of an example service
-(tools/bench-dns, tools/bench-http) share: the libos image booted by
+(tools/bench's subjects, tools/bench-https, tools/bench-tune) share: the libos image booted by
 tools/run on tap0 of a namespace (tools/netns.py) and the same program
 built for Linux in a second namespace joined to the first by a veth pair,
 CPU pinning, stopping every process by its PID, every wait bounded; the

@@ -1,8 +1,8 @@
 /*
  * The boot-time floor: the smallest PVH kernel, which exits through
  * isa-debug-exit as soon as it runs (reported by tools/run as status 0).
- * tools/bench-boot times it beside real images to show what QEMU itself
- * costs.
+ * tools/bench's boot subject times it beside real images, with the same
+ * machine, firmware and NIC, to show what QEMU itself costs.
  */
 	.section .note.pvh, "a", @note
 	.balign 4

@@ -1,7 +1,7 @@
 /*
  * The idle floor: the smallest PVH kernel that stays up doing nothing
- * (interrupts off, halted for good). tools/bench-idle measures QEMU's CPU
- * use with it beside an idle libos service.
+ * (interrupts off, halted for good). tools/bench's mem subject measures
+ * QEMU's CPU use and resident memory with it beside the idle services.
  */
 	.section .note.pvh, "a", @note
 	.balign 4
