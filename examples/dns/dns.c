@@ -28,7 +28,9 @@
  *
  * TCP (RFC 7766): queries framed by a 2-octet length, several per
  * connection, pipelined, answered in order. Each of TCP_SLOTS connections
- * has a fixed input buffer for queries up to TCP_QUERY_MAX octets; when
+ * has an input buffer for queries up to TCP_QUERY_MAX octets, allocated
+ * while it is open (a connection refused for want of memory is counted
+ * as an accept error), so idle slots cost no memory; when
  * every slot is taken, a new client takes the slot of the connection
  * that has gone longest without progress, which is closed: clients that
  * open connections and trickle bytes into them (or never read) cannot
@@ -96,8 +98,10 @@ struct conn {
 	struct conn *lru_prev, *lru_next;   /* open connections, oldest first */
 	struct conn *work_prev, *work_next; /* connections with work */
 	bool queued;			    /* on the work list */
-	uint8_t in[2 + TCP_QUERY_MAX];
+	uint8_t *in; /* CONN_IN octets while open, else NULL */
 };
+
+#define CONN_IN (2 + TCP_QUERY_MAX)
 
 /* Counters of the transport, beside dns_answer()'s. */
 struct srv_stats {
@@ -426,6 +430,8 @@ static void conn_close(struct conn *c)
 {
 	close(c->fd);
 	c->fd = -1;
+	free(c->in);
+	c->in = NULL;
 	lru_unlink(c);
 	work_remove(c);
 	free_slots[nfree++] = c;
@@ -439,6 +445,7 @@ static void accept_some(int64_t now)
 		int fd = accept4(tcp_fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
+		uint8_t *in;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -448,6 +455,11 @@ static void accept_some(int64_t now)
 			tcp_ready = false;	    /* until the next arrival */
 			return;
 		}
+		if (!(in = malloc(CONN_IN))) { /* no memory: refused */
+			ss.accept_errors++;
+			close(fd);
+			continue;
+		}
 		if (!nfree) { /* full: the longest without progress goes */
 			ss.conns_full++;
 			conn_close(lru.lru_next);
@@ -455,6 +467,7 @@ static void accept_some(int64_t now)
 		ss.conns++;
 		c = free_slots[--nfree];
 		c->fd = fd;
+		c->in = in;
 		c->can_read = true; /* data may have come before the watch */
 		c->eof = c->blocked = false;
 		c->sent = c->off = c->len = 0;
@@ -546,9 +559,9 @@ static int read_some(struct conn *c, int64_t now)
 		c->len -= c->off;
 		c->off = 0;
 	}
-	if (c->len == sizeof(c->in))
+	if (c->len == CONN_IN)
 		return -1; /* full without a complete query: cannot happen */
-	n = recv(c->fd, c->in + c->len, sizeof(c->in) - c->len, 0);
+	n = recv(c->fd, c->in + c->len, CONN_IN - c->len, 0);
 	if (n > 0) {
 		c->len += (size_t)n;
 		touch(c, now);
