@@ -207,19 +207,8 @@ class HttpProbe:
     def get(self, c):
         """True if GET on the connected c is answered 200."""
         c.setblocking(True)
-        c.settimeout(HTTP_WAIT)
-        try:
-            c.sendall(f"GET {benchsvc.HTTP_PROBE} HTTP/1.1\r\nHost: "
-                      f"{self.addr}\r\nConnection: close\r\n\r\n".encode())
-            head = b""
-            while b"\r\n" not in head:
-                chunk = c.recv(4096)
-                if not chunk:
-                    break
-                head += chunk
-            return head.startswith(b"HTTP/1.1 200 ")
-        except OSError:
-            return False
+        return benchsvc.http_get_ok(c, self.addr,
+                                    time.monotonic() + HTTP_WAIT)
 
     def __call__(self, addr, wait):
         """Start one more connection, then watch them all for up to wait

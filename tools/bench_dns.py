@@ -54,7 +54,6 @@ import tempfile
 import threading
 import time
 
-import bench_echo
 import benchlib
 import benchsvc
 import linuxvm
@@ -216,15 +215,7 @@ def prepare(a):
     for tool in ("dnsperf", "nsd-checkzone", "taskset"):
         if subprocess.run(["which", tool], capture_output=True).returncode:
             raise RuntimeError(f"dns: {tool} not found")
-    elf, native = SVC.elf(a.build), SVC.host_program(a.build)
-    for f in (elf, native):
-        if not os.access(f, os.X_OK):
-            raise RuntimeError(f"{f} not found: build first")
-    benchlib.say("dns: preparing the Linux VM (Debian kernel, busybox, "
-                 "static dns, zones.db)")
-    prog, _ = SVC.linuxvm_initramfs(a.build)
-    return [("libos", "libos", elf), ("linuxvm", "linuxvm", prog),
-            ("native", "native", native)]
+    return SVC.forms(a.build)
 
 
 def start_vm(ns, a, machine, kind, path, i, timeout, log, extra,
@@ -251,7 +242,7 @@ def start_vm(ns, a, machine, kind, path, i, timeout, log, extra,
             files=SVC.linuxvm_files(a.build))
         extra["hung"] += hung
         addr = f"{sub}.2"
-    extra["setup"].add(bench_echo.qemu_setup(q))
+    extra["setup"].add(benchlib.qemu_options(q))
     return run, q, addr
 
 
@@ -378,8 +369,8 @@ def devstats(log, wait=2.0):
     for up to wait s after QEMU ended), or None."""
     end = time.monotonic() + wait
     while True:
-        m = next((bench_echo.DEVSTATS.search(x) for x in list(log)
-                  if bench_echo.DEVSTATS.search(x)), None)
+        m = next((benchlib.DEVSTATS.search(x) for x in list(log)
+                  if benchlib.DEVSTATS.search(x)), None)
         if m or time.monotonic() > end:
             return m
         time.sleep(0.1)
@@ -390,15 +381,12 @@ def profile(a, machine, elf, qfile):
     fixed rate for a.dns_fixed s (with perf_top on QEMU meanwhile), then
     power-down. Return (devstats match or None, queries sent, perf rows
     or None, the server's last counters line or None)."""
-    sock = f"/tmp/bench-dns-{os.getpid()}.qmp"
     log, top = [], [None]
     extra = {"hung": 0, "setup": set()}
-    with netns.Netns() as ns:
+    with netns.Netns() as ns, benchlib.profiled_boot("dns") as (sock, opts):
         run, q, addr = start_vm(
             ns, a, machine, "libos", elf, 0, a.limit * 4 + a.dns_fixed, log,
-            extra, ["--kopt", "devstats", "--kopt", "prof",
-                    "--qemu-arg=-qmp",
-                    f"--qemu-arg=unix:{sock},server=on,wait=off"])
+            extra, opts)
         try:
             perf = threading.Thread(target=lambda: top.__setitem__(
                 0, benchlib.perf_top(q, a.dns_fixed)))
@@ -406,12 +394,9 @@ def profile(a, machine, elf, qfile):
             f = dnsperf(ns, a.pin[0], addr, qfile, a.dns_fixed,
                         ["-Q", str(RATE)])
             perf.join(a.limit + a.dns_fixed)
-            bench_echo.qmp(sock, "system_powerdown", 10)
-            run.wait(timeout=a.limit)
+            benchlib.power_down(sock, run, a.limit)
         finally:
             benchlib.stop(run, q)
-            if os.path.exists(sock):
-                os.unlink(sock)
     m = devstats(log)
     said = [x.strip() for x in log if "queries" in x and "dropped" in x]
     return (m, f["sent"], top[0], said[-1] if said else None,

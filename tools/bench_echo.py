@@ -46,11 +46,9 @@ import ctypes
 import fcntl
 import json
 import os
-import re
 import socket
 import struct
 import subprocess
-import sys
 import termios
 import threading
 import time
@@ -269,53 +267,26 @@ def boot_libos(ns, cpu, elf, a, machine, tap, ip, timeout, log,
     return p, q
 
 
-DEVSTATS = re.compile(r"devstats net0 \(.*\): rx (\d+) pkts \d+ B, tx (\d+) "
-                      r"pkts .* interrupts (\d+), notifications (\d+)")
-
-
-def qmp(sock, command, limit):
-    """Send one QMP command to QEMU's socket sock (after the handshake)."""
-    end = time.monotonic() + limit
-    while not os.path.exists(sock) and time.monotonic() < end:
-        time.sleep(0.05)
-    with socket.socket(socket.AF_UNIX) as c:
-        c.settimeout(limit)
-        c.connect(sock)
-        f = c.makefile("rw")
-        f.readline()                                  # the greeting
-        for cmd in ("qmp_capabilities", command):
-            f.write(json.dumps({"execute": cmd}) + "\n")
-            f.flush()
-            f.readline()
-
-
 def counters(a, machine, elf, mib):
     """The guest's device counters over one boot that echoes mib MiB once
     and is then powered down (ACPI power button: the service ends, the
     kernel prints devstats): per MiB echoed, frames received and sent,
     interrupts taken and device notifications made. None if the counters
     did not come."""
-    sock = f"/tmp/bench-echo-{os.getpid()}.qmp"
     log = []
-    with netns.Netns() as ns:
+    with netns.Netns() as ns, benchlib.profiled_boot("echo") as (sock, opts):
         run, q = boot_libos(ns, a.pin[1], elf, a, machine, "tap0",
-                            netns.GUEST_IP, a.limit * 4, log,
-                            ["--kopt", "devstats", "--kopt", "prof",
-                             "--qemu-arg=-qmp",
-                             f"--qemu-arg=unix:{sock},server=on,wait=off"])
+                            netns.GUEST_IP, a.limit * 4, log, opts)
         try:
             subprocess.run(ns.cmd(*benchlib.pinned(
                 a.pin[0], benchlib.client_cmd("echo", {"once": [
                     netns.GUEST_IP, mib, a.limit]}))),
                 check=True, timeout=a.limit * 2)
-            qmp(sock, "system_powerdown", 10)
-            run.wait(timeout=a.limit)
+            benchlib.power_down(sock, run, a.limit)
         finally:
             benchlib.stop(run, q)
-            if os.path.exists(sock):
-                os.unlink(sock)
-    m = next((DEVSTATS.search(line) for line in log
-              if DEVSTATS.search(line)), None)
+    m = next((benchlib.DEVSTATS.search(line) for line in log
+              if benchlib.DEVSTATS.search(line)), None)
     if not m:
         return None
     rx, tx, irq, notes = (int(x) for x in m.groups())
@@ -338,20 +309,6 @@ def counters_table(a, machine, elf, mib):
                "layers' shares are of TSC cycles (kern/prof.h)."])
 
 
-def prepare(a):
-    """Build or find what the servers run; return [(name, kind, file)] in
-    column order (kind: libos, linuxvm or native)."""
-    elf, native = SVC.elf(a.build), SVC.host_program(a.build)
-    for f in (elf, native):
-        if not os.access(f, os.X_OK):
-            raise RuntimeError(f"{f} not found: build first")
-    benchlib.say("echo: preparing the Linux VM (Debian kernel, busybox, "
-                 "static echo)")
-    prog, _ = SVC.linuxvm_initramfs(a.build)
-    return [("libos", "libos", elf), ("linuxvm", "linuxvm", prog),
-            ("native", "native", native)]
-
-
 def start_vm(ns, a, machine, kind, path, i, timeout, log, extra):
     """Boot server i (kind libos or linuxvm) on tap{i} of ns; return (the
     tools/run process, QEMU's PID, its address)."""
@@ -372,7 +329,7 @@ def start_vm(ns, a, machine, kind, path, i, timeout, log, extra):
         bits = linuxvm.features(log)
         extra["features"] = (linuxvm.feature_names(bits)
                              if bits is not None else None)
-    extra["setup"].add(qemu_setup(q))
+    extra["setup"].add(benchlib.qemu_options(q))
     return run, q, f"{sub}.2"
 
 
@@ -413,23 +370,6 @@ def measure(a, machine, servers):
     if c.returncode:
         raise RuntimeError(f"echo client failed (status {c.returncode})")
     return json.loads(c.stdout.strip().splitlines()[-1]), extra
-
-
-def qemu_setup(pid):
-    """What must be the same for every VM, from QEMU pid's command line:
-    machine, accelerator, CPU model, memory, firmware, NIC device, the
-    tap backend's options less its name, and the other options that take
-    no file or guest command line."""
-    with open(f"/proc/{pid}/cmdline", "rb") as f:
-        argv = f.read().decode().split("\0")[1:-1]
-    keep, skip = [], ("-kernel", "-append", "-initrd")
-    for i, arg in enumerate(argv):
-        if arg in skip or (i and argv[i - 1] in skip):
-            continue
-        if i and argv[i - 1] == "-netdev":
-            arg = re.sub(r"ifname=[^,]*", "ifname=*", arg)
-        keep.append(arg)
-    return " ".join(keep)
 
 
 ROWS = (("TCP echo, both ways", "MiB/s", "echo", "{:.1f}"),
@@ -475,7 +415,7 @@ def run(a):
     machine type in a.machines, print the tables (and, with a.profile,
     the image's device counters)."""
     a.echo_mib, a.echo_udp = (8, 1000) if a.quick else (64, 5000)
-    servers = prepare(a)
+    servers = SVC.forms(a.build)
     for machine in a.machines:
         res, extra = measure(a, machine, servers)
         if len(extra["setup"]) != 1:

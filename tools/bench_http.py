@@ -55,7 +55,6 @@ import time
 
 import benchlib
 import benchsvc
-import bench_echo
 import linuxvm
 import netns
 
@@ -225,7 +224,7 @@ def measure(a, machine, prog, files):
             servers = start_all(ns, nat, a, machine, prog, files, timeout,
                                 live, extra)
             for _, _, q, _ in servers[:2]:
-                extra["setup"].add(bench_echo.qemu_setup(q))
+                extra["setup"].add(benchlib.qemu_options(q))
             benchlib.say(f"http: {machine}: libos, Linux VM and native up")
             for name, addr, _, log in servers:
                 check_served(ns, name, addr, files, log)
@@ -327,14 +326,10 @@ def profile_boot(a, machine, files):
     when benchlib.perf_top exists), then ACPI power-down; return
     {"requests", "cpu_ms" (QEMU CPU over the load), "dev" (the devstats
     numbers or None), "perf"/"perf_error" when profiled}."""
-    sock = f"/tmp/bench-http-{os.getpid()}.qmp"
     log, out = [], {}
-    with netns.Netns() as ns:
+    with netns.Netns() as ns, benchlib.profiled_boot("http") as (sock, opts):
         run, q = boot_libos(ns, a, machine, files, int(a.limit * 4 + 60),
-                            log, ["--kopt", "devstats", "--kopt", "prof",
-                                  "--qemu-arg=-qmp",
-                                  f"--qemu-arg=unix:{sock},server=on,"
-                                  "wait=off"])
+                            log, opts)
         try:
             t0 = benchlib.cpu_ticks(q)
             perf = perf_during(q, max(1, a.http_seconds - 1), out)
@@ -342,12 +337,9 @@ def profile_boot(a, machine, files):
             out["cpu_ms"] = (benchlib.cpu_ticks(q) - t0) * 1000 / TICK
             if perf:
                 perf.join(a.limit)
-            bench_echo.qmp(sock, "system_powerdown", 10)
-            run.wait(timeout=a.limit)
+            benchlib.power_down(sock, run, a.limit)
         finally:
             benchlib.stop(run, q)
-            if os.path.exists(sock):
-                os.unlink(sock)
     m = next((DEVSTATS.search(x) for x in log if DEVSTATS.search(x)), None)
     out["dev"] = [int(x) for x in m.groups()] if m else None
     out["layers"] = benchlib.prof_shares(log)
@@ -404,15 +396,10 @@ def run(a):
     table (and, with a.profile, where the image's time goes)."""
     a.http_seconds = 3 if a.quick else 10
     machine = a.machines[0]
-    for f in (SVC.elf(a.build), SVC.host_program(a.build)):
-        if not os.access(f, os.X_OK):
-            raise RuntimeError(f"{f} not found: build first")
+    prog = SVC.forms(a.build)[1][2]
     www = benchsvc.cache_value(a.build, "HTTP_WWW_DIR")
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         files = make_trees(tmp, www)
-        benchlib.say("http: preparing the Linux VM (Debian kernel, "
-                     "busybox, static http)")
-        prog = SVC.linuxvm_program(a.build)
         res, extra = measure(a, machine, prog, files)
         if len(extra["setup"]) != 1:
             raise RuntimeError(f"{machine}: the VMs ran on different QEMU "

@@ -15,7 +15,7 @@ runs in a second namespace behind a veth pair (benchlib.NativeNs).
                KiB (the libos image, stripped).
   smallest -m  whole MiB, bisected (benchlib.smallest_mem) once per image
                over LIBOS_RANGE (libos) and LINUX_RANGE (Linux VM): one
-               bounded boot per try (libos LIBOS_BOOT s, Linux VM --limit
+               bounded boot per try (libos LIBOS_BOOT s, Linux VM LINUX_BOOT
                s, no retry), "serves" = the service's probe answers within
                PROBE_WAIT s of the ready line; a boot tools/run refuses, a
                panic or a hang all count as "no". Targets: DNS serves with
@@ -56,6 +56,9 @@ RUN = os.path.join(benchlib.ROOT, "tools", "run")
 FLOOR = os.path.join("test", "bench", "floor_idle.elf")
 LIBOS_RANGE, LINUX_RANGE = (1, 64), (16, 256)     # MiB bisected
 LIBOS_BOOT = 20            # s a libos boot gets to print its ready line
+LINUX_BOOT = 30            # s a Linux VM boot gets in the -m bisection
+                           # (about 5 s when it serves; a VM short of
+                           # memory may hang rather than panic)
 PROBE_WAIT = 10            # s the probe gets after the ready line
 SIZE_TARGET = {"dns": 400, "http": 800}           # KiB, stripped
 MEM_TARGET = {"dns": 4, "http": 8}                # MiB, -m
@@ -188,14 +191,16 @@ def boot_libos(ns, a, name, mem, tap, ip, limit, log, timeout, cpu):
     return p, q, q is not None and benchlib.watch(p, svc.ready, limit, log)
 
 
-def boot_linux(ns, a, name, mem, tap, ip, log, timeout, tries, cpu):
+def boot_linux(ns, a, name, mem, tap, ip, log, timeout, tries, cpu,
+               limit=None):
     """Boot service name's Linux VM with -m mem on tap (ip/24) pinned to
-    cpu, tries boots at most; return (tools/run process, QEMU PID, boots
-    that hung). RuntimeError if none got to the ready line."""
+    cpu, tries boots at most, each given limit s (a.limit) to get to the
+    ready line; return (tools/run process, QEMU PID, boots that hung).
+    RuntimeError if none got there."""
     svc = benchsvc.SERVICES[name]
     prog, _ = svc.linuxvm_initramfs(a.build)
     return linuxvm.boot(ns, cpu, prog, a.mem_machine, mem, timeout,
-                        svc.ready, a.limit, log, f"{ip}/24", svc.args,
+                        svc.ready, limit or a.limit, log, f"{ip}/24", svc.args,
                         tries=tries, tap=tap, files=svc.linuxvm_files(a.build))
 
 
@@ -239,7 +244,8 @@ def serves_linux(ns, a, name, tap, ip):
         log, t0 = [], time.monotonic()
         try:
             p, q, _ = boot_linux(ns, a, name, f"{mib}M", tap, ip, log,
-                                 a.limit + PROBE_WAIT + 30, 1, None)
+                                 LINUX_BOOT + PROBE_WAIT + 30, 1, None,
+                                 LINUX_BOOT)
         except RuntimeError:
             ok = False
         else:
@@ -323,7 +329,7 @@ def smallest_table(res):
         [f"Bisected once per image over {LIBOS_RANGE[0]}..{LIBOS_RANGE[1]} "
          f"MiB (libos) and {LINUX_RANGE[0]}..{LINUX_RANGE[1]} MiB (Linux "
          f"VM), one boot per try, not retried: a boot that does not print "
-         f"its ready line within {LIBOS_BOOT} s (libos) or the --limit "
+         f"its ready line within {LIBOS_BOOT} s (libos) or {LINUX_BOOT} s "
          f"(Linux VM), or whose probe gets no answer within {PROBE_WAIT} s,"
          " counts as no, as does a -m tools/run refuses. Two bisections "
          "ran at a time, unpinned. Boots tried:"]

@@ -5,10 +5,12 @@ built for Linux in a second namespace joined to the first by a veth pair,
 CPU pinning, stopping every process by its PID, every wait bounded; the
 stripped image size with tools/size-report's parts; the bisection of the
 smallest -m; wrk's figures; and the median-then-runs table cells."""
+import contextlib
 import json
 import os
 import re
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -486,3 +488,65 @@ def prof_text(shares):
     total = sum(busy.values()) or 1
     return (", ".join(f"{k} {100 * v / total:.0f}%" for k, v in busy.items())
             + f" of busy; idle {shares.get('idle', 0):.0f}%")
+
+
+# ---- profiled boots (--profile): counters and time by layer at exit -----
+
+def qmp(sock, command, limit):
+    """Send one QMP command to QEMU's socket sock (after the handshake)."""
+    end = time.monotonic() + limit
+    while not os.path.exists(sock) and time.monotonic() < end:
+        time.sleep(0.05)
+    with socket.socket(socket.AF_UNIX) as c:
+        c.settimeout(limit)
+        c.connect(sock)
+        f = c.makefile("rw")
+        f.readline()                                  # the greeting
+        for cmd in ("qmp_capabilities", command):
+            f.write(json.dumps({"execute": cmd}) + "\n")
+            f.flush()
+            f.readline()
+
+
+@contextlib.contextmanager
+def profiled_boot(tag):
+    """For one boot whose counters are read at power-down: yield (the
+    QMP socket's path, tools/run options giving the kernel options
+    devstats and prof and that socket); the socket is removed after."""
+    sock = f"/tmp/bench-{tag}-{os.getpid()}.qmp"
+    try:
+        yield sock, ["--kopt", "devstats", "--kopt", "prof",
+                     "--qemu-arg=-qmp",
+                     f"--qemu-arg=unix:{sock},server=on,wait=off"]
+    finally:
+        if os.path.exists(sock):
+            os.unlink(sock)
+
+
+def power_down(sock, run, limit):
+    """Press the guest's power button through QMP socket sock and wait up
+    to limit s for tools/run (the process run) to end: the service ends
+    and the kernel prints what was asked at exit."""
+    qmp(sock, "system_powerdown", 10)
+    run.wait(timeout=limit)
+
+
+DEVSTATS = re.compile(r"devstats net0 \(.*\): rx (\d+) pkts \d+ B, tx (\d+) "
+                      r"pkts .* interrupts (\d+), notifications (\d+)")
+
+
+def qemu_options(pid):
+    """What must be the same for every VM, from QEMU pid's command line:
+    machine, accelerator, CPU model, memory, firmware, NIC device, the
+    tap backend's options less its name, and the other options that take
+    no file or guest command line."""
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        argv = f.read().decode().split("\0")[1:-1]
+    keep, skip = [], ("-kernel", "-append", "-initrd")
+    for i, arg in enumerate(argv):
+        if arg in skip or (i and argv[i - 1] in skip):
+            continue
+        if i and argv[i - 1] == "-netdev":
+            arg = re.sub(r"ifname=[^,]*", "ifname=*", arg)
+        keep.append(arg)
+    return " ".join(keep)

@@ -15,6 +15,7 @@ import socket
 import struct
 import time
 
+import benchlib
 import linuxvm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -87,6 +88,22 @@ class Service:
         prog = self.linuxvm_program(build)
         return prog, linuxvm.initramfs(prog, self.linuxvm_files(build))
 
+    def forms(self, build):
+        """The three forms a subject compares, in column order, as
+        [(name, kind, file)] (kind libos, linuxvm or native; file the
+        image, the Linux VM's program, the host program): the image and
+        the host program checked, the Linux VM's initramfs built if
+        missing. RuntimeError if the build lacks one."""
+        elf, native = self.elf(build), self.host_program(build)
+        for f in (elf, native):
+            if not os.access(f, os.X_OK):
+                raise RuntimeError(f"{f} not found: build first")
+        benchlib.say(f"{self.name}: preparing the Linux VM (Debian kernel, busybox, "
+            f"static {self.name} and its data)")
+        prog, _ = self.linuxvm_initramfs(build)
+        return [("libos", "libos", elf), ("linuxvm", "linuxvm", prog),
+                ("native", "native", native)]
+
 
 def cache_value(build, key):
     """The value of key in build's CMakeCache.txt; RuntimeError if it has
@@ -139,21 +156,31 @@ def probe_dns(addr, timeout, port=53):
             return False
 
 
+def http_get_ok(s, addr, deadline):
+    """Send GET HTTP_PROBE for host addr on the connected blocking socket
+    s; True if the status line that comes back by time.monotonic()
+    deadline says 200."""
+    try:
+        s.sendall(f"GET {HTTP_PROBE} HTTP/1.1\r\nHost: {addr}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        head = b""
+        while b"\r\n" not in head:
+            s.settimeout(max(0.001, deadline - time.monotonic()))
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+        return head.startswith(b"HTTP/1.1 200 ")
+    except OSError:
+        return False
+
+
 def probe_http(addr, timeout, port=80):
     """True if GET HTTP_PROBE at addr is answered 200."""
     deadline = time.monotonic() + timeout
     try:
         with socket.create_connection((addr, port), timeout=timeout) as s:
-            s.sendall(f"GET {HTTP_PROBE} HTTP/1.1\r\nHost: {addr}\r\n"
-                      "Connection: close\r\n\r\n".encode())
-            head = b""
-            while b"\r\n" not in head:
-                s.settimeout(max(0.001, deadline - time.monotonic()))
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                head += chunk
-            return head.startswith(b"HTTP/1.1 200 ")
+            return http_get_ok(s, addr, deadline)
     except OSError:
         return False
 
