@@ -10,7 +10,7 @@
 
 static const char *const names[KERN_PROF_LAYERS] = { "service", "kernel", "net",
 						     "driver", "idle" };
-static int enabled;
+int kern_prof_on;
 static int current = KERN_PROF_KERNEL;
 static uint64_t last;
 static uint64_t cycles[KERN_PROF_LAYERS];
@@ -24,21 +24,17 @@ static void charge(void)
 	last = now;
 }
 
-int kern_prof_enter(int layer)
+int kern_prof_switch(int layer)
 {
 	int prev = current;
 
-	if (!enabled)
-		return layer;
 	charge();
 	current = layer;
 	return prev;
 }
 
-void kern_prof_leave(int prev)
+void kern_prof_restore(int prev)
 {
-	if (!enabled)
-		return;
 	charge();
 	current = prev;
 }
@@ -76,6 +72,6 @@ void kern_prof_init(struct kern_cmdline *cl)
 	if (!kern_cmdline_take(cl, "prof"))
 		return;
 	last = arch_rdtsc();
-	enabled = 1;
+	kern_prof_on = 1;
 	kern_atexit(print_shares);
 }

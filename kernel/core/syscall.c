@@ -86,8 +86,8 @@ static void log_unknown(long nr)
 			"syscall(2) needs os_add_executable(... USES <part>))");
 }
 
-/* The layer (kern/prof.h) each call's time is charged to; 0 is the
- * kernel's (KERN_PROF_KERNEL is stored as 0, others as themselves). */
+/* The layer (kern/prof.h) each call's time is charged to, plus one; 0
+ * (a call registered without a layer) is the kernel's. */
 static unsigned char layer_of[NR_MAX];
 
 int kern_syscall_register(long nr, kern_syscall_fn fn)
@@ -102,8 +102,8 @@ int kern_syscall_register_layer(long nr, kern_syscall_fn fn, int layer)
 {
 	int err = kern_syscall_register(nr, fn);
 
-	if (!err && layer != KERN_PROF_KERNEL)
-		layer_of[nr] = (unsigned char)layer;
+	if (!err)
+		layer_of[nr] = (unsigned char)(layer + 1);
 	return err;
 }
 
@@ -125,7 +125,7 @@ long kern_syscall(long nr, const long *args)
 	int prev;
 
 	if (nr >= 0 && nr < NR_MAX && table[nr]) {
-		prev = kern_prof_enter(layer_of[nr] ? layer_of[nr] :
+		prev = kern_prof_enter(layer_of[nr] ? layer_of[nr] - 1 :
 						      KERN_PROF_KERNEL);
 		r = table[nr](args);
 		kern_prof_leave(prev);

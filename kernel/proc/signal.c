@@ -8,6 +8,7 @@
 #include <arch/irq.h>
 #include <kern/console.h>
 #include <kern/exit.h>
+#include <kern/prof.h>
 #include "proc/signal.h"
 #include <kern/uaccess.h>
 
@@ -57,6 +58,7 @@ static void run_handler(int sig, const struct ksigaction *a)
 	uint64_t saved = blocked;
 	siginfo_t info = { .si_signo = sig, .si_code = SI_KERNEL };
 	ucontext_t uc;
+	int prev;
 
 	memset(&uc, 0, sizeof(uc));
 	blocked |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
@@ -64,10 +66,12 @@ static void run_handler(int sig, const struct ksigaction *a)
 	if (a->flags & SA_RESETHAND)
 		actions[sig].handler = SIG_DFL;
 	arch_irq_enable();
+	prev = kern_prof_enter(KERN_PROF_SERVICE); /* the handler's time */
 	if (a->flags & SA_SIGINFO)
 		a->action(sig, &info, &uc);
 	else
 		a->handler(sig);
+	kern_prof_leave(prev);
 	arch_irq_disable();
 	blocked = saved;
 }

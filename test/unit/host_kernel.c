@@ -442,13 +442,16 @@ int kern_syscall_register_layer(long nr, kern_syscall_fn fn, int layer)
 	return kern_syscall_register(nr, fn);
 }
 
-/* kern/prof.h: no time by layer on the host (the option is never set). */
-int kern_prof_enter(int layer)
+/* kern/prof.h: no time by layer on the host (the option is never set,
+ * so the inline enter and leave never call out). */
+int kern_prof_on;
+
+int kern_prof_switch(int layer)
 {
 	return layer;
 }
 
-void kern_prof_leave(int prev)
+void kern_prof_restore(int prev)
 {
 	(void)prev;
 }

@@ -1,10 +1,12 @@
 /* Where the guest's time goes, by layer, from TSC stamps: the kernel
- * option "prof" makes the kernel charge every cycle since boot to one of
+ * option "prof" makes the kernel charge every cycle from the end of its
+ * boot (kern_prof_init, after the network stack has started) to one of
  * a few layers and print the shares at exit (tools/bench --profile). The
  * layers change only at their boundaries (a system call, an interrupt's
  * deferred half, a call between net/ and a driver, halting), so the
  * shares are exclusive: time in a driver called from lwIP is the
- * driver's, not lwIP's. Without the option every call returns at once. */
+ * driver's, not lwIP's. Without the option each boundary costs the test
+ * of one flag, inline. */
 #ifndef KERN_PROF_H
 #define KERN_PROF_H
 
@@ -25,14 +27,28 @@ enum kern_prof_layer {
  * far is the kernel's) and print the shares at exit. */
 void kern_prof_init(struct kern_cmdline *cl);
 
+/* Whether the option was given (kern_prof_init). */
+extern int kern_prof_on;
+
+/* The counting halves of kern_prof_enter and kern_prof_leave. */
+int kern_prof_switch(int layer);
+void kern_prof_restore(int prev);
+
 /* Charge the cycles since the last change to the current layer, make
  * layer current, and return the layer it replaced (for kern_prof_leave).
  * Calls nest; interrupt handlers' top halves must not call it. */
-int kern_prof_enter(int layer);
+static inline int kern_prof_enter(int layer)
+{
+	return kern_prof_on ? kern_prof_switch(layer) : layer;
+}
 
 /* Charge the cycles since the last change to the current layer and make
  * prev (kern_prof_enter's result) current again. */
-void kern_prof_leave(int prev);
+static inline void kern_prof_leave(int prev)
+{
+	if (kern_prof_on)
+		kern_prof_restore(prev);
+}
 
 /* Cycles charged to layer so far (0 without the option). */
 uint64_t kern_prof_cycles(int layer);
