@@ -29,11 +29,11 @@
  * TCP (RFC 7766): queries framed by a 2-octet length, several per
  * connection, pipelined, answered in order. Each of TCP_SLOTS connections
  * has an input buffer for queries up to TCP_QUERY_MAX octets, allocated
- * while it is open (a connection refused for want of memory is counted
- * as an accept error), so idle slots cost no memory; when
- * every slot is taken, a new client takes the slot of the connection
- * that has gone longest without progress, which is closed: clients that
- * open connections and trickle bytes into them (or never read) cannot
+ * while it is open, so idle slots cost no memory; when every slot is
+ * taken, or memory for the buffer is not there, a new client takes the
+ * slot and memory of the connection that has gone longest without
+ * progress, which is closed: clients that open connections and trickle
+ * bytes into them (or never read) cannot
  * lock everyone out until they stop. A length of 0 or over
  * TCP_QUERY_MAX, or a message that gets no answer (shorter than a
  * header, or a response), closes the connection; so do a read error and
@@ -437,6 +437,14 @@ static void conn_close(struct conn *c)
 	free_slots[nfree++] = c;
 }
 
+/* Close the open connection that has gone longest without progress,
+ * for a new one: its slot and its buffer's memory come free. */
+static void make_room(void)
+{
+	ss.conns_full++;
+	conn_close(lru.lru_next);
+}
+
 static void accept_some(int64_t now)
 {
 	int one = 1;
@@ -455,14 +463,17 @@ static void accept_some(int64_t now)
 			tcp_ready = false;	    /* until the next arrival */
 			return;
 		}
-		if (!(in = malloc(CONN_IN))) { /* no memory: refused */
+		if (!nfree) /* full: the longest without progress goes */
+			make_room();
+		in = malloc(CONN_IN);
+		if (!in && lru.lru_next != &lru) { /* memory full: likewise */
+			make_room();
+			in = malloc(CONN_IN);
+		}
+		if (!in) { /* no memory even so: refused */
 			ss.accept_errors++;
 			close(fd);
 			continue;
-		}
-		if (!nfree) { /* full: the longest without progress goes */
-			ss.conns_full++;
-			conn_close(lru.lru_next);
 		}
 		ss.conns++;
 		c = free_slots[--nfree];
