@@ -50,11 +50,13 @@ least 50x shorter than the Linux VM's. The guest's own figure (libos's
 "boot: N us from kernel entry to the service", which log=quiet hides)
 comes from one more boot of each image with the default log level, not
 timed."""
+import ctypes
 import json
 import os
 import re
 import select
 import shlex
+import signal
 import socket
 import struct
 import subprocess
@@ -74,17 +76,26 @@ TARGET_FLOOR = 1.5          # libos total <= 1.5 x the floor
 TARGET_LINUXVM = 50.0       # libos above the floor <= Linux VM's / 50
 GUEST_BOOT = re.compile(r"boot: (\d+) us from kernel entry")
 NATIVE_ADDR = "127.0.0.1"
+PR_SET_PDEATHSIG = 1
 
 
 # ---- client side (runs inside the namespace) ---------------------------
 
+def die_with_parent():
+    """In a child before exec: be killed when this client dies, even by
+    SIGKILL (a timeout's), so no QEMU outlives it in the namespace."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG,
+                                            signal.SIGKILL)
+
+
 def start(cmd, cpu, out=subprocess.DEVNULL):
     """Start cmd pinned to cpu, stdin from /dev/null, stdout (and stderr)
-    to out; return the process (its PID is the program's: taskset execs
-    it)."""
+    to out, killed if this client dies; return the process (its PID is
+    the program's: taskset execs it)."""
     return subprocess.Popen(benchlib.pinned(cpu, cmd),
                             stdin=subprocess.DEVNULL, stdout=out,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT,
+                            preexec_fn=die_with_parent)
 
 
 def wait_exit(p, limit):

@@ -364,18 +364,6 @@ def table(machine, res, extra, a, mix):
 
 # ---- --profile: where the time goes -------------------------------------
 
-def devstats(log, wait=2.0):
-    """The DEVSTATS match in log (still being filled by watch's reader
-    for up to wait s after QEMU ended), or None."""
-    end = time.monotonic() + wait
-    while True:
-        m = next((benchlib.DEVSTATS.search(x) for x in list(log)
-                  if benchlib.DEVSTATS.search(x)), None)
-        if m or time.monotonic() > end:
-            return m
-        time.sleep(0.1)
-
-
 def profile(a, machine, elf, qfile):
     """One more boot of the image with devstats and a QMP socket: the
     fixed rate for a.dns_fixed s (with perf_top on QEMU meanwhile), then
@@ -397,7 +385,7 @@ def profile(a, machine, elf, qfile):
             benchlib.power_down(sock, run, a.limit)
         finally:
             benchlib.stop(run, q)
-    m = devstats(log)
+    m = benchlib.await_match(log, benchlib.DEVSTATS)
     said = [x.strip() for x in log if "queries" in x and "dropped" in x]
     return (m, f["sent"], top[0], said[-1] if said else None,
             benchlib.prof_shares(log))
@@ -416,7 +404,7 @@ def profile_tables(a, machine, elf, qfile):
     benchlib.table(
         f"dns, {machine}: where the time goes (libos, per 1000 queries)",
         ["frames received", "frames sent", "interrupts", "notifications",
-         "guest time by layer (boot to power-down)"],
+         "guest time by layer (end of boot to power-down)"],
         rows, [f"dnsperf -Q {RATE} -l {a.dns_fixed} ({sent:.0f} queries "
                "sent), devstats at power-down; interrupts and notifications "
                "are VM exits under KVM."]

@@ -285,8 +285,7 @@ def counters(a, machine, elf, mib):
             benchlib.power_down(sock, run, a.limit)
         finally:
             benchlib.stop(run, q)
-    m = next((benchlib.DEVSTATS.search(line) for line in log
-              if benchlib.DEVSTATS.search(line)), None)
+    m = benchlib.await_match(log, benchlib.DEVSTATS)
     if not m:
         return None
     rx, tx, irq, notes = (int(x) for x in m.groups())
@@ -303,7 +302,7 @@ def counters_table(a, machine, elf, mib):
     benchlib.table(
         f"echo, {machine}: where the time goes (libos, per MiB echoed)",
         ["frames received", "frames sent", "interrupts", "notifications",
-         "guest time by layer (boot to power-down)"],
+         "guest time by layer (end of boot to power-down)"],
         rows, [f"One {mib} MiB echo, devstats and prof at power-down; "
                "interrupts and notifications are VM exits under KVM; the "
                "layers' shares are of TSC cycles (kern/prof.h)."])

@@ -389,12 +389,13 @@ def load(ns, a, name, addr, qfile):
         benchlib.wrk(ns, a.pin[0], addr, benchsvc.HTTP_PROBE, 8, a.load_s)
 
 
-def start_forms(ns, nat, taps, a, name, extra):
+def start_forms(ns, nat, taps, a, name, extra, forms):
     """Start service name's libos image (tap 1), Linux VM (tap 2) and
-    native program (veth), wait until each answers; return [(form,
-    address, PID to measure, processes to stop)]."""
+    native program (veth), wait until each answers; append to forms
+    (form, address, PID to measure, processes to stop) as each starts, so
+    the caller stops what started even when a later one fails."""
     svc, timeout = benchsvc.SERVICES[name], a.limit * (4 * a.runs + 10) + 300
-    forms, log = [], []
+    log = []
     p, q, up = boot_libos(ns, a, name, a.mem, taps.tap(1), taps.guest(1),
                           a.limit, log, timeout, a.pin[1])
     forms.append(("libos", taps.guest(1), q, (p, q)))
@@ -415,7 +416,6 @@ def start_forms(ns, nat, taps, a, name, extra):
     for form, addr, _, _ in forms:
         if not probe(ns, a, name, addr, a.limit):
             raise RuntimeError(f"{name} {form} at {addr}: no answer")
-    return forms
 
 
 def measure(ns, nat, taps, a, name, floor, qfile, extra):
@@ -428,7 +428,7 @@ def measure(ns, nat, taps, a, name, floor, qfile, extra):
            for f in ("libos", "linuxvm", "native", "floor")}
     forms, t0 = [], time.monotonic()
     try:
-        forms = start_forms(ns, nat, taps, a, name, extra)
+        start_forms(ns, nat, taps, a, name, extra, forms)
         benchlib.say(f"mem: {name}: all forms answer after "
                      f"{time.monotonic() - t0:.0f} s")
         pids = {f: pid for f, _, pid, _ in forms}

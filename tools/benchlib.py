@@ -72,7 +72,7 @@ def stop(p, qemu=None):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    if qemu and os.path.exists(f"/proc/{qemu}"):
+    if qemu and is_qemu(qemu):   # not a PID reused since it ended
         try:
             os.kill(qemu, 9)
         except ProcessLookupError:
@@ -466,16 +466,16 @@ PROF = re.compile(r"prof: (\d+) cycles: (.*)$")
 
 def prof_shares(log):
     """The guest's time by layer from the kernel option prof's line in
-    log (lines): {"cycles": N, layer: percent, ...}, or None."""
-    for line in log:
-        m = PROF.search(line.strip())
-        if m:
-            shares = {"cycles": int(m.group(1))}
-            for part in m.group(2).split(","):
-                name, pct = part.split()
-                shares[name] = float(pct.rstrip("%"))
-            return shares
-    return None
+    log (lines, still being read for up to 2 s): {"cycles": N, layer:
+    percent, ...}, or None."""
+    m = await_match(log, PROF)
+    if not m:
+        return None
+    shares = {"cycles": int(m.group(1))}
+    for part in m.group(2).strip().split(","):
+        name, pct = part.split()
+        shares[name] = float(pct.rstrip("%"))
+    return shares
 
 
 def prof_text(shares):
@@ -521,6 +521,19 @@ def profiled_boot(tag):
     finally:
         if os.path.exists(sock):
             os.unlink(sock)
+
+
+def await_match(log, pattern, wait=2.0):
+    """The first match of pattern (a compiled regex) in log, a list still
+    being filled by watch's reader for up to wait s after the guest ended
+    (the lines printed at exit come last), or None."""
+    end = time.monotonic() + wait
+    while True:
+        m = next((pattern.search(x) for x in list(log)
+                  if pattern.search(x)), None)
+        if m or time.monotonic() > end:
+            return m
+        time.sleep(0.1)
 
 
 def power_down(sock, run, limit):

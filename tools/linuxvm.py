@@ -28,6 +28,7 @@ and transport, accelerator, CPU model. Safe to run twice; a partial
 download or unpacking never lands in the cache under its final name.
 Needs xz, cpio, dpkg-deb, apt-get and busybox-static (tools/bootstrap)."""
 import functools
+import glob
 import hashlib
 import lzma
 import os
@@ -234,12 +235,16 @@ def initramfs(program, files=None):
 def build_static(name, sources, lib_sources=(), cflags=()):
     """Compile the C files sources with musl-gcc -static -O2 and cflags
     into a program cached as CACHE/prog/NAME-HASH (HASH: of every source,
-    header directory named by -I, and flag), linked against an archive of
+    the headers beside them, each header directory named by -I, and each
+    flag), linked against an archive of
     lib_sources (so, as with the host build's libraries, only the objects
     the program needs are linked); return its path."""
     flags = ["-static", "-O2"] + list(cflags)
     h = hashlib.sha256(" ".join(flags).encode())
-    for path in list(sources) + list(lib_sources) + [
+    dirs = {os.path.dirname(os.path.abspath(s))
+            for s in list(sources) + list(lib_sources)}
+    headers = sorted(h for d in dirs for h in glob.glob(os.path.join(d, "*.h")))
+    for path in list(sources) + list(lib_sources) + headers + [
             f[2:] for f in flags if f.startswith("-I")]:
         h.update(b"\0" + path.encode())
         tree_hash(h, path)

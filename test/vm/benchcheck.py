@@ -62,14 +62,21 @@ def main():
     if os.geteuid() != 0:
         print("benchcheck: needs root (network namespaces)")
         return 1
-    p = subprocess.run([BENCH, "--quick", "--only", "boot", "--build",
-                        a.build, "-M", a.machines], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=280)
-    print(p.stdout)
+    p = subprocess.Popen([BENCH, "--quick", "--only", "boot", "--build",
+                          a.build, "-M", a.machines], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = p.communicate(timeout=270)
+    except subprocess.TimeoutExpired:
+        p.terminate()          # tools/bench cleans up on SIGTERM
+        out, _ = p.communicate(timeout=25)
+        print(out + "\nbenchcheck: tools/bench took over 270 s; stopped")
+        return 1
+    print(out)
     if p.returncode:
         print(f"benchcheck: tools/bench exited {p.returncode}")
         return 1
-    bad = check(p.stdout, a.machines.split(","))
+    bad = check(out, a.machines.split(","))
     for line in bad:
         print("benchcheck: " + line)
     print("benchcheck: " + ("FAIL" if bad else "ok: every table and row "
