@@ -400,11 +400,12 @@ def profile_tables(a, machine, elf, qfile):
     else:
         k = 1000 / max(sent, 1)
         rows = [[f"{int(x) * k:.0f}" for x in m.groups()]
-                + [benchlib.prof_text(layers)]]
+                + [benchlib.prof_text(layers, sent / 1000)]]
     benchlib.table(
         f"dns, {machine}: where the time goes (libos, per 1000 queries)",
         ["frames received", "frames sent", "interrupts", "notifications",
-         "guest time by layer (end of boot to power-down)"],
+         "guest time by layer (end of boot to power-down); copies per "
+         "1000 queries"],
         rows, [f"dnsperf -Q {RATE} -l {a.dns_fixed} ({sent:.0f} queries "
                "sent), devstats at power-down; interrupts and notifications "
                "are VM exits under KVM."]

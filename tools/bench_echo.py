@@ -298,11 +298,11 @@ def counters_table(a, machine, elf, mib):
     c = counters(a, machine, elf, mib)
     rows = [["no counters came", "", "", "", ""]] if c is None else [[
         f"{c['rx']:.0f}", f"{c['tx']:.0f}", f"{c['irq']:.0f}",
-        f"{c['notify']:.0f}", benchlib.prof_text(c["layers"])]]
+        f"{c['notify']:.0f}", benchlib.prof_text(c["layers"], mib)]]
     benchlib.table(
         f"echo, {machine}: where the time goes (libos, per MiB echoed)",
         ["frames received", "frames sent", "interrupts", "notifications",
-         "guest time by layer (end of boot to power-down)"],
+         "guest time by layer (end of boot to power-down); copies per MiB"],
         rows, [f"One {mib} MiB echo, devstats and prof at power-down; "
                "interrupts and notifications are VM exits under KVM; the "
                "layers' shares are of TSC cycles (kern/prof.h)."])

@@ -358,12 +358,13 @@ def profile_table(a, machine, files):
         rows = [[f"{p['requests']}", f"{rx / n:.2f}", f"{tx / n:.2f}",
                  f"{(rxb + txb) / n:.0f}", f"{irq / n:.2f}",
                  f"{notes / n:.2f}", f"{1000 * p['cpu_ms'] / n:.0f}",
-                 benchlib.prof_text(p["layers"])]]
+                 benchlib.prof_text(p["layers"], n)]]
     benchlib.table(
         f"http, {machine}: where the time goes (libos, per {SMALL} request)",
         ["requests", "frames received", "frames sent", "bytes (both ways)",
          "interrupts", "notifications", "QEMU CPU (µs)",
-         "guest time by layer (end of boot to power-down)"], rows,
+         "guest time by layer (end of boot to power-down); copies per "
+         "request"], rows,
         [f"One boot with devstats: wrk -t1 -c{CONNS} -d{a.http_seconds}s "
          f"on {SMALL}, then power-down through QMP; the counters cover the "
          "whole boot (ARP included). Interrupts and notifications are VM "

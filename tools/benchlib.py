@@ -462,12 +462,14 @@ def perf_top(pid, seconds, n=10):
 
 
 PROF = re.compile(r"prof: (\d+) cycles: (.*)$")
+PROF_COPIED = re.compile(r"prof: copied (\d+) bytes in (\d+) copies")
 
 
 def prof_shares(log):
     """The guest's time by layer from the kernel option prof's line in
     log (lines, still being read for up to 2 s): {"cycles": N, layer:
-    percent, ...}, or None."""
+    percent, ..., "copied": bytes through the fault-safe copy, "copies":
+    how many} (the last two None if that line did not come), or None."""
     m = await_match(log, PROF)
     if not m:
         return None
@@ -475,19 +477,30 @@ def prof_shares(log):
     for part in m.group(2).strip().split(","):
         name, pct = part.split()
         shares[name] = float(pct.rstrip("%"))
+    c = await_match(log, PROF_COPIED)
+    shares["copied"], shares["copies"] = ((int(c.group(1)), int(c.group(2)))
+                                          if c else (None, None))
     return shares
 
 
-def prof_text(shares):
+def prof_text(shares, units=None):
     """prof_shares' result as the busy layers' shares of the time not
-    idle ("service 10%, kernel 20%, net 50%, driver 20% of busy; idle
-    40%"), or "n/a"."""
+    idle and the bytes copied ("service 10%, kernel 20%, net 50%, driver
+    20% of busy; idle 40%; copied 1.0 KiB per unit in 2 copies"; per unit
+    when units, the count of the load's units, is given), or "n/a"."""
     if not shares:
         return "n/a"
-    busy = {k: v for k, v in shares.items() if k not in ("cycles", "idle")}
+    busy = {k: v for k, v in shares.items()
+            if k not in ("cycles", "idle", "copied", "copies")}
     total = sum(busy.values()) or 1
-    return (", ".join(f"{k} {100 * v / total:.0f}%" for k, v in busy.items())
+    text = (", ".join(f"{k} {100 * v / total:.0f}%" for k, v in busy.items())
             + f" of busy; idle {shares.get('idle', 0):.0f}%")
+    if shares.get("copied") is not None:
+        n = units or 1
+        text += (f"; copied {shares['copied'] / n / 1024:.1f} KiB in "
+                 f"{shares['copies'] / n:.1f} copies"
+                 + (" per unit" if units else " in all"))
+    return text
 
 
 # ---- profiled boots (--profile): counters and time by layer at exit -----

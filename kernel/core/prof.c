@@ -14,6 +14,7 @@ int kern_prof_on;
 static int current = KERN_PROF_KERNEL;
 static uint64_t last;
 static uint64_t cycles[KERN_PROF_LAYERS];
+static uint64_t copies, copied;
 
 /* Charge the cycles since the last change to the current layer. */
 static void charge(void)
@@ -37,6 +38,12 @@ void kern_prof_restore(int prev)
 {
 	charge();
 	current = prev;
+}
+
+void kern_prof_count_copy(uint64_t n)
+{
+	copies++;
+	copied += n;
 }
 
 uint64_t kern_prof_cycles(int layer)
@@ -65,6 +72,8 @@ static void print_shares(void)
 			      (unsigned long long)(t % 10));
 	}
 	kern_log(KERN_LOG_QUIET, "%s", line); /* asked for: any level */
+	kern_log(KERN_LOG_QUIET, "prof: copied %llu bytes in %llu copies",
+		 (unsigned long long)copied, (unsigned long long)copies);
 }
 
 void kern_prof_init(struct kern_cmdline *cl)

@@ -8,6 +8,7 @@
 #include <arch/boot.h>
 #include <arch/usercopy.h>
 #include "debug/fault.h"
+#include <kern/prof.h>
 #include <kern/uaccess.h>
 
 #include "mm/urange.h"
@@ -37,6 +38,7 @@ int kern_user_check(const void *p, size_t n, unsigned access)
 
 int kern_copy_safe(void *dst, const void *src, size_t n)
 {
+	kern_prof_copied(n);
 	return arch_copy_safe(dst, src, n) ? -EFAULT : 0;
 }
 

@@ -17,10 +17,10 @@
 #include <kern/prof.h>
 
 /* Stubs: the option is there when has_option says so; the exit hook is
- * kept to be called by the test; kern_log keeps the last line. */
+ * kept to be called by the test; kern_log keeps the last two lines. */
 static int has_option;
 static void (*at_exit)(void);
-static char last_line[256];
+static char last_line[256], prev_line[256];
 
 const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name)
 {
@@ -40,6 +40,7 @@ void kern_log(enum kern_log_level level, const char *fmt, ...)
 
 	(void)level;
 	va_start(ap, fmt);
+	memcpy(prev_line, last_line, sizeof(prev_line));
 	vsnprintf(last_line, sizeof(last_line), fmt, ap);
 	va_end(ap);
 }
@@ -105,12 +106,15 @@ static void test_nesting(void **state)
 	assert_true(total() <= t1 - t0);
 	assert_int_equal(kern_prof_cycles(KERN_PROF_IDLE), 0);
 	assert_int_equal(kern_prof_cycles(KERN_PROF_LAYERS), 0);
+	kern_prof_copied(100);
+	kern_prof_copied(28);
 	assert_non_null(at_exit);
 	at_exit();
-	assert_non_null(strstr(last_line, "prof: "));
-	assert_non_null(strstr(last_line, ", net "));
-	assert_non_null(strstr(last_line, ", driver "));
-	assert_non_null(strstr(last_line, "idle 0.0%"));
+	assert_string_equal(last_line, "prof: copied 128 bytes in 2 copies");
+	assert_non_null(strstr(prev_line, "prof: "));
+	assert_non_null(strstr(prev_line, ", net "));
+	assert_non_null(strstr(prev_line, ", driver "));
+	assert_non_null(strstr(prev_line, "idle 0.0%"));
 }
 
 int main(void)

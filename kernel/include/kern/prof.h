@@ -53,4 +53,16 @@ static inline void kern_prof_leave(int prev)
 /* Cycles charged to layer so far (0 without the option). */
 uint64_t kern_prof_cycles(int layer);
 
+/* The counting half of kern_prof_copied. */
+void kern_prof_count_copy(uint64_t n);
+
+/* One copy of n bytes through the fault-safe copy (kern_copy_safe: the
+ * service's data through sockets and files), counted with the option
+ * and printed at exit beside the layers. */
+static inline void kern_prof_copied(uint64_t n)
+{
+	if (kern_prof_on)
+		kern_prof_count_copy(n);
+}
+
 #endif
