@@ -331,10 +331,8 @@ def target_cell(res, k):
     if k not in TARGETS:
         return ""
     target, higher = TARGETS[k]
-    r = benchlib.median(res["libos"][k]), benchlib.median(res["linuxvm"][k])
-    value = r[0] / r[1] if None not in r and r[1] else None
     text = f"≥ {target:g}×" if higher else "≤ 1/3×"
-    return f"{text}: {benchlib.verdict(value, target, higher)}"
+    return benchlib.target_cell(res, k, target, text, higher)
 
 
 def table(machine, res, extra, a, mix):

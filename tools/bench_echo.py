@@ -384,9 +384,7 @@ def target_cell(res, k):
     """The target of row k and whether libos meets it (medians)."""
     if k not in TARGETS:
         return ""
-    r = benchlib.median(res["libos"][k]), benchlib.median(res["linuxvm"][k])
-    value = r[0] / r[1] if None not in r and r[1] else None
-    return f"≥ {TARGETS[k]}×: {benchlib.verdict(value, TARGETS[k])}"
+    return benchlib.target_cell(res, k, TARGETS[k], f"≥ {TARGETS[k]}×")
 
 
 def table(machine, res, extra, a):

@@ -396,6 +396,15 @@ def table(title, heads, rows, notes=()):
     sys.stdout.flush()
 
 
+def target_cell(res, k, target, label, higher_is_better=True):
+    """The table cell "LABEL: met" (or **missed**) for row k of res
+    ({server: {key: [runs]}}): the median of libos's runs over the Linux
+    VM's, against target (label says it, e.g. "≥ 3×")."""
+    r = median(res["libos"][k]), median(res["linuxvm"][k])
+    value = r[0] / r[1] if None not in r and r[1] else None
+    return f"{label}: {verdict(value, target, higher_is_better)}"
+
+
 def verdict(value, target, higher_is_better=True):
     """'met' or '**missed**' for value against target (None: n/a)."""
     if value is None:
