@@ -11,8 +11,15 @@
 # note. Linking happens twice: pass 1 with an empty symbol table, then
 # tools/mksyms writes the table of pass 1's functions and pass 2 links it
 # in (last in the image, so no address moves; a post-build check proves
-# it). Expects OS_LIBRARIES (top layer first), OS_LINKER_SCRIPT and
-# OS_MKSYMS to be set.
+# it). The service's objects are compiled -O2 with assert() kept (-UNDEBUG,
+# whatever the build type says); NDEBUG as an option compiles them out.
+#
+# Include this file where OS_LIBRARIES (top layer first), OS_LINKER_SCRIPT,
+# OS_MKSYMS, OS_MKCPIO, OS_GUEST_FLAGS, OS_MUSL_LIBC and OS_LIBGCC are set
+# (libos's own CMakeLists.txt, or libosConfig.cmake when libos is
+# installed): it records them, so os_add_executable works from any
+# directory of the project that includes libos, by add_subdirectory or
+# find_package.
 #
 # An image contains only what its service uses (docs/architecture.md,
 # "What goes into an image"). Parts the service reaches by calling their
@@ -43,7 +50,25 @@
 # blanks). The boot command line overrides them (kern_cmdline_parse_baked:
 # an option it names replaces the baked ones of that name; its arguments
 # after -- replace the baked ones if it has any).
-set(_OS_PARTS ${CMAKE_CURRENT_LIST_DIR}/OsParts.cmake)
+set(_os_config_vars OS_LIBRARIES OS_LINKER_SCRIPT OS_MKSYMS OS_MKCPIO
+  OS_GUEST_FLAGS OS_MUSL_LIBC OS_LIBGCC)
+foreach(_v ${_os_config_vars})
+  if(NOT DEFINED ${_v})
+    message(FATAL_ERROR "OsExecutable.cmake: ${_v} is not set")
+  endif()
+  set_property(GLOBAL PROPERTY _${_v} "${${_v}}")
+endforeach()
+set_property(GLOBAL PROPERTY _OS_PARTS ${CMAKE_CURRENT_LIST_DIR}/OsParts.cmake)
+
+# Set the recorded configuration in the caller's scope (a function's:
+# the helpers it calls see it).
+macro(_os_load_config)
+  foreach(_v OS_LIBRARIES OS_LINKER_SCRIPT OS_MKSYMS OS_MKCPIO
+      OS_GUEST_FLAGS OS_MUSL_LIBC OS_LIBGCC OS_PARTS)
+    get_property(${_v} GLOBAL PROPERTY _${_v})
+  endforeach()
+  set(_OS_PARTS ${OS_PARTS})
+endmacro()
 
 # The baked command line from ENV entries and CMDLINE text, into var.
 function(_os_baked_cmdline name var env cmdline)
@@ -104,8 +129,8 @@ function(_os_baked_files name archive files_depends)
     list(APPEND args "${src}${mount}")
   endforeach()
   add_custom_command(OUTPUT ${archive}
-    COMMAND os_mkcpio ${archive} ${args}
-    DEPENDS os_mkcpio ${deps}
+    COMMAND ${OS_MKCPIO} ${archive} ${args}
+    DEPENDS ${OS_MKCPIO} ${deps}
     COMMENT "Packing ${name}'s FILES" VERBATIM)
 endfunction()
 
@@ -222,7 +247,14 @@ function(_os_closure_visit lib)
   if(lib MATCHES "^\\$<LINK_ONLY:(.+)>$")
     set(lib ${CMAKE_MATCH_1})
   endif()
-  if(NOT TARGET ${lib} OR ${lib} IN_LIST _os_closure_seen)
+  if(NOT TARGET ${lib})
+    return()
+  endif()
+  get_target_property(real ${lib} ALIASED_TARGET) # libos::os_http
+  if(real)
+    set(lib ${real})
+  endif()
+  if(${lib} IN_LIST _os_closure_seen)
     return()
   endif()
   get_target_property(type ${lib} TYPE)
@@ -263,8 +295,20 @@ function(_os_link_closure out)
 endfunction()
 
 function(os_add_executable name)
-  cmake_parse_arguments(ARG "" "CMDLINE"
+  _os_load_config()
+  cmake_parse_arguments(ARG "NDEBUG" "CMDLINE"
     "SOURCES;USES;LIBRARIES;FILES;FILES_DEPENDS;ENV" ${ARGN})
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "os_add_executable(${name}): unknown arguments "
+      "${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT CMAKE_ASM_COMPILER_LOADED OR NOT CMAKE_C_COMPILER_LOADED)
+    message(FATAL_ERROR "os_add_executable(${name}): the project must "
+      "enable C and ASM, e.g. project(${name} C ASM)")
+  endif()
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "os_add_executable(${name}): no SOURCES")
+  endif()
   set(dir ${CMAKE_CURRENT_BINARY_DIR})
   # the objects take the usage requirements of LIBRARIES as given
   # (interface targets included), the links take link_libs
@@ -281,8 +325,13 @@ function(os_add_executable name)
   endif()
 
   add_library(${name}_objs OBJECT ${ARG_SOURCES})
-  target_link_libraries(${name}_objs PRIVATE os_guest_flags ${ARG_LIBRARIES})
-  target_compile_options(${name}_objs PRIVATE -O2)
+  target_link_libraries(${name}_objs PRIVATE ${OS_GUEST_FLAGS}
+    ${ARG_LIBRARIES})
+  if(ARG_NDEBUG)
+    target_compile_options(${name}_objs PRIVATE -O2 -DNDEBUG)
+  else()
+    target_compile_options(${name}_objs PRIVATE -O2 -UNDEBUG)
+  endif()
 
   add_custom_command(OUTPUT ${dir}/${name}.ksyms0.S
     COMMAND ${OS_MKSYMS} --name ${name} --empty -o ${dir}/${name}.ksyms0.S
@@ -310,26 +359,31 @@ function(os_add_executable name)
   _os_link(${name} ${dir}/${name}.parts ${link_libs})
   target_link_options(${name} PRIVATE -Wl,-Map,${dir}/${name}.map)
   set_target_properties(${name} PROPERTIES SUFFIX .elf)
-  add_custom_target(${name}_size
-    COMMAND ${OS_SIZE_REPORT} ${dir}/${name}.map USES_TERMINAL VERBATIM)
-  add_dependencies(${name}_size ${name})
-  set_property(GLOBAL APPEND PROPERTY OS_SIZE_REPORT_IMAGES ${name})
+  get_property(size_report GLOBAL PROPERTY OS_SIZE_REPORT)
+  if(size_report)
+    add_custom_target(${name}_size
+      COMMAND ${size_report} ${dir}/${name}.map USES_TERMINAL VERBATIM)
+    add_dependencies(${name}_size ${name})
+    set_property(GLOBAL APPEND PROPERTY OS_SIZE_REPORT_IMAGES ${name})
+  endif()
   add_custom_command(TARGET ${name} POST_BUILD
     COMMAND ${OS_MKSYMS} --name ${name} --check ${dir}/${name}.ksyms.S
             $<TARGET_FILE:${name}>
     VERBATIM)
 endfunction()
 
-# The size report: pass 2 writes the link map <name>.map beside the image;
+# The size report, where libos itself is built (not installed): pass 2
+# writes the link map <name>.map beside the image;
 # the target <name>_size prints the image's bytes per library from it
 # (tools/size-report), and size-report does so for every image, in the
 # order they were added. Neither is built by default. lwIP's objects are
 # told from the port's in os_net's archive by os_net's sources, named in
 # size-report/options, which the tool reads from the build directory.
-get_filename_component(OS_SIZE_REPORT
-  ${CMAKE_CURRENT_LIST_DIR}/../tools/size-report ABSOLUTE)
-list(APPEND OS_SIZE_REPORT --build-dir ${CMAKE_BINARY_DIR})
-if(TARGET os_net)
+if(TARGET os_net AND NOT OS_INSTALLED)
+  get_filename_component(_os_size_report
+    ${CMAKE_CURRENT_LIST_DIR}/../tools/size-report ABSOLUTE)
+  set(OS_SIZE_REPORT ${_os_size_report} --build-dir ${CMAKE_BINARY_DIR})
+  set_property(GLOBAL PROPERTY OS_SIZE_REPORT ${OS_SIZE_REPORT})
   set(_os_size_dir ${CMAKE_BINARY_DIR}/size-report)
   file(GENERATE OUTPUT ${_os_size_dir}/os_net.sources CONTENT
     "$<TARGET_PROPERTY:os_net,SOURCE_DIR>\n$<JOIN:$<TARGET_PROPERTY:os_net,SOURCES>,\n>\n")
@@ -344,14 +398,18 @@ endif()
 
 function(_os_size_report_all)
   get_property(images GLOBAL PROPERTY OS_SIZE_REPORT_IMAGES)
+  get_property(size_report GLOBAL PROPERTY OS_SIZE_REPORT)
   set(commands)
   foreach(image ${images})
     get_target_property(dir ${image} BINARY_DIR)
-    list(APPEND commands COMMAND ${OS_SIZE_REPORT} ${dir}/${image}.map)
+    list(APPEND commands COMMAND ${size_report} ${dir}/${image}.map)
   endforeach()
-  add_custom_target(size-report ${commands} USES_TERMINAL VERBATIM)
   if(images)
+    add_custom_target(size-report ${commands} USES_TERMINAL VERBATIM)
     add_dependencies(size-report ${images})
   endif()
 endfunction()
-cmake_language(DEFER CALL _os_size_report_all)
+if(NOT OS_INSTALLED) # at the end of the whole project: every image added
+  cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR}
+    CALL _os_size_report_all)
+endif()

@@ -11,9 +11,11 @@ target_compile_options(os_guest_flags INTERFACE
   -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
   -fstack-protector-strong
   -fno-asynchronous-unwind-tables -fno-unwind-tables
-  -Wall -Wextra -Werror=implicit-function-declaration)
+  -Wall -Wextra -Werror=implicit-function-declaration
+  $<$<CONFIG:>:-O2 -g>) # a project without a build type still gets these
 target_include_directories(os_guest_flags INTERFACE
-  ${CMAKE_CURRENT_LIST_DIR}/../include)
+  $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/../include>
+  $<INSTALL_INTERFACE:include>)
 
 # Kernel code shares musl's __stack_chk_guard (a global instead of
 # %fs:0x28, since FS moves under it when musl sets up its TLS); see
