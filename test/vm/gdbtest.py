@@ -31,6 +31,7 @@ SKIP = 77
 # gdb's commands: attach, stop in main, read an argument, step over the
 # locals' assignments, read them, let the service run to its end.
 GDB_COMMANDS = [
+    "set trace-commands on",  # echo each command: a readable transcript
     "target remote 127.0.0.1:{port}",
     "break main",
     "continue",
