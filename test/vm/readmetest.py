@@ -9,7 +9,8 @@ indented lines; a '#' starts a comment), clones SRC's committed HEAD into a
 temporary directory, and runs each command there with bash, in order: the
 first (tools/demo) must exit 0 and show every example answering; the
 second (tools/check) must exit 0 and print ctest's summary with no test
-failed. The second gets `-E ^vm\\.readme$` appended, so the suite it runs
+failed. Between them, the README's plain qemu-system-x86_64 command must
+print hello's greeting and exit 3 (hello's status 0). The second gets `-E ^vm\\.readme$` appended, so the suite it runs
 excludes this test. --list prints the commands and exits.
 """
 import argparse
@@ -44,6 +45,16 @@ def readme_commands(readme):
     return cmds
 
 
+def readme_qemu(readme):
+    """The README's plain-QEMU command (its first indented block that
+    starts with qemu-system-x86_64), continuation lines joined."""
+    m = re.search(r"^    (qemu-system-x86_64 .*?)\n\n", open(readme).read(),
+                  re.M | re.S)
+    if not m:
+        sys.exit("FAIL: no plain qemu-system-x86_64 command in README.md")
+    return re.sub(r"\\\n\s*", "", m.group(1))
+
+
 def run(cmd, cwd, log):
     """Run cmd with bash in cwd, its output to log and to our stdout;
     return (status, output)."""
@@ -75,6 +86,12 @@ def main():
         missing = [s for s in DEMO_ANSWERS if s not in out]
         if status != 0 or missing:
             sys.exit(f"FAIL: {demo!r} exited {status}; missing {missing}")
+        qemu = readme_qemu(os.path.join(clone, "README.md"))
+        status, out = run(f"timeout 120 {qemu}", clone,
+                          os.path.join(tmp, "qemu.log"))
+        if status != 3 or "Hello from libos!" not in out:
+            sys.exit(f"FAIL: the README's QEMU command exited {status} "
+                     "(want 3, the service's 0) or printed no greeting")
         status, out = run(f"{check} -E '{SELF}'", clone,
                           os.path.join(tmp, "check.log"))
         summary = re.search(r"(\d+)% tests passed, (\d+) tests failed out "
