@@ -209,7 +209,8 @@ def boot_floor(ns, a, tap, timeout, mem=None):
     process, QEMU PID) once QEMU runs (plus 2 s to settle)."""
     p = ns.popen(*benchlib.pinned(a.pin[1], [
         RUN, "-q", os.path.join(a.build, FLOOR), "-M", a.mem_machine, "-m",
-        mem or a.mem, "--net", f"tap:{tap}", "--timeout", str(timeout)]),
+        mem or a.mem, "--net", f"tap:{tap}", "--timeout", str(timeout),
+        "--boot-timeout", "0"]),  # the floor prints nothing
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     q = benchlib.qemu_of(p)
     if q is None:

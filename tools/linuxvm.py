@@ -332,6 +332,9 @@ def boot(ns, cpu, program, machine, mem, timeout, ready, limit, log,
         p = ns.popen(*benchlib.pinned(cpu, [
             benchlib.RUN, os.path.join(kdir, "vmlinux"), "-q", "-M", machine,
             "-m", mem, "--net", f"tap:{tap}", "--timeout", str(timeout),
+            # limit watches the boot; Linux ignores the power button, so
+            # a stop signal kills QEMU at once
+            "--boot-timeout", "0", "--stop-timeout", "0",
             "--initrd", cpio] + [f"--kopt={k}" for k in kernel_options(ip)]
             + ["--"] + list(args)),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

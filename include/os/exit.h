@@ -21,10 +21,17 @@
  *
  * and `tools/run` adds statuses that no guest can produce:
  *
- *   OS_EXIT_TIMEOUT   the guest ran past --timeout and was stopped
- *   OS_EXIT_QEMU      QEMU itself failed, or its status cannot be decoded
+ *   OS_EXIT_TIMEOUT   the guest ran past --timeout, or printed nothing
+ *                     within --boot-timeout, and was stopped
+ *   OS_EXIT_QEMU      bad use of tools/run (e.g. -m too small to load the
+ *                     image), QEMU itself failed, or its status cannot be
+ *                     decoded
  *   OS_EXIT_RESET     the guest reset (triple fault) or powered off
  *                     without reporting a status
+ *   127               the guest did not stop within --stop-timeout of the
+ *                     power button tools/run pressed on SIGTERM, SIGINT
+ *                     or SIGHUP (or a second such signal came): QEMU was
+ *                     killed
  *
  * so no crash or hang is ever reported as 0 or as a service status.
  */

@@ -1,17 +1,27 @@
-# Unit tests for tools/run: status decoding, guest cmdline, KVM choice, QEMU argv.
+# Unit tests for tools/run: status decoding, guest cmdline, KVM choice, QEMU argv,
+# help, option defaults, QMP messages and the supervisor's stop logic.
 
 import contextlib
 import io
 import importlib.machinery
 import importlib.util
+import json
 import os
+import re
 import shlex
 import shutil
+import signal
+import socket
 import struct
+import subprocess
+import sys
 import tempfile
+import threading
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
 RUN_PATH = os.path.join(HERE, "..", "..", "tools", "run")
 
 
@@ -463,6 +473,319 @@ class InitrdTest(unittest.TestCase):
         self.assertLess(room, (8 << 20) - 0x28000 - 0x166000 - 4096)
         self.assertGreater(room, 6 << 20)
         self.assertLess(run.initrd_room("64G", 0x166000), 2 << 30)
+
+
+class RunnerStatusTest(unittest.TestCase):
+    """tools/run's own statuses (124-127) are none of the guest's."""
+
+    def test_values(self):
+        self.assertEqual((run.TIMEOUT_STATUS, run.USAGE_STATUS,
+                          run.NO_STATUS, run.STOP_STATUS),
+                         (124, 125, 126, 127))
+
+    def test_never_decoded_from_a_guest(self):
+        own = {124, 127}
+        for q in range(-64, 256):
+            with self.subTest(q=q):
+                self.assertNotIn(run.decode_status(q)[0], own)
+
+    def test_outside_service_ranges(self):
+        for s in (124, 125, 126, 127):
+            self.assertFalse(0 <= s <= 100 or 120 <= s <= 123
+                             or 129 <= s <= 147)
+
+
+def kernel_option_names():
+    """Every kernel option name the sources take (kern_cmdline_take, and
+    net/config.c's take_once), found by reading them."""
+    names = set()
+    pattern = re.compile(r'(?:kern_cmdline_take|take_once)\(\s*[^,]+,\s*'
+                         r'"([^"]+)"')
+    for top in ("kernel", "drivers", "net", "lib", "arch"):
+        for d, _, files in os.walk(os.path.join(ROOT, top)):
+            for name in files:
+                if name.endswith(".c"):
+                    with open(os.path.join(d, name), errors="replace") as f:
+                        names.update(pattern.findall(f.read()))
+    return names
+
+
+class HelpTest(unittest.TestCase):
+    """--help: defaults of every option, kernel options, all statuses."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.text = run.build_parser().format_help()
+
+    def test_every_kernel_option_listed(self):
+        names = kernel_option_names()
+        self.assertIn("log", names)
+        self.assertIn("net.dns", names)
+        for name in sorted(names) + ["env.NAME"]:
+            with self.subTest(name=name):
+                self.assertRegex(self.text, r"\n  " + re.escape(name) +
+                                 r"[=\[ ]")
+
+    def test_no_option_listed_that_does_not_exist(self):
+        listed = re.findall(r"^  ([a-z][a-z0-9_.]*)(?:=|\[| )",
+                            run.KERNEL_OPTIONS, re.M)
+        self.assertEqual(set(listed) - {"env.NAME"}, kernel_option_names())
+
+    def test_every_status_listed(self):
+        for line in ("0-100", "129-147", "120", "121", "122", "123", "124",
+                     "125", "126", "127"):
+            with self.subTest(line=line):
+                self.assertRegex(self.text, r"\n  " + line + r"  ")
+
+    def test_defaults_listed(self):
+        for action in run.build_parser()._actions:
+            if not action.option_strings or action.nargs == 0:
+                continue  # IMAGE, flags and -h
+            with self.subTest(option=action.option_strings[-1]):
+                self.assertIn("default", action.help)
+                if action.default not in (None, [], 0.0, "auto"):
+                    value = action.default
+                    if isinstance(value, float):
+                        value = f"{value:g}"
+                    self.assertIn(f"default {value}", action.help)
+
+    def test_layout_kept(self):
+        self.assertIn("\n  129-147  the service ended by signal 1-19",
+                      self.text)
+        self.assertIn("\n  net.raw  ", self.text)
+
+
+class DefaultsTest(unittest.TestCase):
+    """Option defaults and when the boot timeout applies."""
+
+    def test_defaults(self):
+        a = run.parse_args(["img"])
+        self.assertEqual((a.mem, a.machine, a.accel, a.timeout,
+                          a.boot_timeout, a.stop_timeout, a.gdb_port),
+                         ("128M", "q35", "auto", 0.0, 30.0, 10.0, 1234))
+        self.assertEqual(run.boot_timeout(a), 30.0)
+
+    def test_negative_refused(self):
+        for opt in ("--timeout", "--boot-timeout", "--stop-timeout"):
+            with self.subTest(opt=opt), \
+                    contextlib.redirect_stderr(io.StringIO()) as err, \
+                    self.assertRaises(SystemExit) as cm:
+                run.parse_args(["img", opt, "-1"])
+            self.assertEqual(cm.exception.code, 125)
+            self.assertIn(f"{opt} must not be negative", err.getvalue())
+
+    def test_boot_timeout_off(self):
+        cases = {("--gdb",): 0.0, ("--kopt", "log=quiet"): 0.0,
+                 ("--kopt", "log=quiet", "--kopt", "log=info"): 30.0,
+                 ("--kopt", "log=debug"): 30.0, ("--boot-timeout", "5"): 5.0}
+        for argv, want in cases.items():
+            with self.subTest(argv=argv):
+                self.assertEqual(run.boot_timeout(run.parse_args(
+                    ["img"] + list(argv))), want)
+
+
+class ControlOptionsTest(unittest.TestCase):
+    """The runner's own QMP socket and serial log in QEMU's argv."""
+
+    def command(self, argv, control):
+        """The QEMU argv for argv with control (qmp, log) or None."""
+        args = run.parse_args(argv)
+        args.accel = "tcg"
+        return run.qemu_command(args, "/nonexistent", control)
+
+    def test_with_control(self):
+        cmd = self.command(["img", "--qemu-arg=-qmp",
+                            "--qemu-arg=unix:/u.sock,server=on,wait=off"],
+                           ("/t/qmp.sock", "/t/serial.log"))
+        self.assertEqual(QemuCommandTest.option(cmd, "-qmp"),
+                         ["unix:/t/qmp.sock,server=on,wait=off",
+                          "unix:/u.sock,server=on,wait=off"])
+        self.assertEqual(QemuCommandTest.option(cmd, "-chardev"),
+                         ["stdio,id=con0,logfile=/t/serial.log,"
+                          "logappend=on"])
+        self.assertEqual(QemuCommandTest.option(cmd, "-serial"),
+                         ["chardev:con0"])
+
+    def test_without_control(self):
+        cmd = self.command(["img"], None)
+        self.assertNotIn("-qmp", cmd)
+        self.assertNotIn("-chardev", cmd)
+        self.assertEqual(QemuCommandTest.option(cmd, "-serial"), ["stdio"])
+
+
+class MemoryCheckTest(unittest.TestCase):
+    """-m below the image's end is refused, naming the least -m."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.image = os.path.join(self.tmp.name, "img.elf")
+        elf_image(self.image, [(0x100000, 0x66000)])
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_refused(self):
+        with self.assertRaises(run.UsageError) as cm:
+            run.check_memory("1", self.image)
+        self.assertIn("too little memory", str(cm.exception))
+        self.assertIn("give at least -m 2M", str(cm.exception))
+        self.assertIn("0x166000", str(cm.exception))
+
+    def test_enough_to_load(self):
+        run.check_memory("2", self.image)
+        run.check_memory("1432K", self.image)  # 0x166000 exactly
+        run.check_memory("1", os.path.join(self.tmp.name, "not-elf"))
+
+    def test_main_status(self):
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            status = run.main([self.image, "-m", "1M", "--dry-run"])
+        self.assertEqual(status, 125)
+        self.assertIn("give at least -m 2M", err.getvalue())
+
+
+class QmpTest(unittest.TestCase):
+    """QMP messages, replies, and a power-button press against a fake
+    QMP server on a unix socket."""
+
+    def test_message(self):
+        self.assertEqual(run.qmp_message("system_powerdown"),
+                         b'{"execute": "system_powerdown"}\n')
+        self.assertEqual(json.loads(run.qmp_message("x", {"a": 1})),
+                         {"execute": "x", "arguments": {"a": 1}})
+
+    def test_reply_skips_events(self):
+        f = io.BytesIO(b'{"event": "POWERDOWN"}\n{"return": {}}\n')
+        self.assertEqual(run.qmp_reply(f), {"return": {}})
+
+    def test_reply_errors(self):
+        for data in (b"", b'{"error": {"desc": "no"}}\n'):
+            with self.subTest(data=data), self.assertRaises(OSError):
+                run.qmp_reply(io.BytesIO(data))
+
+    def test_press(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "qmp.sock")
+            srv = socket.socket(socket.AF_UNIX)
+            srv.bind(path)
+            srv.listen(1)
+            got = []
+
+            def serve():
+                conn, _ = srv.accept()
+                with conn, conn.makefile("rwb") as f:
+                    f.write(b'{"QMP": {"version": {}}}\n')
+                    f.flush()
+                    for _ in range(2):
+                        got.append(json.loads(f.readline()))
+                        f.write(b'{"return": {}}\n')
+                        f.flush()
+
+            t = threading.Thread(target=serve, daemon=True)
+            t.start()
+            run.press_power_button(path)
+            t.join(timeout=10)
+            srv.close()
+        self.assertEqual(got, [{"execute": "qmp_capabilities"},
+                               {"execute": "system_powerdown"}])
+
+    def test_press_without_socket(self):
+        with self.assertRaises(OSError):
+            run.press_power_button("/nonexistent/qmp.sock", timeout=1)
+
+
+class SupervisorTest(unittest.TestCase):
+    """The supervisor's loop with a plain process in QEMU's place (no QMP
+    server: the button cannot be pressed)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.log = os.path.join(self.tmp.name, "serial.log")
+        self.procs = []
+        self.wake_r, self.wake_w = os.pipe()
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+        self.tmp.cleanup()
+
+    def supervise(self, argv, limits, signals=()):
+        """Run argv under a Supervisor with limits, the signals already
+        queued; return (status, stderr text, seconds)."""
+        p = subprocess.Popen(argv)
+        self.procs.append(p)
+        os.write(self.wake_w, bytes(signals))
+        qmp = os.path.join(self.tmp.name, "none.sock")
+        sup = run.Supervisor(p, limits, (qmp, run.SerialLog(self.log)))
+        start = time.monotonic()
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            status = sup.run(self.wake_r)
+        self.assertIsNotNone(p.poll())
+        return status, err.getvalue(), time.monotonic() - start
+
+    def test_exit_decoded(self):
+        status, err, _ = self.supervise(["sh", "-c", "exit 3"], (0, 0, 10))
+        self.assertEqual((status, err), (0, ""))
+
+    def test_stop_timeout(self):
+        status, err, took = self.supervise(["sleep", "60"], (0, 0, 0.5),
+                                           [signal.SIGTERM])
+        self.assertEqual(status, 127)
+        self.assertIn("did not stop within 0.5s", err)
+        self.assertIn("could not be pressed", err)
+        self.assertGreaterEqual(took, 0.5)
+
+    def test_second_signal_kills_at_once(self):
+        status, err, _ = self.supervise(["sleep", "60"], (0, 0, 300),
+                                        [signal.SIGTERM, signal.SIGINT])
+        self.assertEqual(status, 127)
+        self.assertIn("SIGINT again: killed QEMU", err)
+
+    def test_boot_timeout(self):
+        status, err, _ = self.supervise(["sleep", "60"], (0, 0.3, 10))
+        self.assertEqual(status, 124)
+        self.assertIn("printed nothing within 0.3s", err)
+
+    def test_output_ends_boot_watch(self):
+        script = f"echo up >> {shlex.quote(self.log)}; sleep 1; exit 9"
+        status, err, _ = self.supervise(["sh", "-c", script], (0, 0.3, 10))
+        self.assertEqual((status, err), (3, ""))  # q 9: service status 3
+
+    def test_whole_timeout(self):
+        status, err, _ = self.supervise(["sleep", "60"], (0.3, 0, 10))
+        self.assertEqual(status, 124)
+        self.assertIn("timeout after 0.3s", err)
+
+    def test_qemu_process_setup(self):
+        out = os.path.join(self.tmp.name, "child")
+        probe = ("import ctypes, os\n"
+                 "libc = ctypes.CDLL(None)\n"
+                 "sig = ctypes.c_int()\n"
+                 "libc.prctl(2, ctypes.byref(sig), 0, 0, 0)\n"
+                 "ign = [l for l in open('/proc/self/status')"
+                 " if l.startswith('SigIgn')][0].split()[1]\n"
+                 f"open({out!r}, 'w').write('%d %d %d' % (os.getpgid(0) =="
+                 " os.getpid(), sig.value, int(ign, 16) >> 21 & 1))\n")
+        saved, run.sys.stdin = run.sys.stdin, io.StringIO()
+        try:
+            p = run.start_qemu([sys.executable, "-c", probe])
+        finally:
+            run.sys.stdin = saved
+        self.procs.append(p)
+        self.assertEqual(p.wait(timeout=30), 0)
+        with open(out) as f:  # own group, SIGKILL at the parent's death,
+            self.assertEqual(f.read(), "1 9 1")  # SIGTTOU (22) ignored
+
+    def test_log_trimmed(self):
+        with open(self.log, "wb") as f:
+            f.truncate(run.LOG_KEEP + 1)
+        log = run.SerialLog(self.log)
+        self.assertTrue(log.check())
+        self.assertEqual(os.path.getsize(self.log), 0)
+        self.assertTrue(log.check())
 
 
 class UsageTest(unittest.TestCase):
