@@ -779,6 +779,21 @@ class SupervisorTest(unittest.TestCase):
         with open(out) as f:  # own group, SIGKILL at the parent's death,
             self.assertEqual(f.read(), "1 9 1")  # SIGTTOU (22) ignored
 
+    def test_ignored_signals_stay_ignored(self):
+        probe = ("import importlib.machinery as m, importlib.util as u, "
+                 "signal as s\n"
+                 "s.signal(s.SIGHUP, s.SIG_IGN)\n"
+                 f"l = m.SourceFileLoader('r', {RUN_PATH!r})\n"
+                 "r = u.module_from_spec(u.spec_from_loader('r', l))\n"
+                 "l.exec_module(r)\n"
+                 "r.catch_stop_signals()\n"
+                 "print(s.getsignal(s.SIGHUP) == s.SIG_IGN,"
+                 " callable(s.getsignal(s.SIGTERM)),"
+                 " callable(s.getsignal(s.SIGINT)))\n")
+        out = subprocess.run([sys.executable, "-c", probe], timeout=30,
+                             capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.split(), ["True", "True", "True"])
+
     def test_log_trimmed(self):
         with open(self.log, "wb") as f:
             f.truncate(run.LOG_KEEP + 1)
