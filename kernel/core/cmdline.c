@@ -212,6 +212,18 @@ const char *kern_cmdline_unused(const struct kern_cmdline *cl)
 	return NULL;
 }
 
+const char *kern_cmdline_taken_alike(const struct kern_cmdline *cl,
+				     const char *o)
+{
+	size_t n = key_len(o);
+
+	for (int i = 0; i < cl->nopt; i++)
+		if (cl->opt_used[i] && key_len(cl->opt[i]) == n &&
+		    strncmp(cl->opt[i], o, n) == 0)
+			return cl->opt[i];
+	return NULL;
+}
+
 int kern_cmdline_appended(const struct kern_cmdline *cl, const char *prefix,
 			  const char **vals, int max)
 {

@@ -1,6 +1,8 @@
 /* The boot's walk over the optional parts linked into the image (see
  * kern/component.h): the linker script gathers their descriptors between
  * __kern_components_start and __kern_components_end. */
+#include <string.h>
+
 #include <kern/component.h>
 #include <kern/exit.h>
 
@@ -24,4 +26,13 @@ void kern_components_start(struct kern_cmdline *cl)
 	     c < __kern_components_end; c++)
 		if (c->start)
 			c->start(cl);
+}
+
+int kern_component_linked(const char *name)
+{
+	for (const struct kern_component *c = __kern_components_start;
+	     c < __kern_components_end; c++)
+		if (strcmp(c->name, name) == 0)
+			return 1;
+	return 0;
 }

@@ -14,7 +14,10 @@
 void kern_options_parse(struct kern_cmdline *cl,
 			const struct arch_bootinfo *bi);
 
-/* Stop the boot (OS_EXIT_BOOTCONF) if an option was taken by no layer. */
+/* Stop the boot (OS_EXIT_BOOTCONF) if an option was taken by no layer,
+ * naming it: as given twice when its layer took the name once (options
+ * that are not repeatable), as belonging to an optional part the image
+ * does not have (net.*, tmpfs.*), or as unknown. */
 void kern_options_check_unused(const struct kern_cmdline *cl);
 
 #endif

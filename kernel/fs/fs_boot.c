@@ -91,7 +91,7 @@ static void tmpfs_limit(struct kern_cmdline *cl)
 
 	os_mem_stats(&st);
 	bytes = (int64_t)(st.total / 100 * TMPFS_DEFAULT_PERCENT);
-	while ((v = kern_cmdline_take(cl, "tmpfs.size")))
+	if ((v = kern_cmdline_take(cl, "tmpfs.size")))
 		if ((bytes = parse_size(v, st.total)) < 0)
 			kern_bootconf_error("tmpfs.size=%s: expected bytes "
 					    "with K, M or G, or a share of "

@@ -53,7 +53,7 @@ void mm_take_options(struct kern_cmdline *cl)
 {
 	const char *v;
 
-	while ((v = kern_cmdline_take(cl, "mm.allow_wx"))) {
+	if ((v = kern_cmdline_take(cl, "mm.allow_wx"))) {
 		if (strcmp(v, "") && strcmp(v, "1") && strcmp(v, "0"))
 			kern_bootconf_error("mm.allow_wx=%s: expected 0 or 1",
 					    v);

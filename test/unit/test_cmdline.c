@@ -398,6 +398,37 @@ static void test_unused(void **state)
 	assert_null(kern_cmdline_unused(cl));
 }
 
+/* An option given twice whose layer takes its name once is left over
+ * and names the one taken; repeatable options (taken in a loop, env.)
+ * leave nothing over. */
+static void test_given_twice(void **state)
+{
+	struct kern_cmdline *cl = parse_ok(
+		state, "log=info net.dns=1.1.1.1 devstats log=debug "
+		       "net.dns=8.8.8.8 env.A=1 env.A=2 devstats logx=1");
+	char *envp[4];
+
+	assert_string_equal(kern_cmdline_take(cl, "log"), "info");
+	assert_non_null(kern_cmdline_take(cl, "devstats"));
+	while (kern_cmdline_take(cl, "net.dns"))
+		;
+	assert_int_equal(kern_cmdline_env(cl, envp, 3, err, sizeof(err)), 1);
+	assert_string_equal(envp[0], "A=2");
+	assert_string_equal(kern_cmdline_unused(cl), "log=debug");
+	assert_string_equal(kern_cmdline_taken_alike(cl, "log=debug"),
+			    "log=info");
+	assert_non_null(kern_cmdline_take(cl, "log"));
+	assert_string_equal(kern_cmdline_unused(cl), "devstats");
+	assert_string_equal(kern_cmdline_taken_alike(cl, "devstats"),
+			    "devstats");
+	assert_non_null(kern_cmdline_take(cl, "devstats"));
+	/* Another name that starts the same is not the same option. */
+	assert_string_equal(kern_cmdline_unused(cl), "logx=1");
+	assert_null(kern_cmdline_taken_alike(cl, "logx=1"));
+	assert_null(kern_cmdline_taken_alike(cl, "lo"));
+	assert_null(kern_cmdline_taken_alike(cl, "bogus"));
+}
+
 static void test_reparse_resets(void **state)
 {
 	struct kern_cmdline *cl = parse_ok(state, "a b -- c");
@@ -493,6 +524,29 @@ static void test_boot_options_win(void **state)
 	assert_string_equal(envp[1], "B=2");
 	assert_string_equal(envp[2], "A=3");
 	assert_null(kern_cmdline_unused(cl));
+}
+
+/* The baked line and the boot line are not the same option twice: the
+ * boot line's replaces; twice on either line is still twice. */
+static void test_given_twice_baked(void **state)
+{
+	struct kern_cmdline *cl =
+		baked_ok(state, "log=quiet devstats", "log=info devstats");
+
+	assert_string_equal(kern_cmdline_take(cl, "log"), "info");
+	assert_non_null(kern_cmdline_take(cl, "devstats"));
+	assert_null(kern_cmdline_unused(cl));
+	cl = baked_ok(state, "log=quiet log=debug", "devstats");
+	assert_string_equal(kern_cmdline_take(cl, "log"), "quiet");
+	assert_non_null(kern_cmdline_take(cl, "devstats"));
+	assert_string_equal(kern_cmdline_unused(cl), "log=debug");
+	assert_string_equal(kern_cmdline_taken_alike(cl, "log=debug"),
+			    "log=quiet");
+	cl = baked_ok(state, "log=quiet", "log=info log=debug");
+	assert_string_equal(kern_cmdline_take(cl, "log"), "info");
+	assert_string_equal(kern_cmdline_unused(cl), "log=debug");
+	assert_string_equal(kern_cmdline_taken_alike(cl, "log=debug"),
+			    "log=info");
 }
 
 /* The boot line's arguments replace the baked ones when it has any. */
@@ -666,6 +720,8 @@ int main(void)
 		T(test_take_no_prefix_match),
 		T(test_value_keeps_equals),
 		T(test_unused),
+		T(test_given_twice),
+		T(test_given_twice_baked),
 		T(test_reparse_resets),
 	};
 

@@ -54,6 +54,14 @@ const char *kern_cmdline_take(struct kern_cmdline *cl, const char *name);
 /* The first kernel option nobody took, or NULL. */
 const char *kern_cmdline_unused(const struct kern_cmdline *cl);
 
+/* An option that was taken and has o's name (the text before '='), or
+ * NULL. For an option nobody took (kern_cmdline_unused), one says that
+ * it was given twice and its layer takes the name once: a repeatable
+ * option (net.dns=, env.NAME=) is taken every time, so its repeats are
+ * never left over. */
+const char *kern_cmdline_taken_alike(const struct kern_cmdline *cl,
+				     const char *o);
+
 /* Take every kernel option env.NAME=value, in order, and set envp[0..]
  * to its "NAME=value" (pointing into cl) for the service's environment;
  * a later NAME replaces an earlier one. NAME is a letter or '_' then

@@ -30,4 +30,7 @@ void kern_components_setup(struct kern_cmdline *cl);
 /* Run every linked component's start hook, in link order. */
 void kern_components_start(struct kern_cmdline *cl);
 
+/* Whether the component called name ("net", "files") is in the image. */
+int kern_component_linked(const char *name);
+
 #endif
