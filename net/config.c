@@ -129,6 +129,16 @@ static int option_gw(struct ctx *x, struct net_config *c)
 	return 0;
 }
 
+/* Whether IPv4 address a is out of reach: outside a static net.ip's
+ * subnet with no gateway. */
+static int off_link(const struct net_config *c, const struct net_addr *a)
+{
+	uint32_t mask = v4_mask(c->ip4.prefix);
+
+	return a->family == AF_INET && !c->dhcp && !c->have_gw &&
+	       (v4(a) & mask) != (v4(&c->ip4) & mask);
+}
+
 static int option_dns(struct ctx *x, struct net_config *c)
 {
 	static const uint8_t zero[16];
@@ -143,6 +153,10 @@ static int option_dns(struct ctx *x, struct net_config *c)
 		if (parse_addr(v, 0, a) || !memcmp(a->addr, zero, 16))
 			return fail(x, "net.dns", v,
 				    "not an IPv4 or IPv6 address");
+		if (off_link(c, a))
+			return fail(x, "net.dns", v,
+				    "outside net.ip's subnet, with no net.gw "
+				    "to reach it: give net.gw=ADDR");
 		c->ndns++;
 	}
 	return 0;

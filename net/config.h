@@ -2,7 +2,9 @@
  * command-line table and inet_pton), so it runs on the host too:
  *   net.ip=ADDR/PREFIX | net.ip=dhcp   IPv4 of net0 (default: DHCP)
  *   net.gw=ADDR                        IPv4 default gateway (static only)
- *   net.dns=ADDR                       a name server, v4 or v6 (up to 3)
+ *   net.dns=ADDR                       a name server, v4 or v6 (up to 3;
+ *                                      an IPv4 one outside a static
+ *                                      net.ip's subnet needs net.gw)
  *   net.ip6=ADDR/PREFIX                a static IPv6 address of net0
  *   net.raw                            no TCP/IP: devices stay raw */
 #ifndef NET_CONFIG_H

@@ -12,7 +12,6 @@
 #include <arch/cc.h>
 #include <kern/exit.h>
 #include <kern/mm.h>
-#include <os/mem.h>
 
 #include "heap.h"
 
@@ -75,18 +74,19 @@ size_t net_heap_left(void)
 }
 
 /* n frames within the limit, leaving the kernel's reserve and what the
- * service was promised; NULL otherwise. */
+ * service was promised; NULL otherwise. During the boot neither the
+ * limit nor a shortage refuses (kern_mm_try_alloc: the boot stops at its
+ * end if memory is short), so lwIP meets no NULL there. */
 static void *take_frames(size_t n)
 {
-	struct os_mem_stats m;
+	void *p;
 
-	if (st.reserved + n * PAGE > st.limit)
+	if (st.reserved + n * PAGE > st.limit && kern_mm_booted())
 		return NULL;
-	os_mem_stats(&m);
-	if (m.free < m.committed + m.reserve + n * PAGE)
-		return NULL;
-	st.reserved += n * PAGE;
-	return kern_mm_alloc(n);
+	p = kern_mm_try_alloc(n);
+	if (p)
+		st.reserved += n * PAGE;
+	return p;
 }
 
 /* Carve a new chunk into free blocks of class c; 0 or -1. */

@@ -239,7 +239,8 @@ static int leases_done(void *arg)
 	return 1;
 }
 
-/* With DHCP, run the loop until every interface has a lease, or 4 s. */
+/* With DHCP, run the loop until every interface has a lease, or 4 s;
+ * then one line for each still without one. */
 static void wait_for_leases(void)
 {
 	struct net_if *nif;
@@ -250,8 +251,11 @@ static void wait_for_leases(void)
 	for (int i = 0; (nif = net_netif_get(i)); i++)
 		if (netif_dhcp_data(&nif->lw) &&
 		    !dhcp_supplied_address(&nif->lw))
-			kern_info("%s: no DHCP lease after 4 s; still asking",
-				  nif->nd->name);
+			kern_error("%s: no DHCP answer in 4 s, still asking: "
+				   "put the VM on a network with a DHCP server "
+				   "(tools/run --net user, or a tap with one), "
+				   "or give it net.ip=ADDR/PREFIX",
+				   nif->nd->name);
 }
 
 /* The heap may take a share of the RAM free now (none of the service's
@@ -291,13 +295,29 @@ static void add_interface(struct drv_netdev *nd, int first)
 	configure(nif, first ? &cfg : &dhcp);
 }
 
+/* The first net.* option on the command line, or NULL. */
+static const char *net_option(const struct kern_cmdline *cl)
+{
+	for (int i = 0; i < cl->nopt; i++)
+		if (strncmp(cl->opt[i], "net.", 4) == 0)
+			return cl->opt[i];
+	return NULL;
+}
+
 void net_init(struct kern_cmdline *cl)
 {
 	char err[160];
 	int n = drv_netdev_count();
+	const char *o = net_option(cl);
 
 	if (net_config_parse(&cfg, cl, err, sizeof(err)))
 		kern_bootconf_error("%s", err);
+	if (n == 0 && o)
+		kern_error("net: %s given, but the VM has no network device, "
+			   "so the service has no network: boot with tools/run "
+			   "--net user (or --net tap:IFNAME), or without the "
+			   "net.* options",
+			   o);
 	if (kern_synth_register("/etc/resolv.conf", net_resolv_conf))
 		kern_error("net: cannot register /etc/resolv.conf");
 	if (cfg.raw) {

@@ -69,6 +69,11 @@ static void banner(void)
 	kern_info("libos: booting %s (symbol table %lu bytes)", kern_image_name,
 		  (unsigned long)(__ksyms_end - __ksyms_start));
 	kern_mm_report();
+}
+
+/* The last line of the boot, once nothing can stop it. */
+static void announce(void)
+{
 	kern_info("boot: %lu us from kernel entry to the service",
 		  (unsigned long)(kern_clock_ns() / 1000));
 }
@@ -86,8 +91,8 @@ void kern_main(uint64_t start_info)
 	if (arch_pvh_parse(start_info, &bootinfo))
 		kern_panic("no valid PVH start_info at 0x%lx", start_info);
 	kern_options_parse(&cmdline, &bootinfo); /* log=... */
-	if (kern_mm_init(&bootinfo))     /* frames, page tables, W^X */
-		kern_panic("not enough RAM for the memory manager");
+	if (kern_mm_init(&bootinfo, SERVICE_STACK_SIZE)) /* W^X, stack */
+		kern_panic("the memory manager could not set up");
 	arch_power_init(kern_mm_map_device); /* exit and power-off devices */
 	kern_acpi_init(bootinfo.rsdp, &cmdline); /* firmware tables */
 	kern_irq_init();                 /* LAPIC, I/O APICs, PICs masked */
@@ -106,9 +111,11 @@ void kern_main(uint64_t start_info)
 	kern_components_start(&cmdline); /* optional parts: the net stack */
 	drv_devstats_init(&cmdline);     /* devstats: counters at exit */
 	kern_prof_init(&cmdline);        /* prof: time by layer at exit */
-	banner();                        /* RAM, page sizes, boot time */
+	banner();                        /* image, RAM, page sizes */
 	take_env();                      /* env.NAME=value: environment */
-	kern_options_check_unused(&cmdline); /* unknown: stop */
+	kern_options_check_unused(&cmdline); /* unknown, twice: stop */
+	kern_mm_boot_end();              /* too little memory: stop */
+	announce();                      /* boot time: nothing stops now */
 	kern_start_service(cmdline.argv, envp, SERVICE_STACK_SIZE);
 	/* clang-format on */
 }

@@ -65,8 +65,9 @@ static kern_syscall_fn table[NR_MAX] = {
 
 static unsigned char logged[NR_MAX / 8];
 
-/* Log an unimplemented call the first time it is made; the first such
- * line says why a call libos has can still be missing from an image. */
+/* Log an unimplemented call the first time it is made, in one line
+ * saying where to look; the first such line also says why a call libos
+ * has can still be missing from an image. */
 static void log_unknown(long nr)
 {
 	static int hinted;
@@ -77,13 +78,14 @@ static void log_unknown(long nr)
 			return;
 		logged[nr / 8] |= 1 << (nr % 8);
 	}
-	kern_info("system call %s (%ld) is not supported: ENOSYS",
-		  name ? name : "?", nr);
-	if (!hinted++)
-		kern_info(
-			"(an image has the optional parts its service's calls "
-			"showed at build time; one made by number through "
-			"syscall(2) needs os_add_executable(... USES <part>))");
+	kern_info("system call %s (%ld) is not supported: ENOSYS; "
+		  "docs/porting.md says what libos has and what to use "
+		  "instead%s",
+		  name ? name : "?", nr,
+		  hinted++ ? "" :
+			     " (a call libos has but made by number through "
+			     "syscall(2) needs os_add_executable(... USES "
+			     "<part>))");
 }
 
 /* The layer (kern/prof.h) each call's time is charged to, plus one; 0

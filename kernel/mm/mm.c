@@ -34,11 +34,15 @@
 #define RESERVE_MIN 32 /* frames the service can never take */
 #define RESERVE_MAX 1024
 #define BOOT_MARK 0x6b72616d746f6f62ULL /* "bootmark" */
+#define MIB (1ULL << 20)
+#define MAX_MIB (1ULL << 20) /* 1 TiB in MiB: more than any -m */
 
 struct kern_pt mm_pt;
 static struct kern_frames frames;
 static int tables_live;
 static size_t reserve, committed, service_frames;
+static size_t boot_promise; /* the service stack's frames, during the boot */
+static int booted;	    /* kern_mm_boot_end ran: the service's turn */
 static uint64_t ram_total;
 static uint64_t initrd_pa, initrd_size; /* kept for good; size 0: none */
 static unsigned modules;		/* boot modules the loader passed */
@@ -53,13 +57,73 @@ static uint64_t page_down(uint64_t v)
 	return v & ~(PAGE - 1);
 }
 
+/* The VM's memory as QEMU's -m counts it, in MiB: its RAM rounded up
+ * (the holes below 1 MiB and the firmware's tables take less than 1). */
+static uint64_t vm_mib(void)
+{
+	return (ram_total + MIB - 1) / MIB;
+}
+
+/* The -m, in MiB, that gives n frames more than the VM has, with the
+ * page tables that map them. */
+static uint64_t mib_for(size_t n)
+{
+	uint64_t more = n * PAGE;
+
+	more += (more / (2 * MIB) + 1) * PAGE;
+	return vm_mib() + (more + MIB - 1) / MIB;
+}
+
+/* Stop the boot: it lacks n frames. */
+__attribute__((noreturn)) static void too_small(size_t n)
+{
+	kern_bootconf_error("%lu MiB of memory is too little for this image: "
+			    "boot with -m %lu or more",
+			    (unsigned long)vm_mib(), (unsigned long)mib_for(n));
+}
+
+/* During the boot, stop it unless n frames more and what the end of the
+ * boot keeps free (the promise to the service's stack and the kernel's
+ * reserve) are free, naming what lacks. */
+static void boot_check(size_t n)
+{
+	size_t need = n + committed + reserve;
+
+	if (!booted && need > frames.nfree)
+		too_small(need - frames.nfree);
+}
+
+/* n frames could not be had: during the boot, a stop (boot_check, or
+ * for want of a run of n free frames, n more; a lower bound, as what the
+ * rest of the boot needs is not known); at run time, return. */
+static void boot_short(size_t n)
+{
+	boot_check(n);
+	if (!booted)
+		too_small(n);
+}
+
+/* Whether n frames may go to the kernel, leaving keep (the reserve, or
+ * none) and what was promised to the service. During the boot any free
+ * frame may: the boot goes on past a shortage, so that kern_mm_boot_end
+ * can name all it lacks. */
+static int may_take(size_t n, size_t keep)
+{
+	return !booted || frames.nfree >= committed + keep + n;
+}
+
 /* n frames for the kernel, never taking what was promised to the service;
- * the first frame's index or KERN_FRAMES_NONE. */
+ * the first frame's index or KERN_FRAMES_NONE (during the boot, a stop:
+ * boot_short). */
 static size_t kernel_frames(size_t n)
 {
-	if (frames.nfree < committed + n)
-		return KERN_FRAMES_NONE;
-	return kern_frames_alloc(&frames, n, 1);
+	size_t f = KERN_FRAMES_NONE;
+
+	if (may_take(n, 0))
+		f = kern_frames_alloc(&frames, n, 1);
+	if (f == KERN_FRAMES_NONE)
+		boot_short(n);
+	return f;
 }
 
 static uint64_t table_alloc(void *ctx)
@@ -171,11 +235,27 @@ static void initrd_take(const struct arch_bootinfo *bi, uint64_t end)
 	initrd_size = size;
 }
 
+/* The end of the RAM range holding address maps (the image's end), or
+ * maps when none does. */
+static uint64_t maps_room(const struct arch_bootinfo *bi, uint64_t maps)
+{
+	for (size_t i = 0; i < bi->nmem; i++) {
+		const struct arch_mem_range *r = &bi->memmap[i];
+		uint64_t lo = page_up(r->addr),
+			 hi = page_down(r->addr + r->size);
+
+		if (r->type == ARCH_MEM_RAM && hi > lo && lo <= maps &&
+		    maps <= hi)
+			return hi;
+	}
+	return maps;
+}
+
 /* Set the frame allocator up: its bitmaps, then a page holding the boot
  * mark, in the RAM right after the image; then keep the initrd. */
 static int frames_init(const struct arch_bootinfo *bi)
 {
-	uint64_t top, maps = page_up((uint64_t)__image_end), bytes, end;
+	uint64_t top, maps = page_up((uint64_t)__image_end), bytes, end, hi;
 	size_t n;
 	int warm;
 
@@ -186,17 +266,9 @@ static int frames_init(const struct arch_bootinfo *bi)
 	initrd_check(bi, end);
 	kern_frames_init(&frames, 0, n, (uint64_t *)maps,
 			 (uint64_t *)maps + KERN_FRAMES_WORDS(n));
-	for (size_t i = 0; i < bi->nmem; i++) {
-		const struct arch_mem_range *r = &bi->memmap[i];
-		uint64_t lo = page_up(r->addr),
-			 hi = page_down(r->addr + r->size);
-
-		if (r->type == ARCH_MEM_RAM && hi > lo && lo <= maps &&
-		    end <= hi)
-			break;
-		if (i + 1 == bi->nmem)
-			return -ENOMEM; /* no room for the bitmaps */
-	}
+	hi = maps_room(bi, maps);
+	if (end > hi) /* no room for the bitmaps: none for the boot after */
+		too_small((end - hi) / PAGE + boot_promise + RESERVE_MIN);
 	warm = warm_boot((uint64_t *)(end - PAGE));
 	if (warm)
 		memset((void *)maps, 0, bytes);
@@ -218,7 +290,8 @@ static int frames_init(const struct arch_bootinfo *bi)
 	reserve = reserve < RESERVE_MIN ? RESERVE_MIN :
 		  reserve > RESERVE_MAX ? RESERVE_MAX :
 					  reserve;
-	return frames.nfree > 2 * reserve ? 0 : -ENOMEM;
+	committed = boot_promise; /* checked at the end of the boot */
+	return 0;
 }
 
 /* Map every RAM range 1:1, read/write, no-execute; page 0 stays out. */
@@ -285,8 +358,9 @@ static int unmap_guards(void)
 	return 0;
 }
 
-int kern_mm_init(const struct arch_bootinfo *bi)
+int kern_mm_init(const struct arch_bootinfo *bi, size_t stack)
 {
+	boot_promise = (stack + PAGE - 1) / PAGE;
 	arch_mmu_init();
 	if (frames_init(bi) ||
 	    kern_pt_init(&mm_pt, &pt_ops, NULL, arch_pt_leaf_levels()) ||
@@ -300,6 +374,19 @@ int kern_mm_init(const struct arch_bootinfo *bi)
 		kern_info("warning: the CPU has no NX bit: every mapped page "
 			  "is executable, W^X holds for writes only");
 	return 0;
+}
+
+int kern_mm_booted(void)
+{
+	return booted;
+}
+
+void kern_mm_boot_end(void)
+{
+	boot_check(0);
+	committed -= boot_promise;
+	boot_promise = 0;
+	booted = 1;
 }
 
 /* The initrd's boot-log line, and what the loader passed beside it. */
@@ -356,9 +443,12 @@ void *kern_mm_try_alloc(size_t n)
 {
 	size_t f;
 
-	if (!n || frames.nfree < committed + reserve + n)
+	if (!n)
 		return NULL;
-	f = kern_frames_alloc(&frames, n, 1);
+	f = may_take(n, reserve) ? kern_frames_alloc(&frames, n, 1) :
+				   KERN_FRAMES_NONE;
+	if (f == KERN_FRAMES_NONE)
+		boot_short(n);
 	return f == KERN_FRAMES_NONE ? NULL : (void *)(f * PAGE);
 }
 
@@ -439,10 +529,41 @@ const void *kern_mm_map_firmware(uint64_t pa, size_t size)
 	return (const void *)pa;
 }
 
+/* Say once, at run time, that the service asked for n frames more than
+ * can be promised, and what -m would have them. */
+static void tell_out_of_memory(size_t n)
+{
+	static int told;
+	size_t left = frames.nfree > committed + reserve ?
+			      frames.nfree - committed - reserve :
+			      0;
+	uint64_t m = mib_for(n - left);
+
+	if (!booted || told++)
+		return;
+	if (m >= MAX_MIB)
+		kern_error("out of memory: the service asked for %lu KiB more, "
+			   "%lu KiB of the VM's %lu MiB is left: the call "
+			   "fails with ENOMEM (more than any -m gives)",
+			   (unsigned long)(n * PAGE / 1024),
+			   (unsigned long)(left * PAGE / 1024),
+			   (unsigned long)vm_mib());
+	else
+		kern_error("out of memory: the service asked for %lu KiB more, "
+			   "%lu KiB of the VM's %lu MiB is left: the call "
+			   "fails with ENOMEM; boot with -m %lu or more if "
+			   "the service needs that",
+			   (unsigned long)(n * PAGE / 1024),
+			   (unsigned long)(left * PAGE / 1024),
+			   (unsigned long)vm_mib(), (unsigned long)m);
+}
+
 int mm_commit(size_t n)
 {
-	if (frames.nfree < committed + reserve + n)
+	if (frames.nfree < committed + reserve + n) {
+		tell_out_of_memory(n);
 		return -ENOMEM;
+	}
 	committed += n;
 	return 0;
 }

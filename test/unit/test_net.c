@@ -29,10 +29,21 @@ static void *chunks[4096];	      /* what it holds, freed per test */
 static jmp_buf panic_jmp;
 static int panicked;
 
-void *kern_mm_alloc(size_t n)
+int kern_mm_booted(void)
 {
-	void *p = aligned_alloc(4096, n * 4096);
+	return 1;
+}
 
+/* As the kernel's: NULL unless n frames leave the reserve free. */
+void *kern_mm_try_alloc(size_t n)
+{
+	struct os_mem_stats m;
+	void *p;
+
+	os_mem_stats(&m);
+	if (m.free < m.reserve + n * 4096)
+		return NULL;
+	p = aligned_alloc(4096, n * 4096);
 	assert_non_null(p);
 	memset(p, 0, n * 4096);
 	frames_out += n;
@@ -185,6 +196,13 @@ static void test_bad_dns(void **state)
 	bad("net.dns=0.0.0.0", "net.dns=0.0.0.0: not");
 	bad("net.dns=1.1.1.1 net.dns=1.0.0.1 net.dns=8.8.8.8 net.dns=9.9.9.9",
 	    "net.dns=9.9.9.9: more than 3");
+	/* A static address with no gateway reaches its own subnet only. */
+	bad("net.ip=10.0.0.2/24 net.dns=1.1.1.1",
+	    "net.dns=1.1.1.1: outside net.ip's subnet, with no net.gw");
+	assert_int_equal(parse("net.ip=10.0.0.2/24 net.dns=10.0.0.53 "
+			       "net.dns=2001:db8::53"),
+			 0);
+	assert_int_equal(parse("net.dns=1.1.1.1"), 0); /* DHCP: a gateway */
 }
 
 static void test_bad_ip6(void **state)

@@ -603,6 +603,150 @@ CASES.update({
 CASES["hello_exit0"]["reject"].append(r"initrd: \d+ bytes")
 
 
+# Boot stops and messages a user meets (issue 17, the kernel's side): an
+# option given twice, the stop before the boot's last line, -m too small
+# for the image, memory running out at run time, unsupported calls, and
+# a network that is not there or gives no address.
+MEM_WALKS = []  # each mem_walk's steps: (-m, status, -m named or None)
+
+
+def mem_walk(net=None, args=()):
+    """A run_args hook: boot the image from -m 2 up, each time with the -m
+    the kernel's stop names, until it boots (and once with one MiB less
+    than that, if the walk skipped it); the steps go to MEM_WALKS for
+    mem_walk_ok, and the case's own boot gets the -m found. -m below the
+    image's load end, which tools/run refuses (125), is skipped."""
+    def hook(tmp, machine, image):
+        steps, m, tried = [], 2, set()
+        while m < 64 and len(steps) < 6:
+            status, named = mem_probe(image, machine, m, net, args)
+            tried.add(m)
+            if status == 125 and not steps:
+                m += 1
+                continue
+            steps.append((m, status, named))
+            if status != 121 or not named or named <= m:
+                break
+            m = named
+        if steps and steps[-1][1] == 0 and m - 1 not in tried:
+            below = mem_probe(image, machine, m - 1, net, args)
+            if below[0] != 125:
+                steps.insert(-1, (m - 1,) + below)
+        MEM_WALKS.append(steps)
+        return ["-m", str(m)]
+    return hook
+
+
+def mem_probe(image, machine, m, net, args):
+    """Boot image with -m m: (status, the -m its stop names or None); a
+    panic or a second stop line counts as status -1."""
+    cmd = [RUN, "-q", image, "-M", machine, "-m", str(m), "--timeout", "60"]
+    cmd += ["--net", net] if net else []
+    p = subprocess.run(cmd + ["--"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=120)
+    named = re.findall(rf"boot configuration: {m} MiB of memory is too "
+                       r"little for this image: boot with -m (\d+) or more",
+                       p.stdout)
+    if "panic" in p.stdout or len(named) > 1:
+        return -1, None
+    return p.returncode, int(named[0]) if named else None
+
+
+def mem_walk_ok(out):
+    """A verify hook: an error unless the last mem_walk stopped with 121
+    and the message at every -m below the one that boots (0), and the -m
+    just below it (unless tools/run refused it) named that one exactly."""
+    steps = MEM_WALKS[-1] if MEM_WALKS else []
+    if not steps or steps[-1][1] != 0:
+        return f"the walk never booted: {steps}"
+    good = steps[-1][0]
+    for m, status, named in steps[:-1]:
+        if status != 121 or not named or named <= m or named > good:
+            return f"-m {m}: status {status}, named {named}: {steps}"
+    below = [s for s in steps if s[0] == good - 1]
+    if below and below[0][2] != good:
+        return f"-m {good - 1} does not name -m {good}: {steps}"
+    return None
+
+
+def silent_nic(tmp, machine):
+    """A setup hook: a NIC whose frames go to the discard port on
+    loopback, where no DHCP server answers."""
+    return ["-netdev", "socket,id=n9,udp=127.0.0.1:9,localaddr=127.0.0.1:0",
+            "-device", vdev(machine, "net") + ",netdev=n9"]
+
+
+NOT_BOOTED = [r"Hello from libos", r"boot: \d+ us from kernel entry"]
+CASES.update({
+    "kopt_twice": case(HELLO, [], 121,
+                       [r"boot configuration: kernel option 'log' given "
+                        r"twice \(log=info, then log=debug\): it takes one "
+                        r"value; give it once", r"stopping \(exit status 121\)"],
+                       NOT_BOOTED + [r"unknown kernel option"],
+                       kopts=["log=info", "log=debug"]),
+    "kopt_flag_twice": case(HELLO, [], 121,
+                            [r"kernel option 'devstats' given twice: give "
+                             r"it once"],
+                            NOT_BOOTED + [r"unknown kernel option"],
+                            kopts=["devstats", "devstats"]),
+    # Repeatable options stay so: net.dns= is a list.
+    "kopt_dns_repeated": case(TIMERS, ["monotonic"], 0,
+                              [r"DNS servers 192\.0\.2\.1 \(static\), "
+                               r"192\.0\.2\.2 \(static\)", r"monotonic ok"],
+                              [r"given twice"], net="user",
+                              kopts=["net.dns=192.0.2.1", "net.dns=192.0.2.2"]),
+    # The stop comes before the boot's last line, which never shows.
+    "kopt_unknown_before_boot_line": case(
+        HELLO, [], 121,
+        [r"libos: booting hello", r"unknown kernel option 'bogus=1'",
+         r"stopping \(exit status 121\)"], NOT_BOOTED, kopts=["bogus=1"]),
+    "kopt_net_without_stack": case(
+        HELLO, [], 121,
+        [r"kernel option 'net\.ip=10\.0\.0\.2/24' is for the network "
+         r"stack, which this image does not have: give "
+         r"os_add_executable\(\.\.\. USES net\)"],
+        NOT_BOOTED, kopts=["net.ip=10.0.0.2/24"]),
+    "net_options_without_nic": case(
+        TIMERS, ["monotonic"], 0,
+        [r"net: net\.ip=10\.0\.0\.2/24 given, but the VM has no network "
+         r"device.*--net user", r"monotonic ok"],
+        kopts=["net.ip=10.0.0.2/24"]),
+    "net_dns_off_link": case(
+        TIMERS, ["monotonic"], 121,
+        [r"boot configuration: net\.dns=192\.0\.2\.1: outside net\.ip's "
+         r"subnet, with no net\.gw to reach it: give net\.gw=ADDR"],
+        [r"monotonic ok"], net="user",
+        kopts=["net.ip=10.0.2.15/24", "net.dns=192.0.2.1"]),
+    "net_no_dhcp_answer": case(
+        TIMERS, ["monotonic"], 0,
+        [r"net0: no DHCP answer in 4 s, still asking: .*tools/run --net "
+         r"user.*net\.ip=ADDR/PREFIX", r"monotonic ok"],
+        timeout=60, setup=silent_nic),
+    # -m too small: 121 and one line naming the -m to use, never a panic;
+    # booting with it works. With a NIC, whose buffers need more.
+    "mem_walk": case(HELLO, [], 0, [r"Hello from libos!"],
+                     [r"too little", r"panic"], run_args=mem_walk(),
+                     verify=mem_walk_ok),
+    "mem_walk_nic": case(TIMERS, ["monotonic"], 0, [r"monotonic ok"],
+                         [r"too little", r"panic"], net="user",
+                         run_args=mem_walk("user", ["monotonic"]),
+                         verify=mem_walk_ok),
+    "mem_out_at_run_time": case(
+        "test/vm/memtest.elf", [], 0,
+        [r"out of memory: the service asked for \d+ KiB more, \d+ KiB of "
+         r"the VM's 32 MiB is left: the call fails with ENOMEM; boot with "
+         r"-m \d+ or more", r"1 MiB blocks: [1-9]\d* blocks until NULL",
+         r"memtest: ok"],
+        [r"out of memory(.|\n)*out of memory", r"panic"], mem="32M"),
+    "enosys_says_where": case(
+        "test/vm/libc.elf", ["7"], 7,
+        [r"system call fork \(57\) is not supported: ENOSYS; "
+         r"docs/porting\.md says what libos has and what to use instead"
+         r" \(a call libos has but made by number through syscall\(2\) "
+         r"needs os_add_executable\(\.\.\. USES <part>\)\)",
+         r"libc: enosys ok"]),
+})
+
 def cases_for(machine):
     """The case table for one machine type."""
     if machine == "microvm":

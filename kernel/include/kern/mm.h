@@ -13,10 +13,33 @@
 
 /* Build the frame allocator and the page tables from bi's memory map and
  * switch to them, keeping bi's initrd (kern_mm_initrd). Registered stacks
- * get their guard pages unmapped. Returns 0, or -ENOMEM when RAM is too
- * small to hold the structures; an initrd that cannot be kept stops the
- * boot with OS_EXIT_BOOTCONF and a message naming its addresses. */
-int kern_mm_init(const struct arch_bootinfo *bi);
+ * get their guard pages unmapped. Returns 0, or -ENOMEM when the page
+ * tables cannot be built; an initrd that cannot be kept stops the boot
+ * with OS_EXIT_BOOTCONF and a message naming its addresses.
+ *
+ * From here to kern_mm_boot_end, stack bytes are promised to the
+ * service's stack, yet the boot's allocations (kern_mm_alloc,
+ * kern_mm_try_alloc, page tables) may take any free frame, the promised
+ * ones and the kernel's reserve too, so that a boot short of memory goes
+ * on to its end, where kern_mm_boot_end knows all it lacks. Only when no
+ * frame is left at all (or the frame maps do not fit after the image)
+ * does the boot stop early, naming the least it lacks so far. Either
+ * stop is OS_EXIT_BOOTCONF with one line: the VM's memory in MiB and the
+ * least -m that gives what is missing, promise and reserve included ("N
+ * MiB of memory is too little for this image: boot with -m M or more");
+ * never a panic. */
+int kern_mm_init(const struct arch_bootinfo *bi, size_t stack);
+
+/* Whether the boot is over (kern_mm_boot_end ran). */
+int kern_mm_booted(void);
+
+/* The end of the boot: stop it as kern_mm_init says unless the promise to
+ * the service's stack and the kernel's reserve are still free; then drop
+ * the promise, for kern_mm_stack to make. From here on a shortage is the
+ * service's: its memory calls fail with ENOMEM, and the first time one
+ * does the console gets one line saying how much it asked, how much is
+ * left, and the -m that has it. */
+void kern_mm_boot_end(void);
 
 /* One boot-log line: RAM, identity-map page sizes, image, free memory;
  * then, when the loader passed an initrd, one line with its address and
@@ -25,14 +48,16 @@ void kern_mm_report(void);
 
 /* n zeroed, physically contiguous, identity-mapped frames for the kernel
  * (page tables, driver buffers); may use the kernel's reserve. Panics,
- * naming the request and what is free, when that cannot be done. */
+ * naming the request and what is free, when that cannot be done (during
+ * the boot: stops it, kern_mm_init). */
 void *kern_mm_alloc(size_t n);
 
 /* n zeroed, physically contiguous, identity-mapped frames as
  * kern_mm_alloc, for memory a caller can do without (a file's data): NULL
  * when that would take from the kernel's reserve or from frames promised
  * to the service, when no run of n free frames is left, or when n is 0;
- * never a panic. */
+ * never a panic. During the boot it may take any free frame, and a
+ * shortage stops the boot (kern_mm_init). */
 void *kern_mm_try_alloc(size_t n);
 
 /* Return n frames from kern_mm_alloc or kern_mm_try_alloc. */
