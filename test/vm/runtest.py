@@ -271,6 +271,16 @@ def case_mem1(build, machine):
     return out, errors
 
 
+def case_mem2(build, machine):
+    """-m 2: hello loads but cannot boot; the kernel says so at once
+    (121), naming the -m to use, never a panic."""
+    out, errors = too_little_memory(build, machine, "2")
+    expect(errors, re.search(r"too little for this image: boot with -m "
+                             r"\d+ or more", out), "the -m to use is not named")
+    expect(errors, re.search(r"status 121", out), "not status 121")
+    return out, errors
+
+
 def case_boot_timeout(build, machine):
     """A guest that prints nothing (QEMU held paused by -S) ends by the
     default --boot-timeout (30 s), status 124, with a message."""
@@ -292,6 +302,7 @@ CASES = {
     "ignored": case_ignored,
     "sigkill": case_sigkill,
     "mem1": case_mem1,
+    "mem2": case_mem2,
     "boot_timeout": case_boot_timeout,
 }
 # The power button on every machine; the rest of the runner once.
