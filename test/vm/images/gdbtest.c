@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 	const char *word = argc > 1 ? argv[1] : "none";
 	size_t len = strlen(word);
 
-	printf("gdbtest: argc %d, word %s (%zu), magic %#lx\n", argc, word,
-	       len, magic);
+	printf("gdbtest: argc %d, word %s (%zu), magic %#lx\n", argc, word, len,
+	       magic);
 	return 0;
 }
