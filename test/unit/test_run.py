@@ -1,5 +1,6 @@
 # Unit tests for tools/run: status decoding, guest cmdline, KVM choice, QEMU argv,
-# help, option defaults, QMP messages and the supervisor's stop logic.
+# help, option defaults, the libvirt definition, QMP messages and the
+# supervisor's stop logic.
 
 import contextlib
 import io
@@ -19,6 +20,7 @@ import tempfile
 import threading
 import time
 import unittest
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
@@ -641,6 +643,187 @@ class MemoryCheckTest(unittest.TestCase):
             status = run.main([self.image, "-m", "1M", "--dry-run"])
         self.assertEqual(status, 125)
         self.assertIn("give at least -m 2M", err.getvalue())
+
+
+class LibvirtTest(unittest.TestCase):
+    """--print-libvirt describes the guest qemu_command boots: the same
+    image, command line, machine, memory, CPU and NIC."""
+
+    NS = "{http://libvirt.org/schemas/domain/qemu/1.0}"
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.image = os.path.join(self.tmp.name, "svc.elf")
+        elf_image(self.image, [(0x100000, 0x66000)])
+        self.qboot = os.path.join(self.tmp.name, "qboot.rom")
+        with open(self.qboot, "w"):
+            pass
+        self.saved_qemu = os.environ.pop("QEMU", None)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+        if self.saved_qemu is not None:
+            os.environ["QEMU"] = self.saved_qemu
+
+    def domain(self, argv, accel="tcg"):
+        """The definition for argv, parsed back into an Element."""
+        args = run.parse_args([self.image, "--print-libvirt"] + argv)
+        args.accel, args.initrd_file = accel, args.initrd
+        return ET.fromstring(run.libvirt_xml(args, self.qboot))
+
+    def qemu_args(self, dom):
+        """The <qemu:arg> values in order."""
+        return [a.get("value") for a in dom.iter(self.NS + "arg")]
+
+    def test_same_guest_as_qemu_command(self):
+        argv = ["-m", "64M", "--kopt", "log=debug", "--env", "A=b c",
+                "--", "x y", "z"]
+        dom = self.domain(argv)
+        args = run.parse_args([self.image] + argv)
+        self.assertEqual(dom.get("type"), "qemu")
+        self.assertEqual(dom.findtext("name"), "libos-svc")
+        self.assertEqual(dom.findtext("memory"), str(64 * 1024))
+        self.assertEqual(dom.find("memory").get("unit"), "KiB")
+        self.assertEqual(dom.findtext("vcpu"), "1")
+        self.assertEqual(dom.find("os/type").get("machine"), "q35")
+        self.assertEqual(dom.findtext("os/kernel"), self.image)
+        self.assertTrue(os.path.isabs(dom.findtext("os/kernel")))
+        self.assertEqual(dom.findtext("os/cmdline"),
+                         run.guest_cmdline(args.kopt, args.service_args))
+        self.assertEqual(dom.findtext("os/loader"), self.qboot)
+        self.assertIsNotNone(dom.find("features/acpi"))
+        self.assertEqual(dom.find("cpu").get("mode"), "maximum")
+        for event in ("on_poweroff", "on_reboot", "on_crash"):
+            self.assertEqual(dom.findtext(event), "destroy")
+        self.assertEqual(dom.find("devices/serial").get("type"), "pty")
+        self.assertIsNone(dom.find("devices/interface"))
+        self.assertEqual(self.qemu_args(dom), [])
+
+    def test_cpu(self):
+        self.assertEqual(self.domain([], "kvm").get("type"), "kvm")
+        self.assertEqual(self.domain([], "kvm").find("cpu").get("mode"),
+                         "host-passthrough")
+        cpu = self.domain(["--cpu", "Skylake-Server"]).find("cpu")
+        self.assertEqual(cpu.get("mode"), "custom")
+        self.assertEqual(cpu.findtext("model"), "Skylake-Server")
+        self.assertEqual(cpu.find("model").get("fallback"), "forbid")
+
+    def test_net_user_verbatim(self):
+        argv = ["--net", "user", "--fwd", "tcp:8080:80", "--nic-opt",
+                "csum=off"]
+        args = run.parse_args([self.image] + argv)
+        args.accel = "tcg"
+        self.assertEqual(self.qemu_args(self.domain(argv)),
+                         run.net_options(args))
+
+    def test_tap_on_bus_0_with_overrides(self):
+        dom = self.domain(["--net", "tap:tap3", "--mac",
+                           "52:54:00:00:00:01", "--nic-opt", "csum=off",
+                           "--nic-opt", "mrg_rxbuf=on", "--nic-opt",
+                           "rx_queue_size=512", "--nic-opt",
+                           "tx=timer"])
+        nic = dom.find("devices/interface")
+        self.assertEqual(nic.get("type"), "ethernet")
+        self.assertEqual(nic.find("target").get("dev"), "tap3")
+        self.assertEqual(nic.find("target").get("managed"), "no")
+        self.assertEqual(nic.find("model").get("type"), "virtio")
+        self.assertEqual(nic.find("mac").get("address"), "52:54:00:00:00:01")
+        self.assertEqual(nic.find("address").get("bus"), "0x00")
+        alias = nic.find("alias").get("name")
+        dev = dom.find(f"{self.NS}override/{self.NS}device")
+        self.assertEqual(dev.get("alias"), alias)
+        props = [(p.get("name"), p.get("type"), p.get("value"))
+                 for p in dev.iter(self.NS + "property")]
+        self.assertEqual(props, [("csum", "bool", "false"),
+                                 ("mrg_rxbuf", "bool", "true"),
+                                 ("rx_queue_size", "unsigned", "512"),
+                                 ("tx", "string", "timer")])
+        self.assertEqual(self.qemu_args(dom), [])
+
+    def test_microvm(self):
+        dom = self.domain(["-M", "microvm", "--net", "tap:t0"])
+        self.assertIsNone(dom.find("os/loader"))
+        self.assertIsNone(dom.find("devices/interface"))
+        args = self.qemu_args(dom)
+        self.assertEqual(args[:2], ["-global", "virtio-mmio.force-legacy=false"])
+        self.assertIn("virtio-net-device,netdev=net0", args)
+
+    def test_extras(self):
+        dom = self.domain(["--libvirt-exit-device", "--gdb", "--gdb-port",
+                           "4321", "--qemu-arg=-smp", "--qemu-arg=2",
+                           "--libvirt-serial", "con.log",
+                           "--libvirt-name", "web.1"])
+        self.assertEqual(self.qemu_args(dom),
+                         ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                          "-gdb", "tcp:127.0.0.1:4321", "-smp", "2"])
+        self.assertEqual(dom.findtext("name"), "web.1")
+        serial = dom.find("devices/serial")
+        self.assertEqual(serial.get("type"), "file")
+        self.assertEqual(serial.find("source").get("path"),
+                         os.path.abspath("con.log"))
+
+    def test_emulator_from_environment(self):
+        os.environ["QEMU"] = "/opt/q/qemu-system-x86_64"
+        try:
+            dom = self.domain([])
+        finally:
+            del os.environ["QEMU"]
+        self.assertEqual(dom.findtext("devices/emulator"),
+                         "/opt/q/qemu-system-x86_64")
+
+    def main(self, argv):
+        """run.main(argv): (status, stdout, stderr)."""
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = run.main(argv)
+        return status, out.getvalue(), err.getvalue()
+
+    def test_main_prints_and_exits_0(self):
+        status, out, _ = self.main([self.image, "--print-libvirt",
+                                    "--accel", "tcg", "--initrd",
+                                    self.image])
+        self.assertEqual(status, 0)
+        dom = ET.fromstring(out)
+        self.assertEqual(dom.findtext("os/initrd"), self.image)
+
+    def test_refused(self):
+        cases = [(["--print-libvirt", "--initrd", self.tmp.name],
+                  "needs --initrd FILE"),
+                 (["--libvirt-serial", "x"], "need --print-libvirt"),
+                 (["--libvirt-exit-device"], "need --print-libvirt"),
+                 (["--print-libvirt", "--dry-run"], "choose one"),
+                 (["--print-libvirt", "--libvirt-name", "a b"],
+                  "bad --libvirt-name"),
+                 (["--print-libvirt", "--fwd", "tcp:1:2"], "need --net"),
+                 (["--print-libvirt", "--net", "tap:t", "--fwd",
+                   "tcp:1:2"], "only with --net user"),
+                 (["--print-libvirt", "-m", "1"], "too little memory")]
+        for argv, why in cases:
+            status, out, err = self.main([self.image, "--accel", "tcg"]
+                                         + argv)
+            self.assertEqual((status, out), (125, ""), argv)
+            self.assertIn(why, err, argv)
+
+    def test_timeout_left_out_with_notice(self):
+        status, out, err = self.main([self.image, "--accel", "tcg",
+                                      "--print-libvirt", "--timeout", "5"])
+        self.assertEqual(status, 0)
+        self.assertIn("--timeout has no libvirt equivalent", err)
+
+    def test_validates(self):
+        tool = shutil.which("virt-xml-validate")
+        if not tool:
+            self.skipTest("virt-xml-validate not installed (libvirt-clients)")
+        for argv in ([], ["--net", "user", "--fwd", "tcp:1:2"],
+                     ["--net", "tap:t0", "--nic-opt", "csum=off",
+                      "--libvirt-serial", "/x"],
+                     ["-M", "microvm", "--net", "tap:t0"]):
+            path = os.path.join(self.tmp.name, "d.xml")
+            with open(path, "w") as f:
+                f.write(ET.tostring(self.domain(argv), encoding="unicode"))
+            r = subprocess.run([tool, path, "domain"], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
 
 
 class QmpTest(unittest.TestCase):
