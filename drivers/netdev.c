@@ -133,13 +133,17 @@ static struct drv_netdev *opened(int dev, int *err)
 int os_net_open(int dev)
 {
 	struct drv_netdev *nd = drv_netdev_get(dev);
+	int r;
 
 	if (!nd)
 		return -ENODEV;
 	if (nd->opened)
 		return -EBUSY;
 	nd->opened = 1;
-	return nd->ops->open(nd, raw_rx, nd);
+	r = nd->ops->open(nd, raw_rx, nd);
+	if (r < 0)
+		nd->opened = 0; /* not open: the service may try again */
+	return r;
 }
 
 /* Queue one frame; on a full ring, let the driver reclaim and retry once. */

@@ -47,7 +47,8 @@ int os_net_info(int dev, struct os_net_info *info);
 /* The device's counters. 0, or -ENODEV. */
 int os_net_stats(int dev, struct os_net_stats *st);
 
-/* Take device dev for raw frames. 0, -ENODEV, or -EBUSY if it is taken. */
+/* Take device dev for raw frames. 0, -ENODEV, -EBUSY if it is taken, or
+ * the driver's error, which leaves the device free to open again. */
 int os_net_open(int dev);
 
 /* Send one frame of len bytes (14 <= len <= mtu + 14). Returns 0,

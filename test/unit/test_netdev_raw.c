@@ -3,8 +3,9 @@
  * with DRV_NETDEV_OFF_RX_LARGE); os_net_recv copies a chain whole, or cut
  * at the caller's size at every point, and gives every buffer of it back
  * exactly once; a frame dropped because the raw queue is full has every
- * buffer given back too. The event loop's wait, the clock, the log and
- * drv_virtio_net_register, which the layer calls, are stubbed here. */
+ * buffer given back too; an open the driver fails leaves the device
+ * closed, so a later open can succeed. The event loop's wait, the clock, the
+ * log and drv_virtio_net_register, which the layer calls, are stubbed here. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -60,9 +61,15 @@ static int done_calls, done_twice;
 static drv_netdev_rx_fn rx_fn;
 static void *rx_ctx;
 
+static int open_fails = 1; /* the first open fails, as a device may */
+
 static int f_open(struct drv_netdev *nd, drv_netdev_rx_fn rx, void *ctx)
 {
 	(void)nd;
+	if (open_fails) {
+		open_fails = 0;
+		return -EIO;
+	}
 	rx_fn = rx;
 	rx_ctx = ctx;
 	return 0;
@@ -122,7 +129,11 @@ static int setup(void **state)
 		frame[i] = (uint8_t)(i * 13 + 5);
 	assert_int_equal(drv_netdev_register(&fake), 0);
 	dev = 0;
+	/* A failed open leaves the device closed, not busy. */
+	assert_int_equal(os_net_open(dev), -EIO);
+	assert_int_equal(os_net_recv(dev, frame, sizeof(frame), 0), -EBADF);
 	assert_int_equal(os_net_open(dev), 0);
+	assert_int_equal(os_net_open(dev), -EBUSY);
 	return 0;
 }
 
