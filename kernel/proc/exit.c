@@ -58,7 +58,7 @@ void kern_exit(int status)
 			   OS_EXIT_SIGNAL_MAX, OS_EXIT_RANGE);
 		arch_exit(OS_EXIT_RANGE + 1);
 	}
-	kern_debug("service exited with status %d", status);
+	kern_info("service exited with status %d", status);
 	arch_exit(kern_exit_code(status));
 }
 
