@@ -717,11 +717,10 @@ class LibvirtTest(unittest.TestCase):
                          run.net_options(args))
 
     def test_tap_on_bus_0_with_overrides(self):
-        dom = self.domain(["--net", "tap:tap3", "--mac",
-                           "52:54:00:00:00:01", "--nic-opt", "csum=off",
-                           "--nic-opt", "mrg_rxbuf=on", "--nic-opt",
-                           "rx_queue_size=512", "--nic-opt",
-                           "tx=timer"])
+        opts = ["csum=off", "mrg_rxbuf=on", "rx_queue_size=512", "tx=timer",
+                "disable-legacy=on", "speed=-1", "host_mtu=0x5dc"]
+        dom = self.domain(["--net", "tap:tap3", "--mac", "52:54:00:00:00:01"]
+                          + [w for o in opts for w in ("--nic-opt", o)])
         nic = dom.find("devices/interface")
         self.assertEqual(nic.get("type"), "ethernet")
         self.assertEqual(nic.find("target").get("dev"), "tap3")
@@ -734,11 +733,48 @@ class LibvirtTest(unittest.TestCase):
         self.assertEqual(dev.get("alias"), alias)
         props = [(p.get("name"), p.get("type"), p.get("value"))
                  for p in dev.iter(self.NS + "property")]
+        # Typed as QEMU types them (its JSON -device is strict):
+        # disable-legacy is on/off/auto, speed signed, host_mtu unsigned.
         self.assertEqual(props, [("csum", "bool", "false"),
                                  ("mrg_rxbuf", "bool", "true"),
                                  ("rx_queue_size", "unsigned", "512"),
-                                 ("tx", "string", "timer")])
+                                 ("tx", "string", "timer"),
+                                 ("disable-legacy", "string", "on"),
+                                 ("speed", "signed", "-1"),
+                                 ("host_mtu", "unsigned", "1500")])
         self.assertEqual(self.qemu_args(dom), [])
+
+    def test_nic_opt_checked_against_qemu(self):
+        for spec, why in (("nosuch=1", "has no property nosuch"),
+                          ("csum=maybe", "want on or off"),
+                          ("host_mtu=big", "want a number"),
+                          ("host_mtu=-1", "want a number >= 0")):
+            with self.assertRaises(run.UsageError) as cm:
+                self.domain(["--net", "tap:t0", "--nic-opt", spec])
+            self.assertIn(why, str(cm.exception))
+
+    def test_cpu_features(self):
+        cpu = self.domain(["--cpu", "qemu64,+x2apic,-svm,pdpe1gb=on"]) \
+            .find("cpu")
+        self.assertEqual(cpu.findtext("model"), "qemu64")
+        self.assertEqual([(f.get("policy"), f.get("name"))
+                          for f in cpu.findall("feature")],
+                         [("require", "x2apic"), ("disable", "svm"),
+                          ("require", "pdpe1gb")])
+        cpu = self.domain(["--cpu", "max,-la57"]).find("cpu")
+        self.assertEqual(cpu.get("mode"), "maximum")
+        self.assertEqual(cpu.find("feature").get("name"), "la57")
+        with self.assertRaises(run.UsageError):
+            self.domain(["--cpu", "qemu64,level=13"])
+
+    def test_control_characters_refused(self):
+        for argv in (["--", "a\x01b"], ["--", "a\rb"],
+                     ["--qemu-arg=-x\x1b"]):
+            with self.assertRaises(run.UsageError) as cm:
+                self.domain(argv)
+            self.assertIn("control character", str(cm.exception))
+        self.assertEqual(self.domain(["--", "a\tb"]).findtext("os/cmdline"),
+                         '-- "a\tb"')
 
     def test_microvm(self):
         dom = self.domain(["-M", "microvm", "--net", "tap:t0"])
@@ -763,13 +799,15 @@ class LibvirtTest(unittest.TestCase):
                          os.path.abspath("con.log"))
 
     def test_emulator_from_environment(self):
-        os.environ["QEMU"] = "/opt/q/qemu-system-x86_64"
-        try:
-            dom = self.domain([])
-        finally:
-            del os.environ["QEMU"]
-        self.assertEqual(dom.findtext("devices/emulator"),
-                         "/opt/q/qemu-system-x86_64")
+        for qemu, want in (("/opt/q/qemu-system-x86_64",
+                            "/opt/q/qemu-system-x86_64"),
+                           ("./q/qemu", os.path.abspath("q/qemu"))):
+            os.environ["QEMU"] = qemu
+            try:
+                dom = self.domain([])
+            finally:
+                del os.environ["QEMU"]
+            self.assertEqual(dom.findtext("devices/emulator"), want)
 
     def main(self, argv):
         """run.main(argv): (status, stdout, stderr)."""
@@ -804,23 +842,32 @@ class LibvirtTest(unittest.TestCase):
             self.assertEqual((status, out), (125, ""), argv)
             self.assertIn(why, err, argv)
 
-    def test_timeout_left_out_with_notice(self):
+    def test_notices(self):
         status, out, err = self.main([self.image, "--accel", "tcg",
-                                      "--print-libvirt", "--timeout", "5"])
+                                      "--print-libvirt", "--timeout", "5",
+                                      "--gdb"])
         self.assertEqual(status, 0)
         self.assertIn("--timeout has no libvirt equivalent", err)
+        self.assertIn("virsh create --paused", err)
 
     def test_validates(self):
         tool = shutil.which("virt-xml-validate")
         if not tool:
             self.skipTest("virt-xml-validate not installed (libvirt-clients)")
-        for argv in ([], ["--net", "user", "--fwd", "tcp:1:2"],
-                     ["--net", "tap:t0", "--nic-opt", "csum=off",
-                      "--libvirt-serial", "/x"],
-                     ["-M", "microvm", "--net", "tap:t0"]):
+        for accel, argv in (
+                ("tcg", []), ("kvm", []),
+                ("tcg", ["--net", "user", "--fwd", "tcp:1:2"]),
+                ("tcg", ["--net", "tap:t0", "--nic-opt", "csum=off",
+                         "--nic-opt", "speed=-1", "--nic-opt",
+                         "disable-legacy=on", "--libvirt-serial", "/x"]),
+                ("tcg", ["-M", "microvm", "--net", "tap:t0"]),
+                ("tcg", ["--cpu", "qemu64,+x2apic,-svm", "--initrd",
+                         self.image, "--libvirt-exit-device", "--gdb",
+                         "--qemu-arg=-smp", "--qemu-arg=1"])):
             path = os.path.join(self.tmp.name, "d.xml")
             with open(path, "w") as f:
-                f.write(ET.tostring(self.domain(argv), encoding="unicode"))
+                f.write(ET.tostring(self.domain(argv, accel),
+                                    encoding="unicode"))
             r = subprocess.run([tool, path, "domain"], capture_output=True,
                                text=True)
             self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
