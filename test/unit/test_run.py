@@ -200,8 +200,9 @@ class KvmChoiceTest(unittest.TestCase):
                          ("tcg", None))
 
 
-class QemuCommandTest(unittest.TestCase):
-    """qemu_command emits the fixed options plus machine and net extras."""
+class QbootCase(unittest.TestCase):
+    """A temporary directory with a stand-in qboot.rom, and no QEMU in the
+    environment while a test runs."""
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -214,6 +215,10 @@ class QemuCommandTest(unittest.TestCase):
         self.tmp.cleanup()
         if self.saved_qemu is not None:
             os.environ["QEMU"] = self.saved_qemu
+
+
+class QemuCommandTest(QbootCase):
+    """qemu_command emits the fixed options plus machine and net extras."""
 
     def command(self, argv, accel="tcg", qboot=None):
         """Parse argv as tools/run would and build the QEMU command."""
@@ -645,25 +650,16 @@ class MemoryCheckTest(unittest.TestCase):
         self.assertIn("give at least -m 2M", err.getvalue())
 
 
-class LibvirtTest(unittest.TestCase):
+class LibvirtTest(QbootCase):
     """--print-libvirt describes the guest qemu_command boots: the same
     image, command line, machine, memory, CPU and NIC."""
 
     NS = "{http://libvirt.org/schemas/domain/qemu/1.0}"
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
+        super().setUp()
         self.image = os.path.join(self.tmp.name, "svc.elf")
         elf_image(self.image, [(0x100000, 0x66000)])
-        self.qboot = os.path.join(self.tmp.name, "qboot.rom")
-        with open(self.qboot, "w"):
-            pass
-        self.saved_qemu = os.environ.pop("QEMU", None)
-
-    def tearDown(self):
-        self.tmp.cleanup()
-        if self.saved_qemu is not None:
-            os.environ["QEMU"] = self.saved_qemu
 
     def domain(self, argv, accel="tcg"):
         """The definition for argv, parsed back into an Element."""
