@@ -869,6 +869,31 @@ class LibvirtTest(QbootCase):
             self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
 
 
+class StaleTmpdirTest(unittest.TestCase):
+    """A killed run's temporary directory is removed by a later run, and
+    only once its runner is gone."""
+
+    def test_reap(self):
+        with tempfile.TemporaryDirectory() as top:
+            dead = self.dead_pid()
+            names = {f"libos-run-{dead}-abc": False,
+                     f"libos-run-{os.getpid()}-abc": True,
+                     "libos-run-old": True, f"other-{dead}-abc": True}
+            for name in names:
+                os.makedirs(os.path.join(top, name, "sub"))
+            run.reap_stale_tmpdirs(top)
+            for name, kept in names.items():
+                self.assertEqual(os.path.isdir(os.path.join(top, name)),
+                                 kept, name)
+
+    @staticmethod
+    def dead_pid():
+        """The PID of a process that has ended and been reaped."""
+        p = subprocess.Popen(["true"])
+        p.wait()
+        return p.pid
+
+
 class QmpTest(unittest.TestCase):
     """QMP messages, replies, and a power-button press against a fake
     QMP server on a unix socket."""
