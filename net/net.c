@@ -318,6 +318,9 @@ void net_init(struct kern_cmdline *cl)
 			   "--net user (or --net tap:IFNAME), or without the "
 			   "net.* options",
 			   o);
+	else if (n == 0)
+		kern_info("net: no network device, so the service's sockets "
+			  "reach nothing (tools/run --net user gives it one)");
 	if (kern_synth_register("/etc/resolv.conf", net_resolv_conf))
 		kern_error("net: cannot register /etc/resolv.conf");
 	if (cfg.raw) {

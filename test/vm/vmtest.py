@@ -711,6 +711,13 @@ CASES.update({
         [r"net: net\.ip=10\.0\.0\.2/24 given, but the VM has no network "
          r"device.*--net user", r"monotonic ok"],
         kopts=["net.ip=10.0.0.2/24"]),
+    # Without a NIC or net.* options, the boot says the sockets reach
+    # nothing (and names no option).
+    "net_without_nic": case(
+        TIMERS, ["monotonic"], 0,
+        [r"net: no network device, so the service's sockets reach "
+         r"nothing \(tools/run --net user", r"monotonic ok"],
+        [r"given, but"]),
     "net_dns_off_link": case(
         TIMERS, ["monotonic"], 121,
         [r"boot configuration: net\.dns=192\.0\.2\.1: outside net\.ip's "
