@@ -39,6 +39,14 @@ def load_run():
 run = load_run()
 
 
+def run_main(argv):
+    """Run tools/run's main with argv; (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = run.main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
 def q_for(status):
     """Return the QEMU exit code the guest produces for a given status
     (the code mapping of include/os/exit.h)."""
@@ -393,22 +401,15 @@ class InitrdTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def main(self, argv):
-        """Run tools/run's main with argv; (status, stdout, stderr)."""
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = run.main(argv)
-        return status, out.getvalue(), err.getvalue()
-
     def test_file_passed_as_is(self):
-        status, out, _ = self.main([self.image, "-q", "--dry-run",
+        status, out, _ = run_main([self.image, "-q", "--dry-run",
                                     "--initrd", self.file])
         self.assertEqual(status, 0)
         cmd = shlex.split(out)
         self.assertEqual(cmd[cmd.index("-initrd") + 1], self.file)
 
     def test_no_initrd(self):
-        status, out, _ = self.main([self.image, "-q", "--dry-run"])
+        status, out, _ = run_main([self.image, "-q", "--dry-run"])
         self.assertEqual(status, 0)
         self.assertNotIn("-initrd", shlex.split(out))
 
@@ -429,7 +430,7 @@ class InitrdTest(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which("cpio"), "cpio not installed")
     def test_packed_archive_removed_at_exit(self):
-        status, out, _ = self.main([self.image, "-q", "--dry-run",
+        status, out, _ = run_main([self.image, "-q", "--dry-run",
                                     "--initrd", self.dir])
         self.assertEqual(status, 0)
         cmd = shlex.split(out)
@@ -440,7 +441,7 @@ class InitrdTest(unittest.TestCase):
 
     def test_missing_path_refused(self):
         missing = os.path.join(self.tmp.name, "nothing")
-        status, out, err = self.main([self.image, "--dry-run",
+        status, out, err = run_main([self.image, "--dry-run",
                                       "--initrd", missing])
         self.assertEqual(status, 125)
         self.assertEqual(out, "")
@@ -451,7 +452,7 @@ class InitrdTest(unittest.TestCase):
         saved = os.environ["PATH"]
         os.environ["PATH"] = self.tmp.name  # no cpio there
         try:
-            status, _, err = self.main([self.image, "--dry-run",
+            status, _, err = run_main([self.image, "--dry-run",
                                         "--initrd", self.dir])
         finally:
             os.environ["PATH"] = saved
@@ -462,11 +463,11 @@ class InitrdTest(unittest.TestCase):
         big = os.path.join(self.tmp.name, "big")
         with open(big, "wb") as f:
             f.truncate(7 << 20)
-        status, _, err = self.main([self.image, "-m", "8", "--dry-run",
+        status, _, err = run_main([self.image, "-m", "8", "--dry-run",
                                     "--initrd", big])
         self.assertEqual(status, 125)
         self.assertIn("QEMU would load it over the image", err)
-        status, _, _ = self.main([self.image, "-m", "16", "-q", "--dry-run",
+        status, _, _ = run_main([self.image, "-m", "16", "-q", "--dry-run",
                                   "--initrd", big])
         self.assertEqual(status, 0)
 
@@ -805,15 +806,8 @@ class LibvirtTest(QbootCase):
                 del os.environ["QEMU"]
             self.assertEqual(dom.findtext("devices/emulator"), want)
 
-    def main(self, argv):
-        """run.main(argv): (status, stdout, stderr)."""
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = run.main(argv)
-        return status, out.getvalue(), err.getvalue()
-
     def test_main_prints_and_exits_0(self):
-        status, out, _ = self.main([self.image, "--print-libvirt",
+        status, out, _ = run_main([self.image, "--print-libvirt",
                                     "--accel", "tcg", "--initrd",
                                     self.image])
         self.assertEqual(status, 0)
@@ -833,13 +827,13 @@ class LibvirtTest(QbootCase):
                    "tcp:1:2"], "only with --net user"),
                  (["--print-libvirt", "-m", "1"], "too little memory")]
         for argv, why in cases:
-            status, out, err = self.main([self.image, "--accel", "tcg"]
+            status, out, err = run_main([self.image, "--accel", "tcg"]
                                          + argv)
             self.assertEqual((status, out), (125, ""), argv)
             self.assertIn(why, err, argv)
 
     def test_notices(self):
-        status, out, err = self.main([self.image, "--accel", "tcg",
+        status, out, err = run_main([self.image, "--accel", "tcg",
                                       "--print-libvirt", "--timeout", "5",
                                       "--gdb"])
         self.assertEqual(status, 0)
